@@ -1,0 +1,1 @@
+//! OpenStreetMap road graphs, snapping and travel-time matrices.
