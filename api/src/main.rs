@@ -1,1 +1,29 @@
-fn main() {}
+//! `lastmile`: the product binary. Each subcommand lives in its own module under
+//! `commands/`; this file only parses the command line and dispatches.
+//! Errors are reported as one line on stderr with a non-zero exit (anyhow at the edge).
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+#[derive(Parser)]
+#[command(name = "lastmile", version, about = "Relief-delivery route planning for street offices")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    // Subcommands are added here, one variant per module in `commands/`.
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result: anyhow::Result<()> = match cli.command {};
+    if let Err(err) = result {
+        // One line, the whole context chain, no backtrace and no panic.
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
