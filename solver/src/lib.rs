@@ -1,1 +1,11 @@
-//! Rich vehicle-routing engine.
+//! Rich vehicle-routing engine for relief deliveries.
+//!
+//! The solver knows nothing of maps or HTTP: it takes integer travel-time and
+//! distance matrices per profile ([`problem::Matrix`]) and returns routes.
+//! Four separate kinds of type, as in PyVRP:
+//! - [`problem::Problem`]: immutable data, validated once by [`problem::ProblemBuilder`];
+//! - [`solution::Solution`]: the returned plan with a schedule and reasons for left-out jobs;
+//! - the mutable search state with its caches (private to the search modules);
+//! - the cost policy (penalty weights) kept outside both.
+pub mod problem;
+pub mod solution;

@@ -1,0 +1,710 @@
+//! The immutable problem data: matrices, jobs, vehicles and the objective.
+//!
+//! A [`Problem`] is built once through [`ProblemBuilder`], which validates every
+//! input and returns a typed [`ProblemError`] naming the offending item. After
+//! that the search only reads it: nothing in here is mutated during solving, so
+//! it can be shared by reference across rayon threads.
+//!
+//! Units: durations and times are integer seconds (or any integer time unit the
+//! caller chooses consistently, e.g. deci-units for Solomon instances),
+//! distances are integer metres (same remark), costs are integers. Floats never
+//! enter the solver.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// A point in time or a duration, in seconds since the start of the planning day.
+pub type Time = i64;
+/// A distance, in metres.
+pub type Distance = i64;
+/// A cost in the objective's integer unit.
+pub type Cost = i64;
+/// One dimension of a load (kilograms, parcels, chilled parcels, ...).
+pub type Amount = i64;
+
+/// The value stored in a matrix for a pair with no path. Large enough that any
+/// route using it is infeasible, small enough that sums of a few of them do not
+/// overflow an `i64`.
+pub const UNREACHABLE: i32 = i32::MAX;
+
+macro_rules! index_type {
+    ($(#[$doc:meta])* $name:ident($inner:ty)) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(pub $inner);
+        impl $name {
+            /// The index as a `usize`, for indexing `Vec`s.
+            #[inline]
+            pub fn get(self) -> usize {
+                self.0 as usize
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+index_type!(
+    /// Index of a location: a row/column of every profile's matrix.
+    LocIdx(u32)
+);
+index_type!(
+    /// Index of a job in [`Problem::jobs`].
+    JobIdx(u32)
+);
+index_type!(
+    /// Index of a vehicle (squad) in [`Problem::vehicles`].
+    VehicleIdx(u32)
+);
+index_type!(
+    /// Index of a travel profile (walk, bike, car, ...) in [`Problem::matrices`].
+    ProfileIdx(u32)
+);
+
+/// A square travel matrix for one profile: durations and distances, row = from.
+///
+/// Stored as `i32` to halve memory on large days (5,000 stops is 100 MB per
+/// array); read as `i64` through the accessors.
+#[derive(Clone, Debug)]
+pub struct Matrix {
+    size: usize,
+    durations: Vec<i32>,
+    distances: Vec<i32>,
+}
+
+impl Matrix {
+    /// Builds a matrix from row-major arrays of `size * size` entries. Use
+    /// [`UNREACHABLE`] for pairs with no path. Negative entries are refused.
+    pub fn new(size: usize, durations: Vec<i32>, distances: Vec<i32>) -> Result<Self, ProblemError> {
+        let expected = size * size;
+        for (what, len) in [("durations", durations.len()), ("distances", distances.len())] {
+            if len != expected {
+                return Err(ProblemError::MatrixSize { what, expected, got: len });
+            }
+        }
+        if let Some(pos) = durations.iter().chain(distances.iter()).position(|&v| v < 0) {
+            let (from, to) = ((pos % expected) / size, pos % size);
+            return Err(ProblemError::NegativeMatrixEntry { from, to });
+        }
+        Ok(Self { size, durations, distances })
+    }
+
+    /// A matrix where distance and duration are the same numbers (classic benchmarks).
+    pub fn from_distances(size: usize, distances: Vec<i32>) -> Result<Self, ProblemError> {
+        Self::new(size, distances.clone(), distances)
+    }
+
+    /// Number of locations (rows).
+    #[inline]
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Travel time from `a` to `b`.
+    #[inline]
+    pub fn duration(&self, a: LocIdx, b: LocIdx) -> Time {
+        self.durations[a.get() * self.size + b.get()] as Time
+    }
+
+    /// Travel distance from `a` to `b`.
+    #[inline]
+    pub fn distance(&self, a: LocIdx, b: LocIdx) -> Distance {
+        self.distances[a.get() * self.size + b.get()] as Distance
+    }
+
+    /// Whether there is a path from `a` to `b`.
+    #[inline]
+    pub fn reachable(&self, a: LocIdx, b: LocIdx) -> bool {
+        self.durations[a.get() * self.size + b.get()] != UNREACHABLE
+    }
+}
+
+/// A closed interval `[start, end]` in which service may *begin*.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeWindow {
+    pub start: Time,
+    pub end: Time,
+}
+
+impl TimeWindow {
+    /// The whole representable day: no constraint.
+    pub const ALWAYS: TimeWindow = TimeWindow { start: 0, end: Time::MAX / 4 };
+
+    pub fn new(start: Time, end: Time) -> Self {
+        Self { start, end }
+    }
+}
+
+/// Priority class of a job. Leaving out a job of a higher class always costs
+/// more than leaving out any [`PRIORITY_RATIO`] jobs of the class below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Priority {
+    #[default]
+    Routine,
+    Medicine,
+    Urgent,
+}
+
+/// How much a job of one class outweighs a job of the class below in the
+/// "serve the most priority-weighted jobs" objective.
+pub const PRIORITY_RATIO: i64 = 10;
+
+impl Priority {
+    /// Weight of one job of this class in the served-jobs objective.
+    pub fn weight(self) -> i64 {
+        match self {
+            Priority::Routine => 1,
+            Priority::Medicine => PRIORITY_RATIO,
+            Priority::Urgent => PRIORITY_RATIO * PRIORITY_RATIO,
+        }
+    }
+}
+
+/// A set of skills as a bit mask (at most 64 distinct skills per problem; the
+/// API layer maps skill names to bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Skills(pub u64);
+
+impl Skills {
+    pub const NONE: Skills = Skills(0);
+
+    /// Whether `self` (a vehicle's skills) covers every skill in `required`.
+    #[inline]
+    pub fn covers(self, required: Skills) -> bool {
+        self.0 & required.0 == required.0
+    }
+}
+
+/// One place where a job requires the vehicle to stop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Task {
+    pub location: LocIdx,
+    /// Time spent at the stop (handing over, climbing stairs).
+    pub service: Time,
+    /// Sorted, disjoint windows; service begins inside one of them. Never empty
+    /// after building (an absent window list means [`TimeWindow::ALWAYS`]).
+    pub windows: Vec<TimeWindow>,
+}
+
+impl Task {
+    pub fn new(location: LocIdx, service: Time, windows: Vec<TimeWindow>) -> Self {
+        Self { location, service, windows }
+    }
+
+    /// The earliest window start.
+    pub fn earliest(&self) -> Time {
+        self.windows.first().map_or(0, |w| w.start)
+    }
+
+    /// The latest window end.
+    pub fn latest(&self) -> Time {
+        self.windows.last().map_or(TimeWindow::ALWAYS.end, |w| w.end)
+    }
+}
+
+/// What a job moves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// Goods loaded at the start of the trip (depot or last reload) and handed over at the task.
+    Delivery(Task),
+    /// Goods collected at the task and carried to the end of the trip.
+    Pickup(Task),
+    /// A stop with service time and nothing to carry (a welfare check).
+    Visit(Task),
+    /// Goods collected at `pickup` and handed over at `delivery`, on the same
+    /// route and trip, pickup first. `max_ride` bounds the time from the end of
+    /// the pickup service to the start of the delivery service (chilled goods).
+    Shipment { pickup: Task, delivery: Task, max_ride: Option<Time> },
+}
+
+/// One request: something for one resident.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// The caller's id, echoed in solutions and errors.
+    pub id: String,
+    pub kind: JobKind,
+    /// Amount per dimension; length equals [`Problem::dimensions`].
+    pub demand: Vec<Amount>,
+    pub priority: Priority,
+    pub skills: Skills,
+    /// Penalty for leaving the job out, in cost units. `None` at build time
+    /// means a required job: the builder sets a prize tier that outweighs any
+    /// route cost (see [`Problem::prize`]).
+    pub prize: Option<Cost>,
+}
+
+impl Job {
+    /// The job's tasks in visiting order (one, or pickup then delivery).
+    pub fn tasks(&self) -> impl Iterator<Item = &Task> {
+        let (a, b) = match &self.kind {
+            JobKind::Delivery(t) | JobKind::Pickup(t) | JobKind::Visit(t) => (t, None),
+            JobKind::Shipment { pickup, delivery, .. } => (pickup, Some(delivery)),
+        };
+        std::iter::once(a).chain(b)
+    }
+}
+
+/// Multi-trip: where a vehicle may go back to reload between trips.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reload {
+    /// Places where a reload can happen (the depot, a compound gate).
+    pub locations: Vec<LocIdx>,
+    /// Time to reload.
+    pub service: Time,
+    /// Upper bound on the number of trips; `None` means as many as the shift allows.
+    pub max_trips: Option<u32>,
+}
+
+/// A squad: a volunteer team (on foot, bike, tricycle or van) working as one vehicle.
+#[derive(Clone, Debug)]
+pub struct Vehicle {
+    pub id: String,
+    pub profile: ProfileIdx,
+    /// Where the route starts; `None` starts at the first stop (open start).
+    pub start: Option<LocIdx>,
+    /// Where the route ends; `None` ends at the last stop (open end).
+    pub end: Option<LocIdx>,
+    /// The route leaves the start no earlier than `shift.start` and reaches the
+    /// end no later than `shift.end`.
+    pub shift: TimeWindow,
+    /// Capacity per dimension; length equals [`Problem::dimensions`].
+    pub capacity: Vec<Amount>,
+    pub max_duration: Option<Time>,
+    pub max_distance: Option<Distance>,
+    /// Maximum number of job tasks on the route (reloads excluded).
+    pub max_stops: Option<u32>,
+    pub skills: Skills,
+    pub fixed_cost: Cost,
+    pub cost_per_second: Cost,
+    pub cost_per_metre: Cost,
+    /// `None`: a single trip.
+    pub reload: Option<Reload>,
+}
+
+impl Vehicle {
+    /// A vehicle with the given profile and capacity, open 0..ALWAYS, starting
+    /// and ending at `depot`, costing one unit per metre: the classic CVRP vehicle.
+    pub fn new(id: impl Into<String>, profile: ProfileIdx, depot: LocIdx, capacity: Vec<Amount>) -> Self {
+        Self {
+            id: id.into(),
+            profile,
+            start: Some(depot),
+            end: Some(depot),
+            shift: TimeWindow::ALWAYS,
+            capacity,
+            max_duration: None,
+            max_distance: None,
+            max_stops: None,
+            skills: Skills::NONE,
+            fixed_cost: 0,
+            cost_per_second: 0,
+            cost_per_metre: 1,
+            reload: None,
+        }
+    }
+}
+
+/// What the objective minimises after "serve the most priority-weighted jobs".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Objective {
+    /// Minimise the number of vehicles used before minimising cost.
+    pub minimise_vehicles: bool,
+}
+
+/// Errors found while building a [`Problem`]. Each names the offending item.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ProblemError {
+    #[error("matrix {what} has {got} entries, expected {expected}")]
+    MatrixSize { what: &'static str, expected: usize, got: usize },
+    #[error("matrix entry from {from} to {to} is negative")]
+    NegativeMatrixEntry { from: usize, to: usize },
+    #[error("profile {profile} matrix has size {got}, expected {expected} (all profiles share the locations)")]
+    ProfileSizeMismatch { profile: usize, expected: usize, got: usize },
+    #[error("no travel matrix given")]
+    NoMatrix,
+    #[error("{owner}: location {location} is out of range (the matrices have {size} locations)")]
+    LocationOutOfRange { owner: String, location: u32, size: usize },
+    #[error("{owner}: time window [{start}, {end}] ends before it starts")]
+    WindowEndsBeforeStart { owner: String, start: Time, end: Time },
+    #[error("{owner}: negative {what}")]
+    Negative { owner: String, what: &'static str },
+    #[error("{owner}: {what} has {got} dimensions, the problem has {expected}")]
+    DimensionMismatch { owner: String, what: &'static str, expected: usize, got: usize },
+    #[error("vehicle {vehicle}: unknown profile {profile} (there are {count} matrices)")]
+    UnknownProfile { vehicle: String, profile: u32, count: usize },
+    #[error("duplicate {what} id {id:?}")]
+    DuplicateId { what: &'static str, id: String },
+    #[error("job {job}: max_ride is only allowed on a pickup-and-delivery job")]
+    MaxRideWithoutShipment { job: String },
+    #[error("vehicle {vehicle}: a reload needs at least one location")]
+    ReloadWithoutLocation { vehicle: String },
+    #[error("too many jobs or vehicles for 32-bit indices")]
+    TooLarge,
+}
+
+/// The immutable routing problem. Build it with [`ProblemBuilder`].
+#[derive(Clone, Debug)]
+pub struct Problem {
+    matrices: Vec<Matrix>,
+    jobs: Vec<Job>,
+    vehicles: Vec<Vehicle>,
+    dimensions: usize,
+    objective: Objective,
+    /// Prize of each job: what leaving it out adds to the objective.
+    prizes: Vec<Cost>,
+    /// Added to a route's cost for using a vehicle when minimising vehicles.
+    vehicle_weight: Cost,
+}
+
+impl Problem {
+    pub fn matrices(&self) -> &[Matrix] {
+        &self.matrices
+    }
+    pub fn matrix(&self, profile: ProfileIdx) -> &Matrix {
+        &self.matrices[profile.get()]
+    }
+    pub fn jobs(&self) -> &[Job] {
+        &self.jobs
+    }
+    pub fn job(&self, j: JobIdx) -> &Job {
+        &self.jobs[j.get()]
+    }
+    pub fn vehicles(&self) -> &[Vehicle] {
+        &self.vehicles
+    }
+    pub fn vehicle(&self, v: VehicleIdx) -> &Vehicle {
+        &self.vehicles[v.get()]
+    }
+    /// Number of load dimensions.
+    pub fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+    pub fn objective(&self) -> Objective {
+        self.objective
+    }
+    /// Number of locations (the size of every matrix).
+    pub fn locations(&self) -> usize {
+        self.matrices[0].size()
+    }
+    /// What leaving job `j` out adds to the objective. Required jobs get
+    /// `priority.weight() * unit`, where `unit` exceeds any possible total
+    /// routing cost (and, when minimising vehicles, any vehicle term), so the
+    /// objective is lexicographic: served priority weight first.
+    pub fn prize(&self, j: JobIdx) -> Cost {
+        self.prizes[j.get()]
+    }
+    /// What using one vehicle adds to the objective on top of its fixed cost
+    /// (zero unless [`Objective::minimise_vehicles`]).
+    pub fn vehicle_weight(&self) -> Cost {
+        self.vehicle_weight
+    }
+}
+
+/// Builds and validates a [`Problem`].
+///
+/// ```
+/// use solver::problem::*;
+/// let m = Matrix::from_distances(3, vec![0, 5, 7, 5, 0, 4, 7, 4, 0]).unwrap();
+/// let mut b = ProblemBuilder::new(1);
+/// b.matrix(m);
+/// b.vehicle(Vehicle::new("van", ProfileIdx(0), LocIdx(0), vec![10]));
+/// b.job(Job {
+///     id: "a".into(),
+///     kind: JobKind::Delivery(Task::new(LocIdx(1), 0, vec![])),
+///     demand: vec![3],
+///     priority: Priority::Routine,
+///     skills: Skills::NONE,
+///     prize: None,
+/// });
+/// let problem = b.build().unwrap();
+/// assert_eq!(problem.jobs().len(), 1);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ProblemBuilder {
+    dimensions: usize,
+    matrices: Vec<Matrix>,
+    jobs: Vec<Job>,
+    vehicles: Vec<Vehicle>,
+    objective: Objective,
+}
+
+impl ProblemBuilder {
+    /// A builder for loads with `dimensions` dimensions (at least one is
+    /// recommended; zero is allowed for pure visit problems).
+    pub fn new(dimensions: usize) -> Self {
+        Self { dimensions, ..Self::default() }
+    }
+    /// Adds the matrix of the next profile; returns its index.
+    pub fn matrix(&mut self, m: Matrix) -> ProfileIdx {
+        self.matrices.push(m);
+        ProfileIdx(self.matrices.len() as u32 - 1)
+    }
+    /// Adds a job; returns its index.
+    pub fn job(&mut self, job: Job) -> JobIdx {
+        self.jobs.push(job);
+        JobIdx(self.jobs.len() as u32 - 1)
+    }
+    /// Adds a vehicle; returns its index.
+    pub fn vehicle(&mut self, v: Vehicle) -> VehicleIdx {
+        self.vehicles.push(v);
+        VehicleIdx(self.vehicles.len() as u32 - 1)
+    }
+    pub fn objective(&mut self, objective: Objective) -> &mut Self {
+        self.objective = objective;
+        self
+    }
+
+    /// Validates everything and freezes the problem.
+    pub fn build(mut self) -> Result<Problem, ProblemError> {
+        let size = self.matrices.first().ok_or(ProblemError::NoMatrix)?.size();
+        for (p, m) in self.matrices.iter().enumerate() {
+            if m.size() != size {
+                return Err(ProblemError::ProfileSizeMismatch { profile: p, expected: size, got: m.size() });
+            }
+        }
+        if self.jobs.len() >= u32::MAX as usize || self.vehicles.len() >= u32::MAX as usize || size >= u32::MAX as usize {
+            return Err(ProblemError::TooLarge);
+        }
+        let dims = self.dimensions;
+        let check_loc = |owner: &dyn Fn() -> String, l: LocIdx| {
+            if l.get() >= size {
+                Err(ProblemError::LocationOutOfRange { owner: owner(), location: l.0, size })
+            } else {
+                Ok(())
+            }
+        };
+        let check_window = |owner: &dyn Fn() -> String, w: &TimeWindow| {
+            if w.end < w.start {
+                Err(ProblemError::WindowEndsBeforeStart { owner: owner(), start: w.start, end: w.end })
+            } else {
+                Ok(())
+            }
+        };
+        let mut seen = std::collections::HashSet::new();
+        for job in &mut self.jobs {
+            let owner = || format!("job {}", job.id);
+            if !seen.insert(job.id.clone()) {
+                return Err(ProblemError::DuplicateId { what: "job", id: job.id.clone() });
+            }
+            if job.demand.len() != dims {
+                return Err(ProblemError::DimensionMismatch {
+                    owner: owner(),
+                    what: "demand",
+                    expected: dims,
+                    got: job.demand.len(),
+                });
+            }
+            if job.demand.iter().any(|&a| a < 0) {
+                return Err(ProblemError::Negative { owner: owner(), what: "demand" });
+            }
+            if job.prize.is_some_and(|p| p < 0) {
+                return Err(ProblemError::Negative { owner: owner(), what: "prize" });
+            }
+            if let JobKind::Shipment { max_ride: Some(r), .. } = &job.kind {
+                if *r < 0 {
+                    return Err(ProblemError::Negative { owner: owner(), what: "max_ride" });
+                }
+            }
+            let tasks: Vec<&mut Task> = match &mut job.kind {
+                JobKind::Delivery(t) | JobKind::Pickup(t) | JobKind::Visit(t) => vec![t],
+                JobKind::Shipment { pickup, delivery, .. } => vec![pickup, delivery],
+            };
+            for t in tasks {
+                check_loc(&owner, t.location)?;
+                if t.service < 0 {
+                    return Err(ProblemError::Negative { owner: owner(), what: "service time" });
+                }
+                for w in &t.windows {
+                    check_window(&owner, w)?;
+                }
+                normalise_windows(&mut t.windows);
+            }
+        }
+        seen.clear();
+        for v in &self.vehicles {
+            let owner = || format!("vehicle {}", v.id);
+            if !seen.insert(v.id.clone()) {
+                return Err(ProblemError::DuplicateId { what: "vehicle", id: v.id.clone() });
+            }
+            if v.profile.get() >= self.matrices.len() {
+                return Err(ProblemError::UnknownProfile {
+                    vehicle: v.id.clone(),
+                    profile: v.profile.0,
+                    count: self.matrices.len(),
+                });
+            }
+            for l in v.start.iter().chain(v.end.iter()) {
+                check_loc(&owner, *l)?;
+            }
+            check_window(&owner, &v.shift)?;
+            if v.capacity.len() != dims {
+                return Err(ProblemError::DimensionMismatch {
+                    owner: owner(),
+                    what: "capacity",
+                    expected: dims,
+                    got: v.capacity.len(),
+                });
+            }
+            let negatives = [
+                ("capacity", v.capacity.iter().any(|&c| c < 0)),
+                ("max_duration", v.max_duration.is_some_and(|d| d < 0)),
+                ("max_distance", v.max_distance.is_some_and(|d| d < 0)),
+                ("fixed_cost", v.fixed_cost < 0),
+                ("cost_per_second", v.cost_per_second < 0),
+                ("cost_per_metre", v.cost_per_metre < 0),
+            ];
+            if let Some((what, _)) = negatives.iter().find(|(_, bad)| *bad) {
+                return Err(ProblemError::Negative { owner: owner(), what });
+            }
+            if let Some(r) = &v.reload {
+                if r.locations.is_empty() {
+                    return Err(ProblemError::ReloadWithoutLocation { vehicle: v.id.clone() });
+                }
+                for l in &r.locations {
+                    check_loc(&owner, *l)?;
+                }
+                if r.service < 0 {
+                    return Err(ProblemError::Negative { owner: owner(), what: "reload service time" });
+                }
+            }
+        }
+
+        // A bound on the total routing cost of any sensible solution: every job
+        // reached by its most expensive arc, with its service, by the most
+        // expensive vehicle, plus every fixed cost. Prizes above it make
+        // "serve more weight" dominate cost.
+        let max_arc: Cost = self
+            .vehicles
+            .iter()
+            .map(|v| {
+                let m = &self.matrices[v.profile.get()];
+                let worst = m
+                    .durations
+                    .iter()
+                    .zip(&m.distances)
+                    .filter(|(d, _)| **d != UNREACHABLE)
+                    .map(|(&d, &l)| v.cost_per_second * d as Cost + v.cost_per_metre * l as Cost)
+                    .max()
+                    .unwrap_or(0);
+                worst
+            })
+            .max()
+            .unwrap_or(0);
+        let max_rate = self.vehicles.iter().map(|v| v.cost_per_second).max().unwrap_or(0);
+        let mut bound: Cost = self.vehicles.iter().map(|v| v.fixed_cost + 2 * max_arc).sum();
+        for job in &self.jobs {
+            for t in job.tasks() {
+                bound = bound.saturating_add(2 * max_arc + max_rate * t.service);
+            }
+        }
+        // Waiting time also costs when cost_per_second > 0: bound it by the shifts.
+        let max_shift = self.vehicles.iter().map(|v| (v.shift.end.min(1 << 40) - v.shift.start).max(0)).max().unwrap_or(0);
+        bound = bound.saturating_add(max_rate.saturating_mul(max_shift).saturating_mul(self.vehicles.len() as Cost));
+        let vehicle_weight = if self.objective.minimise_vehicles { bound + 1 } else { 0 };
+        let unit = (bound + 1).saturating_add(vehicle_weight.saturating_mul(self.vehicles.len() as Cost + 1));
+        let prizes = self
+            .jobs
+            .iter()
+            .map(|j| j.prize.unwrap_or_else(|| unit.saturating_mul(j.priority.weight())))
+            .collect();
+
+        Ok(Problem {
+            matrices: self.matrices,
+            jobs: self.jobs,
+            vehicles: self.vehicles,
+            dimensions: dims,
+            objective: self.objective,
+            prizes,
+            vehicle_weight,
+        })
+    }
+}
+
+/// Sorts windows and merges overlapping ones; an empty list means always open.
+fn normalise_windows(windows: &mut Vec<TimeWindow>) {
+    if windows.is_empty() {
+        windows.push(TimeWindow::ALWAYS);
+        return;
+    }
+    windows.sort();
+    let mut merged: Vec<TimeWindow> = Vec::with_capacity(windows.len());
+    for w in windows.drain(..) {
+        match merged.last_mut() {
+            Some(last) if w.start <= last.end => last.end = last.end.max(w.end),
+            _ => merged.push(w),
+        }
+    }
+    *windows = merged;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> ProblemBuilder {
+        let m = Matrix::from_distances(2, vec![0, 1, 1, 0]).unwrap();
+        let mut b = ProblemBuilder::new(1);
+        b.matrix(m);
+        b.vehicle(Vehicle::new("v", ProfileIdx(0), LocIdx(0), vec![5]));
+        b
+    }
+
+    fn job(id: &str, loc: u32, windows: Vec<TimeWindow>) -> Job {
+        Job {
+            id: id.into(),
+            kind: JobKind::Delivery(Task::new(LocIdx(loc), 0, windows)),
+            demand: vec![1],
+            priority: Priority::Routine,
+            skills: Skills::NONE,
+            prize: None,
+        }
+    }
+
+    #[test]
+    fn window_ending_before_start_is_refused() {
+        let mut b = tiny();
+        b.job(job("a", 1, vec![TimeWindow::new(10, 5)]));
+        assert!(matches!(b.build(), Err(ProblemError::WindowEndsBeforeStart { .. })));
+    }
+
+    #[test]
+    fn location_out_of_range_is_refused() {
+        let mut b = tiny();
+        b.job(job("a", 7, vec![]));
+        assert!(matches!(b.build(), Err(ProblemError::LocationOutOfRange { location: 7, .. })));
+    }
+
+    #[test]
+    fn wrong_matrix_size_is_refused() {
+        assert!(matches!(Matrix::from_distances(3, vec![0; 4]), Err(ProblemError::MatrixSize { .. })));
+    }
+
+    #[test]
+    fn windows_are_merged_and_defaulted() {
+        let mut b = tiny();
+        b.job(job("a", 1, vec![TimeWindow::new(5, 10), TimeWindow::new(0, 6), TimeWindow::new(20, 30)]));
+        b.job(job("b", 1, vec![]));
+        let p = b.build().unwrap();
+        let JobKind::Delivery(t) = &p.jobs()[0].kind else { unreachable!() };
+        assert_eq!(t.windows, vec![TimeWindow::new(0, 10), TimeWindow::new(20, 30)]);
+        let JobKind::Delivery(t) = &p.jobs()[1].kind else { unreachable!() };
+        assert_eq!(t.windows, vec![TimeWindow::ALWAYS]);
+    }
+
+    #[test]
+    fn prizes_are_lexicographic_by_priority() {
+        let mut b = tiny();
+        b.job(job("a", 1, vec![]));
+        let mut urgent = job("b", 1, vec![]);
+        urgent.priority = Priority::Urgent;
+        b.job(urgent);
+        let p = b.build().unwrap();
+        assert_eq!(p.prize(JobIdx(1)), p.prize(JobIdx(0)) * PRIORITY_RATIO * PRIORITY_RATIO);
+        // Any route cost is far below one routine prize.
+        assert!(p.prize(JobIdx(0)) > 4);
+    }
+}
