@@ -7,6 +7,8 @@
 //! - [`solution::Solution`]: the returned plan with a schedule and reasons for left-out jobs;
 //! - the mutable search state with its caches (private to the search modules);
 //! - the cost policy (penalty weights) kept outside both.
+pub mod check;
 pub mod config;
+pub mod formats;
 pub mod problem;
 pub mod solution;
