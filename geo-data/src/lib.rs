@@ -1,1 +1,60 @@
 //! OpenStreetMap road graphs, snapping and travel-time matrices.
+//!
+//! This crate is the product's only view of the streets. It works in two
+//! stages, like the routing engines it is modelled on:
+//!
+//! * **prepare** (offline, seconds): [`osm`] reads a PBF extract, [`profile`]
+//!   decides which ways walkers, tricycles and vans may use, [`graph`] freezes
+//!   each profile into CSR arrays keeping the largest strongly connected
+//!   component, [`ch`] builds a contraction hierarchy, and [`store`] writes all
+//!   three profiles into one checksummed file;
+//! * **query** (milliseconds): [`PreparedGraphs::load`], then per profile
+//!   [`ProfileGraph::snap`] (R-tree onto edges), [`ProfileGraph::matrix`]
+//!   (bucket many-to-many on the hierarchy, parallel) and
+//!   [`ProfileGraph::path`].
+//!
+//! Costs are integers ([`Cost`]: milliseconds, centimetres) minimised
+//! lexicographically, so every result is exact and [`oracle`] (plain Dijkstra)
+//! can check it to the millisecond.
+//!
+//! ```
+//! use geo_data::{district, Profile, PreparedGraphs, NoProgress};
+//! use std::path::Path;
+//!
+//! let (graphs, _report) =
+//!     PreparedGraphs::from_osm(&district::osm_data(), Path::new("district"), &NoProgress).unwrap();
+//! let walk = graphs.graph(Profile::Walk).unwrap();
+//! let gate = district::point(0.0, 0.0);
+//! let a = walk.snap(gate.0, gate.1).unwrap();
+//! let b = walk.snap(district::point(200.0, 0.0).0, district::point(200.0, 0.0).1).unwrap();
+//! let m = walk.matrix(&[a, b]);
+//! // 200 m along a street at 5 km/h is 144 s.
+//! assert_eq!(m.duration_s(0, 1), Some(144));
+//! assert_eq!(m.duration_s(1, 1), Some(0));
+//! ```
+
+pub mod ch;
+pub mod district;
+pub mod graph;
+pub mod ids;
+pub mod matrix;
+pub mod oracle;
+pub mod osm;
+pub mod path;
+pub mod pbf_writer;
+pub mod prepared;
+pub mod profile;
+pub mod snap;
+pub mod store;
+pub mod synthetic;
+
+pub use ch::ContractionHierarchy;
+pub use graph::{ComponentReport, GraphBuilder, RoadGraph};
+pub use ids::{Cost, EdgeIdx, NodeIdx};
+pub use matrix::{TravelMatrix, UNREACHABLE};
+pub use osm::{ImportError, NoProgress, OsmData, OsmWay, Progress};
+pub use path::Route;
+pub use prepared::{PrepareReport, PreparedGraphs, ProfileGraph, ProfileSummary};
+pub use profile::{Profile, UnknownProfile};
+pub use snap::{SnapConfig, SnapError, SnappedPoint, DEFAULT_MAX_SNAP_M};
+pub use store::{StoreError, FORMAT_VERSION};

@@ -1,0 +1,95 @@
+//! Many-to-many travel times and distances between snapped points.
+
+use crate::ch::ScratchPool;
+use crate::ids::Cost;
+use crate::prepared::ProfileGraph;
+use crate::snap::SnappedPoint;
+
+/// The value of an unreachable pair in [`TravelMatrix::durations`] and
+/// [`TravelMatrix::distances`]: never a silent zero.
+pub const UNREACHABLE: u32 = u32::MAX;
+
+/// Travel times and distances between every ordered pair of points.
+///
+/// Row `i` holds the costs *from* point `i`; entry `(i, j)` is at `i * size + j`.
+/// Durations are whole seconds and distances whole metres, both rounded from the
+/// exact integer costs ([`TravelMatrix::cost`]) of the fastest path (shortest
+/// among equally fast ones). Unreachable pairs hold [`UNREACHABLE`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct TravelMatrix {
+    /// Number of points (rows and columns).
+    pub size: usize,
+    /// Seconds, row-major, `UNREACHABLE` for no path.
+    pub durations: Vec<u32>,
+    /// Metres, row-major, `UNREACHABLE` for no path.
+    pub distances: Vec<u32>,
+    costs: Vec<Cost>,
+}
+
+impl TravelMatrix {
+    pub(crate) fn from_costs(size: usize, costs: Vec<Cost>) -> TravelMatrix {
+        let durations = costs.iter().map(|c| if c.is_finite() { c.duration_s() } else { UNREACHABLE }).collect();
+        let distances = costs.iter().map(|c| if c.is_finite() { c.distance_m() } else { UNREACHABLE }).collect();
+        TravelMatrix { size, durations, distances, costs }
+    }
+
+    /// The exact cost from `i` to `j` (milliseconds and centimetres), `None` if unreachable.
+    pub fn cost(&self, i: usize, j: usize) -> Option<Cost> {
+        let c = self.costs[i * self.size + j];
+        c.is_finite().then_some(c)
+    }
+
+    /// Seconds from `i` to `j`, `None` if unreachable.
+    pub fn duration_s(&self, i: usize, j: usize) -> Option<u32> {
+        self.cost(i, j).map(Cost::duration_s)
+    }
+
+    /// Metres from `i` to `j`, `None` if unreachable.
+    pub fn distance_m(&self, i: usize, j: usize) -> Option<u32> {
+        self.cost(i, j).map(Cost::distance_m)
+    }
+}
+
+/// Computes the matrix with the contraction hierarchy; see [`ProfileGraph::matrix`].
+pub(crate) fn compute(pg: &ProfileGraph, points: &[SnappedPoint], pool: &ScratchPool) -> TravelMatrix {
+    let g = pg.road_graph();
+    let ch = pg.hierarchy();
+    for p in points {
+        pg.check_point(p);
+    }
+    let to_ch = |seeds: Vec<(crate::NodeIdx, Cost)>| -> Vec<(u32, Cost)> {
+        seeds.into_iter().map(|(v, c)| (ch.ch_of[v.ix()], c)).collect()
+    };
+    let sources: Vec<_> = points.iter().map(|p| to_ch(p.out_seeds(g))).collect();
+    let targets: Vec<_> = points.iter().map(|p| to_ch(p.in_seeds(g))).collect();
+    let mut costs = ch.many_to_many(&sources, &targets, pool);
+    let n = points.len();
+    // Points sharing a segment may also reach each other straight along it,
+    // without touching a node; the diagonal is zero by definition.
+    let mut by_segment: Vec<(u64, usize)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| match p.anchor {
+            crate::snap::Anchor::Edge { ab, ba, .. } => {
+                let key = ((ab.map_or(u32::MAX, |e| e.0) as u64) << 32) | ba.map_or(u32::MAX, |e| e.0) as u64;
+                Some((key, i))
+            }
+            crate::snap::Anchor::Node(_) => None,
+        })
+        .collect();
+    by_segment.sort_unstable();
+    for group in by_segment.chunk_by(|x, y| x.0 == y.0) {
+        for &(_, i) in group {
+            for &(_, j) in group {
+                if let Some(c) = points[i].along_same_edge(&points[j], g) {
+                    let cell = &mut costs[i * n + j];
+                    *cell = (*cell).min(c);
+                }
+            }
+        }
+    }
+    for i in 0..n {
+        costs[i * n + i] = Cost::ZERO;
+    }
+    TravelMatrix::from_costs(n, costs)
+}

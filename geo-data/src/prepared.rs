@@ -1,0 +1,266 @@
+//! The query-side types: one [`ProfileGraph`] per travel profile, and
+//! [`PreparedGraphs`], the three of them as prepared from one OSM extract.
+
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::ch::{ContractionHierarchy, ScratchPool};
+use crate::graph::{ComponentReport, GraphBuilder, RoadGraph};
+use crate::ids::NodeIdx;
+use crate::matrix::TravelMatrix;
+use crate::osm::{self, ImportError, OsmData, Progress};
+use crate::path::Route;
+use crate::profile::Profile;
+use crate::snap::{Anchor, SnapConfig, SnapError, SnapIndex, SnappedPoint};
+use crate::store::{self, StoreError, StoredProfile};
+
+/// A profile's road graph with everything needed to answer queries: the
+/// contraction hierarchy, the snapping index (built on first use, so loading a
+/// file for a matrix of another profile costs nothing) and a pool of scratch
+/// buffers.
+#[derive(Debug)]
+pub struct ProfileGraph {
+    profile: Profile,
+    graph: RoadGraph,
+    ch: ContractionHierarchy,
+    report: ComponentReport,
+    fingerprint: u64,
+    index: OnceLock<SnapIndex>,
+    pool: ScratchPool,
+}
+
+impl ProfileGraph {
+    /// Freezes a builder (largest strongly connected component) and prepares it.
+    pub fn from_builder(profile: Profile, builder: GraphBuilder) -> ProfileGraph {
+        let (graph, report) = builder.build();
+        ProfileGraph::from_graph(profile, graph, report)
+    }
+
+    /// Prepares the hierarchy for a frozen graph.
+    pub fn from_graph(profile: Profile, graph: RoadGraph, report: ComponentReport) -> ProfileGraph {
+        let ch = ContractionHierarchy::build(&graph);
+        ProfileGraph::from_parts(profile, graph, ch, report)
+    }
+
+    pub(crate) fn from_parts(
+        profile: Profile,
+        graph: RoadGraph,
+        ch: ContractionHierarchy,
+        report: ComponentReport,
+    ) -> ProfileGraph {
+        let fingerprint = fingerprint(profile, &graph);
+        ProfileGraph { profile, graph, ch, report, fingerprint, index: OnceLock::new(), pool: ScratchPool::default() }
+    }
+
+    /// The profile this graph is for.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// The underlying road graph.
+    pub fn road_graph(&self) -> &RoadGraph {
+        &self.graph
+    }
+
+    /// The prepared hierarchy.
+    pub fn hierarchy(&self) -> &ContractionHierarchy {
+        &self.ch
+    }
+
+    /// What the import dropped outside the largest component.
+    pub fn components(&self) -> &ComponentReport {
+        &self.report
+    }
+
+    pub(crate) fn pool(&self) -> &ScratchPool {
+        &self.pool
+    }
+
+    fn index(&self) -> &SnapIndex {
+        self.index.get_or_init(|| SnapIndex::build(&self.graph))
+    }
+
+    /// Snaps a coordinate onto the nearest road, refusing points more than
+    /// [`crate::DEFAULT_MAX_SNAP_M`] away.
+    pub fn snap(&self, lat: f64, lon: f64) -> Result<SnappedPoint, SnapError> {
+        self.snap_with(lat, lon, &SnapConfig::default())
+    }
+
+    /// Snaps with explicit options.
+    pub fn snap_with(&self, lat: f64, lon: f64, cfg: &SnapConfig) -> Result<SnappedPoint, SnapError> {
+        if self.graph.num_nodes() == 0 {
+            return Err(SnapError::EmptyGraph);
+        }
+        self.index().snap(&self.graph, self.fingerprint, lat, lon, cfg)
+    }
+
+    /// A point exactly at a graph node (tests, debugging).
+    pub fn point_at_node(&self, n: NodeIdx) -> SnappedPoint {
+        SnappedPoint::new(Anchor::Node(n), self.fingerprint, self.graph.coord(n), 0.0)
+    }
+
+    /// Exact travel times and distances between all pairs of points, computed in
+    /// parallel on the rayon pool.
+    ///
+    /// # Panics
+    /// If a point was snapped on another graph.
+    pub fn matrix(&self, points: &[SnappedPoint]) -> TravelMatrix {
+        crate::matrix::compute(self, points, &self.pool)
+    }
+
+    /// The fastest path between two points with its geometry; `None` if unreachable.
+    pub fn route(&self, from: &SnappedPoint, to: &SnappedPoint) -> Option<Route> {
+        crate::path::route(self, from, to)
+    }
+
+    /// The polyline `(lat, lon)` of the fastest path; `None` if unreachable.
+    pub fn path(&self, from: &SnappedPoint, to: &SnappedPoint) -> Option<Vec<(f64, f64)>> {
+        self.route(from, to).map(|r| r.coords)
+    }
+
+    pub(crate) fn check_point(&self, p: &SnappedPoint) {
+        assert_eq!(
+            p.graph_fingerprint, self.fingerprint,
+            "a point snapped on another graph was passed to the {} graph",
+            self.profile
+        );
+    }
+}
+
+fn fingerprint(profile: Profile, g: &RoadGraph) -> u64 {
+    let mut h = crc32fast::Hasher::new();
+    for x in g.lat_e7.iter().chain(&g.lon_e7) {
+        h.update(&x.to_le_bytes());
+    }
+    for x in &g.head {
+        h.update(&x.to_le_bytes());
+    }
+    ((profile.tag() as u64) << 56) ^ ((g.num_nodes() as u64) << 32) ^ h.finalize() as u64
+}
+
+/// Per-profile figures from a preparation run.
+#[derive(Clone, Debug)]
+pub struct ProfileSummary {
+    /// The profile.
+    pub profile: Profile,
+    /// Component statistics (nodes and edges kept and dropped).
+    pub components: ComponentReport,
+    /// Shortcuts added by the hierarchy.
+    pub shortcuts: usize,
+    /// Time to build the graph and its hierarchy.
+    pub build_time: Duration,
+}
+
+/// What a preparation run did.
+#[derive(Clone, Debug)]
+pub struct PrepareReport {
+    /// Routable ways read.
+    pub ways: usize,
+    /// Way node references to nodes absent from the file (clipped ways).
+    pub missing_refs: u64,
+    /// Time spent reading the file.
+    pub read_time: Duration,
+    /// One entry per profile.
+    pub profiles: Vec<ProfileSummary>,
+}
+
+/// The graphs of all profiles, prepared from one OSM extract.
+#[derive(Debug)]
+pub struct PreparedGraphs {
+    graphs: Vec<ProfileGraph>,
+}
+
+impl PreparedGraphs {
+    /// Reads a PBF file and prepares every profile.
+    pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<(PreparedGraphs, PrepareReport), ImportError> {
+        let t = Instant::now();
+        let data = osm::read_pbf(path, progress)?;
+        let read_time = t.elapsed();
+        let (graphs, mut report) = PreparedGraphs::from_osm(&data, path, progress)?;
+        report.read_time = read_time;
+        Ok((graphs, report))
+    }
+
+    /// Prepares every profile from OSM data already in memory (`name` is used in
+    /// errors). Fails when no profile has a single road.
+    pub fn from_osm(
+        data: &OsmData,
+        name: &Path,
+        progress: &dyn Progress,
+    ) -> Result<(PreparedGraphs, PrepareReport), ImportError> {
+        progress.stage("building graphs and hierarchies", Profile::ALL.len() as u64);
+        let built: Vec<(ProfileGraph, Duration)> = Profile::ALL
+            .par_iter()
+            .map(|&p| {
+                let t = Instant::now();
+                let (g, report) = osm::build_graph(data, p);
+                let pg = ProfileGraph::from_graph(p, g, report);
+                progress.advance(1);
+                (pg, t.elapsed())
+            })
+            .collect();
+        if built.iter().all(|(g, _)| g.graph.num_nodes() == 0) {
+            return Err(ImportError::NoRoads { path: name.into() });
+        }
+        let profiles = built
+            .iter()
+            .map(|(g, t)| ProfileSummary {
+                profile: g.profile,
+                components: g.report.clone(),
+                shortcuts: g.ch.num_shortcuts(),
+                build_time: *t,
+            })
+            .collect();
+        let report = PrepareReport {
+            ways: data.ways.len(),
+            missing_refs: data.missing_refs,
+            read_time: Duration::ZERO,
+            profiles,
+        };
+        Ok((PreparedGraphs { graphs: built.into_iter().map(|x| x.0).collect() }, report))
+    }
+
+    /// Builds from already prepared profile graphs (one per profile).
+    pub fn from_graphs(mut graphs: Vec<ProfileGraph>) -> PreparedGraphs {
+        graphs.sort_by_key(|g| g.profile);
+        PreparedGraphs { graphs }
+    }
+
+    /// Loads a file written by [`PreparedGraphs::save`].
+    pub fn load(path: &Path) -> Result<PreparedGraphs, StoreError> {
+        let stored = store::load(path)?;
+        let graphs = stored
+            .into_iter()
+            .map(|s| ProfileGraph::from_parts(s.profile, s.graph, s.ch, s.report))
+            .collect();
+        Ok(PreparedGraphs::from_graphs(graphs))
+    }
+
+    /// Writes every profile to one file.
+    pub fn save(&self, path: &Path) -> Result<(), StoreError> {
+        let stored: Vec<StoredProfile> = self
+            .graphs
+            .iter()
+            .map(|g| StoredProfile {
+                profile: g.profile,
+                graph: g.graph.clone(),
+                ch: g.ch.clone(),
+                report: g.report.clone(),
+            })
+            .collect();
+        store::save(path, &stored)
+    }
+
+    /// The graph of one profile, `None` if the file lacks it.
+    pub fn graph(&self, profile: Profile) -> Option<&ProfileGraph> {
+        self.graphs.iter().find(|g| g.profile == profile)
+    }
+
+    /// All profile graphs.
+    pub fn graphs(&self) -> &[ProfileGraph] {
+        &self.graphs
+    }
+}
