@@ -16,11 +16,18 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     // Subcommands are added here, one variant per module in `commands/`.
+    /// Run the day-plan HTTP service.
+    Serve(commands::serve::Args),
+    /// Plan a made-up day (or one on a real extract) and write the route sheets to a folder.
+    Demo(commands::demo::Args),
 }
 
 fn main() {
     let cli = Cli::parse();
-    let result: anyhow::Result<()> = match cli.command {};
+    let result: anyhow::Result<()> = match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Demo(args) => commands::demo::run(args),
+    };
     if let Err(err) = result {
         // One line, the whole context chain, no backtrace and no panic.
         eprintln!("error: {err:#}");

@@ -1,1 +1,3 @@
 //! One module per `lastmile` subcommand.
+pub mod demo;
+pub mod serve;

@@ -1,0 +1,321 @@
+//! From the solver's [`Solution`] back to the API's words: routes with ETAs
+//! and loads per squad, every unserved request with a reason a coordinator
+//! can act on, the route geometry, and the data of each squad's sheet.
+//!
+//! Invariant (tested as a property): every request of the day appears exactly
+//! once, either as a stop of one route or in `unserved`. A job the solver
+//! neither routed nor explained is reported as unserved (`no_room_left`)
+//! rather than dropped; that would be a solver bug, and it is logged.
+
+use std::collections::HashMap;
+
+use geo_data::PreparedGraphs;
+use solver::problem::Problem;
+use solver::solution::{ActivityKind, Solution, UnassignedReason};
+
+use crate::convert::{building_index, geo_profile, priority_of, request_weight_kg, Snapped};
+use crate::dto::*;
+use crate::sheet::{MapData, SheetData, SheetItem, SheetStop};
+
+pub struct Assembled {
+    pub result: PlanResult,
+    /// One per squad (used or not), in squad order.
+    pub sheets: Vec<SheetData>,
+    /// Route geometry per squad id, leg by leg.
+    pub legs: HashMap<String, Vec<Vec<(f64, f64)>>>,
+}
+
+pub fn explain(reason: &UnassignedReason) -> (UnservedReason, String) {
+    use UnassignedReason as R;
+    match reason {
+        R::NoSkilledVehicle => (UnservedReason::NoSkilledSquad, "no squad has every skill this request needs: add the skill to a squad".into()),
+        R::OverCapacity => (UnservedReason::OverCapacity, "heavier than any capable squad can carry in one trip: split the items or send a bigger squad".into()),
+        R::Unreachable => (UnservedReason::Unreachable, "no squad can reach this place from its depot on the road map: check the location or send another travel mode".into()),
+        R::WindowUnreachable => (UnservedReason::WindowClosed, "the time window closes before any squad can get there: widen the window or plan it for later".into()),
+        R::ShiftTooShort => (UnservedReason::ShiftTooShort, "no squad's shift is long enough to get there and back: extend a shift or start a squad nearer".into()),
+        R::NoRoomLeft(c) => (UnservedReason::NoRoomLeft, format!("every squad is full today (binding: {c:?}): add a squad or move lower-priority requests to another day")),
+        R::LeftOutForCost => (UnservedReason::LeftOutForCost, "left out as optional: costs more than it is worth".into()),
+    }
+}
+
+fn kg(grams: i64) -> f64 {
+    grams as f64 / 1000.0
+}
+
+/// Everything the API shows, from a solution. `sheet_version` gives each
+/// squad's sheet version (decided by the caller from the stored hashes).
+pub fn assemble(
+    plan_id: &str,
+    version: u32,
+    day: &DayRequest,
+    problem: &Problem,
+    solution: &Solution,
+    snapped: &Snapped,
+    graphs: &PreparedGraphs,
+    background: bool,
+) -> Assembled {
+    let nd = day.depots.len();
+    let buildings = building_index(day);
+    let place_of_loc = |loc: usize| -> (f64, f64) { snapped.points[loc] };
+    let mut routes = Vec::new();
+    let mut sheets = Vec::new();
+    let mut legs_by_squad = HashMap::new();
+    let mut seen = vec![false; day.requests.len()];
+
+    let mut by_vehicle: HashMap<usize, &solver::solution::Route> = HashMap::new();
+    for r in &solution.routes {
+        by_vehicle.insert(r.vehicle.get(), r);
+    }
+    for (k, squad) in day.squads.iter().enumerate() {
+        let start_depot = &day.depots[problem.vehicle(solver::problem::VehicleIdx(k as u32)).start.map_or(0, |l| l.get())];
+        let end_id = squad.end_depot.as_deref().unwrap_or(&squad.depot);
+        let end_depot = day.depots.iter().find(|d| d.id == end_id).unwrap_or(start_depot);
+        let route = by_vehicle.get(&k);
+        let mut stops = Vec::new();
+        let mut sheet_stops = Vec::new();
+        let mut locs: Vec<usize> = vec![start_depot_idx(day, &squad.depot)];
+        let mut trip = 1u32;
+        if let Some(route) = route {
+            for (n, a) in route.activities.iter().enumerate() {
+                let seq = n as u32 + 1;
+                let loc = a.location.get();
+                locs.push(loc);
+                let (lat, lon) = place_of_loc(loc);
+                let (kind, req_idx) = match a.kind {
+                    ActivityKind::Delivery(j) | ActivityKind::ShipmentDelivery(j) | ActivityKind::Pickup(j) => (StopKind::Delivery, Some(j.get())),
+                    ActivityKind::Visit(j) => (StopKind::Visit, Some(j.get())),
+                    ActivityKind::ShipmentPickup(j) => (StopKind::Pickup, Some(j.get())),
+                    ActivityKind::Reload => (StopKind::Reload, None),
+                };
+                if kind == StopKind::Reload {
+                    trip += 1;
+                }
+                if let (Some(j), true) = (req_idx, kind != StopKind::Pickup) {
+                    seen[j] = true;
+                }
+                let depot = (loc < nd).then(|| day.depots[loc].id.clone());
+                let load = a.load_after.first().copied().unwrap_or(0);
+                stops.push(StopView {
+                    seq,
+                    kind,
+                    request: req_idx.map(|j| day.requests[j].id.clone()),
+                    depot: depot.clone(),
+                    lat,
+                    lon,
+                    eta: Clock::format(a.begin),
+                    arrival_s: a.arrival,
+                    begin_s: a.begin,
+                    departure_s: a.departure,
+                    wait_s: a.begin - a.arrival,
+                    load_after_kg: kg(load),
+                    trip,
+                });
+                sheet_stops.push(sheet_stop(day, &buildings, seq, kind, req_idx, loc, a.begin, trip, kg(load)));
+            }
+        }
+        let end_loc = start_depot_idx(day, end_id);
+        locs.push(end_loc);
+        let pg = graphs.graph(geo_profile(squad.profile));
+        let pidx = snapped.profile_idx(squad.profile).get();
+        let mut legs: Vec<Vec<(f64, f64)>> = Vec::new();
+        if route.is_some() {
+            for w in locs.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let path = match (pg, snapped.snapped[pidx][a], snapped.snapped[pidx][b]) {
+                    (Some(pg), Some(pa), Some(pb)) => pg.path(&pa, &pb),
+                    _ => None,
+                };
+                // Off-road ends: from the requested point to the road and back, so the
+                // line reaches the door the volunteer walks to.
+                let mut leg = vec![place_of_loc(a)];
+                leg.extend(path.unwrap_or_default());
+                leg.push(place_of_loc(b));
+                legs.push(leg);
+            }
+        }
+        let (start_s, end_s, distance_m, duration_s, load_start) = match route {
+            Some(r) => (r.start_time, r.end_time, r.distance, r.duration, r.start_load.first().copied().unwrap_or(0)),
+            None => (squad.shift.start.seconds(), squad.shift.start.seconds(), 0, 0, 0),
+        };
+        let map = MapData {
+            background: if background && route.is_some() { background_roads(graphs, squad.profile, &legs) } else { vec![] },
+            start: Some(place_of_loc(locs[0])),
+            stops: stops.iter().filter(|s| s.kind != StopKind::Reload).map(|s| (s.seq, s.lat, s.lon)).collect(),
+            legs: legs.clone(),
+        };
+        sheets.push(SheetData {
+            office_name: day.street_office.name.clone(),
+            coordinator_name: day.street_office.coordinator_name.clone(),
+            coordinator_phone: day.street_office.coordinator_phone.clone(),
+            date: day.date.clone(),
+            squad_id: squad.id.clone(),
+            squad_name: squad.name.clone(),
+            members: squad.members.clone(),
+            squad_phone: squad.phone.clone(),
+            profile: squad.profile,
+            start_s,
+            end_s,
+            start_place: start_depot.name.clone(),
+            end_place: end_depot.name.clone(),
+            distance_m,
+            trips: if route.is_some() { trip } else { 0 },
+            stops: sheet_stops,
+            map,
+            sheet_version: 0,
+            changed: false,
+        });
+        legs_by_squad.insert(squad.id.clone(), legs);
+        if route.is_some() {
+            routes.push(RouteView {
+                squad: squad.id.clone(),
+                squad_name: squad.name.clone(),
+                profile: squad.profile,
+                sheet_version: 0,
+                start_depot: start_depot.id.clone(),
+                end_depot: end_depot.id.clone(),
+                start: Clock::format(start_s),
+                end: Clock::format(end_s),
+                start_s,
+                end_s,
+                distance_m,
+                duration_s,
+                trips: trip,
+                load_start_kg: kg(load_start),
+                stops,
+            });
+        }
+    }
+
+    let mut unserved = Vec::new();
+    for u in &solution.unassigned {
+        let j = u.job.get();
+        if j < seen.len() && !seen[j] {
+            seen[j] = true;
+            let (reason, explanation) = explain(&u.reason);
+            unserved.push(Unserved { request: day.requests[j].id.clone(), reason, explanation });
+        }
+    }
+    for (j, s) in seen.iter().enumerate() {
+        if !s {
+            tracing::error!(plan = plan_id, job = j, "solver returned a job neither routed nor unassigned; reported as unserved");
+            unserved.push(Unserved {
+                request: day.requests[j].id.clone(),
+                reason: UnservedReason::NoRoomLeft,
+                explanation: "not placed by the planner (internal): plan it by hand or submit the day again".into(),
+            });
+        }
+    }
+
+    let routed: usize = routes.iter().flat_map(|r| &r.stops).filter(|s| s.request.is_some() && s.kind != StopKind::Pickup).count();
+    let summary = Summary {
+        requests: day.requests.len(),
+        routed,
+        unserved: unserved.len(),
+        squads: day.squads.len(),
+        squads_used: routes.len(),
+        distance_m: routes.iter().map(|r| r.distance_m).sum(),
+        duration_s: routes.iter().map(|r| r.duration_s).sum(),
+        weight_kg: day.requests.iter().map(request_weight_kg).sum(),
+    };
+    let result = PlanResult {
+        plan_id: plan_id.to_string(),
+        version,
+        date: day.date.clone(),
+        street_office: day.street_office.id.clone(),
+        summary,
+        routes,
+        unserved,
+        timings: Timings::default(),
+    };
+    Assembled { result, sheets, legs: legs_by_squad }
+}
+
+fn start_depot_idx(day: &DayRequest, id: &str) -> usize {
+    day.depots.iter().position(|d| d.id == id).unwrap_or(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sheet_stop(
+    day: &DayRequest,
+    buildings: &HashMap<&str, &Building>,
+    seq: u32,
+    kind: StopKind,
+    req: Option<usize>,
+    loc: usize,
+    begin: i64,
+    trip: u32,
+    load_after_kg: f64,
+) -> SheetStop {
+    let nd = day.depots.len();
+    let depot = (loc < nd).then(|| &day.depots[loc]);
+    let r = req.map(|j| &day.requests[j]);
+    let place = match (kind, depot, r) {
+        (StopKind::Reload | StopKind::Pickup, Some(d), _) => d.name.clone(),
+        (_, _, Some(r)) => match &r.building {
+            Some(b) => buildings.get(b.as_str()).and_then(|b| b.name.clone()).unwrap_or_else(|| b.clone()),
+            None => r.address.clone().unwrap_or_else(|| r.id.clone()),
+        },
+        _ => String::new(),
+    };
+    let at_door = matches!(kind, StopKind::Delivery | StopKind::Visit);
+    SheetStop {
+        seq,
+        kind,
+        eta_s: begin,
+        window: r.filter(|_| at_door).and_then(|r| {
+            (!r.windows.is_empty()).then(|| r.windows.iter().map(|w| format!("{}–{}", w.start, w.end)).collect::<Vec<_>>().join(", "))
+        }),
+        place,
+        unit: r.filter(|_| at_door).and_then(|r| r.unit.clone()),
+        floor: r.filter(|_| at_door).and_then(|r| r.floor),
+        // The address line is the place itself when there is no building.
+        address: r.filter(|r| at_door && r.building.is_some()).and_then(|r| r.address.clone()),
+        resident: r.filter(|_| at_door).and_then(|r| r.resident.clone()),
+        phone: r.filter(|_| at_door).and_then(|r| r.phone.clone()),
+        items: r
+            .map(|r| r.items.iter().map(|i| SheetItem { name: i.name.clone(), quantity: i.quantity, weight_kg: i.weight_kg, kind: i.kind }).collect())
+            .unwrap_or_default(),
+        notes: r.filter(|_| at_door).and_then(|r| r.notes.clone()),
+        priority: r.map_or(Priority::Routine, priority_of),
+        request_id: r.map(|r| r.id.clone()),
+        trip,
+        load_after_kg,
+    }
+}
+
+/// Roads of the squad's graph inside the route's bounding box (plus a margin),
+/// each undirected segment once: the faint street pattern under the route.
+fn background_roads(graphs: &PreparedGraphs, profile: Profile, legs: &[Vec<(f64, f64)>]) -> Vec<Vec<(f64, f64)>> {
+    let Some(pg) = graphs.graph(geo_profile(profile)) else { return vec![] };
+    let (mut a, mut b, mut c, mut d) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(la, lo) in legs.iter().flatten() {
+        a = a.min(la);
+        b = b.max(la);
+        c = c.min(lo);
+        d = d.max(lo);
+    }
+    if a > b {
+        return vec![];
+    }
+    let mlat = (b - a).max(0.001) * 0.15;
+    let mlon = (d - c).max(0.001) * 0.15;
+    let inside = |(la, lo): (f64, f64)| la >= a - mlat && la <= b + mlat && lo >= c - mlon && lo <= d + mlon;
+    let g = pg.road_graph();
+    let mut out = Vec::new();
+    for n in 0..g.num_nodes() {
+        let u = geo_data::NodeIdx(n as u32);
+        let pu = g.coord(u);
+        if !inside(pu) {
+            continue;
+        }
+        for e in g.out_edges(u) {
+            let v = g.head(e);
+            // One direction of each two-way segment is enough to draw it.
+            if v.0 < u.0 && g.twin(e).is_some() {
+                continue;
+            }
+            out.push(vec![pu, g.coord(v)]);
+        }
+    }
+    out
+}

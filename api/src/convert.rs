@@ -1,0 +1,257 @@
+//! From a checked [`DayRequest`] to the solver's [`Problem`], through the road
+//! graph: snapping (at the edge, so a point off the map is a 4xx), matrices
+//! per profile, then jobs and vehicles.
+//!
+//! Location numbering, shared by every profile's matrix: depots first (in
+//! input order), then one location per request (its door), in input order.
+//! Job `i` is request `i`; vehicle `k` is squad `k`. The [`Layout`] keeps that
+//! mapping so results are turned back into request and squad ids.
+
+use std::collections::HashMap;
+
+use geo_data::{PreparedGraphs, SnappedPoint};
+use solver::problem::{
+    Job, JobKind, Matrix, Objective, Priority as SPriority, ProblemBuilder, ProfileIdx, Reload, Skills, Task, TimeWindow,
+    Vehicle, LocIdx, Problem, UNREACHABLE,
+};
+
+use crate::dto::*;
+use crate::error::{ErrorCode, FieldError};
+
+/// Time to collect goods at a pharmacy or depot for a pickup-and-delivery.
+pub const PICKUP_SERVICE_S: i64 = 180;
+
+pub fn geo_profile(p: Profile) -> geo_data::Profile {
+    match p {
+        Profile::Walk => geo_data::Profile::Walk,
+        Profile::Bike => geo_data::Profile::Bike,
+        Profile::Car => geo_data::Profile::Car,
+    }
+}
+
+/// A day whose every location has been placed on the road graphs.
+pub struct Snapped {
+    /// Requested coordinates of each location (depots, then request doors).
+    pub points: Vec<(f64, f64)>,
+    /// Profiles used by at least one squad, in [`ProfileIdx`] order.
+    pub profiles: Vec<Profile>,
+    /// `snapped[p][loc]`: the location on profile `p`'s graph, `None` if that
+    /// graph has no road near it (the point is then unreachable for that profile).
+    pub snapped: Vec<Vec<Option<SnappedPoint>>>,
+}
+
+impl Snapped {
+    pub fn profile_idx(&self, p: Profile) -> ProfileIdx {
+        ProfileIdx(self.profiles.iter().position(|&q| q == p).unwrap_or(0) as u32)
+    }
+}
+
+/// The coordinates of every request's door.
+pub fn request_point(day: &DayRequest, buildings: &HashMap<&str, &Building>, r: &Request) -> (f64, f64) {
+    match (&r.building, r.lat, r.lon) {
+        (Some(b), _, _) => buildings.get(b.as_str()).map_or((f64::NAN, f64::NAN), |b| (b.lat, b.lon)),
+        (None, Some(lat), Some(lon)) => (lat, lon),
+        _ => {
+            let _ = day;
+            (f64::NAN, f64::NAN)
+        }
+    }
+}
+
+pub fn building_index(day: &DayRequest) -> HashMap<&str, &Building> {
+    day.buildings.iter().map(|b| (b.id.as_str(), b)).collect()
+}
+
+/// Snaps every location on the graph of every profile in use. A location that
+/// no profile in use can snap is an `off_map` error naming its JSON path.
+pub fn snap_day(day: &DayRequest, graphs: &PreparedGraphs) -> Result<Snapped, Vec<FieldError>> {
+    use rayon::prelude::*;
+    let mut profiles: Vec<Profile> = Vec::new();
+    for s in &day.squads {
+        if !profiles.contains(&s.profile) {
+            profiles.push(s.profile);
+        }
+    }
+    let mut errors = Vec::new();
+    let mut pgs = Vec::new();
+    for (i, s) in day.squads.iter().enumerate() {
+        if graphs.graph(geo_profile(s.profile)).is_none() {
+            errors.push(FieldError::new(
+                ErrorCode::InvalidValue,
+                format!("squads[{i}].profile"),
+                format!("the map has no {} graph", s.profile.name()),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    for &p in &profiles {
+        pgs.push(graphs.graph(geo_profile(p)).expect("checked above"));
+    }
+    let buildings = building_index(day);
+    let mut points: Vec<(f64, f64)> = day.depots.iter().map(|d| (d.lat, d.lon)).collect();
+    let mut paths: Vec<String> = (0..day.depots.len()).map(|i| format!("depots[{i}]")).collect();
+    for (i, r) in day.requests.iter().enumerate() {
+        points.push(request_point(day, &buildings, r));
+        paths.push(if r.building.is_some() { format!("requests[{i}].building") } else { format!("requests[{i}]") });
+    }
+    let snapped: Vec<Vec<Option<SnappedPoint>>> = pgs
+        .iter()
+        .map(|pg| points.par_iter().map(|&(lat, lon)| pg.snap(lat, lon).ok()).collect())
+        .collect();
+    for (loc, &(lat, lon)) in points.iter().enumerate() {
+        if snapped.iter().all(|per| per[loc].is_none()) {
+            // Say why with the first profile's error (distance to the nearest road).
+            let why = match pgs[0].snap(lat, lon) {
+                Err(e) => e.to_string(),
+                Ok(_) => "no road nearby".to_string(),
+            };
+            errors.push(FieldError::new(
+                ErrorCode::OffMap,
+                paths[loc].clone(),
+                format!("this point is off the map for every squad's travel mode: {why}"),
+            ));
+            if errors.len() >= crate::error::MAX_LISTED_ERRORS {
+                break;
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Snapped { points, profiles, snapped })
+}
+
+/// Travel matrices for every profile in use, in the solver's units.
+pub fn matrices(snapped: &Snapped, graphs: &PreparedGraphs) -> Vec<Matrix> {
+    let n = snapped.points.len();
+    snapped
+        .profiles
+        .iter()
+        .zip(&snapped.snapped)
+        .map(|(&p, per)| {
+            let pg = graphs.graph(geo_profile(p)).expect("profile checked when snapping");
+            let present: Vec<usize> = (0..n).filter(|&i| per[i].is_some()).collect();
+            let pts: Vec<SnappedPoint> = present.iter().map(|&i| per[i].expect("present")).collect();
+            let m = pg.matrix(&pts);
+            let mut dur = vec![UNREACHABLE; n * n];
+            let mut dist = vec![UNREACHABLE; n * n];
+            let conv = |v: u32| if v == geo_data::UNREACHABLE { UNREACHABLE } else { v.min(UNREACHABLE as u32 - 1) as i32 };
+            for (a, &i) in present.iter().enumerate() {
+                for (b, &j) in present.iter().enumerate() {
+                    dur[i * n + j] = conv(m.durations[a * m.size + b]);
+                    dist[i * n + j] = conv(m.distances[a * m.size + b]);
+                }
+            }
+            for i in 0..n {
+                dur[i * n + i] = 0;
+                dist[i * n + i] = 0;
+            }
+            Matrix::new(n, dur, dist).expect("sizes and signs are right by construction")
+        })
+        .collect()
+}
+
+/// Grams: the solver's integer weight unit.
+pub fn grams(kg: f64) -> i64 {
+    (kg * 1000.0).round() as i64
+}
+
+pub fn request_weight_kg(r: &Request) -> f64 {
+    if r.kind == RequestKind::Visit {
+        return 0.0;
+    }
+    r.items.iter().map(|i| i.weight_kg * i.quantity as f64).sum()
+}
+
+pub fn priority_of(r: &Request) -> Priority {
+    r.priority.unwrap_or(if r.items.iter().any(|i| i.kind == ItemKind::Medicine) {
+        Priority::Medicine
+    } else {
+        Priority::Routine
+    })
+}
+
+/// Time at the door: the request's own (or the default for its kind) plus the
+/// stairs when the building has no lift. A request given by lat/lon with a
+/// floor is assumed to have no lift: older walk-ups are where homebound
+/// residents live, and an early volunteer is better than a late one.
+pub fn service_s(day: &DayRequest, buildings: &HashMap<&str, &Building>, r: &Request) -> i64 {
+    let base = r.service_s.unwrap_or(match r.kind {
+        RequestKind::Delivery => day.options.default_delivery_s,
+        RequestKind::Visit => day.options.default_visit_s,
+    }) as i64;
+    let lift = r.building.as_deref().and_then(|b| buildings.get(b)).is_some_and(|b| b.lift);
+    let floors_up = (r.floor.unwrap_or(1) - 1).max(0) as i64;
+    let stairs = if lift { 0 } else { floors_up * day.options.stairs_s_per_floor as i64 };
+    base + stairs
+}
+
+/// Skill names to bits, in first-seen order (validation caps them at 64).
+pub fn skill_bits(day: &DayRequest) -> HashMap<&str, u32> {
+    let mut bits = HashMap::new();
+    for name in day.squads.iter().flat_map(|s| &s.skills).chain(day.requests.iter().flat_map(|r| &r.skills)) {
+        let next = bits.len() as u32;
+        bits.entry(name.as_str()).or_insert(next);
+    }
+    bits
+}
+
+fn skills(names: &[String], bits: &HashMap<&str, u32>) -> Skills {
+    Skills(names.iter().filter_map(|n| bits.get(n.as_str())).fold(0u64, |acc, &b| acc | (1u64 << b)))
+}
+
+/// Builds the solver problem. Job `i` is request `i`, vehicle `k` is squad `k`.
+pub fn build_problem(day: &DayRequest, snapped: &Snapped, matrices: Vec<Matrix>) -> Result<Problem, solver::problem::ProblemError> {
+    let depot_loc: HashMap<&str, LocIdx> = day.depots.iter().enumerate().map(|(i, d)| (d.id.as_str(), LocIdx(i as u32))).collect();
+    let buildings = building_index(day);
+    let bits = skill_bits(day);
+    let mut b = ProblemBuilder::new(1);
+    for m in matrices {
+        b.matrix(m);
+    }
+    b.objective(Objective { minimise_vehicles: false });
+    for (i, r) in day.requests.iter().enumerate() {
+        let loc = LocIdx((day.depots.len() + i) as u32);
+        let windows: Vec<TimeWindow> = r.windows.iter().map(|w| TimeWindow::new(w.start.seconds(), w.end.seconds())).collect();
+        let door = Task::new(loc, service_s(day, &buildings, r), windows);
+        let chilled = r.items.iter().any(|it| it.kind == ItemKind::Chilled);
+        let kind = match (r.kind, &r.pickup) {
+            (RequestKind::Visit, _) => JobKind::Visit(door),
+            (RequestKind::Delivery, Some(p)) => JobKind::Shipment {
+                pickup: Task::new(depot_loc[p.as_str()], PICKUP_SERVICE_S, vec![]),
+                delivery: door,
+                max_ride: chilled.then_some(day.options.chilled_max_s as i64),
+            },
+            (RequestKind::Delivery, None) => JobKind::Delivery(door),
+        };
+        b.job(Job {
+            id: r.id.clone(),
+            kind,
+            demand: vec![grams(request_weight_kg(r))],
+            priority: match priority_of(r) {
+                Priority::Routine => SPriority::Routine,
+                Priority::Medicine => SPriority::Medicine,
+                Priority::Urgent => SPriority::Urgent,
+            },
+            skills: skills(&r.skills, &bits),
+            prize: None,
+        });
+    }
+    for s in &day.squads {
+        let start = depot_loc[s.depot.as_str()];
+        let end = s.end_depot.as_deref().map_or(start, |e| depot_loc[e]);
+        let mut v = Vehicle::new(s.id.clone(), snapped.profile_idx(s.profile), start, vec![grams(s.capacity_kg)]);
+        v.end = Some(end);
+        v.shift = TimeWindow::new(s.shift.start.seconds(), s.shift.end.seconds());
+        v.skills = skills(&s.skills, &bits);
+        // Volunteers' effort is walking time; a metre of walking and a metre of
+        // driving are not worth the same, a second is.
+        v.cost_per_second = 1;
+        v.cost_per_metre = 0;
+        v.reload = s.reload_s.map(|service| Reload { locations: vec![start], service: service as i64, max_trips: s.max_trips });
+        b.vehicle(v);
+    }
+    b.build()
+}

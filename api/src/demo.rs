@@ -1,0 +1,280 @@
+//! A realistic made-up day for `lastmile demo`, the README's first command.
+//!
+//! On the made-up district (geo-data's fixture): the street office, a
+//! pharmacy, the five compound gates, the forty buildings, a dozen squads
+//! mostly on foot from the gates, and a few hundred requests of the kinds the
+//! domain brief lists (food parcels with a 10 kg rice sack, chilled milk,
+//! medicine bought at the pharmacy with a deadline, welfare checks before
+//! 09:00, urgent orders). On a real extract, the same day is drawn around
+//! the centre of the walking graph. Seeded: the same seed gives the same day.
+
+use std::path::{Path, PathBuf};
+
+use geo_data::PreparedGraphs;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::dto::*;
+use crate::sheet::Lang;
+use crate::store::Store;
+
+#[derive(Clone, Debug)]
+pub struct DemoConfig {
+    pub requests: usize,
+    pub squads: usize,
+    pub seed: u64,
+    pub budget_s: u32,
+    pub date: String,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self { requests: 300, squads: 12, seed: 1, budget_s: 15, date: "2025-01-15".into() }
+    }
+}
+
+pub const DEMO_OFFICE: &str = "demo-office";
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
+const ADDRESSING: &[&str] = &["奶奶", "爷爷", "阿姨", "叔叔", "婆婆", "大爷"];
+const NOTES: &[&str] = &[
+    "敲门要用力：听力不好",
+    "到了请先给女儿打电话",
+    "老人行动不便，请等候开门",
+    "请放在门口鞋柜上，敲门告知",
+    "家里有狗，请先打电话",
+    "药品需本人签收",
+];
+
+struct ItemSpec {
+    name: &'static str,
+    weight_kg: f64,
+    kind: ItemKind,
+}
+
+const FOOD: &[ItemSpec] = &[
+    ItemSpec { name: "大米", weight_kg: 10.0, kind: ItemKind::Food },
+    ItemSpec { name: "面粉", weight_kg: 5.0, kind: ItemKind::Food },
+    ItemSpec { name: "食用油", weight_kg: 5.0, kind: ItemKind::Food },
+    ItemSpec { name: "蔬菜包", weight_kg: 3.0, kind: ItemKind::Food },
+    ItemSpec { name: "鸡蛋", weight_kg: 1.5, kind: ItemKind::Food },
+    ItemSpec { name: "牛奶", weight_kg: 1.0, kind: ItemKind::Chilled },
+    ItemSpec { name: "猪肉", weight_kg: 1.0, kind: ItemKind::Chilled },
+    ItemSpec { name: "成人纸尿裤", weight_kg: 2.0, kind: ItemKind::Special },
+    ItemSpec { name: "儿童营养包", weight_kg: 2.5, kind: ItemKind::Food },
+];
+const MEDICINE: &[&str] = &["胰岛素", "降压药", "透析用品", "心脏病药", "止痛药"];
+
+/// A building on the map: `(name, lat, lon, floors, lift)`.
+type Place = (String, f64, f64, u8, bool);
+
+/// Depots `(id, name, lat, lon, kind)`; the first is the office, the second the pharmacy.
+type DepotSpec = (String, String, f64, f64, DepotKind);
+
+/// The demo day on the made-up district.
+pub fn district_day(cfg: &DemoConfig) -> DayRequest {
+    let office = geo_data::district::street_office();
+    let compounds = geo_data::district::compounds();
+    let mut depots: Vec<DepotSpec> = vec![
+        ("office".into(), "街道办".into(), office.0, office.1, DepotKind::Office),
+        ("pharmacy".into(), "仁心大药房".into(), geo_data::district::point(400.0, 400.0).0, geo_data::district::point(400.0, 400.0).1, DepotKind::Pharmacy),
+    ];
+    for (i, c) in compounds.iter().enumerate() {
+        depots.push((format!("gate{}", i + 1), format!("{} 大门", c.name), c.gate.0, c.gate.1, DepotKind::Gate));
+    }
+    let places: Vec<Place> = compounds
+        .iter()
+        .flat_map(|c| c.buildings.iter().map(|b| (b.name.clone(), b.entrance.0, b.entrance.1, b.floors, false)))
+        .collect();
+    make_day(cfg, "春熙街道（示例）", depots, places)
+}
+
+/// The demo day on a real extract: depots and "buildings" at graph nodes
+/// within about a kilometre of the walking graph's centre.
+pub fn osm_day(graphs: &PreparedGraphs, cfg: &DemoConfig) -> Result<DayRequest, String> {
+    let walk = graphs.graph(geo_data::Profile::Walk).ok_or("the extract has no walking graph")?;
+    let g = walk.road_graph();
+    let n = g.num_nodes();
+    if n < 50 {
+        return Err(format!("the walking graph has only {n} nodes: too small for a demo day"));
+    }
+    let mut lats: Vec<f64> = (0..n).map(|i| g.coord(geo_data::NodeIdx(i as u32)).0).collect();
+    let mut lons: Vec<f64> = (0..n).map(|i| g.coord(geo_data::NodeIdx(i as u32)).1).collect();
+    lats.sort_by(f64::total_cmp);
+    lons.sort_by(f64::total_cmp);
+    let centre = (lats[n / 2], lons[n / 2]);
+    let near: Vec<(f64, f64)> = (0..n)
+        .map(|i| g.coord(geo_data::NodeIdx(i as u32)))
+        .filter(|&p| geo_data::snap::haversine_m(p, centre) < 1_000.0)
+        .collect();
+    if near.len() < 20 {
+        return Err("too few roads near the centre of the extract".into());
+    }
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0x05f5);
+    let closest = |target: (f64, f64)| {
+        *near.iter().min_by(|a, b| geo_data::snap::haversine_m(**a, target).total_cmp(&geo_data::snap::haversine_m(**b, target))).expect("non-empty")
+    };
+    let o = closest(centre);
+    let mut depots: Vec<DepotSpec> = vec![("office".into(), "街道办".into(), o.0, o.1, DepotKind::Office)];
+    let p = near[rng.gen_range(0..near.len())];
+    depots.push(("pharmacy".into(), "药房".into(), p.0, p.1, DepotKind::Pharmacy));
+    for i in 0..4 {
+        let q = near[rng.gen_range(0..near.len())];
+        depots.push((format!("gate{}", i + 1), format!("{}号小区大门", i + 1), q.0, q.1, DepotKind::Gate));
+    }
+    let buildings = (cfg.requests / 4).clamp(10, 400);
+    let places: Vec<Place> = (0..buildings)
+        .map(|i| {
+            let q = near[rng.gen_range(0..near.len())];
+            (format!("{}栋", i + 1), q.0, q.1, rng.gen_range(5..=8), rng.gen_bool(0.2))
+        })
+        .collect();
+    Ok(make_day(cfg, "示例街道", depots, places))
+}
+
+fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places: Vec<Place>) -> DayRequest {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
+    let gates: Vec<&DepotSpec> = depots.iter().filter(|d| d.4 == DepotKind::Gate).collect();
+    let squads: Vec<Squad> = (0..cfg.squads)
+        .map(|k| {
+            // Every fifth squad is an electric tricycle from the office (it can
+            // fetch from the pharmacy); the others walk from a compound gate.
+            let bike = k % 5 == 4;
+            let depot = if bike || gates.is_empty() { &depots[0] } else { gates[k % gates.len()] };
+            Squad {
+                id: format!("S{:02}", k + 1),
+                name: Some(format!("第{}小分队", k + 1)),
+                members: vec![format!("{}{}", SURNAMES[(k * 7) % SURNAMES.len()], "志愿者"), format!("{}{}", SURNAMES[(k * 11 + 3) % SURNAMES.len()], "志愿者")],
+                phone: Some(format!("139 0000 {:04}", 100 + k)),
+                profile: if bike { Profile::Bike } else { Profile::Walk },
+                depot: depot.0.clone(),
+                end_depot: None,
+                shift: Shift { start: Clock(8 * 3600), end: Clock(if k % 3 == 2 { 17 * 3600 } else { 12 * 3600 }) },
+                capacity_kg: if bike { 60.0 } else { 20.0 },
+                skills: if k % 4 == 0 { vec!["trusted".into()] } else { vec![] },
+                reload_s: Some(300),
+                max_trips: None,
+            }
+        })
+        .collect();
+    let buildings: Vec<Building> = places
+        .iter()
+        .enumerate()
+        .map(|(i, (name, lat, lon, _, lift))| Building { id: format!("B{:03}", i + 1), name: Some(name.clone()), lat: *lat, lon: *lon, lift: *lift })
+        .collect();
+    let mut requests = Vec::with_capacity(cfg.requests);
+    for i in 0..cfg.requests {
+        let b = rng.gen_range(0..places.len());
+        let floors = places[b].3.max(1) as i32;
+        let floor = rng.gen_range(1..=floors);
+        let unit = rng.gen_range(1..=3);
+        let roll: f64 = rng.gen();
+        let resident = format!("{}{}", SURNAMES.choose(&mut rng).expect("non-empty"), ADDRESSING.choose(&mut rng).expect("non-empty"));
+        let mut r = Request {
+            id: format!("R{:04}", i + 1),
+            resident: Some(resident),
+            phone: rng.gen_bool(0.6).then(|| format!("138 0000 {:04}", rng.gen_range(0..10_000))),
+            lat: None,
+            lon: None,
+            building: Some(buildings[b].id.clone()),
+            unit: Some(unit.to_string()),
+            floor: Some(floor),
+            address: Some(format!("{}{:02}室", floor, rng.gen_range(1..=4))),
+            kind: RequestKind::Delivery,
+            items: vec![],
+            windows: vec![],
+            priority: None,
+            service_s: None,
+            notes: rng.gen_bool(0.25).then(|| NOTES.choose(&mut rng).expect("non-empty").to_string()),
+            pickup: None,
+            skills: vec![],
+        };
+        if roll < 0.10 {
+            // Welfare check: curtains not opened by 08:00, someone knocks before 09:30.
+            r.kind = RequestKind::Visit;
+            r.windows = vec![Window { start: Clock(8 * 3600), end: Clock(9 * 3600 + 1800) }];
+            r.notes = Some("窗帘未拉开：上门确认老人平安".into());
+        } else if roll < 0.18 {
+            // Medicine bought on the resident's behalf at the pharmacy, with a deadline.
+            r.items = vec![Item { name: MEDICINE.choose(&mut rng).expect("non-empty").to_string(), weight_kg: 0.3, quantity: 1, kind: ItemKind::Medicine }];
+            r.pickup = Some("pharmacy".into());
+            r.windows = vec![Window { start: Clock(8 * 3600), end: Clock(11 * 3600 + 1800) }];
+            if roll < 0.12 {
+                r.skills = vec!["trusted".into()];
+            }
+        } else {
+            let n = rng.gen_range(1..=3);
+            let mut items: Vec<Item> = Vec::new();
+            for spec in FOOD.choose_multiple(&mut rng, n) {
+                items.push(Item { name: spec.name.into(), weight_kg: spec.weight_kg, quantity: 1, kind: spec.kind });
+            }
+            r.items = items;
+            if roll > 0.97 {
+                r.priority = Some(Priority::Urgent);
+                r.windows = vec![Window { start: Clock(8 * 3600), end: Clock(10 * 3600) }];
+            }
+        }
+        requests.push(r);
+    }
+    DayRequest {
+        street_office: StreetOffice {
+            id: DEMO_OFFICE.into(),
+            name: office_name.into(),
+            coordinator_phone: "028-8888 6666".into(),
+            coordinator_name: Some("刘主任".into()),
+        },
+        date: cfg.date.clone(),
+        buildings,
+        depots: depots.into_iter().map(|(id, name, lat, lon, kind)| Depot { id, name, lat, lon, kind }).collect(),
+        squads,
+        requests,
+        requests_csv: None,
+        options: Options { budget_s: cfg.budget_s, seed: cfg.seed, ..Options::default() },
+    }
+}
+
+/// Writes the finished plan's outputs to `out`: one sheet per squad and
+/// language, the plan JSON, the GeoJSON, the day itself and an index page.
+/// Returns the index page's path.
+pub fn write_outputs(store: &Store, plan_id: &str, day: &DayRequest, out: &Path) -> std::io::Result<PathBuf> {
+    let io = |e: crate::store::StoreError| std::io::Error::other(e.to_string());
+    let sheets_dir = out.join("sheets");
+    std::fs::create_dir_all(&sheets_dir)?;
+    let (result, geojson) = store.result(plan_id).map_err(io)?.ok_or_else(|| std::io::Error::other("the plan has no result"))?;
+    std::fs::write(out.join("plan.json"), pretty(&result))?;
+    std::fs::write(out.join("plan.geojson"), geojson)?;
+    std::fs::write(out.join("day.json"), serde_json::to_string_pretty(day).map_err(std::io::Error::other)?)?;
+    let mut index = String::from(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>路线单 Route sheets</title></head>\
+         <body style=\"font-family:sans-serif;font-size:16pt\"><h1>路线单 Route sheets</h1><ul>",
+    );
+    for s in &day.squads {
+        for lang in [Lang::Zh, Lang::En] {
+            if let Some((html, _)) = store.sheet(plan_id, &s.id, lang.code()).map_err(io)? {
+                let name = format!("{}.{}.html", file_safe(&s.id), lang.code());
+                std::fs::write(sheets_dir.join(&name), html)?;
+                if lang == Lang::Zh {
+                    index.push_str(&format!(
+                        "<li><a href=\"sheets/{name}\">{}</a> · <a href=\"sheets/{}.en.html\">English</a></li>",
+                        crate::sheet::esc(s.name.as_deref().unwrap_or(&s.id)),
+                        file_safe(&s.id)
+                    ));
+                }
+            }
+        }
+    }
+    index.push_str("</ul><p><a href=\"plan.json\">plan.json</a> · <a href=\"plan.geojson\">plan.geojson</a></p></body></html>");
+    let path = out.join("index.html");
+    std::fs::write(&path, index)?;
+    Ok(path)
+}
+
+fn pretty(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_else(|_| json.to_string())
+}
+
+/// A squad id as a file name (ids are free text).
+pub fn file_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}

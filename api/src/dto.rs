@@ -1,0 +1,567 @@
+//! The JSON schema of the API: what a coordinator (or a spreadsheet export) writes,
+//! and what the service answers.
+//!
+//! Written for people who type it by hand: obvious names, units in the names
+//! (`weight_kg`, `service_s`, `capacity_kg`), times of day as `"08:30"`, and
+//! defaults for everything that has a sensible one. Every input struct denies
+//! unknown fields, so a typo (`weight` for `weight_kg`) is an error naming the
+//! field, not a silently ignored value. Only these types are serialised: the
+//! solver and geo-data types never cross the HTTP edge.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A time of day in seconds since midnight, written `"HH:MM"` (or `"HH:MM:SS"`).
+/// Hours up to 47 are accepted so that a night shift can run past midnight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Clock(pub u32);
+
+/// Marker at the start of every clock parse error, so the HTTP edge can give it
+/// its own error code (`invalid_time`).
+pub const CLOCK_ERROR: &str = "invalid time of day";
+
+impl Clock {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let bad = || format!("{CLOCK_ERROR} {s:?}: expected \"HH:MM\" such as \"08:30\"");
+        let parts: Vec<&str> = s.trim().split(':').collect();
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty() || p.len() > 2) {
+            return Err(bad());
+        }
+        let num = |p: &str| p.parse::<u32>().map_err(|_| bad());
+        let h = num(parts[0])?;
+        let m = num(parts[1])?;
+        let sec = if parts.len() == 3 { num(parts[2])? } else { 0 };
+        if h > 47 || m > 59 || sec > 59 {
+            return Err(bad());
+        }
+        Ok(Clock(h * 3600 + m * 60 + sec))
+    }
+
+    pub fn seconds(self) -> i64 {
+        self.0 as i64
+    }
+
+    /// Formats seconds since midnight as `"HH:MM"`, rounding down.
+    pub fn format(seconds: i64) -> String {
+        let s = seconds.max(0);
+        format!("{:02}:{:02}", s / 3600, (s % 3600) / 60)
+    }
+}
+
+impl fmt::Display for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&Clock::format(self.0 as i64))
+    }
+}
+
+impl<'de> Deserialize<'de> for Clock {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Clock;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a time of day as a string \"HH:MM\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Clock, E> {
+                Clock::parse(s).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl Serialize for Clock {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+// ---------------------------------------------------------------- input
+
+/// One street office's day: everything needed to plan it.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayRequest {
+    pub street_office: StreetOffice,
+    /// The day planned, `"YYYY-MM-DD"`; printed on every sheet.
+    pub date: String,
+    /// Residential buildings that requests may refer to by id instead of lat/lon.
+    #[serde(default)]
+    pub buildings: Vec<Building>,
+    /// Places goods come from and squads start at: the office, pharmacies, compound gates.
+    pub depots: Vec<Depot>,
+    pub squads: Vec<Squad>,
+    /// The requests as JSON objects; or give `requests_csv` instead.
+    #[serde(default)]
+    pub requests: Vec<Request>,
+    /// The requests as CSV text with a header row (see the README for the columns).
+    #[serde(default)]
+    pub requests_csv: Option<String>,
+    #[serde(default)]
+    pub options: Options,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreetOffice {
+    /// Must match the office of the coordinator's token.
+    pub id: String,
+    pub name: String,
+    /// Printed at the foot of every sheet: whom a volunteer calls when stuck.
+    pub coordinator_phone: String,
+    #[serde(default)]
+    pub coordinator_name: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DepotKind {
+    #[default]
+    Office,
+    Pharmacy,
+    Gate,
+    Warehouse,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Depot {
+    pub id: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
+    pub kind: DepotKind,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Building {
+    pub id: String,
+    /// What a volunteer reads, e.g. "3栋" or "Building 3, Rose Garden".
+    #[serde(default)]
+    pub name: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    /// Whether the building has a working lift; without one, service time grows with the floor.
+    #[serde(default)]
+    pub lift: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    #[default]
+    Walk,
+    Bike,
+    Car,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 3] = [Profile::Walk, Profile::Bike, Profile::Car];
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Walk => "walk",
+            Profile::Bike => "bike",
+            Profile::Car => "car",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shift {
+    pub start: Clock,
+    pub end: Clock,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Squad {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Volunteers' names, printed on the squad's own sheet only.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// The squad leader's phone, printed on the squad's own sheet only.
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub profile: Profile,
+    /// Id of the depot the squad starts from (and reloads at).
+    pub depot: String,
+    /// Id of the depot where the squad ends; defaults to `depot`.
+    #[serde(default)]
+    pub end_depot: Option<String>,
+    pub shift: Shift,
+    /// What the squad carries in one trip.
+    #[serde(default = "default_capacity_kg")]
+    pub capacity_kg: f64,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    /// Time to reload at the depot between trips; `null` means a single trip.
+    #[serde(default = "default_reload_s")]
+    pub reload_s: Option<u32>,
+    #[serde(default)]
+    pub max_trips: Option<u32>,
+}
+
+fn default_capacity_kg() -> f64 {
+    15.0
+}
+fn default_reload_s() -> Option<u32> {
+    Some(300)
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// Goods handed over at the door (with a `pickup`, collected there first).
+    #[default]
+    Delivery,
+    /// A welfare check: a stop with nothing to carry.
+    Visit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Routine,
+    Medicine,
+    Urgent,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    #[default]
+    Food,
+    Chilled,
+    Medicine,
+    Special,
+    Other,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub name: String,
+    /// Weight of one unit.
+    #[serde(default)]
+    pub weight_kg: f64,
+    #[serde(default = "one")]
+    pub quantity: u32,
+    #[serde(default)]
+    pub kind: ItemKind,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// Service may begin from this time...
+    pub start: Clock,
+    /// ...up to this time.
+    pub end: Clock,
+}
+
+/// One thing for one resident.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub id: String,
+    /// How the volunteer addresses the resident (a name, or a register reference).
+    #[serde(default)]
+    pub resident: Option<String>,
+    /// A phone to call on arrival (the resident's, or a relative's).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Either `lat`+`lon`, or `building` (an id from `buildings`).
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default)]
+    pub building: Option<String>,
+    /// Unit (entrance) of the building, e.g. "2".
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Floor; ground floor is 1.
+    #[serde(default)]
+    pub floor: Option<i32>,
+    /// The flat number or a free address line, printed as is.
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub kind: RequestKind,
+    #[serde(default)]
+    pub items: Vec<Item>,
+    /// When service may begin; none means any time in the squad's shift.
+    #[serde(default)]
+    pub windows: Vec<Window>,
+    /// Defaults to `medicine` when an item is medicine, else `routine`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Time at the door, stairs excluded (they are added from the floor).
+    #[serde(default)]
+    pub service_s: Option<u32>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Id of a depot (pharmacy) where the goods are collected first.
+    #[serde(default)]
+    pub pickup: Option<String>,
+    /// Skills the squad must have (e.g. "trusted" for signed medicine).
+    #[serde(default)]
+    pub skills: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Wall-clock budget of the solve.
+    #[serde(default = "default_budget_s")]
+    pub budget_s: u32,
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// Extra time per floor above the ground floor in a building without a lift (up and down).
+    #[serde(default = "default_stairs_s")]
+    pub stairs_s_per_floor: u32,
+    /// Service time of a delivery when a request gives none.
+    #[serde(default = "default_delivery_s")]
+    pub default_delivery_s: u32,
+    /// Service time of a visit when a request gives none.
+    #[serde(default = "default_visit_s")]
+    pub default_visit_s: u32,
+    /// Longest time chilled goods may spend between pickup and door.
+    #[serde(default = "default_chilled_s")]
+    pub chilled_max_s: u32,
+}
+
+fn default_budget_s() -> u32 {
+    20
+}
+fn one_u64() -> u64 {
+    1
+}
+fn default_stairs_s() -> u32 {
+    40
+}
+fn default_delivery_s() -> u32 {
+    120
+}
+fn default_visit_s() -> u32 {
+    300
+}
+fn default_chilled_s() -> u32 {
+    3600
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            budget_s: default_budget_s(),
+            seed: 1,
+            stairs_s_per_floor: default_stairs_s(),
+            default_delivery_s: default_delivery_s(),
+            default_visit_s: default_visit_s(),
+            chilled_max_s: default_chilled_s(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- output
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    /// Stored, waiting for a solver slot.
+    Queued,
+    Solving,
+    Done,
+    Failed,
+}
+
+impl PlanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Queued => "queued",
+            PlanStatus::Solving => "solving",
+            PlanStatus::Done => "done",
+            PlanStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => PlanStatus::Queued,
+            "solving" => PlanStatus::Solving,
+            "done" => PlanStatus::Done,
+            "failed" => PlanStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// Answer to a plan creation: the plan is stored; poll `status_url`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlanAccepted {
+    pub plan_id: String,
+    pub status: PlanStatus,
+    pub status_url: String,
+    pub result_url: String,
+    pub requests: usize,
+    pub squads: usize,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub iterations: u64,
+    pub elapsed_s: f64,
+    pub budget_s: u32,
+    /// Requests left out by the best plan found so far.
+    pub unserved_so_far: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlanStatusView {
+    pub plan_id: String,
+    pub status: PlanStatus,
+    pub version: u32,
+    pub created_at: String,
+    pub date: String,
+    pub requests: usize,
+    pub squads: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// How many times the solve was started (more than one after a restart).
+    pub attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timings: Option<Timings>,
+}
+
+/// Where the time went, in milliseconds; stored with the plan.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Timings {
+    pub parse_validate_ms: u64,
+    pub snap_ms: u64,
+    pub matrix_ms: u64,
+    pub solve_ms: u64,
+    pub render_ms: u64,
+    pub store_ms: u64,
+}
+
+/// The finished plan.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlanResult {
+    pub plan_id: String,
+    /// Increases whenever a route changes (urgent orders, re-planning).
+    pub version: u32,
+    pub date: String,
+    pub street_office: String,
+    pub summary: Summary,
+    pub routes: Vec<RouteView>,
+    /// Every request not in a route, with the reason.
+    pub unserved: Vec<Unserved>,
+    pub timings: Timings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub requests: usize,
+    pub routed: usize,
+    pub unserved: usize,
+    pub squads: usize,
+    pub squads_used: usize,
+    pub distance_m: i64,
+    pub duration_s: i64,
+    pub weight_kg: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RouteView {
+    pub squad: String,
+    pub squad_name: Option<String>,
+    pub profile: Profile,
+    /// Version of this squad's sheet: bumped only when this route changes.
+    pub sheet_version: u32,
+    pub start_depot: String,
+    pub end_depot: String,
+    pub start: String,
+    pub end: String,
+    pub start_s: i64,
+    pub end_s: i64,
+    pub distance_m: i64,
+    pub duration_s: i64,
+    pub trips: u32,
+    pub load_start_kg: f64,
+    pub stops: Vec<StopView>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopKind {
+    Delivery,
+    Visit,
+    /// Collect goods (medicine at a pharmacy) for a later stop.
+    Pickup,
+    /// Back to the depot to load the next trip.
+    Reload,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StopView {
+    /// 1-based order on the route.
+    pub seq: u32,
+    pub kind: StopKind,
+    /// The request served (absent for a reload).
+    pub request: Option<String>,
+    /// Depot id for pickups and reloads.
+    pub depot: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub eta: String,
+    pub arrival_s: i64,
+    pub begin_s: i64,
+    pub departure_s: i64,
+    pub wait_s: i64,
+    pub load_after_kg: f64,
+    /// The trip this stop belongs to (1-based).
+    pub trip: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnservedReason {
+    NoSkilledSquad,
+    OverCapacity,
+    Unreachable,
+    WindowClosed,
+    ShiftTooShort,
+    NoRoomLeft,
+    LeftOutForCost,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Unserved {
+    pub request: String,
+    pub reason: UnservedReason,
+    /// What the coordinator can do about it, in words.
+    pub explanation: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PlanListItem {
+    pub plan_id: String,
+    pub status: PlanStatus,
+    pub version: u32,
+    pub date: String,
+    pub created_at: String,
+    pub requests: usize,
+    pub squads: usize,
+}

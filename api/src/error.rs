@@ -1,0 +1,155 @@
+//! One error type for the HTTP edge, turned into a JSON body with a stable code
+//! and the JSON path of the offending field. Internal details never reach the
+//! client: a store failure is `internal` with no message of its own.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Stable error codes; clients may match on them. Listed in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not JSON (or not UTF-8), or is cut short.
+    MalformedJson,
+    /// A field the schema does not know (often a unit missing from the name: `weight` for `weight_kg`).
+    UnknownField,
+    MissingField,
+    /// A value of the wrong JSON type (a string where a number is expected, ...).
+    InvalidType,
+    /// A value of the right type but not allowed (an unknown enum word, an empty id, a bad date).
+    InvalidValue,
+    /// A time of day not written `"HH:MM"`.
+    InvalidTime,
+    /// A number outside its plausible range (latitude, weight, capacity, floor).
+    OutOfRange,
+    /// A window or shift that ends before it starts.
+    ImpossibleWindow,
+    DuplicateId,
+    /// A reference (depot, building) to an id that is not in the day.
+    UnknownReference,
+    /// A request with neither lat/lon nor a building.
+    MissingLocation,
+    /// A request with both lat/lon and a building.
+    AmbiguousLocation,
+    /// More requests, squads, items or skills than one day may hold.
+    LimitExceeded,
+    /// A point too far from every road of the map.
+    OffMap,
+    /// A CSV row that cannot be read.
+    CsvError,
+    /// The body is larger than the service accepts.
+    BodyTooLarge,
+    UnsupportedMediaType,
+    /// No valid token.
+    Unauthorized,
+    /// A valid token without the right for this.
+    Forbidden,
+    NotFound,
+    /// The plan is not finished yet (or failed): no result or sheet to show.
+    PlanNotReady,
+    /// Someone else changed the plan since the version this change was based on.
+    VersionConflict,
+    /// The service is at its limit of plans waiting; retry later.
+    Busy,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        use ErrorCode::*;
+        match self {
+            MalformedJson | CsvError => StatusCode::BAD_REQUEST,
+            UnknownField | MissingField | InvalidType | InvalidValue | InvalidTime | OutOfRange
+            | ImpossibleWindow | DuplicateId | UnknownReference | MissingLocation | AmbiguousLocation
+            | LimitExceeded | OffMap => StatusCode::UNPROCESSABLE_ENTITY,
+            BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Unauthorized => StatusCode::UNAUTHORIZED,
+            Forbidden => StatusCode::FORBIDDEN,
+            NotFound => StatusCode::NOT_FOUND,
+            PlanNotReady | VersionConflict => StatusCode::CONFLICT,
+            Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// One problem with the input, located by its JSON path (`requests[3].weight_kg`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub code: ErrorCode,
+    /// JSON path from the document root; empty for the whole body.
+    pub path: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { code, path: path.into(), message: message.into() }
+    }
+}
+
+/// At most this many errors are listed in one answer: enough to fix a batch,
+/// small enough that a 100,000-row mistake does not produce a huge reply.
+pub const MAX_LISTED_ERRORS: usize = 100;
+
+#[derive(Debug)]
+pub struct ApiError {
+    /// The first entry decides the status code; all are listed.
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { errors: vec![FieldError::new(code, path, message)] }
+    }
+    pub fn many(mut errors: Vec<FieldError>) -> Self {
+        assert!(!errors.is_empty(), "an ApiError lists at least one error");
+        errors.truncate(MAX_LISTED_ERRORS);
+        Self { errors }
+    }
+    pub fn code(&self) -> ErrorCode {
+        self.errors[0].code
+    }
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorCode::NotFound, "", format!("{what} not found"))
+    }
+    pub fn forbidden(msg: &str) -> Self {
+        Self::new(ErrorCode::Forbidden, "", msg)
+    }
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorCode::Unauthorized, "", "a valid token is required: Authorization: Bearer <token>")
+    }
+    /// An internal failure: the cause is logged (it holds no personal data:
+    /// store and I/O errors only), the client gets a fixed message.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(ErrorCode::Internal, "", "internal error; the request was not lost if it was acknowledged")
+    }
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: ErrorCode,
+    path: &'a str,
+    message: &'a str,
+    errors: &'a [FieldError],
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let first = &self.errors[0];
+        let body = Body { code: first.code, path: &first.path, message: &first.message, errors: &self.errors };
+        (first.code.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Conflict { .. } => ApiError::new(ErrorCode::VersionConflict, "", e.to_string()),
+            e => ApiError::internal(&e),
+        }
+    }
+}

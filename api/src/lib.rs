@@ -1,0 +1,80 @@
+//! The day-plan service: a coordinator posts a street office's day, the
+//! service plans it on the road graph (geo-data) with the solver, stores
+//! everything in an embedded database, and serves the result, GeoJSON and one
+//! printable route sheet per squad.
+//!
+//! Codemap: [`dto`] (the JSON schema) → [`validate`] / [`csv_import`] (checked
+//! once at the edge) → [`convert`] (snapping, matrices, solver problem) →
+//! [`jobs`] (solving on the rayon pool, bounded) → [`assemble`] (routes and
+//! reasons back in API words) → [`sheet`] / [`geojson`] (outputs) → [`store`]
+//! (SQLite). [`routes`] holds the thin HTTP handlers, [`auth`] the tokens,
+//! [`demo`] the made-up day of `lastmile demo`.
+//!
+//! Tests build the whole service with [`app`] and call it with `oneshot`.
+
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+pub mod assemble;
+pub mod auth;
+pub mod convert;
+pub mod csv_import;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod geojson;
+pub mod jobs;
+pub mod openapi;
+pub mod routes;
+pub mod sheet;
+pub mod store;
+pub mod validate;
+
+pub use auth::Access;
+pub use jobs::{Engine, EngineConfig};
+pub use store::Store;
+
+/// Shared by every handler.
+pub struct AppInner {
+    pub engine: Arc<Engine>,
+    pub access: Access,
+}
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<AppInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+impl AsRef<Access> for AppState {
+    fn as_ref(&self) -> &Access {
+        &self.0.access
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(engine: Arc<Engine>, access: Access) -> Router {
+    let state = AppState(Arc::new(AppInner { engine, access }));
+    Router::new()
+        .route("/api/v1/health", get(routes::health))
+        .route("/api/v1/openapi.json", get(routes::openapi))
+        .route("/api/v1/plans", post(routes::create_plan).get(routes::list_plans))
+        .route("/api/v1/plans/{id}", get(routes::plan_status))
+        .route("/api/v1/plans/{id}/result", get(routes::plan_result))
+        .route("/api/v1/plans/{id}/request", get(routes::plan_request))
+        .route("/api/v1/plans/{id}/geojson", get(routes::plan_geojson))
+        .route("/api/v1/plans/{id}/sheets", get(routes::list_sheets))
+        .route("/api/v1/plans/{id}/sheets/{squad}", get(routes::sheet))
+        .route("/s/{token}", get(routes::volunteer_sheet))
+        .fallback(routes::not_found)
+        // Bodies are read by the handler with its own limit and error; lift axum's default.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(routes::access_log))
+        .with_state(state)
+}

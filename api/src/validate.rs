@@ -1,0 +1,422 @@
+//! Raw input turned into a checked [`DayRequest`] once, at the edge.
+//!
+//! Two stages: [`parse_day`] reads the JSON (syntax, types, unknown and missing
+//! fields, each with its JSON path), then [`check_day`] checks meaning (ranges,
+//! references, windows, limits) and lists every problem it finds, not only the
+//! first, so a coordinator fixes a spreadsheet in one round.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::dto::*;
+use crate::error::{ErrorCode, FieldError, MAX_LISTED_ERRORS};
+
+/// Most requests in one day. A street office has at most a few thousand
+/// homebound residents; beyond this the matrix alone would not fit the budget.
+pub const MAX_REQUESTS: usize = 5_000;
+pub const MAX_SQUADS: usize = 500;
+pub const MAX_DEPOTS: usize = 200;
+pub const MAX_BUILDINGS: usize = 20_000;
+pub const MAX_ITEMS_PER_REQUEST: usize = 100;
+pub const MAX_WINDOWS: usize = 10;
+/// The solver keeps skills in a 64-bit mask.
+pub const MAX_SKILLS: usize = 64;
+pub const MAX_TEXT_CHARS: usize = 2_000;
+pub const MAX_BUDGET_S: u32 = 600;
+/// Heavier than this per unit is surely grams typed as kilograms.
+pub const MAX_ITEM_KG: f64 = 200.0;
+pub const MAX_CAPACITY_KG: f64 = 5_000.0;
+
+/// Parses a JSON body, naming the path of the first offending field.
+pub fn parse_day(body: &[u8]) -> Result<DayRequest, FieldError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, DayRequest>(de) {
+        Ok(day) => Ok(day),
+        Err(err) => Err(json_error(err)),
+    }
+}
+
+/// Maps a serde error onto a stable code and a JSON path.
+pub fn json_error(err: serde_path_to_error::Error<serde_json::Error>) -> FieldError {
+    let mut path = err.path().to_string();
+    if path == "." {
+        path.clear();
+    }
+    let inner = err.inner();
+    let msg = inner.to_string();
+    use serde_json::error::Category;
+    let code = match inner.classify() {
+        Category::Syntax | Category::Eof | Category::Io => ErrorCode::MalformedJson,
+        Category::Data => {
+            if msg.starts_with("unknown field") {
+                ErrorCode::UnknownField
+            } else if let Some(rest) = msg.strip_prefix("missing field `") {
+                // serde reports the parent's path; point at the missing field itself.
+                if let Some(name) = rest.split('`').next() {
+                    path = join(&path, name);
+                }
+                ErrorCode::MissingField
+            } else if msg.starts_with("invalid type") {
+                ErrorCode::InvalidType
+            } else if msg.starts_with(CLOCK_ERROR) {
+                ErrorCode::InvalidTime
+            } else {
+                ErrorCode::InvalidValue
+            }
+        }
+    };
+    // serde_json appends " at line L column C"; keep it, it helps with hand-written files.
+    FieldError::new(code, path, msg)
+}
+
+fn join(parent: &str, field: &str) -> String {
+    if parent.is_empty() {
+        field.to_string()
+    } else {
+        format!("{parent}.{field}")
+    }
+}
+
+struct Errors(Vec<FieldError>);
+
+impl Errors {
+    fn push(&mut self, code: ErrorCode, path: impl Into<String>, msg: impl Into<String>) {
+        if self.0.len() < MAX_LISTED_ERRORS {
+            self.0.push(FieldError::new(code, path, msg));
+        }
+    }
+    fn full(&self) -> bool {
+        self.0.len() >= MAX_LISTED_ERRORS
+    }
+}
+
+/// Checks meaning; on success the day is ready for conversion (CSV requests
+/// have been moved into `requests`).
+pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
+    let mut e = Errors(Vec::new());
+
+    if let Some(csv) = day.requests_csv.take() {
+        if !day.requests.is_empty() {
+            e.push(ErrorCode::InvalidValue, "requests_csv", "give either requests or requests_csv, not both");
+            return Err(e.0);
+        }
+        match crate::csv_import::parse_requests(&csv) {
+            Ok(reqs) => day.requests = reqs,
+            Err(errs) => return Err(errs),
+        }
+    }
+    // Limits first: a 100,000-request day is refused without checking each request.
+    for (path, len, max) in [
+        ("requests", day.requests.len(), MAX_REQUESTS),
+        ("squads", day.squads.len(), MAX_SQUADS),
+        ("depots", day.depots.len(), MAX_DEPOTS),
+        ("buildings", day.buildings.len(), MAX_BUILDINGS),
+    ] {
+        if len > max {
+            e.push(ErrorCode::LimitExceeded, path, format!("{len} {path} given, at most {max} per day; split the day"));
+        }
+    }
+    if !e.0.is_empty() {
+        return Err(e.0);
+    }
+    if day.requests.is_empty() {
+        e.push(ErrorCode::MissingField, "requests", "the day has no requests (give requests or requests_csv)");
+    }
+    if day.squads.is_empty() {
+        e.push(ErrorCode::MissingField, "squads", "the day has no squads");
+    }
+    if day.depots.is_empty() {
+        e.push(ErrorCode::MissingField, "depots", "the day has no depots");
+    }
+
+    check_date(&day.date, &mut e);
+    text(&day.street_office.id, "street_office.id", true, &mut e);
+    text(&day.street_office.name, "street_office.name", true, &mut e);
+    text(&day.street_office.coordinator_phone, "street_office.coordinator_phone", true, &mut e);
+
+    let o = &day.options;
+    if o.budget_s == 0 || o.budget_s > MAX_BUDGET_S {
+        e.push(ErrorCode::OutOfRange, "options.budget_s", format!("budget_s must be 1..={MAX_BUDGET_S} seconds"));
+    }
+    if o.stairs_s_per_floor > 600 {
+        e.push(ErrorCode::OutOfRange, "options.stairs_s_per_floor", "at most 600 seconds per floor");
+    }
+    for (name, v) in [("default_delivery_s", o.default_delivery_s), ("default_visit_s", o.default_visit_s)] {
+        if v > 4 * 3600 {
+            e.push(ErrorCode::OutOfRange, format!("options.{name}"), "at most 4 hours (14400 s)");
+        }
+    }
+
+    let depot_ids = ids(day.depots.iter().map(|d| d.id.as_str()), "depots", &mut e);
+    for (i, d) in day.depots.iter().enumerate() {
+        let p = format!("depots[{i}]");
+        text(&d.name, &format!("{p}.name"), true, &mut e);
+        lat_lon(d.lat, d.lon, &p, &mut e);
+    }
+    let building_ids = ids(day.buildings.iter().map(|b| b.id.as_str()), "buildings", &mut e);
+    for (i, b) in day.buildings.iter().enumerate() {
+        let p = format!("buildings[{i}]");
+        lat_lon(b.lat, b.lon, &p, &mut e);
+        if let Some(n) = &b.name {
+            text(n, &format!("{p}.name"), false, &mut e);
+        }
+    }
+
+    let mut skills: HashSet<&str> = HashSet::new();
+    ids(day.squads.iter().map(|s| s.id.as_str()), "squads", &mut e);
+    for (i, s) in day.squads.iter().enumerate() {
+        let p = format!("squads[{i}]");
+        if !depot_ids.contains(s.depot.as_str()) {
+            e.push(ErrorCode::UnknownReference, format!("{p}.depot"), format!("no depot with id {:?}", s.depot));
+        }
+        if let Some(end) = &s.end_depot {
+            if !depot_ids.contains(end.as_str()) {
+                e.push(ErrorCode::UnknownReference, format!("{p}.end_depot"), format!("no depot with id {end:?}"));
+            }
+        }
+        if s.shift.end <= s.shift.start {
+            e.push(ErrorCode::ImpossibleWindow, format!("{p}.shift"), "the shift ends before it starts");
+        }
+        if !(s.capacity_kg.is_finite() && s.capacity_kg > 0.0 && s.capacity_kg <= MAX_CAPACITY_KG) {
+            e.push(ErrorCode::OutOfRange, format!("{p}.capacity_kg"), format!("capacity_kg must be above 0 and at most {MAX_CAPACITY_KG}"));
+        }
+        if s.reload_s.is_some_and(|r| r > 4 * 3600) {
+            e.push(ErrorCode::OutOfRange, format!("{p}.reload_s"), "at most 4 hours (14400 s)");
+        }
+        for (k, sk) in s.skills.iter().enumerate() {
+            text(sk, &format!("{p}.skills[{k}]"), true, &mut e);
+            skills.insert(sk);
+        }
+        for (k, m) in s.members.iter().enumerate() {
+            text(m, &format!("{p}.members[{k}]"), false, &mut e);
+        }
+    }
+
+    ids(day.requests.iter().map(|r| r.id.as_str()), "requests", &mut e);
+    for (i, r) in day.requests.iter().enumerate() {
+        if e.full() {
+            break;
+        }
+        let p = format!("requests[{i}]");
+        match (r.lat, r.lon, &r.building) {
+            (Some(lat), Some(lon), None) => lat_lon(lat, lon, &p, &mut e),
+            (None, None, Some(b)) => {
+                if !building_ids.contains(b.as_str()) {
+                    e.push(ErrorCode::UnknownReference, format!("{p}.building"), format!("no building with id {b:?}"));
+                }
+            }
+            (None, None, None) => e.push(ErrorCode::MissingLocation, &p, "give lat and lon, or a building id"),
+            (Some(_), None, None) => e.push(ErrorCode::MissingField, format!("{p}.lon"), "lat given without lon"),
+            (None, Some(_), None) => e.push(ErrorCode::MissingField, format!("{p}.lat"), "lon given without lat"),
+            _ => e.push(ErrorCode::AmbiguousLocation, &p, "give either lat/lon or a building, not both"),
+        }
+        if let Some(f) = r.floor {
+            if !(-5..=100).contains(&f) {
+                e.push(ErrorCode::OutOfRange, format!("{p}.floor"), "floor must be between -5 and 100 (ground floor is 1)");
+            }
+        }
+        if let Some(pk) = &r.pickup {
+            if !depot_ids.contains(pk.as_str()) {
+                e.push(ErrorCode::UnknownReference, format!("{p}.pickup"), format!("no depot with id {pk:?}"));
+            }
+            if r.kind == RequestKind::Visit {
+                e.push(ErrorCode::InvalidValue, format!("{p}.pickup"), "a visit carries nothing: no pickup");
+            }
+        }
+        if r.kind == RequestKind::Visit && r.items.iter().any(|it| it.weight_kg > 0.0) {
+            e.push(ErrorCode::InvalidValue, format!("{p}.items"), "a visit carries nothing: use kind \"delivery\"");
+        }
+        if r.items.len() > MAX_ITEMS_PER_REQUEST {
+            e.push(ErrorCode::LimitExceeded, format!("{p}.items"), format!("at most {MAX_ITEMS_PER_REQUEST} items"));
+        }
+        for (k, it) in r.items.iter().enumerate() {
+            let ip = format!("{p}.items[{k}]");
+            text(&it.name, &format!("{ip}.name"), true, &mut e);
+            if !(it.weight_kg.is_finite() && (0.0..=MAX_ITEM_KG).contains(&it.weight_kg)) {
+                e.push(ErrorCode::OutOfRange, format!("{ip}.weight_kg"), format!("weight_kg is per unit, from 0 to {MAX_ITEM_KG} (grams? divide by 1000)"));
+            }
+            if it.quantity == 0 || it.quantity > 1000 {
+                e.push(ErrorCode::OutOfRange, format!("{ip}.quantity"), "quantity must be 1..=1000");
+            }
+        }
+        if r.windows.len() > MAX_WINDOWS {
+            e.push(ErrorCode::LimitExceeded, format!("{p}.windows"), format!("at most {MAX_WINDOWS} windows"));
+        }
+        for (k, w) in r.windows.iter().enumerate() {
+            if w.end < w.start {
+                e.push(ErrorCode::ImpossibleWindow, format!("{p}.windows[{k}]"), format!("the window ends ({}) before it starts ({})", w.end, w.start));
+            }
+        }
+        if r.service_s.is_some_and(|s| s > 4 * 3600) {
+            e.push(ErrorCode::OutOfRange, format!("{p}.service_s"), "at most 4 hours (14400 s)");
+        }
+        for (name, v) in [("resident", &r.resident), ("phone", &r.phone), ("notes", &r.notes), ("unit", &r.unit), ("address", &r.address)] {
+            if let Some(v) = v {
+                text(v, &format!("{p}.{name}"), false, &mut e);
+            }
+        }
+        for (k, sk) in r.skills.iter().enumerate() {
+            text(sk, &format!("{p}.skills[{k}]"), true, &mut e);
+            skills.insert(sk);
+        }
+    }
+    if skills.len() > MAX_SKILLS {
+        e.push(ErrorCode::LimitExceeded, "squads", format!("{} distinct skills, at most {MAX_SKILLS}", skills.len()));
+    }
+    if e.0.is_empty() {
+        Ok(())
+    } else {
+        Err(e.0)
+    }
+}
+
+fn check_date(date: &str, e: &mut Errors) {
+    let ok = date.len() == 10
+        && date.as_bytes()[4] == b'-'
+        && date.as_bytes()[7] == b'-'
+        && date[0..4].parse::<u32>().is_ok()
+        && date[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+        && date[8..10].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
+    if !ok {
+        e.push(ErrorCode::InvalidValue, "date", format!("date must be \"YYYY-MM-DD\", got {date:?}"));
+    }
+}
+
+fn text(s: &str, path: &str, required: bool, e: &mut Errors) {
+    if required && s.trim().is_empty() {
+        e.push(ErrorCode::InvalidValue, path, "must not be empty");
+    }
+    if s.chars().count() > MAX_TEXT_CHARS {
+        e.push(ErrorCode::LimitExceeded, path, format!("at most {MAX_TEXT_CHARS} characters"));
+    }
+}
+
+fn lat_lon(lat: f64, lon: f64, parent: &str, e: &mut Errors) {
+    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+        e.push(ErrorCode::OutOfRange, format!("{parent}.lat"), "latitude must be between -90 and 90 degrees");
+    }
+    if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+        e.push(ErrorCode::OutOfRange, format!("{parent}.lon"), "longitude must be between -180 and 180 degrees");
+    }
+}
+
+fn ids<'a>(it: impl Iterator<Item = &'a str>, list: &str, e: &mut Errors) -> HashSet<&'a str> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, id) in it.enumerate() {
+        if id.trim().is_empty() {
+            e.push(ErrorCode::InvalidValue, format!("{list}[{i}].id"), "id must not be empty");
+        } else if id.chars().count() > 200 {
+            e.push(ErrorCode::LimitExceeded, format!("{list}[{i}].id"), "id: at most 200 characters");
+        } else if let Some(first) = seen.insert(id, i) {
+            e.push(ErrorCode::DuplicateId, format!("{list}[{i}].id"), format!("id {id:?} already used by {list}[{first}]"));
+        }
+    }
+    seen.into_keys().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day_json() -> serde_json::Value {
+        serde_json::json!({
+            "street_office": {"id": "so", "name": "Office", "coordinator_phone": "123"},
+            "date": "2025-01-15",
+            "depots": [{"id": "d", "name": "Office", "lat": 30.0, "lon": 104.0}],
+            "squads": [{"id": "A", "depot": "d", "shift": {"start": "08:00", "end": "12:00"}}],
+            "requests": [{"id": "r1", "lat": 30.001, "lon": 104.001, "items": [{"name": "rice", "weight_kg": 10}]}]
+        })
+    }
+
+    fn first_error(v: serde_json::Value) -> FieldError {
+        let bytes = serde_json::to_vec(&v).unwrap();
+        match parse_day(&bytes) {
+            Err(e) => e,
+            Ok(mut d) => check_day(&mut d).unwrap_err().remove(0),
+        }
+    }
+
+    #[test]
+    fn a_good_day_passes() {
+        let mut d = parse_day(&serde_json::to_vec(&day_json()).unwrap()).unwrap();
+        check_day(&mut d).unwrap();
+        assert_eq!(d.squads[0].capacity_kg, 15.0);
+        assert_eq!(d.squads[0].shift.start, Clock(8 * 3600));
+    }
+
+    #[test]
+    fn unknown_field_is_named_with_its_path() {
+        let mut v = day_json();
+        v["requests"][0]["items"][0]["weight"] = 3.into();
+        let e = first_error(v);
+        assert_eq!((e.code, e.path.as_str()), (ErrorCode::UnknownField, "requests[0].items[0].weight"));
+    }
+
+    #[test]
+    fn missing_field_points_at_the_field() {
+        let mut v = day_json();
+        v["squads"][0].as_object_mut().unwrap().remove("depot");
+        let e = first_error(v);
+        assert_eq!((e.code, e.path.as_str()), (ErrorCode::MissingField, "squads[0].depot"));
+    }
+
+    #[test]
+    fn wrong_units_and_types() {
+        let mut v = day_json();
+        v["requests"][0]["items"][0]["weight_kg"] = "10 kg".into();
+        let e = first_error(v);
+        assert_eq!((e.code, e.path.as_str()), (ErrorCode::InvalidType, "requests[0].items[0].weight_kg"));
+
+        let mut v = day_json();
+        v["squads"][0]["shift"]["start"] = "8am".into();
+        let e = first_error(v);
+        assert_eq!((e.code, e.path.as_str()), (ErrorCode::InvalidTime, "squads[0].shift.start"));
+
+        let mut v = day_json();
+        v["requests"][0]["items"][0]["weight_kg"] = 10000.into();
+        let e = first_error(v);
+        assert_eq!((e.code, e.path.as_str()), (ErrorCode::OutOfRange, "requests[0].items[0].weight_kg"));
+    }
+
+    #[test]
+    fn impossible_window_and_references() {
+        let mut v = day_json();
+        v["requests"][0]["windows"] = serde_json::json!([{"start": "10:00", "end": "09:00"}]);
+        v["squads"][0]["depot"] = "nowhere".into();
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let errs = check_day(&mut parse_day(&bytes).unwrap()).unwrap_err();
+        let got: Vec<_> = errs.iter().map(|e| (e.code, e.path.as_str())).collect();
+        assert!(got.contains(&(ErrorCode::ImpossibleWindow, "requests[0].windows[0]")), "{got:?}");
+        assert!(got.contains(&(ErrorCode::UnknownReference, "squads[0].depot")), "{got:?}");
+    }
+
+    #[test]
+    fn malformed_json() {
+        let e = parse_day(b"{\"date\": ").unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedJson);
+    }
+
+    #[test]
+    fn too_many_requests_is_a_limit() {
+        let mut v = day_json();
+        let r = v["requests"][0].clone();
+        let many: Vec<_> = (0..MAX_REQUESTS + 1)
+            .map(|i| {
+                let mut r = r.clone();
+                r["id"] = format!("r{i}").into();
+                r
+            })
+            .collect();
+        v["requests"] = many.into();
+        let e = first_error(v);
+        assert_eq!((e.code, e.path.as_str()), (ErrorCode::LimitExceeded, "requests"));
+    }
+
+    #[test]
+    fn clock_parses_and_formats() {
+        assert_eq!(Clock::parse("08:30").unwrap(), Clock(8 * 3600 + 1800));
+        assert_eq!(Clock::parse("8:05:07").unwrap(), Clock(8 * 3600 + 5 * 60 + 7));
+        assert!(Clock::parse("24:60").is_err());
+        assert!(Clock::parse("0830").is_err());
+        assert_eq!(Clock::format(8 * 3600 + 59), "08:00");
+    }
+}
