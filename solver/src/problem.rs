@@ -577,20 +577,26 @@ impl ProblemBuilder {
         // reached by its most expensive arc, with its service, by the most
         // expensive vehicle, plus every fixed cost. Prizes above it make
         // "serve more weight" dominate cost.
+        // Longest reachable duration and distance per profile, computed once
+        // (per vehicle it would cost vehicles x locations^2, e.g. 10^9 steps for
+        // a CVRP instance of 1,000 customers with one vehicle per customer).
+        // Their weighted sum bounds every arc's cost from above.
+        let longest: Vec<(Cost, Cost)> = self
+            .matrices
+            .iter()
+            .map(|m| {
+                m.durations.iter().zip(&m.distances).filter(|(d, _)| **d != UNREACHABLE).fold(
+                    (0, 0),
+                    |(a, b), (&d, &l)| (a.max(d as Cost), b.max(l as Cost)),
+                )
+            })
+            .collect();
         let max_arc: Cost = self
             .vehicles
             .iter()
             .map(|v| {
-                let m = &self.matrices[v.profile.get()];
-                let worst = m
-                    .durations
-                    .iter()
-                    .zip(&m.distances)
-                    .filter(|(d, _)| **d != UNREACHABLE)
-                    .map(|(&d, &l)| v.cost_per_second * d as Cost + v.cost_per_metre * l as Cost)
-                    .max()
-                    .unwrap_or(0);
-                worst
+                let (d, l) = longest[v.profile.get()];
+                v.cost_per_second.saturating_mul(d).saturating_add(v.cost_per_metre.saturating_mul(l))
             })
             .max()
             .unwrap_or(0);
