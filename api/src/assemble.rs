@@ -297,9 +297,12 @@ fn background_roads(graphs: &PreparedGraphs, profile: Profile, legs: &[Vec<(f64,
     if a > b {
         return vec![];
     }
-    let mlat = (b - a).max(0.001) * 0.15;
-    let mlon = (d - c).max(0.001) * 0.15;
-    let inside = |(la, lo): (f64, f64)| la >= a - mlat && la <= b + mlat && lo >= c - mlon && lo <= d + mlon;
+    // The sheet's map shows at least ~300 m around the route; cover that, plus a margin.
+    let k = ((a + b) / 2.0).to_radians().cos().max(0.1);
+    let half_lat = ((b - a) / 2.0).max(0.0014) * 1.25;
+    let half_lon = ((d - c) / 2.0).max(0.0014 / k) * 1.25;
+    let (clat, clon) = ((a + b) / 2.0, (c + d) / 2.0);
+    let inside = |(la, lo): (f64, f64)| (la - clat).abs() <= half_lat && (lo - clon).abs() <= half_lon;
     let g = pg.road_graph();
     let mut out = Vec::new();
     for n in 0..g.num_nodes() {

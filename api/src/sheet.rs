@@ -295,18 +295,19 @@ h1 { font-size: 24pt; margin: 0 0 2mm 0; }
 .map { border: 0.5mm solid #000; margin: 2mm 0 3mm 0; break-inside: avoid; }
 .map svg { display: block; width: 100%; height: auto; }
 .map .cap { font-size: 12pt; padding: 1mm 2mm; border-top: 0.3mm solid #000; }
-.stop { display: flex; border: 0.6mm solid #000; border-radius: 2mm; margin: 0 0 2.5mm 0; padding: 2mm; break-inside: avoid; page-break-inside: avoid; }
+.stop { display: flex; border: 0.6mm solid #000; border-radius: 2mm; margin: 0 0 2mm 0; padding: 1.5mm 2mm; break-inside: avoid; page-break-inside: avoid; }
 .stop .num { flex: 0 0 15mm; height: 15mm; border-radius: 50%; background: #000; color: #fff; font-size: 22pt; font-weight: bold;
              display: flex; align-items: center; justify-content: center; margin-right: 3mm; }
 .stop .body { flex: 1 1 auto; min-width: 0; overflow-wrap: anywhere; }
-.stop .when { font-size: 20pt; font-weight: bold; }
+.stop .when { font-size: 20pt; font-weight: bold; margin-right: 3mm; }
 .stop .where { font-size: 20pt; font-weight: bold; }
 .stop .who { font-size: 15pt; }
 .stop .what { font-size: 15pt; margin-top: 1mm; }
 .stop .note { font-size: 15pt; font-weight: bold; background: #eee; border-left: 1.5mm solid #000; padding: 1mm 2mm; margin-top: 1mm; }
 .stop .ticks { flex: 0 0 38mm; margin-left: 3mm; font-size: 14pt; }
-.tick { display: flex; align-items: center; margin-bottom: 2mm; }
+.tick { display: flex; align-items: center; margin-bottom: 1.5mm; }
 .box { display: inline-block; width: 9mm; height: 9mm; border: 0.8mm solid #000; margin-right: 2mm; flex: 0 0 9mm; }
+.nw { white-space: nowrap; }
 .tag { display: inline-block; border: 0.5mm solid #000; border-radius: 1mm; padding: 0 1.5mm; font-size: 13pt; font-weight: bold; margin-right: 1.5mm; }
 .tag.inv { background: #000; color: #fff; }
 .reload { border-style: dashed; }
@@ -434,39 +435,36 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
 fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
     let reload = s.kind == StopKind::Reload;
     let _ = write!(h, "<div class=\"stop{}\"><div class=\"num\">{}</div><div class=\"body\">", if reload { " reload" } else { "" }, s.seq);
-    let _ = write!(h, "<div class=\"when\">{}", Clock::format(s.eta_s));
-    if let Some(win) = &s.window {
-        let _ = write!(h, " <span class=\"who\">({} {})</span>", w.window, esc(win));
-    }
-    h.push_str("</div>");
+    let when = format!("<span class=\"when\">{}</span>", Clock::format(s.eta_s));
     // Where: building, unit, floor in the biggest letters.
-    let mut place = esc(&s.place);
+    // Each piece is kept whole on a line: "304室" never splits into "304 / 室".
+    let mut place = format!("<span class=\"nw\">{}</span>", esc(&s.place));
     if let Some(u) = &s.unit {
         if lang == Lang::Zh {
-            let _ = write!(place, " {}{}", esc(u), w.unit);
+            let _ = write!(place, " <span class=\"nw\">{}{}</span>", esc(u), w.unit);
         } else {
-            let _ = write!(place, ", {} {}", w.unit, esc(u));
+            let _ = write!(place, ", <span class=\"nw\">{} {}</span>", w.unit, esc(u));
         }
     }
     if let Some(f) = s.floor {
         if lang == Lang::Zh {
-            let _ = write!(place, " {f}{}", w.floor);
+            let _ = write!(place, " <span class=\"nw\">{f}{}</span>", w.floor);
         } else {
-            let _ = write!(place, ", {} {f}", w.floor);
+            let _ = write!(place, ", <span class=\"nw\">{} {f}</span>", w.floor);
         }
     }
     if let Some(a) = &s.address {
-        let _ = write!(place, " · {}", esc(a));
+        let _ = write!(place, " · <span class=\"nw\">{}</span>", esc(a));
     }
     match s.kind {
         StopKind::Reload => {
-            let _ = write!(h, "<div class=\"where\">{} · {}</div>", w.reload, place);
+            let _ = write!(h, "<div class=\"where\">{when} {} · {}</div>", w.reload, place);
         }
         StopKind::Pickup => {
-            let _ = write!(h, "<div class=\"where\">{} · {}</div>", w.pickup, place);
+            let _ = write!(h, "<div class=\"where\">{when} {} · {}</div>", w.pickup, place);
         }
         _ => {
-            let _ = write!(h, "<div class=\"where\">{place}</div>");
+            let _ = write!(h, "<div class=\"where\">{when} {place}</div>");
         }
     }
     if !reload {
@@ -486,6 +484,9 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
             (None, Some(p)) => format!("{} {}", w.call, esc(p)),
             (None, None) => String::new(),
         };
+        if let Some(win) = &s.window {
+            let _ = write!(tags, "<span class=\"tag\">{} {}</span>", w.window, esc(win));
+        }
         if !tags.is_empty() || !who.is_empty() {
             let _ = write!(h, "<div class=\"who\">{tags}{who}</div>");
         }
@@ -504,7 +505,11 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
                 .collect::<Vec<_>>()
                 .join("、")
         };
-        let _ = write!(h, "<div class=\"what\">{}: {what}</div>", if s.kind == StopKind::Pickup { w.pickup } else { w.carry });
+        if s.kind == StopKind::Visit {
+            let _ = write!(h, "<div class=\"what\">{what}</div>");
+        } else {
+            let _ = write!(h, "<div class=\"what\">{}: {what}</div>", if s.kind == StopKind::Pickup { w.pickup } else { w.carry });
+        }
         if let Some(n) = &s.notes {
             let _ = write!(h, "<div class=\"note\">{}</div>", esc(n));
         }
@@ -527,8 +532,9 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
 /// around the route's centre: accurate enough at the scale of a district.
 pub fn map_svg(m: &MapData) -> String {
     const W: f64 = 700.0;
-    const H: f64 = 430.0;
-    const PAD: f64 = 24.0;
+    const PAD: f64 = 40.0;
+    // At least ~300 m shown, so a route inside one compound still shows its streets.
+    const MIN_SPAN_DEG: f64 = 0.0027;
     let pts = m.legs.iter().flatten().copied().chain(m.start).chain(m.stops.iter().map(|&(_, la, lo)| (la, lo)));
     let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for (la, lo) in pts {
@@ -538,18 +544,19 @@ pub fn map_svg(m: &MapData) -> String {
         max_lon = max_lon.max(lo);
     }
     if min_lat > max_lat {
-        return format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\"></svg>");
+        return format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} 300\"></svg>");
     }
     let k = ((min_lat + max_lat) / 2.0).to_radians().cos();
-    // Metres-ish extents, at least 100 m so that a one-building route is not a dot.
-    let span_x = ((max_lon - min_lon) * k).max(0.001);
-    let span_y = (max_lat - min_lat).max(0.001);
-    let scale = ((W - 2.0 * PAD) / span_x).min((H - 2.0 * PAD) / span_y);
+    let span_x = ((max_lon - min_lon) * k).max(MIN_SPAN_DEG);
+    let span_y = (max_lat - min_lat).max(MIN_SPAN_DEG);
+    // The map's height follows the route's shape, within what fits on page one.
+    let h = ((W - 2.0 * PAD) * span_y / span_x + 2.0 * PAD).clamp(320.0, 560.0);
+    let scale = ((W - 2.0 * PAD) / span_x).min((h - 2.0 * PAD) / span_y);
     let cx = (min_lon + max_lon) / 2.0;
     let cy = (min_lat + max_lat) / 2.0;
-    let xy = |la: f64, lo: f64| (W / 2.0 + (lo - cx) * k * scale, H / 2.0 - (la - cy) * scale);
+    let xy = |la: f64, lo: f64| (W / 2.0 + (lo - cx) * k * scale, h / 2.0 - (la - cy) * scale);
     let mut s = String::with_capacity(16 * 1024);
-    let _ = write!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" font-family=\"DejaVu Sans, sans-serif\">");
+    let _ = write!(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {h:.0}\" font-family=\"DejaVu Sans, sans-serif\">");
     s.push_str("<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>");
     let poly = |s: &mut String, line: &[(f64, f64)]| {
         for (i, &(la, lo)) in line.iter().enumerate() {
@@ -558,7 +565,7 @@ pub fn map_svg(m: &MapData) -> String {
         }
     };
     if !m.background.is_empty() {
-        s.push_str("<path fill=\"none\" stroke=\"#bbb\" stroke-width=\"1.6\" stroke-linecap=\"round\" d=\"");
+        s.push_str("<path fill=\"none\" stroke=\"#aaa\" stroke-width=\"2\" stroke-linecap=\"round\" d=\"");
         for line in &m.background {
             poly(&mut s, line);
         }
@@ -575,33 +582,61 @@ pub fn map_svg(m: &MapData) -> String {
         let (x, y) = xy(la, lo);
         let _ = write!(
             s,
-            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"34\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\">★</text>",
-            y + 12.0
+            "<text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"36\" text-anchor=\"middle\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">★</text>",
+            y + 13.0
         );
     }
-    // Stops at the same building share one disc with all their numbers, so they stay readable.
+    // Stops at one building share one dot; its label lists every stop number there.
     let mut groups: Vec<((i64, i64), (f64, f64), Vec<u32>)> = Vec::new();
     for &(n, la, lo) in &m.stops {
         let (x, y) = xy(la, lo);
-        let key = ((x / 6.0).round() as i64, (y / 6.0).round() as i64);
+        let key = ((x / 8.0).round() as i64, (y / 8.0).round() as i64);
         match groups.iter_mut().find(|g| g.0 == key) {
             Some(g) => g.2.push(n),
             None => groups.push((key, (x, y), vec![n])),
         }
     }
-    for (_, (x, y), nums) in groups {
-        let label = if nums.len() > 3 {
-            format!("{}–{}", nums[0], nums[nums.len() - 1])
-        } else {
-            nums.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")
-        };
-        let r = 13.0_f64.max(5.0 + 5.5 * label.chars().count() as f64 / 1.4);
+    for (_, (x, y), _) in &groups {
+        let _ = write!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"#000\" stroke=\"#fff\" stroke-width=\"2\"/>");
+    }
+    // Greedy label placement: each label takes the first of right, left, above,
+    // below (then further out) that overlaps no dot and no label placed before.
+    let mut taken: Vec<(f64, f64, f64, f64)> = groups.iter().map(|(_, (x, y), _)| (x - 9.0, y - 9.0, x + 9.0, y + 9.0)).collect();
+    let overlaps = |r: &(f64, f64, f64, f64), taken: &[(f64, f64, f64, f64)]| {
+        taken.iter().any(|t| r.0 < t.2 && t.0 < r.2 && r.1 < t.3 && t.1 < r.3)
+    };
+    for (i, (_, (x, y), nums)) in groups.iter().enumerate() {
+        let lines: Vec<String> = nums.chunks(4).map(|c| c.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")).collect();
+        let tw = lines.iter().map(|l| l.len()).max().unwrap_or(1) as f64 * 12.5;
+        let th = lines.len() as f64 * 20.0;
+        // Candidate top-left corners.
+        let mut cands = Vec::new();
+        for d in [0.0, 14.0, 28.0] {
+            cands.push((x + 12.0 + d, y - th / 2.0));
+            cands.push((x - 12.0 - d - tw, y - th / 2.0));
+            cands.push((x - tw / 2.0, y - 12.0 - d - th));
+            cands.push((x - tw / 2.0, y + 12.0 + d));
+        }
+        let own = (x - 9.0, y - 9.0, x + 9.0, y + 9.0);
+        let fits = |c: &(f64, f64)| c.0 >= 2.0 && c.0 + tw <= W - 2.0 && c.1 >= 2.0 && c.1 + th <= h - 2.0;
+        let others: Vec<(f64, f64, f64, f64)> = taken.iter().enumerate().filter(|(k, _)| *k != i).map(|(_, r)| *r).collect();
+        let pick = cands
+            .iter()
+            .find(|c| fits(c) && !overlaps(&(c.0, c.1, c.0 + tw, c.1 + th), &others) && !overlaps(&(c.0, c.1, c.0 + tw, c.1 + th), &[own]))
+            .or_else(|| cands.iter().find(|c| fits(c)))
+            .copied()
+            .unwrap_or(cands[0]);
+        taken.push((pick.0, pick.1, pick.0 + tw, pick.1 + th));
         let _ = write!(
             s,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"#000\" stroke=\"#fff\" stroke-width=\"2\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"17\" font-weight=\"bold\" fill=\"#fff\" text-anchor=\"middle\">{label}</text>",
-            y + 6.0
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"20\" font-weight=\"bold\" stroke=\"#fff\" stroke-width=\"5\" paint-order=\"stroke\">",
+            pick.0,
+            pick.1 + 16.0
         );
+        for (k, line) in lines.iter().enumerate() {
+            let _ = write!(s, "<tspan x=\"{:.1}\" dy=\"{}\">{line}</tspan>", pick.0, if k == 0 { 0 } else { 20 });
+        }
+        s.push_str("</text>");
     }
     s.push_str("</svg>");
     s
@@ -663,11 +698,11 @@ mod tests {
         let html = render(&sample(), Lang::Zh);
         assert!(html.contains("王&lt;奶奶&gt;"));
         assert!(!html.contains("王<奶奶>"));
-        for needle in ["028-1234 5678", "3栋 2单元 5楼", "08:10", "大米 (10 kg)", "敲门要用力", "已送达", "<svg"] {
+        for needle in ["028-1234 5678", ">3栋</span> <span class=\"nw\">2单元</span> <span class=\"nw\">5楼", "08:10", "大米 (10 kg)", "敲门要用力", "已送达", "<svg"] {
             assert!(html.contains(needle), "missing {needle}");
         }
         let en = render(&sample(), Lang::En);
-        assert!(en.contains("Delivered") && en.contains("3栋, unit 2, floor 5"));
+        assert!(en.contains("Delivered") && en.contains("unit 2</span>, <span class=\"nw\">floor 5"));
     }
 
     #[test]
