@@ -20,6 +20,10 @@ enum Command {
     Serve(commands::serve::Args),
     /// Plan a made-up day (or one on a real extract) and write the route sheets to a folder.
     Demo(commands::demo::Args),
+    /// Import an OSM extract (.osm.pbf) into prepared road graphs for walk, bike and car.
+    Prepare(commands::prepare::Args),
+    /// Travel times and distances between points on a prepared graph, as JSON.
+    Matrix(commands::matrix::Args),
 }
 
 fn main() {
@@ -27,6 +31,8 @@ fn main() {
     let result: anyhow::Result<()> = match cli.command {
         Command::Serve(args) => commands::serve::run(args),
         Command::Demo(args) => commands::demo::run(args),
+        Command::Prepare(args) => commands::prepare::run(args),
+        Command::Matrix(args) => commands::matrix::run(args),
     };
     if let Err(err) = result {
         // One line, the whole context chain, no backtrace and no panic.

@@ -1,3 +1,5 @@
 //! One module per `lastmile` subcommand.
 pub mod demo;
 pub mod serve;
+pub mod matrix;
+pub mod prepare;
