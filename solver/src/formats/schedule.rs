@@ -49,11 +49,20 @@ fn earliest_begin(task: Option<&Task>, arrival: Time) -> Time {
 /// the vehicle's first reload location.
 pub fn build_route(problem: &Problem, vehicle: VehicleIdx, kinds: &[ActivityKind]) -> Route {
     let v = problem.vehicle(vehicle);
+    let reload_loc = v.reload.as_ref().and_then(|r| r.locations.first().copied()).unwrap_or(LocIdx(0));
+    let stops: Vec<(ActivityKind, LocIdx)> =
+        kinds.iter().map(|&k| (k, task(problem, k).map_or(reload_loc, |t| t.location))).collect();
+    build_route_at(problem, vehicle, &stops)
+}
+
+/// Like [`build_route`], with the location of every stop given (a reload may
+/// be at any of the vehicle's reload locations).
+pub fn build_route_at(problem: &Problem, vehicle: VehicleIdx, stops: &[(ActivityKind, LocIdx)]) -> Route {
+    let v = problem.vehicle(vehicle);
     let m = problem.matrix(v.profile);
     let dims = problem.dimensions();
-    let reload_loc = v.reload.as_ref().and_then(|r| r.locations.first().copied()).unwrap_or(LocIdx(0));
+    let kinds: Vec<ActivityKind> = stops.iter().map(|s| s.0).collect();
     let reload_service = v.reload.as_ref().map_or(0, |r| r.service);
-    let loc_of = |k: ActivityKind| task(problem, k).map_or(reload_loc, |t| t.location);
     let demand_of = |k: ActivityKind| k.job().map(|j| problem.job(j).demand.clone()).unwrap_or_else(|| vec![0; dims]);
 
     // Loads: each trip starts with its deliveries on board.
@@ -74,15 +83,14 @@ pub fn build_route(problem: &Problem, vehicle: VehicleIdx, kinds: &[ActivityKind
     // Where and when the route starts.
     let mut start_time = v.shift.start;
     if let Some(&first) = kinds.first() {
-        let travel = v.start.map_or(0, |s| m.duration(s, loc_of(first)));
+        let travel = v.start.map_or(0, |s| m.duration(s, stops[0].1));
         let begin = earliest_begin(task(problem, first), v.shift.start.saturating_add(travel));
         start_time = start_time.max(begin - travel);
     }
     let mut prev: Option<(LocIdx, Time)> = v.start.map(|s| (s, start_time));
     let mut distance = 0;
     let mut activities = Vec::with_capacity(kinds.len());
-    for (i, &kind) in kinds.iter().enumerate() {
-        let location = loc_of(kind);
+    for (i, &(kind, location)) in stops.iter().enumerate() {
         let arrival = match prev {
             Some((from, t)) => {
                 distance += m.distance(from, location);
