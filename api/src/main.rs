@@ -24,6 +24,8 @@ enum Command {
     Prepare(commands::prepare::Args),
     /// Travel times and distances between points on a prepared graph, as JSON.
     Matrix(commands::matrix::Args),
+    /// Solve a Solomon or VRPLIB benchmark instance and print it in CVRPLIB .sol format.
+    SolveInstance(commands::solve_instance::Args),
 }
 
 fn main() {
@@ -33,6 +35,7 @@ fn main() {
         Command::Demo(args) => commands::demo::run(args),
         Command::Prepare(args) => commands::prepare::run(args),
         Command::Matrix(args) => commands::matrix::run(args),
+        Command::SolveInstance(args) => commands::solve_instance::run(args),
     };
     if let Err(err) = result {
         // One line, the whole context chain, no backtrace and no panic.

@@ -3,3 +3,4 @@ pub mod demo;
 pub mod serve;
 pub mod matrix;
 pub mod prepare;
+pub mod solve_instance;
