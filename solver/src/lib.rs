@@ -12,3 +12,9 @@ pub mod config;
 pub mod formats;
 pub mod problem;
 pub mod solution;
+pub mod plan;
+pub(crate) mod search;
+
+pub use config::SolveConfig;
+pub use plan::{solve_from, InitialPlan, InitialRoute, InsertionOption, PlanError, VehicleOption};
+pub use search::{solve, solve_with_stats, SolveStats};

@@ -344,7 +344,12 @@ pub enum ProblemError {
     ReloadWithoutLocation { vehicle: String },
     #[error("too many jobs or vehicles for 32-bit indices")]
     TooLarge,
+    #[error("{got} load dimensions, at most {max} are supported")]
+    TooManyDimensions { got: usize, max: usize },
 }
+
+/// Most load dimensions a problem may have (the search keeps loads in fixed-size arrays).
+pub const MAX_DIMENSIONS: usize = 8;
 
 /// The immutable routing problem. Build it with [`ProblemBuilder`].
 #[derive(Clone, Debug)]
@@ -470,6 +475,9 @@ impl ProblemBuilder {
             return Err(ProblemError::TooLarge);
         }
         let dims = self.dimensions;
+        if dims > MAX_DIMENSIONS {
+            return Err(ProblemError::TooManyDimensions { got: dims, max: MAX_DIMENSIONS });
+        }
         let check_loc = |owner: &dyn Fn() -> String, l: LocIdx| {
             if l.get() >= size {
                 Err(ProblemError::LocationOutOfRange { owner: owner(), location: l.0, size })

@@ -1,0 +1,108 @@
+//! Can a vehicle serve a job on an otherwise empty route? The first filter of
+//! every insertion, and the source of honest reasons for jobs no vehicle can
+//! ever serve.
+
+use crate::search::data::{Data, NONE};
+use crate::search::schedule::forward;
+use crate::search::segment::NOWHERE;
+use crate::solution::UnassignedReason;
+
+/// How far a job got in the checks against one vehicle; the order is the
+/// order of the checks, so the furthest stage over all vehicles is the most
+/// specific reason.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Stage {
+    Skills,
+    Capacity,
+    Reach,
+    Window,
+    Shift,
+}
+
+impl Stage {
+    pub fn reason(self) -> UnassignedReason {
+        match self {
+            Stage::Skills => UnassignedReason::NoSkilledVehicle,
+            Stage::Capacity => UnassignedReason::OverCapacity,
+            Stage::Reach => UnassignedReason::Unreachable,
+            Stage::Window => UnassignedReason::WindowUnreachable,
+            Stage::Shift => UnassignedReason::ShiftTooShort,
+        }
+    }
+}
+
+/// `Ok` if vehicle `v` can serve job `j` alone, else the failing stage.
+pub(crate) fn fits_alone<const D: usize>(data: &Data<'_, D>, j: u32, v: u32) -> Result<(), Stage> {
+    let job = data.problem.job(crate::problem::JobIdx(j));
+    let veh = data.problem.vehicle(crate::problem::VehicleIdx(v));
+    if !veh.skills.covers(job.skills) {
+        return Err(Stage::Skills);
+    }
+    if job.demand.iter().zip(&veh.capacity).any(|(d, c)| d > c) {
+        return Err(Stage::Capacity);
+    }
+    let vd = &data.vehicles[v as usize];
+    let [a, b] = data.job_nodes[j as usize];
+    let m = data.matrix(v);
+    let reach = |x: u32, y: u32| {
+        x == NOWHERE || y == NOWHERE || m.reachable(crate::problem::LocIdx(x), crate::problem::LocIdx(y))
+    };
+    let (s, e) = (data.nodes[vd.start_node as usize].loc, data.nodes[vd.end_node as usize].loc);
+    let la = data.nodes[a as usize].loc;
+    let lb = if b == NONE { la } else { data.nodes[b as usize].loc };
+    if !reach(s, la) || !reach(la, lb) || !reach(lb, e) {
+        return Err(Stage::Reach);
+    }
+    // Try every combination of windows: feasible if one combination is.
+    let wa = &data.nodes[a as usize].windows;
+    let wb: &[(i64, i64)] = if b == NONE { &[(0, 0)] } else { &data.nodes[b as usize].windows };
+    let seq: Vec<u32> = if b == NONE {
+        vec![vd.start_node, a, vd.end_node]
+    } else {
+        vec![vd.start_node, a, b, vd.end_node]
+    };
+    let mut window_ok = false;
+    for &x in wa {
+        for &y in wb {
+            let f = forward(data, v, &seq, |n| {
+                let node = &data.nodes[n as usize];
+                if n == a {
+                    node.seg(x)
+                } else if n == b {
+                    node.seg(y)
+                } else {
+                    node.seg(node.windows[0])
+                }
+            }, None);
+            if f.job_warp == 0 && f.ride_excess == 0 {
+                window_ok = true;
+                let seg = f.seg;
+                if f.end_warp == 0
+                    && seg.tw == 0
+                    && seg.dur <= vd.max_dur
+                    && seg.dist <= vd.max_dist
+                    && seg.stops <= vd.max_stops
+                {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    if window_ok {
+        Err(Stage::Shift)
+    } else {
+        Err(Stage::Window)
+    }
+}
+
+/// The reason a job no vehicle can serve alone is left out.
+pub(crate) fn alone_reason<const D: usize>(data: &Data<'_, D>, j: u32) -> UnassignedReason {
+    (0..data.vehicles.len() as u32)
+        .map(|v| match fits_alone(data, j, v) {
+            Ok(()) => Stage::Shift,
+            Err(s) => s,
+        })
+        .max()
+        .unwrap_or(Stage::Skills)
+        .reason()
+}

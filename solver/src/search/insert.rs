@@ -1,0 +1,210 @@
+//! Cheapest insertion of one job into the current routes, every position
+//! priced by one or two segment concatenations. Used by construction,
+//! recreate, unassigned reasons and the escalation desk's insertion options.
+
+use rand::RngCore;
+
+use crate::search::data::{Data, NONE};
+use crate::search::penalty::route_cost;
+use crate::search::schedule::forward;
+use crate::search::segment::Seg;
+use crate::search::state::State;
+
+/// Where and at what price a job goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Insertion {
+    pub route: u32,
+    /// The first task goes right after index `p` of the current route.
+    pub p: u32,
+    /// The second task (shipments) goes right after index `q >= p` of the
+    /// current route (`q == p`: right after the pickup).
+    pub q: u32,
+    pub wa: (i64, i64),
+    pub wb: (i64, i64),
+    /// Change of the penalised objective, prize not included.
+    pub delta: i64,
+}
+
+/// Reusable buffers of one thread.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub seq: Vec<u32>,
+    class_stamp: Vec<u64>,
+    stamp: u64,
+}
+
+/// Random position skipping ("blinks", SISR): a position is skipped when a
+/// random `u32` falls below `threshold`.
+pub(crate) struct Blink<'a, R: RngCore> {
+    pub rng: &'a mut R,
+    pub threshold: u32,
+}
+
+impl<R: RngCore> Blink<'_, R> {
+    #[inline]
+    fn skip(&mut self) -> bool {
+        self.threshold > 0 && self.rng.next_u32() < self.threshold
+    }
+}
+
+/// Exact penalised cost of route `r` if its nodes were `seq`, with the
+/// segments of the job nodes `a`, `b` overridden.
+pub(crate) fn exact_cost<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    r: u32,
+    seq: &[u32],
+    over: [(u32, Seg<D>); 2],
+) -> i64 {
+    let route = &st.routes[r as usize];
+    let f = forward(
+        data,
+        route.vehicle,
+        seq,
+        |n| {
+            if n == over[0].0 {
+                over[0].1
+            } else if n == over[1].0 {
+                over[1].1
+            } else {
+                st.nseg[n as usize]
+            }
+        },
+        None,
+    );
+    route_cost(data, route.vehicle, &f.seg, f.ride_excess, &st.weights)
+}
+
+/// The cheapest insertion of `job` over all routes of vehicles that can
+/// serve it alone, or `None` if no route is allowed. With `only_route`, only
+/// that route is tried.
+pub(crate) fn best_insertion<const D: usize, R: RngCore>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    job: u32,
+    scratch: &mut Scratch,
+    mut blink: Option<&mut Blink<'_, R>>,
+    only_route: Option<u32>,
+) -> Option<Insertion> {
+    let [a, b] = data.job_nodes[job as usize];
+    let na = &data.nodes[a as usize];
+    scratch.stamp += 1;
+    let classes = data.vehicles.len();
+    if scratch.class_stamp.len() < classes {
+        scratch.class_stamp.resize(classes, 0);
+    }
+    let mut best: Option<Insertion> = None;
+    let ride_job = data.max_ride[job as usize] != i64::MAX;
+    let routes: &[_] = &st.routes;
+    let range = match only_route {
+        Some(r) => r as usize..r as usize + 1,
+        None => 0..routes.len(),
+    };
+    for r in range {
+        let route = &routes[r];
+        let v = route.vehicle;
+        if !data.can_serve(job, v) {
+            continue;
+        }
+        if route.is_empty() && only_route.is_none() {
+            let c = data.vehicles[v as usize].class as usize;
+            if scratch.class_stamp[c] == scratch.stamp {
+                continue;
+            }
+            scratch.class_stamp[c] = scratch.stamp;
+        }
+        let m = data.matrix(v);
+        let cap = &data.vehicles[v as usize].cap;
+        let w = &st.weights;
+        let old = route.cost_without_ride(w);
+        let away = route.away + data.away(job, v);
+        let n = route.nodes.len();
+        let exact_needed = route.has_ride || ride_job;
+        let threshold = best.map_or(i64::MAX, |b| b.delta);
+        let mut best_here = threshold;
+        for &wa in &na.windows {
+            let sa = na.seg(wa);
+            if b == NONE {
+                for p in route.locked..n - 1 {
+                    if let Some(bl) = blink.as_deref_mut() {
+                        if bl.skip() {
+                            continue;
+                        }
+                    }
+                    let seg = route.pre[p].concat(&sa, m, cap).concat(&route.suf[p + 1], m, cap);
+                    let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
+                    if delta >= best_here {
+                        continue;
+                    }
+                    if exact_needed {
+                        scratch.seq.clear();
+                        scratch.seq.extend_from_slice(&route.nodes[..=p]);
+                        scratch.seq.push(a);
+                        scratch.seq.extend_from_slice(&route.nodes[p + 1..]);
+                        delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)]) + away - route.cost;
+                        if delta >= best_here {
+                            continue;
+                        }
+                    }
+                    best_here = delta;
+                    best = Some(Insertion { route: r as u32, p: p as u32, q: p as u32, wa, wb: wa, delta });
+                }
+            } else {
+                let nb = &data.nodes[b as usize];
+                for &wb in &nb.windows {
+                    let sb = nb.seg(wb);
+                    for p in route.locked..n - 1 {
+                        if let Some(bl) = blink.as_deref_mut() {
+                            if bl.skip() {
+                                continue;
+                            }
+                        }
+                        let mut mid = route.pre[p].concat(&sa, m, cap);
+                        let mut q = p;
+                        loop {
+                            let seg = mid.concat(&sb, m, cap).concat(&route.suf[q + 1], m, cap);
+                            let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
+                            if delta < best_here && exact_needed {
+                                scratch.seq.clear();
+                                scratch.seq.extend_from_slice(&route.nodes[..=p]);
+                                scratch.seq.push(a);
+                                scratch.seq.extend_from_slice(&route.nodes[p + 1..=q]);
+                                scratch.seq.push(b);
+                                scratch.seq.extend_from_slice(&route.nodes[q + 1..]);
+                                delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (b, sb)]) + away - route.cost;
+                            }
+                            if delta < best_here {
+                                best_here = delta;
+                                best = Some(Insertion { route: r as u32, p: p as u32, q: q as u32, wa, wb, delta });
+                            }
+                            q += 1;
+                            if q >= n - 1 {
+                                break;
+                            }
+                            let next = route.nodes[q];
+                            if data.nodes[next as usize].kind == crate::search::data::NodeKind::Reload {
+                                break;
+                            }
+                            mid = mid.concat(&st.nseg[next as usize], m, cap);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Applies an insertion found by [`best_insertion`].
+pub(crate) fn apply<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, job: u32, ins: &Insertion) {
+    let [a, b] = data.job_nodes[job as usize];
+    st.nseg[a as usize] = data.nodes[a as usize].seg(ins.wa);
+    let route = &mut st.routes[ins.route as usize];
+    if b != NONE {
+        st.nseg[b as usize] = data.nodes[b as usize].seg(ins.wb);
+        route.nodes.insert(ins.q as usize + 1, b);
+    }
+    route.nodes.insert(ins.p as usize + 1, a);
+    st.mark_assigned(data, job);
+    st.update(data, ins.route);
+}

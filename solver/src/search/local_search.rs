@@ -1,0 +1,103 @@
+//! Granular local search to a local optimum: for every job node `u` and each
+//! of its granular neighbours `v`, try the operators and apply the first
+//! improving move. Pairs whose routes have not changed since `u` was last
+//! examined are skipped (the "what changed" test of PyVRP), so a descent
+//! after a small perturbation only looks at the perturbed region.
+
+use rand::seq::SliceRandom;
+
+use crate::search::data::{Data, NodeKind, NONE};
+use crate::search::insert::Scratch;
+use crate::search::ops::{self, MoveScratch};
+use crate::search::state::State;
+use crate::search::Rng;
+
+pub(crate) struct LocalSearch {
+    order: Vec<u32>,
+    last_tested: Vec<u64>,
+    sc: MoveScratch,
+    isc: Scratch,
+    seen: Vec<u32>,
+    route_tested: Vec<u64>,
+    /// Longest chain moved by relocate and swap.
+    pub max_chain: usize,
+}
+
+impl LocalSearch {
+    pub fn new<const D: usize>(data: &Data<'_, D>) -> Self {
+        LocalSearch {
+            order: data.clients.clone(),
+            last_tested: vec![0; data.nodes.len()],
+            sc: MoveScratch::default(),
+            isc: Scratch::default(),
+            seen: Vec::new(),
+            route_tested: vec![0; data.vehicles.len()],
+            max_chain: 3,
+        }
+    }
+
+    /// Forgets what was tested: the next descent examines everything.
+    pub fn reset(&mut self) {
+        self.last_tested.iter_mut().for_each(|x| *x = 0);
+        self.route_tested.iter_mut().for_each(|x| *x = 0);
+    }
+
+    /// Descends to a local optimum of `st` under its current weights.
+    pub fn run<const D: usize>(&mut self, data: &Data<'_, D>, st: &mut State<D>, rng: &mut Rng) {
+        self.order.shuffle(rng);
+        let has_pairs = data.nodes.iter().any(|n| n.kind == NodeKind::Pickup);
+        let has_reloads = data.vehicles.iter().any(|v| !v.reloads.is_empty());
+        loop {
+            let mut improved = false;
+            for k in 0..self.order.len() {
+                let u = self.order[k];
+                let (ru, _) = st.pos[u as usize];
+                if ru == NONE {
+                    continue;
+                }
+                let tested = self.last_tested[u as usize];
+                self.last_tested[u as usize] = st.counter;
+                let single = data.nodes[u as usize].kind == NodeKind::Single;
+                for &v in &data.neighbours[u as usize] {
+                    let (ru, _) = st.pos[u as usize];
+                    let (rv, _) = st.pos[v as usize];
+                    if rv == NONE || ru == NONE {
+                        continue;
+                    }
+                    if st.routes[ru as usize].stamp <= tested && st.routes[rv as usize].stamp <= tested {
+                        continue;
+                    }
+                    let applied = if single {
+                        ops::relocate::apply_best(data, st, &mut self.sc, u, v, self.max_chain)
+                            || ops::swap::apply_best(data, st, &mut self.sc, u, v, 2.min(self.max_chain))
+                            || (ru != rv && ops::two_opt_star::apply_best(data, st, &mut self.sc, u, v))
+                            || (ru == rv && ops::two_opt::apply_best(data, st, &mut self.sc, u, v))
+                    } else {
+                        (has_pairs && ops::pair::apply_best(data, st, &mut self.sc, &mut self.isc, u, v))
+                            || (ru != rv && ops::two_opt_star::apply_best(data, st, &mut self.sc, u, v))
+                            || (ru == rv && ops::two_opt::apply_best(data, st, &mut self.sc, u, v))
+                    };
+                    improved |= applied;
+                }
+                let (ru, _) = st.pos[u as usize];
+                if single && ru != NONE && st.routes[ru as usize].stamp > tested {
+                    improved |= ops::relocate::to_empty(data, st, &mut self.sc, u, &mut self.seen);
+                }
+            }
+            if has_reloads {
+                for r in 0..st.routes.len() {
+                    if st.routes[r].stamp > self.route_tested[r] {
+                        self.route_tested[r] = st.counter;
+                        while ops::reload::apply_best(data, st, &mut self.sc, r as u32) {
+                            improved = true;
+                        }
+                    }
+                }
+            }
+            if !improved {
+                break;
+            }
+        }
+    }
+}
+

@@ -1,0 +1,220 @@
+//! The search: a parallel, deterministic metaheuristic on concatenated
+//! route segments.
+//!
+//! Design (see `docs/solver-notes.md` in the shared folder for the sources):
+//! - [`data`]: the problem turned into dense node arrays, read-only, shared by threads;
+//! - [`segment`]: O(1) concatenation of load / time-warp / distance summaries;
+//! - [`route`], [`state`]: the mutable search state with cached prefix and suffix segments;
+//! - [`penalty`]: the cost policy (penalised infeasible search with adaptive weights);
+//! - [`insert`], [`recreate`], [`ruin`]: cheapest insertion and SISR ruin-and-recreate;
+//! - [`ops`], [`local_search`]: granular local search, one operator per file;
+//! - [`trajectory`]: one thread's loop (ruin-recreate, descent, simulated annealing);
+//! - [`finish`], [`export`]: repair, unassigned reasons, schedules.
+//!
+//! Threads run independent trajectories with different seeds and exchange
+//! the best solution every [`EPOCH`] iterations, at fixed iteration counts,
+//! so a run with an iteration limit is reproducible for a given seed and
+//! thread count. With only a time limit, the result depends on how far each
+//! thread got.
+
+pub(crate) mod alone;
+pub(crate) mod data;
+pub(crate) mod export;
+pub(crate) mod finish;
+pub(crate) mod insert;
+pub(crate) mod local_search;
+pub(crate) mod neighbours;
+pub(crate) mod ops;
+pub(crate) mod penalty;
+pub(crate) mod recreate;
+pub(crate) mod route;
+pub(crate) mod ruin;
+pub(crate) mod schedule;
+pub(crate) mod segment;
+pub(crate) mod state;
+pub(crate) mod trajectory;
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::config::{Progress, SolveConfig};
+use crate::problem::Problem;
+use crate::solution::Solution;
+use data::Data;
+use state::State;
+use trajectory::{Params, Trajectory};
+
+/// The random generator of the search: fast, small, seedable.
+pub(crate) type Rng = rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Iterations between two solution exchanges between threads.
+pub const EPOCH: u64 = 250;
+
+/// Iterations per thread when neither a time nor an iteration limit is given.
+pub const DEFAULT_ITERATIONS: u64 = 20_000;
+
+/// Granular neighbourhood size.
+const GRANULARITY: usize = 40;
+
+/// Solves `problem`: the best feasible plan found within the limits of
+/// `config`, with every job left out reported with a reason.
+///
+/// ```
+/// use solver::problem::*;
+/// let m = Matrix::from_distances(3, vec![0, 5, 7, 5, 0, 4, 7, 4, 0]).unwrap();
+/// let mut b = ProblemBuilder::new(1);
+/// b.matrix(m);
+/// b.vehicle(Vehicle::new("van", ProfileIdx(0), LocIdx(0), vec![10]));
+/// for (id, loc) in [("a", 1), ("b", 2)] {
+///     b.job(Job {
+///         id: id.into(),
+///         kind: JobKind::Delivery(Task::new(LocIdx(loc), 0, vec![])),
+///         demand: vec![3],
+///         priority: Priority::Routine,
+///         skills: Skills::NONE,
+///         prize: None,
+///     });
+/// }
+/// let problem = b.build().unwrap();
+/// let config = solver::SolveConfig { max_iterations: Some(50), time_limit: None, ..Default::default() };
+/// let solution = solver::solve(&problem, &config);
+/// assert_eq!(solution.cost, 16);
+/// assert!(solution.unassigned.is_empty());
+/// ```
+pub fn solve(problem: &Problem, config: &SolveConfig) -> Solution {
+    dispatch(problem, config, None).0
+}
+
+/// Like [`solve`], also returning statistics (iterations done).
+pub fn solve_with_stats(problem: &Problem, config: &SolveConfig) -> (Solution, SolveStats) {
+    dispatch(problem, config, None)
+}
+
+/// Runs the search for the number of load dimensions of `problem`.
+pub(crate) fn dispatch(
+    problem: &Problem,
+    config: &SolveConfig,
+    plan: Option<&crate::plan::InitialPlan>,
+) -> (Solution, SolveStats) {
+    match problem.dimensions() {
+        0 | 1 => run::<1>(problem, config, plan),
+        2 => run::<2>(problem, config, plan),
+        3 | 4 => run::<4>(problem, config, plan),
+        _ => run::<8>(problem, config, plan),
+    }
+}
+
+fn run<const D: usize>(
+    problem: &Problem,
+    config: &SolveConfig,
+    plan: Option<&crate::plan::InitialPlan>,
+) -> (Solution, SolveStats) {
+    let started = Instant::now();
+    let envf = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let mut data = Data::<D>::new(problem, envf("LM_K", GRANULARITY as f64) as usize);
+    let initial = plan.map(|p| crate::plan::initial_state(&mut data, p));
+    let data = data;
+    let threads = if config.threads == 0 { rayon::current_num_threads() } else { config.threads }.max(1);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok();
+    let max_iter = match (config.max_iterations, config.time_limit) {
+        (Some(m), _) => Some(m),
+        (None, None) if config.cancel.is_none() => Some(DEFAULT_ITERATIONS),
+        _ => None,
+    };
+    let deadline = config.time_limit.map(|t| started + t);
+    let stop = || {
+        config.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) || deadline.is_some_and(|d| Instant::now() >= d)
+    };
+    let mut params = Params::default();
+    params.t_start = envf("LM_T0", params.t_start);
+    params.t_end = envf("LM_T1", params.t_end);
+    params.ls_rate = envf("LM_LSP", params.ls_rate);
+    params.ruin.avg_removed = envf("LM_REM", params.ruin.avg_removed);
+    let seeds: Vec<u64> = (0..threads as u64)
+        .map(|t| config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t.wrapping_mul(0xBF58_476D_1CE4_E5B9)))
+        .collect();
+    let build = || -> Vec<Trajectory<'_, '_, D>> {
+        seeds.par_iter().map(|&s| Trajectory::new(&data, s, params, initial.as_ref())).collect()
+    };
+    let mut trajectories = match &pool {
+        Some(p) => p.install(build),
+        None => build(),
+    };
+    let time_fraction = |now: Instant| match config.time_limit {
+        Some(t) if !t.is_zero() => (now - started).as_secs_f64() / t.as_secs_f64(),
+        _ => 1.0,
+    };
+    let mut last_report = i64::MAX;
+    loop {
+        let done = trajectories[0].iterations;
+        if stop() || max_iter.is_some_and(|m| done >= m) {
+            break;
+        }
+        let epoch = max_iter.map_or(EPOCH, |m| EPOCH.min(m - done));
+        let work = |tr: &mut Trajectory<'_, '_, D>| {
+            for _ in 0..epoch {
+                if stop() {
+                    break;
+                }
+                let progress = match max_iter {
+                    Some(m) => tr.iterations as f64 / m as f64,
+                    None => time_fraction(Instant::now()),
+                };
+                tr.step(progress);
+            }
+        };
+        match &pool {
+            Some(p) => p.install(|| trajectories.par_iter_mut().for_each(work)),
+            None => trajectories.iter_mut().for_each(work),
+        }
+        // Exchange: every trajectory behind the best one restarts from it.
+        let (bi, bo) = trajectories
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, t.best_objective()))
+            .min_by_key(|&(i, o)| (o, i))
+            .expect("one thread");
+        if bo < i64::MAX {
+            let best = trajectories[bi].best.as_ref().expect("feasible best").0.clone();
+            for (i, t) in trajectories.iter_mut().enumerate() {
+                if i != bi && t.best_objective() > bo {
+                    t.adopt(&best, bo);
+                }
+            }
+            if let Some(cb) = &config.progress {
+                if bo < last_report {
+                    last_report = bo;
+                    cb(Progress {
+                        iterations: trajectories.iter().map(|t| t.iterations).sum(),
+                        best_objective: bo,
+                        best_cost: best.routes_cost,
+                        unassigned: best.unassigned.len() + data.servable.iter().filter(|s| !**s).count(),
+                        elapsed: started.elapsed(),
+                    });
+                }
+            }
+        }
+    }
+    let mut final_state: State<D> = match trajectories.iter().filter_map(|t| t.best.as_ref()).min_by_key(|b| b.1) {
+        Some((s, _)) => s.clone(),
+        None => trajectories.iter().min_by_key(|t| t.cur.cost()).expect("one thread").cur.clone(),
+    };
+    let unassigned = finish::finish(&data, &mut final_state);
+    let stats = SolveStats {
+        iterations: trajectories.iter().map(|t| t.iterations).sum(),
+        threads,
+        elapsed: started.elapsed(),
+    };
+    (export::export(&data, &final_state, unassigned), stats)
+}
+
+/// Statistics of a finished solve, for benchmarks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SolveStats {
+    /// Ruin-recreate-descent iterations, summed over threads.
+    pub iterations: u64,
+    pub threads: usize,
+    pub elapsed: std::time::Duration,
+}
