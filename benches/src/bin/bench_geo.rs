@@ -1,0 +1,219 @@
+//! geo-data benchmark: import, graph loading, matrices on Chengdu and on a
+//! ~500k-node synthetic city, and the whole `lastmile matrix` command.
+//!
+//! ```sh
+//! cargo build --release -p api -p lastmile-benches
+//! target/release/bench_geo            # CARGO_TARGET_DIR may move target/
+//! ```
+//!
+//! Reads ../shared/data/osm (or $LASTMILE_SHARED_DATA/osm); rows whose data is
+//! missing are skipped with a note. Times are medians of several runs; peak
+//! memory of an import is measured in a child process (VmHWM), so one import
+//! does not inherit another's high-water mark.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use geo_data::synthetic::{city, CityConfig};
+use geo_data::{oracle, NoProgress, PreparedGraphs, Profile, ProfileGraph, SnappedPoint};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+
+fn shared_osm() -> PathBuf {
+    std::env::var_os("LASTMILE_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
+        .join("osm")
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn time_runs(runs: usize, mut f: impl FnMut()) -> Duration {
+    f(); // warm-up: scratch buffers, page cache
+    median((0..runs).map(|_| {
+        let t = Instant::now();
+        f();
+        t.elapsed()
+    }).collect())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn row(what: &str, value: String, note: String) {
+    println!("| {what:<52} | {value:>12} | {note} |");
+}
+
+/// Points near random road nodes, snapped.
+fn points(g: &ProfileGraph, k: usize, seed: u64) -> Vec<SnappedPoint> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let rg = g.road_graph();
+    let mut pts = Vec::with_capacity(k);
+    while pts.len() < k {
+        let (lat, lon) = rg.coord(geo_data::NodeIdx(rng.gen_range(0..rg.num_nodes() as u32)));
+        if let Ok(p) = g.snap(lat + rng.gen_range(-0.0002..0.0002), lon + rng.gen_range(-0.0002..0.0002)) {
+            pts.push(p);
+        }
+    }
+    pts
+}
+
+/// Child mode: import one file, print "seconds peak_mb".
+fn import_child(file: &Path) {
+    let t = Instant::now();
+    let (g, _) = PreparedGraphs::import_pbf(file, &NoProgress).expect("import");
+    let secs = t.elapsed().as_secs_f64();
+    let nodes: usize = g.graphs().iter().map(|x| x.road_graph().num_nodes()).sum();
+    println!("{secs} {} {nodes}", peak_rss_mb());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "--import-child" {
+        import_child(Path::new(&args[2]));
+        return;
+    }
+    let runs = 7;
+    let threads = rayon::current_num_threads();
+    println!("geo-data benchmark, release build, {threads} rayon threads, medians of {runs} runs\n");
+    println!("| {:<52} | {:>12} | note |", "what", "time");
+    println!("|{}|{}|------|", "-".repeat(54), "-".repeat(14));
+
+    let osm = shared_osm();
+    for name in ["monaco", "chengdu-central"] {
+        let file = osm.join(format!("{name}.osm.pbf"));
+        if !file.exists() {
+            row(&format!("import {name} (3 profiles + hierarchies)"), "skipped".into(), "no data".into());
+            continue;
+        }
+        let exe = std::env::current_exe().expect("own path");
+        let out = Command::new(exe).arg("--import-child").arg(&file).output().expect("child runs");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let v: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        row(
+            &format!("import {name} (3 profiles + hierarchies)"),
+            format!("{:.2} s", v[0]),
+            format!("peak RSS {:.0} MB, {} graph nodes in all", v[1], v[2]),
+        );
+    }
+
+    let chengdu = osm.join("chengdu-central.osm.pbf");
+    if chengdu.exists() {
+        let dir = std::env::temp_dir().join(format!("bench-geo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let graph_file = dir.join("chengdu.lmg");
+        PreparedGraphs::import_pbf(&chengdu, &NoProgress).unwrap().0.save(&graph_file).unwrap();
+        let load = time_runs(runs, || {
+            PreparedGraphs::load(&graph_file).unwrap();
+        });
+        row("load chengdu graph file (all profiles)", ms(load), format!("{:.1} MB", std::fs::metadata(&graph_file).unwrap().len() as f64 / 1e6));
+        let graphs = PreparedGraphs::load(&graph_file).unwrap();
+        let walk = graphs.graph(Profile::Walk).unwrap();
+        let all = points(walk, 2000, 1);
+        let snap_t = time_runs(runs, || {
+            for p in &all[..1000] {
+                walk.snap(p.lat(), p.lon()).unwrap();
+            }
+        });
+        row("snap 1,000 points (walk, chengdu)", ms(snap_t), "R-tree built on first use".into());
+        for k in [100, 1000, 2000] {
+            let pts = &all[..k];
+            let t = time_runs(runs, || {
+                walk.matrix(pts);
+            });
+            row(&format!("matrix {k}x{k} walk, chengdu (CH buckets)"), ms(t), format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / (k * k) as f64));
+        }
+        let pts = &all[..1000];
+        let t = time_runs(3, || {
+            let og = oracle::OracleGraph::new(walk.road_graph(), pts);
+            let _rows: Vec<_> = (0..pts.len()).into_par_iter().map(|i| og.row(i)).collect();
+        });
+        row("  baseline: 1000 plain Dijkstras in parallel, chengdu", ms(t), "the test oracle".into());
+
+        // The whole command, as a user runs it.
+        let lastmile = std::env::current_exe().unwrap().with_file_name("lastmile");
+        if lastmile.exists() {
+            let csv = dir.join("points.csv");
+            let mut text = String::from("id,lat,lon\n");
+            for (i, p) in pts.iter().enumerate() {
+                text.push_str(&format!("p{i},{},{}\n", p.lat(), p.lon()));
+            }
+            std::fs::write(&csv, text).unwrap();
+            let out = dir.join("m.json");
+            let t = time_runs(5, || {
+                let st = Command::new(&lastmile)
+                    .args(["matrix", "--profile", "walk", "--graph"])
+                    .arg(&graph_file)
+                    .arg("--points")
+                    .arg(&csv)
+                    .arg("-o")
+                    .arg(&out)
+                    .status()
+                    .unwrap();
+                assert!(st.success());
+            });
+            row("`lastmile matrix` 1,000 points walk, chengdu", ms(t), format!("load + snap + matrix + {:.1} MB JSON", std::fs::metadata(&out).unwrap().len() as f64 / 1e6));
+        } else {
+            row("`lastmile matrix` 1,000 points", "skipped".into(), "build it: cargo build --release -p api".into());
+        }
+        std::fs::remove_dir_all(&dir).ok();
+    } else {
+        row("chengdu rows", "skipped".into(), "no data".into());
+    }
+
+    // The synthetic city.
+    let cfg = CityConfig::with_nodes(500_000, 1);
+    let t = Instant::now();
+    let data = city(&cfg);
+    let gen = t.elapsed();
+    for p in [Profile::Walk, Profile::Car] {
+        let t = Instant::now();
+        let (rg, report) = geo_data::osm::build_graph(&data, p);
+        let build = t.elapsed();
+        let t = Instant::now();
+        let g = ProfileGraph::from_graph(p, rg, report);
+        let prep = t.elapsed();
+        row(
+            &format!("synthetic city {p}: graph + hierarchy"),
+            format!("{:.2} s", (build + prep).as_secs_f64()),
+            format!(
+                "{} nodes, {} edges, {} shortcuts; graph {:.2} s, CH {:.2} s (generation {:.2} s)",
+                g.road_graph().num_nodes(),
+                g.road_graph().num_edges(),
+                g.hierarchy().num_shortcuts(),
+                build.as_secs_f64(),
+                prep.as_secs_f64(),
+                gen.as_secs_f64()
+            ),
+        );
+        let pts = points(&g, 1000, 2);
+        let t = time_runs(runs, || {
+            g.matrix(&pts);
+        });
+        row(&format!("matrix 1000x1000 {p}, synthetic city (CH buckets)"), ms(t), format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / 1e6));
+        if p == Profile::Walk {
+            let og = oracle::OracleGraph::new(g.road_graph(), &pts);
+            let t = Instant::now();
+            let _rows: Vec<_> = (0..20usize).into_par_iter().map(|i| og.row(i)).collect();
+            let per_row = t.elapsed() / 20;
+            row("  baseline: plain Dijkstra, extrapolated to 1000 rows", format!("{:.1} s", per_row.as_secs_f64() * 1000.0), "20 rows measured, in parallel".into());
+        }
+    }
+    println!("\npeak RSS of this process: {:.0} MB", peak_rss_mb());
+}
