@@ -240,6 +240,8 @@ impl Engine {
         stored.result_json = serde_json::to_string(&result).map_err(|e| e.to_string())?;
         self.store.store_result(id, based_on, &stored).map_err(store_err)?;
         timings.store_ms = t.elapsed().as_millis() as u64;
+        // The status endpoint shows the store time too; the result JSON was written before it was known.
+        self.store.set_timings(id, &timings).map_err(store_err)?;
         tracing::info!(
             plan = id,
             routed = result.summary.routed,

@@ -393,7 +393,11 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
                 .flat_map(|x| &x.items)
                 .map(|i| i.weight_kg * i.quantity as f64)
                 .sum();
-            let _ = write!(h, "<div class=\"trip\">{} {} {} · {} {}</div>\n", if lang == Lang::Zh { "第" } else { "" }, s.trip, w.trip, w.carry, kg(carry));
+            let heading = match lang {
+                Lang::Zh => format!("第 {} {}", s.trip, w.trip),
+                Lang::En => format!("Trip {}", s.trip),
+            };
+            let _ = write!(h, "<div class=\"trip\">{heading} · {} {}</div>\n", w.carry, kg(carry));
         }
         stop_html(&mut h, s, w, lang);
     }

@@ -288,6 +288,15 @@ impl Store {
         })
     }
 
+    /// Records the final timings (the store time is known only after the result's commit).
+    pub fn set_timings(&self, id: &str, timings: &Timings) -> Result<()> {
+        let json = serde_json::to_string(timings)?;
+        self.write(|c| {
+            c.execute("UPDATE plans SET timings_json=?2 WHERE id=?1", params![id, json])?;
+            Ok(())
+        })
+    }
+
     /// On start-up: every plan left queued or solving by a previous process is
     /// resumed (set back to queued) or, after [`MAX_ATTEMPTS`] interrupted
     /// attempts, marked failed with the reason.

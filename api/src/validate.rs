@@ -420,3 +420,17 @@ mod tests {
         assert_eq!(Clock::format(8 * 3600 + 59), "08:00");
     }
 }
+
+#[cfg(test)]
+mod readme {
+    /// The minimal day printed in the README parses and passes the checks.
+    #[test]
+    fn the_readme_example_is_a_valid_day() {
+        let md = include_str!("../README-section.md");
+        let start = md.find("```json\n{\n  \"street_office\"").expect("example in the README") + "```json\n".len();
+        let end = start + md[start..].find("```").unwrap();
+        let mut day = super::parse_day(md[start..end].as_bytes()).expect("README example parses");
+        super::check_day(&mut day).expect("README example is valid");
+        assert_eq!(day.requests.len(), 3);
+    }
+}
