@@ -261,6 +261,7 @@ impl ContractionHierarchy {
             queue.push(Reverse((prio[v as usize], v)));
         }
         let mut order = Vec::with_capacity(n);
+        let mut old_level = vec![0u32; n];
         while let Some(Reverse((p, v))) = queue.pop() {
             if c.contracted[v as usize] || p != prio[v as usize] {
                 continue;
@@ -274,12 +275,16 @@ impl ContractionHierarchy {
                     continue;
                 }
             }
+            // Neighbours' priorities only grow by the cheap terms here (one more
+            // deleted neighbour, maybe a higher level); their edge difference is
+            // re-simulated lazily when they reach the top of the queue. Simulating
+            // every neighbour after every contraction costs O(degree³) witness
+            // searches in the dense core and dominated preparation time.
             for x in c.contract(v) {
-                let p = c.priority(x);
-                if p != prio[x as usize] {
-                    prio[x as usize] = p;
-                    queue.push(Reverse((p, x)));
-                }
+                let p = prio[x as usize] + 2 + (c.level[x as usize] as i64 - old_level[x as usize] as i64);
+                old_level[x as usize] = c.level[x as usize];
+                prio[x as usize] = p;
+                queue.push(Reverse((p, x)));
             }
             order.push(v);
         }
