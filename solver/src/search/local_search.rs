@@ -47,6 +47,9 @@ impl LocalSearch {
         self.order.shuffle(rng);
         let has_pairs = data.nodes.iter().any(|n| n.kind == NodeKind::Pickup);
         let has_reloads = data.vehicles.iter().any(|v| !v.reloads.is_empty());
+        // Every applied move is priced as improving; a budget still bounds the
+        // descent in case an estimate (ride times, window choice) was optimistic.
+        let mut budget = 100 * (self.order.len() + 10);
         loop {
             let mut improved = false;
             for k in 0..self.order.len() {
@@ -78,6 +81,12 @@ impl LocalSearch {
                             || (ru == rv && ops::two_opt::apply_best(data, st, &mut self.sc, u, v))
                     };
                     improved |= applied;
+                    if applied {
+                        budget = budget.saturating_sub(1);
+                        if budget == 0 {
+                            return;
+                        }
+                    }
                 }
                 let (ru, _) = st.pos[u as usize];
                 if single && ru != NONE && st.routes[ru as usize].stamp > tested {

@@ -27,6 +27,7 @@ pub(crate) struct State<const D: usize> {
     dirty_flag: Vec<bool>,
     /// Penalty weights the route costs are priced with.
     pub weights: Weights,
+    saved: Vec<(u32, Seg<D>)>,
 }
 
 impl<const D: usize> State<D> {
@@ -45,6 +46,7 @@ impl<const D: usize> State<D> {
             dirty: Vec::new(),
             dirty_flag: vec![false; data.vehicles.len()],
             weights,
+            saved: Vec::new(),
         };
         for (v, vd) in data.vehicles.iter().enumerate() {
             let mut r = Route::new(v as u32, vd.start_node, vd.end_node);
@@ -117,9 +119,23 @@ impl<const D: usize> State<D> {
         let route = &mut self.routes[r as usize];
         self.routes_cost -= route.cost;
         if route.nodes.iter().any(|&n| data.nodes[n as usize].windows.len() > 1) {
+            // Re-choose windows, but never at a loss: the move was priced with
+            // the windows it carried in, so keep those if they are better.
+            route.rebuild(data, &self.nseg, &self.weights);
+            let before = route.cost;
+            self.saved.clear();
+            self.saved.extend(route.nodes.iter().map(|&n| (n, self.nseg[n as usize])));
             select_windows(data, route.vehicle, &route.nodes, &mut self.nseg);
+            route.rebuild(data, &self.nseg, &self.weights);
+            if route.cost > before {
+                for &(n, s) in &self.saved {
+                    self.nseg[n as usize] = s;
+                }
+                route.rebuild(data, &self.nseg, &self.weights);
+            }
+        } else {
+            route.rebuild(data, &self.nseg, &self.weights);
         }
-        route.rebuild(data, &self.nseg, &self.weights);
         route.stamp = self.counter;
         self.routes_cost += route.cost;
         for (i, &n) in route.nodes.iter().enumerate() {
