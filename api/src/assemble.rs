@@ -109,6 +109,8 @@ pub fn assemble(
                     wait_s: a.begin - a.arrival,
                     load_after_kg: kg(load),
                     trip,
+                    status: None,
+                    done_at: None,
                 });
                 sheet_stops.push(sheet_stop(day, &buildings, seq, kind, req_idx, loc, a.begin, trip, kg(load)));
             }
@@ -225,6 +227,7 @@ pub fn assemble(
         summary,
         routes,
         unserved,
+        pending: Vec::new(),
         timings: Timings::default(),
     };
     Assembled { result, sheets, legs: legs_by_squad }

@@ -50,6 +50,12 @@ pub enum ErrorCode {
     PlanNotReady,
     /// Someone else changed the plan since the version this change was based on.
     VersionConflict,
+    /// An urgent order whose deadline is not after now.
+    DeadlinePassed,
+    /// The day is over (every squad finished), or this squad's is.
+    PlanFinished,
+    /// The option no longer holds (a stop was done meanwhile, the deadline is missed, it breaks another stop): ask again.
+    OptionStale,
     /// The service is at its limit of plans waiting; retry later.
     Busy,
     Internal,
@@ -62,13 +68,13 @@ impl ErrorCode {
             MalformedJson | CsvError => StatusCode::BAD_REQUEST,
             UnknownField | MissingField | InvalidType | InvalidValue | InvalidTime | OutOfRange
             | ImpossibleWindow | DuplicateId | UnknownReference | MissingLocation | AmbiguousLocation
-            | LimitExceeded | OffMap => StatusCode::UNPROCESSABLE_ENTITY,
+            | LimitExceeded | OffMap | DeadlinePassed => StatusCode::UNPROCESSABLE_ENTITY,
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unauthorized => StatusCode::UNAUTHORIZED,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
-            PlanNotReady | VersionConflict => StatusCode::CONFLICT,
+            PlanNotReady | VersionConflict | PlanFinished | OptionStale => StatusCode::CONFLICT,
             Busy => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -41,11 +41,13 @@ pub struct EngineConfig {
     pub budget_cap: Option<Duration>,
     /// Draw the faint street pattern under each sheet's route.
     pub background_roads: bool,
+    /// The street offices' time zone, for "now" at the escalation desk (China: +8 h).
+    pub utc_offset_s: i64,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { max_solving: 1, max_queued: 64, solve_threads: 0, budget_cap: None, background_roads: true }
+        Self { max_solving: 1, max_queued: 64, solve_threads: 0, budget_cap: None, background_roads: true, utc_offset_s: 8 * 3600 }
     }
 }
 
@@ -56,6 +58,8 @@ pub struct Engine {
     slots: Arc<Semaphore>,
     progress: Arc<Mutex<HashMap<String, Progress>>>,
     waiting: std::sync::atomic::AtomicUsize,
+    /// Warm states of plans under way (escalation desk).
+    pub desk: crate::desk::Desk,
 }
 
 impl Engine {
@@ -67,6 +71,7 @@ impl Engine {
             config,
             progress: Arc::new(Mutex::new(HashMap::new())),
             waiting: Default::default(),
+            desk: Default::default(),
         })
     }
 
@@ -238,7 +243,7 @@ impl Engine {
         // The store time is known only after the write; the stored JSON carries the rest.
         result.timings = timings.clone();
         stored.result_json = serde_json::to_string(&result).map_err(|e| e.to_string())?;
-        self.store.store_result(id, based_on, &stored).map_err(store_err)?;
+        let version = self.store.store_result(id, based_on, &stored).map_err(store_err)?;
         timings.store_ms = t.elapsed().as_millis() as u64;
         // The status endpoint shows the store time too; the result JSON was written before it was known.
         self.store.set_timings(id, &timings).map_err(store_err)?;
@@ -253,6 +258,9 @@ impl Engine {
             store_ms = timings.store_ms,
             "plan done"
         );
+        // The desk starts warm: the problem and its matrices are already here.
+        let office = day.street_office.id.clone();
+        crate::desk::seed(self, id, &office, version, day, snapped, problem, &solution);
         Ok(())
     }
 

@@ -22,6 +22,8 @@ pub mod auth;
 pub mod convert;
 pub mod csv_import;
 pub mod demo;
+pub mod desk;
+pub mod desk_routes;
 pub mod dto;
 pub mod error;
 pub mod geojson;
@@ -71,6 +73,11 @@ pub fn app(engine: Arc<Engine>, access: Access) -> Router {
         .route("/api/v1/plans/{id}/geojson", get(routes::plan_geojson))
         .route("/api/v1/plans/{id}/sheets", get(routes::list_sheets))
         .route("/api/v1/plans/{id}/sheets/{squad}", get(routes::sheet))
+        .route("/api/v1/plans/{id}/progress", get(desk_routes::progress))
+        .route("/api/v1/plans/{id}/squads/{squad}/progress", post(desk_routes::record_progress))
+        .route("/api/v1/plans/{id}/urgent/options", post(desk_routes::urgent_options))
+        .route("/api/v1/plans/{id}/urgent/commit", post(desk_routes::urgent_commit))
+        .route("/api/v1/plans/{id}/replan", post(desk_routes::replan))
         .route("/s/{token}", get(routes::volunteer_sheet))
         .fallback(routes::not_found)
         // Bodies are read by the handler with its own limit and error; lift axum's default.

@@ -114,7 +114,7 @@ fn too_large() -> ApiError {
 }
 
 /// Loads a plan the caller may read: another office's plan is "not found".
-fn readable_plan(st: &AppState, who: &Principal, id: &str) -> Result<PlanRow, ApiError> {
+pub(crate) fn readable_plan(st: &AppState, who: &Principal, id: &str) -> Result<PlanRow, ApiError> {
     who.require_office_reader()?;
     match st.engine.store.plan(id)? {
         Some(p) if p.office == who.office => Ok(p),
@@ -170,7 +170,7 @@ pub async fn plan_status(State(st): State<AppState>, who: Principal, Path(id): P
     Ok(Json(status_view(&st, p)))
 }
 
-fn not_ready(p: &PlanRow) -> ApiError {
+pub(crate) fn not_ready(p: &PlanRow) -> ApiError {
     match (&p.status, &p.failure) {
         (PlanStatus::Failed, Some(f)) => ApiError::new(ErrorCode::PlanNotReady, "", format!("the plan failed: {f}")),
         _ => ApiError::new(ErrorCode::PlanNotReady, "", format!("the plan is {}; poll /api/v1/plans/{}", p.status.as_str(), p.id)),
@@ -180,7 +180,17 @@ fn not_ready(p: &PlanRow) -> ApiError {
 pub async fn plan_result(State(st): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Response, ApiError> {
     let p = readable_plan(&st, &who, &id)?;
     match st.engine.store.result(&id)? {
-        Some((json, _)) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
+        Some((json, _)) => {
+            // The ground truth (stop statuses, failed deliveries coming back) over the stored version.
+            let events = st.engine.store.progress_events(&id)?;
+            if events.is_empty() {
+                return Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response());
+            }
+            let mut result: PlanResult = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
+            let evs: Vec<crate::desk::ledger::StoredEvent> = events.iter().filter_map(|(_, j)| serde_json::from_str(j).ok()).collect();
+            crate::desk::ledger::overlay(&mut result, &crate::desk::ledger::Ledger::replay(&evs));
+            Ok(Json(result).into_response())
+        }
         None => Err(not_ready(&p)),
     }
 }

@@ -171,6 +171,14 @@ CREATE TABLE IF NOT EXISTS sheets (
     html TEXT NOT NULL,
     PRIMARY KEY (plan_id, squad, lang)
 );
+CREATE TABLE IF NOT EXISTS progress_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id TEXT NOT NULL REFERENCES plans(id),
+    squad TEXT NOT NULL,
+    event_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS progress_by_plan ON progress_events(plan_id, seq);
 ";
 
 impl Store {
@@ -285,6 +293,60 @@ impl Store {
             )?;
             tx.commit()?;
             Ok(new_version)
+        })
+    }
+
+    /// Stores a desk result (urgent order, re-plan): like [`Store::store_result`],
+    /// and when `day_json` is given (the day gained a request) the stored day
+    /// is replaced in the same transaction, so the plan and its day never disagree.
+    pub fn store_desk_result(&self, id: &str, based_on: u32, result: &ResultIn, day: Option<(&str, usize)>) -> Result<u32> {
+        self.write(|c| {
+            let tx = c.transaction()?;
+            let version: u32 = tx.query_row("SELECT version FROM plans WHERE id=?1", [id], |r| r.get(0))?;
+            if version != based_on {
+                return Err(StoreError::Conflict { expected: based_on, found: version });
+            }
+            let new_version = version + 1;
+            for s in &result.sheets {
+                tx.execute(
+                    "INSERT INTO sheets (plan_id, squad, lang, sheet_version, plan_version, route_hash, html)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT(plan_id, squad, lang) DO UPDATE SET
+                       sheet_version=excluded.sheet_version, plan_version=excluded.plan_version,
+                       route_hash=excluded.route_hash, html=excluded.html",
+                    params![id, s.squad, s.lang, s.sheet_version, new_version, s.route_hash, s.html],
+                )?;
+            }
+            tx.execute(
+                "INSERT INTO plan_versions (plan_id, version, created_at, result_json, geojson) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, new_version, now_unix(), result.result_json, result.geojson],
+            )?;
+            tx.execute("UPDATE plans SET version=?2, updated_at=?3 WHERE id=?1", params![id, new_version, now_unix()])?;
+            if let Some((json, count)) = day {
+                tx.execute("UPDATE plans SET request_json=?2, request_count=?3 WHERE id=?1", params![id, json, count as i64])?;
+            }
+            tx.commit()?;
+            Ok(new_version)
+        })
+    }
+
+    /// Appends one progress event (durably) and returns its sequence number.
+    pub fn add_progress(&self, plan: &str, squad: &str, event_json: &str) -> Result<i64> {
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO progress_events (plan_id, squad, event_json, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![plan, squad, event_json, now_unix()],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    /// A plan's progress events in the order they were recorded: `(squad, event JSON)`.
+    pub fn progress_events(&self, plan: &str) -> Result<Vec<(String, String)>> {
+        self.read(|c| {
+            let mut st = c.prepare("SELECT squad, event_json FROM progress_events WHERE plan_id=?1 ORDER BY seq")?;
+            let rows = st.query_map([plan], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
         })
     }
 

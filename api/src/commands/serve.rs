@@ -37,6 +37,10 @@ pub struct Args {
     /// Upper bound on any plan's solve budget, in seconds.
     #[arg(long)]
     budget_cap_s: Option<u64>,
+    /// The street offices' time zone in hours from UTC: "now" for the escalation desk
+    /// when a request gives none (default China Standard Time).
+    #[arg(long, default_value_t = 8, allow_negative_numbers = true)]
+    utc_offset_h: i64,
 }
 
 pub fn load_graphs(graph: Option<&PathBuf>, osm: Option<&PathBuf>, district: bool) -> anyhow::Result<PreparedGraphs> {
@@ -69,6 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         max_solving: args.max_solving.max(1),
         max_queued: args.max_queued.max(1),
         budget_cap: args.budget_cap_s.map(Duration::from_secs),
+        utc_offset_s: args.utc_offset_h * 3600,
         ..EngineConfig::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;

@@ -1,0 +1,1114 @@
+//! The escalation desk: a plan under way (progress from the ground), urgent
+//! orders priced at every allowed position in milliseconds and committed with
+//! one call, failed deliveries brought back, and re-planning of the rest.
+//!
+//! Each plan a desk works on has a warm [`state::DeskState`] in memory (the
+//! day, its snapped points, the solver problem with the day's matrices, the
+//! routes, the ledger of progress), built once from the store (or handed over
+//! by the solve that produced the plan) and kept in step with every write.
+//! The store stays the truth: every change is committed there first, and a
+//! state whose write failed is dropped and rebuilt from the store.
+
+pub mod insert;
+pub mod ledger;
+pub mod schedule;
+pub mod state;
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use solver::problem::{LocIdx, Time, VehicleIdx};
+use solver::solution::ActivityKind;
+
+use crate::assemble::assemble;
+use crate::convert::{building_index, geo_profile, grams, matrices, priority_of, request_point, request_weight_kg, service_s, skill_bits, snap_day, PICKUP_SERVICE_S};
+use crate::dto::*;
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::jobs::{Engine, LANGS};
+use crate::sheet::render;
+use crate::store::{PlanRow, ResultIn, SheetIn};
+use insert::{best_for_squad, Candidate, DoorTravel, Placement, Timeline, Why};
+use ledger::{Ledger, StoredEvent};
+use state::{DeskState, Travel};
+
+/// Plans kept warm at once (a 2,000-stop day holds about 35 MB of matrices).
+const WARM_PLANS: usize = 8;
+/// Door positions priced per squad for a new point: the first ones after the
+/// fixed stops (earliest arrival) and the best by straight-line detour.
+const FIRST_GAPS: usize = 2;
+const DETOUR_GAPS: usize = 4;
+/// Default number of squads ranked.
+const DEFAULT_LIMIT: usize = 5;
+/// A moved printed stop is worth this much walking by default.
+const DEFAULT_CHANGE_PENALTY_S: u32 = 600;
+
+/// Warm states by plan id.
+#[derive(Default)]
+pub struct Desk {
+    warm: Mutex<(HashMap<String, Arc<Mutex<DeskState>>>, VecDeque<String>)>,
+}
+
+impl Desk {
+    pub fn get(&self, id: &str) -> Option<Arc<Mutex<DeskState>>> {
+        self.warm.lock().ok()?.0.get(id).cloned()
+    }
+    pub fn put(&self, st: DeskState) -> Arc<Mutex<DeskState>> {
+        let id = st.plan_id.clone();
+        let arc = Arc::new(Mutex::new(st));
+        if let Ok(mut w) = self.warm.lock() {
+            if w.0.insert(id.clone(), arc.clone()).is_none() {
+                w.1.push_back(id);
+            }
+            while w.1.len() > WARM_PLANS {
+                if let Some(old) = w.1.pop_front() {
+                    w.0.remove(&old);
+                }
+            }
+        }
+        arc
+    }
+    /// Drops a state whose write failed: the next call rebuilds it from the store.
+    pub fn evict(&self, id: &str) {
+        if let Ok(mut w) = self.warm.lock() {
+            w.0.remove(id);
+            w.1.retain(|x| x != id);
+        }
+    }
+}
+
+/// Time of day now on the service's clock, in the street office's time zone.
+pub fn clock_now(engine: &Engine) -> Time {
+    (crate::store::now_unix() + engine.config.utc_offset_s).rem_euclid(86_400)
+}
+
+fn now_of(engine: &Engine, given: Option<Clock>) -> Time {
+    given.map_or_else(|| clock_now(engine), Clock::seconds)
+}
+
+/// The warm state of a finished plan, built from the store if needed.
+pub fn warm_state(engine: &Engine, plan: &PlanRow) -> Result<Arc<Mutex<DeskState>>, ApiError> {
+    if let Some(s) = engine.desk.get(&plan.id) {
+        return Ok(s);
+    }
+    let day_json = engine.store.request_json(&plan.id)?.ok_or_else(|| ApiError::not_found("plan"))?;
+    let day: DayRequest = serde_json::from_str(&day_json).map_err(|e| ApiError::internal(&e))?;
+    let (result_json, _) = engine.store.result(&plan.id)?.ok_or_else(|| ApiError::new(ErrorCode::PlanNotReady, "", "the plan has no result yet"))?;
+    let result: PlanResult = serde_json::from_str(&result_json).map_err(|e| ApiError::internal(&e))?;
+    let snapped = snap_day(&day, &engine.graphs).map_err(|e| ApiError::internal(&format!("stored day no longer snaps: {}", e[0].message)))?;
+    let m = matrices(&snapped, &engine.graphs);
+    let problem = crate::convert::build_problem(&day, &snapped, m).map_err(|e| ApiError::internal(&e))?;
+    let mut st = DeskState::new(&plan.id, &plan.office, plan.version, day, snapped, problem, &Default::default());
+    st.routes_from_result(&result);
+    for (squad, json) in engine.store.progress_events(&plan.id)? {
+        let ev: StoredEvent = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
+        let _ = squad;
+        st.ledger.apply(&ev, &[]);
+    }
+    for k in 0..st.routes.len() {
+        st.sync_locks(k);
+    }
+    Ok(engine.desk.put(st))
+}
+
+fn lock(st: &Arc<Mutex<DeskState>>) -> Result<std::sync::MutexGuard<'_, DeskState>, ApiError> {
+    st.lock().map_err(|_| ApiError::internal(&"desk state lock poisoned"))
+}
+
+// ---------------------------------------------------------------- progress
+
+/// Records one event: checked against the routes, stored, then applied.
+pub fn record_progress(engine: &Engine, plan: &PlanRow, squad: &str, mut ev: ProgressIn) -> Result<SquadProgressView, ApiError> {
+    let arc = warm_state(engine, plan)?;
+    let mut st = lock(&arc)?;
+    if st.is_closed() {
+        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+    }
+    if !st.squad_of.contains_key(squad) {
+        return Err(ApiError::new(ErrorCode::NotFound, "squad", format!("no squad {squad:?} in this plan")));
+    }
+    let at = ev.at.map_or_else(|| clock_now(engine), Clock::seconds);
+    ev.at = Some(Clock(at.max(0) as u32));
+    if ev.retry_after.is_some() && ev.retry.is_some_and(|r| r != RetryWhen::Today) {
+        return Err(ApiError::new(ErrorCode::InvalidValue, "retry_after", "retry_after goes with retry: today"));
+    }
+    let stored = StoredEvent { squad: squad.to_string(), event: ev };
+    st.apply_event(&stored).map_err(|e| ApiError::many(vec![e]))?;
+    let json = serde_json::to_string(&stored).map_err(|e| ApiError::internal(&e))?;
+    if let Err(e) = engine.store.add_progress(&plan.id, squad, &json) {
+        drop(st);
+        engine.desk.evict(&plan.id);
+        return Err(e.into());
+    }
+    let k = st.squad_of[squad];
+    Ok(squad_view(&st, k))
+}
+
+fn squad_view(st: &DeskState, k: usize) -> SquadProgressView {
+    let s = &st.day.squads[k];
+    let l = st.ledger.squads.get(&s.id);
+    let doors = |a: &&ActivityKind| matches!(a, ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_));
+    let route = &st.routes[k];
+    let locked = st.locked[k];
+    let req = |a: &ActivityKind| a.job().map(|j| st.day.requests[j.get()].id.clone());
+    SquadProgressView {
+        squad: s.id.clone(),
+        state: match l {
+            Some(l) if l.finished_at.is_some() => "finished",
+            Some(l) if l.started_at.is_some() => "under_way",
+            _ => "not_started",
+        }
+        .into(),
+        started_at: l.and_then(|l| l.started_at).map(Clock::format),
+        finished_at: l.and_then(|l| l.finished_at).map(Clock::format),
+        done: route[..locked].iter().filter(doors).count(),
+        stops: route.iter().filter(doors).count(),
+        last_done: l.and_then(|l| l.done_order.last().cloned()),
+        in_progress: (st.started(k).is_some() && st.finished(k).is_none()).then(|| route.get(locked).and_then(req)).flatten(),
+        position: l.and_then(|l| l.position).map(|(lat, lon, at)| PositionView { lat, lon, at: Clock::format(at) }),
+    }
+}
+
+/// `GET /progress`, from the warm state.
+pub fn progress_view(engine: &Engine, plan: &PlanRow) -> Result<ProgressView, ApiError> {
+    let arc = warm_state(engine, plan)?;
+    let st = lock(&arc)?;
+    let routed: HashSet<&str> = st.routes.iter().flatten().filter_map(|a| a.job()).map(|j| st.day.requests[j.get()].id.as_str()).collect();
+    Ok(ProgressView {
+        plan_id: plan.id.clone(),
+        plan_version: st.version,
+        squads: (0..st.day.squads.len()).map(|k| squad_view(&st, k)).collect(),
+        pending: pending_views(&st.ledger, &|id| routed.contains(id)),
+    })
+}
+
+fn pending_views(l: &Ledger, routed: &dyn Fn(&str) -> bool) -> Vec<PendingView> {
+    l.open_pending(routed)
+        .into_iter()
+        .map(|p| PendingView {
+            request: p.id.clone(),
+            retry_of: p.is_retry.then(|| p.of.clone()),
+            when: p.when,
+            after: p.after.map(Clock::format),
+            reason: p.reason.clone(),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- the order
+
+/// An urgent order resolved against the plan.
+struct Order {
+    request: Request,
+    /// The door's location if it is already in the problem (a retry, an unserved request).
+    existing_loc: Option<usize>,
+    /// An unserved request of the day: already a job.
+    existing_job: Option<usize>,
+    point: (f64, f64),
+    lo: Time,
+    hi: Time,
+    candidate: Candidate,
+}
+
+fn resolve_order(engine: &Engine, st: &DeskState, request: Option<&Request>, pending: Option<&str>, deadline: Option<Clock>, now: Time) -> Result<Order, ApiError> {
+    let nd = st.day.depots.len();
+    let latest_shift = st.day.squads.iter().map(|s| s.shift.end.seconds()).max().unwrap_or(0);
+    let (mut req, existing_loc, existing_job, hi) = match (request, pending) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ApiError::new(ErrorCode::InvalidValue, "request", "give either request (a new order) or pending (the id of a pending request)"))
+        }
+        (Some(r), None) => {
+            let Some(d) = deadline else {
+                return Err(ApiError::new(ErrorCode::MissingField, "deadline", "an urgent order needs a deadline (\"HH:MM\")"));
+            };
+            if st.job_of.contains_key(&r.id) {
+                return Err(ApiError::new(ErrorCode::DuplicateId, "request.id", format!("request {:?} is already in this plan", r.id)));
+            }
+            if r.id.contains('~') {
+                return Err(ApiError::new(ErrorCode::InvalidValue, "request.id", "'~' is reserved for retries"));
+            }
+            // The same checks as a day's request, on a day holding only this one.
+            let mut mini = st.day.clone_without_requests();
+            let mut r2 = r.clone();
+            r2.windows.clear();
+            mini.requests = vec![r2];
+            crate::validate::check_day(&mut mini).map_err(|errs| {
+                ApiError::many(errs.into_iter().map(|e| FieldError::new(e.code, e.path.replacen("requests[0]", "request", 1), e.message)).collect())
+            })?;
+            let mut r = mini.requests.pop().expect("one request");
+            r.priority.get_or_insert(Priority::Urgent);
+            (r, None, None, d.seconds())
+        }
+        (None, Some(id)) => {
+            let routed: HashSet<usize> = st.routes.iter().flatten().filter_map(|a| a.job()).map(|j| j.get()).collect();
+            if let Some(p) = st.ledger.pending.iter().find(|p| p.id == id && p.is_retry && p.when != RetryWhen::Never) {
+                if st.job_of.get(&p.id).is_some_and(|j| routed.contains(j)) {
+                    return Err(ApiError::new(ErrorCode::InvalidValue, "pending", format!("{id} is already on a route")));
+                }
+                let of = st.job_of[&p.of];
+                let mut r = st.day.requests[of].clone();
+                r.id = p.id.clone();
+                let lo = p.after.unwrap_or(now);
+                let hi = deadline.map_or(latest_shift, Clock::seconds);
+                r.windows = vec![];
+                let existing = st.job_of.get(&p.id).copied();
+                let mut o = (r, Some(nd + of), existing, hi);
+                if let Some(j) = existing {
+                    o.1 = Some(nd + j);
+                }
+                return finish_order(st, o, lo.max(now), now);
+            }
+            let Some(&j) = st.job_of.get(id) else {
+                return Err(ApiError::new(ErrorCode::UnknownReference, "pending", format!("no pending request {id:?} in this plan")));
+            };
+            if routed.contains(&j) {
+                return Err(ApiError::new(ErrorCode::InvalidValue, "pending", format!("{id} is already on a route")));
+            }
+            let r = st.day.requests[j].clone();
+            let hi = deadline.map_or_else(|| r.windows.iter().map(|w| w.end.seconds()).max().unwrap_or(latest_shift), Clock::seconds);
+            (r, Some(nd + j), Some(j), hi)
+        }
+    };
+    if hi <= now {
+        return Err(ApiError::new(ErrorCode::DeadlinePassed, "deadline", format!("the deadline {} is not after now ({})", Clock::format(hi), Clock::format(now))));
+    }
+    let lo = req.windows.iter().map(|w| w.start.seconds()).min().unwrap_or(now).max(now);
+    req.windows.clear();
+    let _ = engine;
+    finish_order(st, (req, existing_loc, existing_job, hi), lo, now)
+}
+
+fn finish_order(st: &DeskState, (mut req, existing_loc, existing_job, hi): (Request, Option<usize>, Option<usize>, Time), lo: Time, now: Time) -> Result<Order, ApiError> {
+    if hi <= now {
+        return Err(ApiError::new(ErrorCode::DeadlinePassed, "deadline", format!("the deadline {} is not after now ({})", Clock::format(hi), Clock::format(now))));
+    }
+    if lo > hi {
+        return Err(ApiError::new(ErrorCode::ImpossibleWindow, "deadline", format!("not before {} but due by {}", Clock::format(lo), Clock::format(hi))));
+    }
+    req.windows = vec![Window { start: Clock(lo as u32), end: Clock(hi as u32) }];
+    let buildings = building_index(&st.day);
+    let point = request_point(&st.day, &buildings, &req);
+    let bits = skill_bits(&st.day);
+    // A skill no squad or request of the day knows: no squad can have it.
+    let unknown_skill = req.skills.iter().any(|s| !bits.contains_key(s.as_str()));
+    let skills = solver::problem::Skills(if unknown_skill {
+        u64::MAX
+    } else {
+        req.skills.iter().filter_map(|s| bits.get(s.as_str())).fold(0, |a, &b| a | (1 << b))
+    });
+    let depot_loc = |id: &str| st.day.depots.iter().position(|d| d.id == id).map(|i| LocIdx(i as u32));
+    let pickup = match req.kind {
+        RequestKind::Visit => None,
+        RequestKind::Delivery => Some(req.pickup.as_deref().and_then(depot_loc)),
+    };
+    let chilled = req.items.iter().any(|i| i.kind == ItemKind::Chilled);
+    let candidate = Candidate {
+        pickup,
+        pickup_service: PICKUP_SERVICE_S,
+        service: service_s(&st.day, &buildings, &req),
+        lo,
+        hi,
+        demand: grams(request_weight_kg(&req)),
+        skills,
+        max_ride: chilled.then_some(st.day.options.chilled_max_s as Time),
+    };
+    let _ = priority_of;
+    Ok(Order { request: req, existing_loc, existing_job, point, lo, hi, candidate })
+}
+
+impl DayRequest {
+    /// The day without its requests (cheap to clone for checking one request).
+    pub fn clone_without_requests(&self) -> DayRequest {
+        DayRequest {
+            street_office: self.street_office.clone(),
+            date: self.date.clone(),
+            buildings: self.buildings.clone(),
+            depots: self.depots.clone(),
+            squads: self.squads.clone(),
+            requests: Vec::new(),
+            requests_csv: None,
+            options: self.options.clone(),
+        }
+    }
+}
+
+/// Travel from the problem's matrices (the door is an existing location).
+struct MatrixTravel<'a> {
+    problem: &'a solver::problem::Problem,
+    door: LocIdx,
+}
+
+impl DoorTravel for MatrixTravel<'_> {
+    fn to_door(&self, p: usize, from: LocIdx) -> Option<(Time, i64)> {
+        let m = &self.problem.matrices()[p];
+        m.reachable(from, self.door).then(|| (m.duration(from, self.door), m.distance(from, self.door)))
+    }
+    fn from_door(&self, p: usize, to: LocIdx) -> Option<(Time, i64)> {
+        let m = &self.problem.matrices()[p];
+        m.reachable(self.door, to).then(|| (m.duration(self.door, to), m.distance(self.door, to)))
+    }
+}
+
+/// Travel computed for a new point, per profile, for the locations asked.
+struct PointTravel {
+    per_profile: Vec<Travel>,
+    snapped: Vec<Option<geo_data::SnappedPoint>>,
+}
+
+impl DoorTravel for PointTravel {
+    fn to_door(&self, p: usize, from: LocIdx) -> Option<(Time, i64)> {
+        self.per_profile.get(p)?.to_new.get(from.get()).copied().flatten().map(|(t, d)| (t as Time, d as i64))
+    }
+    fn from_door(&self, p: usize, to: LocIdx) -> Option<(Time, i64)> {
+        self.per_profile.get(p)?.from_new.get(to.get()).copied().flatten().map(|(t, d)| (t as Time, d as i64))
+    }
+}
+
+/// Snaps the new point on every profile in use and computes travel between it
+/// and `locs` (one small many-to-many per profile: the point plus `locs`).
+fn point_travel(engine: &Engine, st: &DeskState, point: (f64, f64), locs: &[usize]) -> Result<PointTravel, ApiError> {
+    let n = st.snapped.points.len();
+    let mut per_profile = Vec::new();
+    let mut snapped = Vec::new();
+    let mut why = None;
+    for (pi, &prof) in st.snapped.profiles.iter().enumerate() {
+        let mut t = Travel { to_new: vec![None; n], from_new: vec![None; n] };
+        let pg = engine.graphs.graph(geo_profile(prof)).ok_or_else(|| ApiError::internal(&"profile graph missing"))?;
+        match pg.snap(point.0, point.1) {
+            Err(e) => {
+                why.get_or_insert(e.to_string());
+                snapped.push(None);
+            }
+            Ok(sp) => {
+                let present: Vec<usize> = locs.iter().copied().filter(|&l| st.snapped.snapped[pi][l].is_some()).collect();
+                let mut pts = Vec::with_capacity(present.len() + 1);
+                pts.push(sp);
+                pts.extend(present.iter().map(|&l| st.snapped.snapped[pi][l].expect("present")));
+                let mx = pg.matrix(&pts);
+                for (i, &l) in present.iter().enumerate() {
+                    let (a, b) = (0, i + 1);
+                    let get = |x: usize, y: usize| {
+                        let d = mx.durations[x * mx.size + y];
+                        (d != geo_data::UNREACHABLE).then(|| (d.min(i32::MAX as u32 - 1) as i32, mx.distances[x * mx.size + y].min(i32::MAX as u32 - 1) as i32))
+                    };
+                    t.from_new[l] = get(a, b);
+                    t.to_new[l] = get(b, a);
+                }
+                snapped.push(Some(sp));
+            }
+        }
+        per_profile.push(t);
+    }
+    if snapped.iter().all(Option::is_none) {
+        return Err(ApiError::new(
+            ErrorCode::OffMap,
+            "request",
+            format!("this point is off the map for every squad's travel mode: {}", why.unwrap_or_default()),
+        ));
+    }
+    Ok(PointTravel { per_profile, snapped })
+}
+
+fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
+    geo_data::snap::haversine_m(a, b)
+}
+
+/// The door gaps worth pricing on squad `k` for a new point.
+fn door_gaps(st: &DeskState, k: usize, tl: &Timeline, ff: usize, point: (f64, f64)) -> Vec<usize> {
+    let last = tl.m;
+    if ff > last {
+        return vec![];
+    }
+    let mut gaps: Vec<usize> = (ff..=last).take(FIRST_GAPS).collect();
+    let pt = |l: LocIdx| st.snapped.points[l.get()];
+    let mut by_detour: Vec<(f64, usize)> = (ff..=last)
+        .map(|g| (haversine(pt(tl.loc[g]), point) + haversine(point, pt(tl.loc[g + 1])) - haversine(pt(tl.loc[g]), pt(tl.loc[g + 1])), g))
+        .collect();
+    by_detour.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    gaps.extend(by_detour.iter().take(DETOUR_GAPS).map(|x| x.1));
+    gaps.sort_unstable();
+    gaps.dedup();
+    let _ = k;
+    gaps
+}
+
+/// The exact effects of one placement, by walking the whole route once: the
+/// independent counterpart of the O(1) summaries (tests compare the two).
+pub struct Exact {
+    pub eta: Time,
+    pub broken: Vec<usize>,
+    pub breaks_shift: bool,
+    pub end_delay: Time,
+    pub added_m: i64,
+    pub meets_deadline: bool,
+}
+
+fn exact(st: &DeskState, k: usize, tl: &Timeline, c: &Candidate, pl_pick: Option<(usize, LocIdx)>, gap: usize, travel: &dyn DoorTravel) -> Option<Exact> {
+    let v = st.problem.vehicle(VehicleIdx(k as u32));
+    let p = v.profile.get();
+    let m = st.problem.matrix(v.profile);
+    let mut t = tl.dep[0];
+    let mut cur = tl.loc[0];
+    let mut dist = 0i64;
+    let mut broken = Vec::new();
+    let mut eta = 0;
+    let mut pick_dep = 0;
+    let step_existing = |x: usize, t: &mut Time, cur: &mut LocIdx, dist: &mut i64, broken: &mut Vec<usize>| {
+        let arr = *t + m.duration(*cur, tl.loc[x]);
+        *dist += m.distance(*cur, tl.loc[x]);
+        let begin = arr.max(tl.begin[x]);
+        if begin - tl.begin[x] > tl.slack[x] {
+            broken.push(x);
+        }
+        *t = begin + tl.service[x];
+        *cur = tl.loc[x];
+    };
+    // Done and fixed stops keep their times exactly.
+    for x in 1..=tl.m {
+        if x <= gap.min(pl_pick.map_or(usize::MAX, |q| q.0)) {
+            t = tl.dep[x];
+            dist += m.distance(cur, tl.loc[x]);
+            cur = tl.loc[x];
+            continue;
+        }
+        break;
+    }
+    let start_x = gap.min(pl_pick.map_or(usize::MAX, |q| q.0)) + 1;
+    let mut x = start_x;
+    let mut door_done = false;
+    let mut pick_done = pl_pick.is_none();
+    loop {
+        // Insertions after node x-1.
+        if !pick_done && pl_pick.is_some_and(|q| q.0 == x - 1) {
+            let d = pl_pick.expect("some").1;
+            t += m.duration(cur, d);
+            dist += m.distance(cur, d);
+            t += c.pickup_service;
+            pick_dep = t;
+            cur = d;
+            pick_done = true;
+        }
+        if !door_done && pick_done && gap == x - 1 {
+            let (ti, di) = travel.to_door(p, cur)?;
+            let arr = t + ti;
+            dist += di;
+            let begin = arr.max(c.lo);
+            eta = begin;
+            t = begin + c.service;
+            door_done = true;
+            // Back on the road network from the door.
+            if x > tl.m {
+                let (to, dd) = travel.from_door(p, tl.loc[tl.m + 1])?;
+                t += to;
+                dist += dd;
+                break;
+            }
+            let (to, dd) = travel.from_door(p, tl.loc[x])?;
+            let arr = t + to;
+            dist += dd;
+            let begin = arr.max(tl.begin[x]);
+            if begin - tl.begin[x] > tl.slack[x] {
+                broken.push(x);
+            }
+            t = begin + tl.service[x];
+            cur = tl.loc[x];
+            x += 1;
+            continue;
+        }
+        if x > tl.m {
+            t += m.duration(cur, tl.loc[tl.m + 1]);
+            dist += m.distance(cur, tl.loc[tl.m + 1]);
+            break;
+        }
+        step_existing(x, &mut t, &mut cur, &mut dist, &mut broken);
+        x += 1;
+    }
+    let ride_ok = c.max_ride.is_none_or(|r| pl_pick.is_none() || eta - pick_dep <= r);
+    let old_dist: i64 = (0..=tl.m).map(|x| m.distance(tl.loc[x], tl.loc[x + 1])).sum();
+    Some(Exact {
+        eta,
+        broken,
+        breaks_shift: t > v.shift.end && tl.arr[tl.m + 1] <= v.shift.end,
+        end_delay: (t - tl.arr[tl.m + 1]).max(0),
+        added_m: dist - old_dist,
+        meets_deadline: eta <= c.hi && ride_ok,
+    })
+}
+
+fn seq_of_gap(gap: usize) -> u32 {
+    gap as u32
+}
+
+/// `POST /urgent/options`.
+pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<OptionsView, ApiError> {
+    let t0 = Instant::now();
+    let arc = warm_state(engine, plan)?;
+    let st = lock(&arc)?;
+    if st.is_closed() {
+        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+    }
+    let now = now_of(engine, input.now);
+    let limit = input.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 20);
+    let order = resolve_order(engine, &st, input.request.as_ref(), input.pending.as_deref(), input.deadline, now)?;
+    let n_sq = st.day.squads.len();
+    let timelines: Vec<Timeline> = (0..n_sq).map(|k| Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now)).collect();
+    let frees: Vec<usize> = (0..n_sq).map(|k| st.first_free(k)).collect();
+    let gaps: Vec<Vec<usize>> = (0..n_sq)
+        .map(|k| match order.existing_loc {
+            Some(_) => (frees[k]..=timelines[k].m).collect(),
+            None => door_gaps(&st, k, &timelines[k], frees[k], order.point),
+        })
+        .collect();
+    let nd = st.day.depots.len();
+    let point_travel_v;
+    let matrix_travel;
+    let travel: &dyn DoorTravel = match order.existing_loc {
+        Some(l) => {
+            matrix_travel = MatrixTravel { problem: &st.problem, door: LocIdx(l as u32) };
+            &matrix_travel
+        }
+        None => {
+            let mut locs: Vec<usize> = (0..nd).collect();
+            for k in 0..n_sq {
+                for &g in &gaps[k] {
+                    locs.push(timelines[k].loc[g].get());
+                    locs.push(timelines[k].loc[g + 1].get());
+                }
+            }
+            locs.sort_unstable();
+            locs.dedup();
+            point_travel_v = point_travel(engine, &st, order.point, &locs)?;
+            &point_travel_v
+        }
+    };
+    let answers: Vec<Result<Placement, Why>> = (0..n_sq)
+        .map(|k| {
+            if st.finished(k).is_some() {
+                return Err(Why::Finished);
+            }
+            best_for_squad(&st.problem, k, &timelines[k], frees[k], &order.candidate, &gaps[k], travel)
+        })
+        .collect();
+    let mut ranked: Vec<(usize, &Placement)> = answers.iter().enumerate().filter_map(|(k, a)| a.as_ref().ok().map(|p| (k, p))).collect();
+    ranked.sort_by_key(|(k, p)| (p.breaks(), p.score(), p.added_m, *k));
+    let mut opts = Vec::new();
+    for (k, p) in ranked.iter().take(limit) {
+        let k = *k;
+        let tl = &timelines[k];
+        let pick = p.pickup_gap.zip(p.pickup_loc);
+        let ex = exact(&st, k, tl, &order.candidate, pick, p.gap, travel);
+        let (broken, breaks_shift, added_s, added_m) = match &ex {
+            Some(e) => (e.broken.clone(), e.breaks_shift, e.end_delay, e.added_m),
+            None => (vec![], p.breaks_shift, p.added_s, p.added_m),
+        };
+        let route = &st.routes[k];
+        let names: Vec<String> = broken
+            .iter()
+            .filter_map(|&x| route.get(x - 1).and_then(|a| a.job()).map(|j| st.day.requests[j.get()].id.clone()))
+            .collect();
+        let squad = st.day.squads[k].id.clone();
+        opts.push(InsertionOptionView {
+            rank: opts.len() + 1,
+            squad: squad.clone(),
+            insert_after_seq: seq_of_gap(p.gap),
+            pickup_after_seq: p.pickup_gap.map(seq_of_gap),
+            pickup_depot: p.pickup_loc.map(|l| st.day.depots[l.get()].id.clone()),
+            eta: Clock::format(p.eta),
+            eta_s: p.eta,
+            added_s,
+            added_m,
+            max_delay_s: p.max_delay_s,
+            stops_delayed: p.stops_delayed,
+            breaks_windows: names,
+            breaks_shift,
+            printed_stops_moved: 0,
+            stops_renumbered: route.len() - p.gap.min(route.len()),
+            commit: CommitIn {
+                based_on_version: st.version,
+                squad,
+                insert_after_seq: seq_of_gap(p.gap),
+                pickup_after_seq: p.pickup_gap.map(seq_of_gap),
+                request: input.request.clone(),
+                pending: input.pending.clone(),
+                deadline: input.deadline,
+                now: Some(Clock(now as u32)),
+                accept_breaks: p.breaks(),
+            },
+        });
+    }
+    let fmt_dur = |s: Time| if s >= 3600 { format!("{} h {:02} min", s / 3600, s % 3600 / 60) } else { format!("{} min", (s + 59) / 60) };
+    let mut no_fit = Vec::new();
+    for (k, a) in answers.iter().enumerate() {
+        let squad = st.day.squads[k].id.clone();
+        let (reason, earliest, explanation) = match a {
+            Ok(p) if !p.breaks() => continue,
+            Ok(p) if p.breaks_shift => (NoFitReason::ShiftEnds, Some(p.eta), format!("could be there at {}, but would be back after the shift ends", Clock::format(p.eta))),
+            Ok(p) => (NoFitReason::BreaksOtherWindows, Some(p.eta), format!("could be there at {}, but another resident's window would be missed", Clock::format(p.eta))),
+            Err(Why::LacksSkill) => (NoFitReason::LacksSkill, None, "the squad lacks a skill the order needs".to_string()),
+            Err(Why::OutOfCapacity) => (NoFitReason::OutOfCapacity, None, "no room left on board for this weight on any trip it could make in time".to_string()),
+            Err(Why::Unreachable) => (NoFitReason::Unreachable, None, "no road for this squad's travel mode reaches the place".to_string()),
+            Err(Why::Finished) => (NoFitReason::SquadFinished, None, "the squad has finished its day".to_string()),
+            Err(Why::TooFar { earliest }) => (
+                NoFitReason::TooFarForDeadline,
+                (*earliest < Time::MAX / 16).then_some(*earliest),
+                if *earliest < Time::MAX / 16 {
+                    format!("cannot be there before {}, after the deadline {}", Clock::format(*earliest), Clock::format(order.hi))
+                } else {
+                    "cannot be there before the deadline".to_string()
+                },
+            ),
+        };
+        no_fit.push(SquadNoFit { squad, reason, earliest_eta: earliest.map(Clock::format), explanation });
+    }
+    let mut suggestions = Vec::new();
+    if !ranked.iter().any(|(_, p)| !p.breaks()) {
+        if let Some((k, e)) = answers
+            .iter()
+            .enumerate()
+            .filter_map(|(k, a)| match a {
+                Ok(p) => Some((k, p.eta)),
+                Err(Why::TooFar { earliest }) if *earliest < Time::MAX / 16 => Some((k, *earliest)),
+                _ => None,
+            })
+            .min_by_key(|x| x.1)
+        {
+            suggestions.push(format!("extend the deadline to {}: {} could be there then", Clock::format(e), st.day.squads[k].id));
+        }
+        // Squads with spare time at the end of their day.
+        let mut spare: Vec<(Time, usize)> = (0..n_sq)
+            .filter(|&k| st.finished(k).is_none())
+            .map(|k| (st.problem.vehicle(VehicleIdx(k as u32)).shift.end - timelines[k].arr[timelines[k].m + 1], k))
+            .filter(|x| x.0 >= 1800)
+            .collect();
+        spare.sort_by_key(|x| std::cmp::Reverse(x.0));
+        for (s, k) in spare.into_iter().take(2) {
+            suggestions.push(format!("{} has {} spare after its last stop: move some of its stops or this order's deadline", st.day.squads[k].id, fmt_dur(s)));
+        }
+        // A new squad straight from a depot.
+        let prof = 0usize;
+        let mut best_depot: Option<(Time, usize)> = None;
+        for d in 0..nd {
+            let pick = match order.candidate.pickup {
+                None => 0,
+                Some(Some(p)) => st.problem.matrices()[prof].duration(LocIdx(d as u32), p) + PICKUP_SERVICE_S,
+                Some(None) => PICKUP_SERVICE_S,
+            };
+            let from = order.candidate.pickup.flatten().unwrap_or(LocIdx(d as u32));
+            if let Some((t, _)) = travel.to_door(prof, from) {
+                let eta = (now + pick + t).max(order.lo);
+                if best_depot.is_none_or(|b| eta < b.0) {
+                    best_depot = Some((eta, d));
+                }
+            }
+        }
+        if let Some((eta, d)) = best_depot {
+            let fits = eta <= order.hi;
+            suggestions.push(format!(
+                "a new squad from {} ({}) leaving now would be there at {}{}",
+                st.day.depots[d].name,
+                st.day.depots[d].id,
+                Clock::format(eta),
+                if fits { ", in time" } else { ", still after the deadline" }
+            ));
+        }
+    }
+    Ok(OptionsView {
+        plan_id: plan.id.clone(),
+        plan_version: st.version,
+        now: Clock::format(now),
+        request: order.request.id.clone(),
+        deadline: Clock::format(order.hi),
+        options: opts,
+        no_fit,
+        suggestions,
+        compute_ms: t0.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// `POST /urgent/commit`.
+pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitView, ApiError> {
+    let arc = warm_state(engine, plan)?;
+    let mut st = lock(&arc)?;
+    if c.based_on_version != st.version {
+        return Err(ApiError::new(
+            ErrorCode::VersionConflict,
+            "based_on_version",
+            format!("the plan is at version {}, not {}: ask for options again", st.version, c.based_on_version),
+        ));
+    }
+    if st.is_closed() {
+        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+    }
+    let now = now_of(engine, c.now);
+    let order = resolve_order(engine, &st, c.request.as_ref(), c.pending.as_deref(), c.deadline, now)?;
+    let Some(&k) = st.squad_of.get(&c.squad) else {
+        return Err(ApiError::new(ErrorCode::NotFound, "squad", format!("no squad {:?} in this plan", c.squad)));
+    };
+    if st.finished(k).is_some() {
+        return Err(ApiError::new(ErrorCode::PlanFinished, "squad", format!("squad {} has finished its day", c.squad)));
+    }
+    let gap = c.insert_after_seq as usize;
+    let pick_gap = c.pickup_after_seq.map(|x| x as usize);
+    let ff = st.first_free(k);
+    let m = st.routes[k].len();
+    let stale = |msg: String| ApiError::new(ErrorCode::OptionStale, "insert_after_seq", msg);
+    if gap < ff || gap > m || pick_gap.is_some_and(|p| p < ff || p > gap) {
+        return Err(stale(format!("squad {} has done or started stops up to {}: this position is fixed now; ask for options again", c.squad, ff)));
+    }
+    match (order.candidate.pickup.is_some(), pick_gap) {
+        (true, None) => return Err(ApiError::new(ErrorCode::MissingField, "pickup_after_seq", "a delivery needs where its goods are collected")),
+        (false, Some(_)) => return Err(ApiError::new(ErrorCode::InvalidValue, "pickup_after_seq", "a visit has nothing to collect")),
+        _ => {}
+    }
+    if let Some(p) = pick_gap {
+        if st.routes[k][p..gap].contains(&ActivityKind::Reload) {
+            return Err(stale("the pickup and the door must be on the same trip".into()));
+        }
+    }
+    let v = st.problem.vehicle(VehicleIdx(k as u32));
+    if !v.skills.covers(order.candidate.skills) {
+        return Err(stale(format!("squad {} lacks a skill this order needs", c.squad)));
+    }
+    let pickup_loc = order.candidate.pickup.map(|d| d.or(v.start).unwrap_or(LocIdx(0)));
+    // Travel to every location, so the new location is complete in the problem.
+    let n = st.snapped.points.len();
+    let (travel_all, snapped_new): (Vec<Travel>, Vec<Option<geo_data::SnappedPoint>>) = match order.existing_loc {
+        Some(l) => (st.problem.matrices().iter().map(|m| Travel::copy_of(m, l)).collect(), st.snapped.snapped.iter().map(|s| s[l]).collect()),
+        None => {
+            let all: Vec<usize> = (0..n).collect();
+            let pt = point_travel(engine, &st, order.point, &all)?;
+            (pt.per_profile, pt.snapped)
+        }
+    };
+    let tl = Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now);
+    let door_travel = PointTravel { per_profile: travel_all.clone(), snapped: snapped_new.clone() };
+    let travel: &dyn DoorTravel = &door_travel;
+    let ex = exact(&st, k, &tl, &order.candidate, pick_gap.zip(pickup_loc), gap, travel)
+        .ok_or_else(|| stale(format!("squad {} cannot reach this place", c.squad)))?;
+    if !ex.meets_deadline {
+        return Err(stale(format!("this squad would be there at {}, after the deadline; ask for options again", Clock::format(ex.eta))));
+    }
+    let load_ok = {
+        let cap = v.capacity.first().copied().unwrap_or(i64::MAX);
+        match pick_gap {
+            None => true,
+            Some(p) => (p..=gap).all(|x| tl.load[x] + order.candidate.demand <= cap),
+        }
+    };
+    if !load_ok {
+        return Err(stale("not enough room on board on that stretch".into()));
+    }
+    if (!ex.broken.is_empty() || ex.breaks_shift) && !c.accept_breaks {
+        return Err(stale("this option breaks another stop's window or the shift: set accept_breaks to take it anyway".into()));
+    }
+    // Apply: the request joins the day (unless it is already a job), then the route.
+    let mut req = order.request.clone();
+    let (j, day_changed) = match order.existing_job {
+        Some(j) => (j, false),
+        None => {
+            if let Some(pl) = pickup_loc.filter(|_| req.pickup.is_none() && req.kind == RequestKind::Delivery) {
+                req.pickup = Some(st.day.depots[pl.get()].id.clone());
+            }
+            let j = st.add_request(req.clone(), order.point, snapped_new, &travel_all).map_err(|e| ApiError::internal(&e))?;
+            (j, true)
+        }
+    };
+    if order.existing_job.is_some() {
+        // An existing job keeps its kind: its stored pickup (if any) is where the goods are.
+    }
+    let jidx = solver::problem::JobIdx(j as u32);
+    let kind = &st.problem.job(jidx).kind;
+    let (pick_act, door_act) = match kind {
+        solver::problem::JobKind::Shipment { .. } => (Some(ActivityKind::ShipmentPickup(jidx)), ActivityKind::ShipmentDelivery(jidx)),
+        solver::problem::JobKind::Visit(_) => (None, ActivityKind::Visit(jidx)),
+        solver::problem::JobKind::Delivery(_) => (None, ActivityKind::Delivery(jidx)),
+        solver::problem::JobKind::Pickup(_) => (None, ActivityKind::Pickup(jidx)),
+    };
+    let mut route = st.routes[k].clone();
+    route.insert(gap, door_act);
+    if let (Some(pa), Some(p)) = (pick_act, pick_gap) {
+        route.insert(p, pa);
+    }
+    let old_route = std::mem::replace(&mut st.routes[k], route);
+    let squad = c.squad.clone();
+    match publish(engine, &mut st, &[k], now, day_changed) {
+        Ok((version, sheet_version)) => Ok(CommitView {
+            plan_id: plan.id.clone(),
+            plan_version: version,
+            request: req.id.clone(),
+            squad: squad.clone(),
+            eta: Clock::format(ex.eta),
+            sheet_version,
+            sheet_url: format!("/api/v1/plans/{}/sheets/{}", plan.id, squad),
+            sheets_changed: vec![squad],
+        }),
+        Err(e) => {
+            st.routes[k] = old_route;
+            drop(st);
+            engine.desk.evict(&plan.id);
+            Err(e)
+        }
+    }
+}
+
+/// Writes the current state as the next plan version: the result (with the
+/// ground truth over it), GeoJSON, and new sheets for `changed` squads only;
+/// every other sheet keeps its stored bytes. Returns the new plan version and
+/// the sheet version of the first changed squad.
+fn publish(engine: &Engine, st: &mut DeskState, changed: &[usize], now: Time, day_changed: bool) -> Result<(u32, u32), ApiError> {
+    let sol = st.solution(now);
+    let new_version = st.version + 1;
+    let mut a = assemble(&st.plan_id, new_version, &st.day, &st.problem, &sol, &st.snapped, &engine.graphs, engine.config.background_roads);
+    let state = engine.store.sheet_state(&st.plan_id)?;
+    let mut versions: HashMap<String, u32> = state.iter().filter(|((_, l), _)| l == "zh").map(|((s, _), (v, _))| (s.clone(), *v)).collect();
+    let mut sheets = Vec::new();
+    let mut first_version = 0;
+    for &k in changed {
+        let sheet = &mut a.sheets[k];
+        let v = versions.get(&sheet.squad_id).map_or(1, |v| v + 1);
+        sheet.sheet_version = v;
+        sheet.changed = true;
+        versions.insert(sheet.squad_id.clone(), v);
+        if first_version == 0 {
+            first_version = v;
+        }
+        let hash = sheet.route_hash();
+        for lang in LANGS {
+            sheets.push(SheetIn { squad: sheet.squad_id.clone(), lang: lang.code().into(), sheet_version: v, route_hash: hash.clone(), html: render(sheet, lang) });
+        }
+    }
+    for r in &mut a.result.routes {
+        r.sheet_version = versions.get(&r.squad).copied().unwrap_or(0);
+    }
+    ledger::overlay(&mut a.result, &st.ledger);
+    let buildings = building_index(&st.day);
+    let points: HashMap<&str, (f64, f64)> = st.day.requests.iter().map(|r| (r.id.as_str(), request_point(&st.day, &buildings, r))).collect();
+    let geometry: Vec<crate::geojson::RouteGeometry> = a
+        .result
+        .routes
+        .iter()
+        .map(|r| crate::geojson::RouteGeometry { squad: &r.squad, legs: a.legs.get(&r.squad).map_or(&[][..], |l| l) })
+        .collect();
+    let geojson = crate::geojson::plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied()).to_string();
+    let result_json = serde_json::to_string(&a.result).map_err(|e| ApiError::internal(&e))?;
+    let day_json = if day_changed { Some(serde_json::to_string(&st.day).map_err(|e| ApiError::internal(&e))?) } else { None };
+    let stored = engine.store.store_desk_result(
+        &st.plan_id,
+        st.version,
+        &ResultIn { result_json, geojson, sheets, timings: Timings::default() },
+        day_json.as_deref().map(|j| (j, st.day.requests.len())),
+    )?;
+    st.version = stored;
+    Ok((stored, first_version))
+}
+
+// ---------------------------------------------------------------- re-planning
+
+/// `POST /replan`.
+pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<ReplanView, ApiError> {
+    let arc = warm_state(engine, plan)?;
+    let mut st = lock(&arc)?;
+    if input.based_on_version != st.version {
+        return Err(ApiError::new(
+            ErrorCode::VersionConflict,
+            "based_on_version",
+            format!("the plan is at version {}, not {}", st.version, input.based_on_version),
+        ));
+    }
+    if st.is_closed() {
+        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+    }
+    let budget = input.budget_s.unwrap_or(5);
+    if !(1..=30).contains(&budget) {
+        return Err(ApiError::new(ErrorCode::OutOfRange, "budget_s", "budget_s must be 1..30"));
+    }
+    let now = now_of(engine, input.now);
+    let mode = input.mode.unwrap_or_default();
+    let penalty = match mode {
+        ReplanMode::Free => 0,
+        ReplanMode::KeepPrinted => input.change_penalty_s.unwrap_or(DEFAULT_CHANGE_PENALTY_S),
+    } as i64;
+    // Retries due today join the day as requests (same door, not before their time).
+    let latest_shift = st.day.squads.iter().map(|s| s.shift.end.seconds()).max().unwrap_or(0);
+    let retries: Vec<ledger::PendingEntry> = st
+        .ledger
+        .pending
+        .iter()
+        .filter(|p| p.is_retry && p.when == RetryWhen::Today && !st.job_of.contains_key(&p.id))
+        .cloned()
+        .collect();
+    let mut day_changed = false;
+    for p in retries {
+        let of = st.job_of[&p.of];
+        let loc = st.day.depots.len() + of;
+        let mut r = st.day.requests[of].clone();
+        r.id = p.id.clone();
+        let lo = p.after.unwrap_or(now).max(now);
+        if lo >= latest_shift {
+            continue;
+        }
+        r.windows = vec![Window { start: Clock(lo as u32), end: Clock(latest_shift as u32) }];
+        let travel: Vec<Travel> = st.problem.matrices().iter().map(|m| Travel::copy_of(m, loc)).collect();
+        let sn: Vec<Option<geo_data::SnappedPoint>> = st.snapped.snapped.iter().map(|s| s[loc]).collect();
+        let point = st.snapped.points[loc];
+        st.add_request(r, point, sn, &travel).map_err(|e| ApiError::internal(&e))?;
+        let last = st.day.requests.len() - 1;
+        st.reasons.insert(last, solver::solution::UnassignedReason::NoRoomLeft(solver::solution::Constraint::TimeWindow));
+        day_changed = true;
+    }
+    // The day as of now: done stops pinned at their times, squads not yet out leave now at the earliest.
+    let before = st.solution(now);
+    let mut pinned = st.day.clone();
+    for (k, r) in before.routes.iter().enumerate().map(|(_, r)| (r.vehicle.get(), r)) {
+        for (i, a) in r.activities.iter().enumerate().take(st.locked[k]) {
+            if let (Some(j), ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)) = (a.kind.job(), a.kind) {
+                let _ = i;
+                pinned.requests[j.get()].windows = vec![Window { start: Clock(a.begin as u32), end: Clock(a.begin as u32) }];
+            }
+        }
+        let s = &mut pinned.squads[k];
+        if st.started(k).is_none() {
+            s.shift.start = Clock(s.shift.start.0.max(now as u32));
+        }
+        if st.finished(k).is_some() {
+            s.shift.end = Clock(s.shift.end.0.min(r.end_time.max(s.shift.start.seconds()) as u32));
+        }
+    }
+    for k in 0..pinned.squads.len() {
+        if st.started(k).is_none() {
+            let s = &mut pinned.squads[k];
+            s.shift.start = Clock(s.shift.start.0.max(now as u32).min(s.shift.end.0));
+        }
+    }
+    let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
+    let problem = crate::convert::build_problem(&pinned, &st.snapped, mats).map_err(|e| ApiError::internal(&e))?;
+    let fixed: Vec<usize> = (0..st.routes.len()).map(|k| if st.finished(k).is_some() { st.routes[k].len() } else { st.first_free(k) }).collect();
+    let init = solver::InitialPlan {
+        routes: (0..st.routes.len())
+            .filter(|&k| !st.routes[k].is_empty())
+            .map(|k| solver::InitialRoute {
+                vehicle: VehicleIdx(k as u32),
+                activities: match mode {
+                    ReplanMode::KeepPrinted => st.routes[k].clone(),
+                    ReplanMode::Free => st.routes[k][..fixed[k]].to_vec(),
+                },
+                locked: fixed[k],
+            })
+            .filter(|r| !r.activities.is_empty())
+            .collect(),
+        change_penalty: penalty,
+    };
+    let cfg = solver::SolveConfig {
+        seed: st.day.options.seed,
+        threads: engine.config.solve_threads,
+        time_limit: Some(Duration::from_secs(budget as u64)),
+        max_iterations: None,
+        cancel: None,
+        progress: None,
+    };
+    let t = Instant::now();
+    let sol = solver::solve_from(&problem, &cfg, &init).map_err(|e| ApiError::internal(&e))?;
+    let solve_ms = t.elapsed().as_millis() as u64;
+    let mut new_routes = vec![Vec::new(); st.routes.len()];
+    for r in &sol.routes {
+        new_routes[r.vehicle.get()] = r.activities.iter().map(|a| a.kind).collect::<Vec<_>>();
+    }
+    for k in 0..st.routes.len() {
+        if new_routes[k].len() < fixed[k] || new_routes[k][..fixed[k]] != st.routes[k][..fixed[k]] {
+            return Err(ApiError::internal(&format!("re-plan moved a fixed stop of squad {k}")));
+        }
+    }
+    // What changed, sheet by sheet.
+    let doors = |r: &[ActivityKind]| -> Vec<usize> {
+        r.iter().filter(|a| matches!(a, ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_))).filter_map(|a| a.job()).map(|j| j.get()).collect()
+    };
+    let mut changes = Vec::new();
+    let mut changed = Vec::new();
+    let mut total_moved = 0;
+    let old_owner: HashMap<usize, usize> = (0..st.routes.len()).flat_map(|k| doors(&st.routes[k]).into_iter().map(move |j| (j, k))).collect();
+    let state = engine.store.sheet_state(&st.plan_id)?;
+    for k in 0..st.routes.len() {
+        let old = doors(&st.routes[k][fixed[k].min(st.routes[k].len())..]);
+        let new = doors(&new_routes[k][fixed[k]..]);
+        let old_set: HashSet<usize> = old.iter().copied().collect();
+        let new_set: HashSet<usize> = new.iter().copied().collect();
+        let stay_old: Vec<usize> = old.iter().copied().filter(|j| new_set.contains(j)).collect();
+        let stay_new: Vec<usize> = new.iter().copied().filter(|j| old_set.contains(j)).collect();
+        let moved = (old.len() - stay_old.len()) + (stay_old.len() - lcs(&stay_old, &stay_new));
+        total_moved += moved;
+        let is_changed = new_routes[k] != st.routes[k];
+        let name = |j: &usize| st.day.requests[*j].id.clone();
+        let sv = state.get(&(st.day.squads[k].id.clone(), "zh".to_string())).map_or(0, |x| x.0);
+        if is_changed {
+            changed.push(k);
+        }
+        if is_changed || !old.is_empty() {
+            changes.push(SheetChange {
+                squad: st.day.squads[k].id.clone(),
+                sheet_version: if is_changed && !input.dry_run { sv + 1 } else { sv },
+                changed: is_changed,
+                added: new.iter().filter(|j| !old_set.contains(j)).map(name).collect(),
+                removed: old.iter().filter(|j| !new_set.contains(j)).map(name).collect(),
+                printed_stops_moved: moved,
+            });
+        }
+    }
+    let _ = old_owner;
+    let cost_before = before.cost;
+    let unserved_before = before.unassigned.len();
+    let old_routes = std::mem::replace(&mut st.routes, new_routes);
+    let old_reasons = st.reasons.clone();
+    for u in &sol.unassigned {
+        st.reasons.insert(u.job.get(), u.reason.clone());
+    }
+    let after = st.solution(now);
+    let mut view = ReplanView {
+        plan_id: st.plan_id.clone(),
+        plan_version: st.version,
+        dry_run: input.dry_run,
+        cost_before,
+        cost_after: after.cost,
+        unserved_before,
+        unserved_after: after.unassigned.len(),
+        printed_stops_moved: total_moved,
+        sheets: changes,
+        solve_ms,
+    };
+    if input.dry_run {
+        st.routes = old_routes;
+        st.reasons = old_reasons;
+        return Ok(view);
+    }
+    match publish(engine, &mut st, &changed, now, day_changed) {
+        Ok((v, _)) => {
+            view.plan_version = v;
+            Ok(view)
+        }
+        Err(e) => {
+            drop(st);
+            engine.desk.evict(&plan.id);
+            Err(e)
+        }
+    }
+}
+
+/// Length of the longest common subsequence (stops keeping their relative order).
+fn lcs(a: &[usize], b: &[usize]) -> usize {
+    let mut dp = vec![0usize; b.len() + 1];
+    for &x in a {
+        let mut prev = 0;
+        for (j, &y) in b.iter().enumerate() {
+            let tmp = dp[j + 1];
+            dp[j + 1] = if x == y { prev + 1 } else { dp[j + 1].max(dp[j]) };
+            prev = tmp;
+        }
+    }
+    dp[b.len()]
+}
+
+/// Seeds the warm state from a solve that just finished (no second snap or matrix).
+#[allow(clippy::too_many_arguments)]
+pub fn seed(engine: &Engine, id: &str, office: &str, version: u32, day: DayRequest, snapped: crate::convert::Snapped, problem: solver::problem::Problem, sol: &solver::solution::Solution) {
+    let st = DeskState::new(id, office, version, day, snapped, problem, sol);
+    engine.desk.put(st);
+}

@@ -1,0 +1,335 @@
+//! The warm state of one plan under way, kept in memory so that a desk
+//! question costs a snap, one small travel-time matrix and O(1) work per
+//! position: the day, its snapped locations, the solver [`Problem`] with the
+//! day's matrices, the current routes, and the ledger of what happened.
+
+use std::collections::HashMap;
+
+use solver::problem::{JobIdx, LocIdx, Matrix, Problem, Time, VehicleIdx, UNREACHABLE};
+use solver::solution::{ActivityKind, Constraint, Route, Solution, Unassigned, UnassignedReason};
+
+use super::ledger::{Ledger, Outcome, StoredEvent};
+use super::schedule::{schedule_route, solution, Anchor};
+use crate::convert::{build_problem, Snapped};
+use crate::dto::*;
+use crate::error::{ErrorCode, FieldError};
+
+pub struct DeskState {
+    pub plan_id: String,
+    pub office: String,
+    pub version: u32,
+    pub day: DayRequest,
+    pub snapped: Snapped,
+    pub problem: Problem,
+    /// Per squad (vehicle index), the stops in order.
+    pub routes: Vec<Vec<ActivityKind>>,
+    /// Per squad, how many leading stops are done.
+    pub locked: Vec<usize>,
+    /// Reasons for requests not in any route (from the last solve).
+    pub reasons: HashMap<usize, UnassignedReason>,
+    pub ledger: Ledger,
+    pub job_of: HashMap<String, usize>,
+    pub squad_of: HashMap<String, usize>,
+}
+
+impl DeskState {
+    pub fn new(plan_id: &str, office: &str, version: u32, day: DayRequest, snapped: Snapped, problem: Problem, sol: &Solution) -> Self {
+        let n = day.squads.len();
+        let mut routes = vec![Vec::new(); n];
+        for r in &sol.routes {
+            routes[r.vehicle.get()] = r.activities.iter().map(|a| a.kind).collect();
+        }
+        let reasons = sol.unassigned.iter().map(|u| (u.job.get(), u.reason.clone())).collect();
+        let job_of = day.requests.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        let squad_of = day.squads.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        Self {
+            plan_id: plan_id.into(),
+            office: office.into(),
+            version,
+            day,
+            snapped,
+            problem,
+            routes,
+            locked: vec![0; n],
+            reasons,
+            ledger: Ledger::default(),
+            job_of,
+            squad_of,
+        }
+    }
+
+    /// Routes from a stored result (after a restart).
+    pub fn routes_from_result(&mut self, result: &PlanResult) {
+        for r in &mut self.routes {
+            r.clear();
+        }
+        for rv in &result.routes {
+            let Some(&k) = self.squad_of.get(&rv.squad) else { continue };
+            let acts = rv
+                .stops
+                .iter()
+                .filter_map(|s| {
+                    let j = s.request.as_ref().and_then(|q| self.job_of.get(q)).copied();
+                    let kind = &self.problem.jobs().get(j.unwrap_or(usize::MAX)).map(|x| &x.kind);
+                    Some(match (s.kind, j, kind) {
+                        (StopKind::Reload, _, _) => ActivityKind::Reload,
+                        (StopKind::Pickup, Some(j), _) => ActivityKind::ShipmentPickup(JobIdx(j as u32)),
+                        (StopKind::Visit, Some(j), _) => ActivityKind::Visit(JobIdx(j as u32)),
+                        (StopKind::Delivery, Some(j), Some(solver::problem::JobKind::Shipment { .. })) => {
+                            ActivityKind::ShipmentDelivery(JobIdx(j as u32))
+                        }
+                        (StopKind::Delivery, Some(j), _) => ActivityKind::Delivery(JobIdx(j as u32)),
+                        _ => return None,
+                    })
+                })
+                .collect();
+            self.routes[k] = acts;
+        }
+        let routed: std::collections::HashSet<usize> = self.routes.iter().flatten().filter_map(|a| a.job()).map(|j| j.get()).collect();
+        let by_id: HashMap<&str, UnservedReason> = result.unserved.iter().map(|u| (u.request.as_str(), u.reason)).collect();
+        self.reasons = (0..self.day.requests.len())
+            .filter(|j| !routed.contains(j))
+            .map(|j| {
+                let r = match by_id.get(self.day.requests[j].id.as_str()) {
+                    Some(UnservedReason::NoSkilledSquad) => UnassignedReason::NoSkilledVehicle,
+                    Some(UnservedReason::OverCapacity) => UnassignedReason::OverCapacity,
+                    Some(UnservedReason::Unreachable) => UnassignedReason::Unreachable,
+                    Some(UnservedReason::WindowClosed) => UnassignedReason::WindowUnreachable,
+                    Some(UnservedReason::ShiftTooShort) => UnassignedReason::ShiftTooShort,
+                    Some(UnservedReason::LeftOutForCost) => UnassignedReason::LeftOutForCost,
+                    _ => UnassignedReason::NoRoomLeft(Constraint::TimeWindow),
+                };
+                (j, r)
+            })
+            .collect();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        !self.day.squads.is_empty() && self.day.squads.iter().all(|s| self.ledger.squads.get(&s.id).is_some_and(|l| l.finished_at.is_some()))
+    }
+
+    pub fn started(&self, k: usize) -> Option<Time> {
+        self.ledger.squads.get(&self.day.squads[k].id).and_then(|l| l.started_at)
+    }
+
+    pub fn finished(&self, k: usize) -> Option<Time> {
+        self.ledger.squads.get(&self.day.squads[k].id).and_then(|l| l.finished_at)
+    }
+
+    /// The first activity the desk may put something before: after the done
+    /// stops and, for a squad under way, after the stop it is heading to.
+    pub fn first_free(&self, k: usize) -> usize {
+        let l = self.locked[k];
+        if self.started(k).is_some() && l < self.routes[k].len() {
+            l + 1
+        } else {
+            l
+        }
+    }
+
+    /// Validates an event against the routes and applies it. Errors name the field.
+    pub fn apply_event(&mut self, e: &StoredEvent) -> Result<(), FieldError> {
+        let Some(&k) = self.squad_of.get(&e.squad) else {
+            return Err(FieldError::new(ErrorCode::NotFound, "squad", "no such squad in this plan"));
+        };
+        if self.finished(k).is_some() {
+            return Err(FieldError::new(ErrorCode::PlanFinished, "event", format!("squad {} has finished its day", e.squad)));
+        }
+        let ev = &e.event;
+        match ev.event {
+            ProgressKind::Started | ProgressKind::Finished => {}
+            ProgressKind::Position => {
+                match (ev.lat, ev.lon) {
+                    (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
+                    (Some(_), Some(_)) => return Err(FieldError::new(ErrorCode::OutOfRange, "lat", "lat must be in −90..90 and lon in −180..180")),
+                    _ => return Err(FieldError::new(ErrorCode::MissingField, "lat", "a position needs lat and lon")),
+                }
+            }
+            ProgressKind::Delivered | ProgressKind::Failed | ProgressKind::Skipped => {
+                let Some(req) = &ev.request else {
+                    return Err(FieldError::new(ErrorCode::MissingField, "request", "which stop: give the request id"));
+                };
+                if ev.event == ProgressKind::Failed && ev.reason.is_none() {
+                    return Err(FieldError::new(ErrorCode::MissingField, "reason", "why it failed: nobody_home, refused, wrong_address or other"));
+                }
+                if ev.event == ProgressKind::Delivered && (ev.reason.is_some() || ev.retry.is_some() || ev.retry_after.is_some()) {
+                    return Err(FieldError::new(ErrorCode::InvalidValue, "reason", "a delivered stop has no reason or retry"));
+                }
+                let Some(&j) = self.job_of.get(req) else {
+                    return Err(FieldError::new(ErrorCode::UnknownReference, "request", format!("request {req:?} is not in this plan")));
+                };
+                let route = &self.routes[k];
+                let pos: Vec<usize> = route.iter().enumerate().filter(|(_, a)| a.job().is_some_and(|x| x.get() == j)).map(|(i, _)| i).collect();
+                if pos.is_empty() {
+                    return Err(FieldError::new(ErrorCode::InvalidValue, "request", format!("request {req:?} is not on squad {}'s route", e.squad)));
+                }
+                if pos.iter().all(|&p| p < self.locked[k]) {
+                    return Err(FieldError::new(ErrorCode::InvalidValue, "request", format!("request {req:?} is already recorded")));
+                }
+            }
+        }
+        self.ledger.apply(e, &[]);
+        self.sync_locks(k);
+        Ok(())
+    }
+
+    /// Moves the squad's recorded stops to the front of its route (in the order
+    /// recorded: a volunteer may take stops out of the printed order) and locks them.
+    /// A finished squad's remaining stops leave the route (they become pending).
+    pub fn sync_locks(&mut self, k: usize) {
+        let sid = self.day.squads[k].id.clone();
+        let Some(l) = self.ledger.squads.get(&sid) else { return };
+        let done: Vec<usize> = l.done_order.iter().filter_map(|q| self.job_of.get(q).copied()).collect();
+        let finished = l.finished_at.is_some();
+        let route = std::mem::take(&mut self.routes[k]);
+        let mut locked: Vec<ActivityKind> = Vec::new();
+        let mut rest = route;
+        for j in done {
+            // Everything of this job still in `rest` (its pickup, then its door) moves
+            // to the done prefix, with the reloads the squad passed on the way.
+            let idx: Vec<usize> = rest.iter().enumerate().filter(|(_, a)| a.job().is_some_and(|x| x.get() == j)).map(|(i, _)| i).collect();
+            let Some(&last) = idx.last() else { continue };
+            let mut moved = Vec::new();
+            let mut keep = Vec::new();
+            for (i, a) in rest.into_iter().enumerate() {
+                if idx.contains(&i) || (i < last && a == ActivityKind::Reload) {
+                    moved.push(a);
+                } else {
+                    keep.push(a);
+                }
+            }
+            locked.extend(moved);
+            rest = keep;
+        }
+        self.locked[k] = locked.len();
+        if finished {
+            for a in &rest {
+                if let Some(j) = a.job() {
+                    self.reasons.insert(j.get(), UnassignedReason::ShiftTooShort);
+                }
+            }
+            rest.clear();
+        }
+        locked.extend(rest);
+        // A trailing reload is pointless once the stops after it are gone.
+        while self.routes_trailing_reload(&locked) {
+            locked.pop();
+        }
+        self.locked[k] = self.locked[k].min(locked.len());
+        self.routes[k] = locked;
+    }
+
+    fn routes_trailing_reload(&self, r: &[ActivityKind]) -> bool {
+        r.last() == Some(&ActivityKind::Reload)
+    }
+
+    /// Recorded completion time of each locked activity of squad `k`.
+    pub fn done_times(&self, k: usize) -> Vec<Option<Time>> {
+        self.routes[k]
+            .iter()
+            .take(self.locked[k])
+            .map(|a| a.job().and_then(|j| self.ledger.done.get(&self.day.requests[j.get()].id)).map(|d| d.at))
+            .collect()
+    }
+
+    pub fn route_schedule(&self, k: usize, acts: &[ActivityKind], now: Time) -> Route {
+        let anchor = Anchor { started_at: self.started(k), locked: self.locked[k] };
+        schedule_route(&self.problem, VehicleIdx(k as u32), acts, anchor, &self.done_times(k), now)
+    }
+
+    /// The plan as it stands, as a solver [`Solution`] (checked by `solver::check`).
+    pub fn solution(&self, now: Time) -> Solution {
+        let routes: Vec<Route> = (0..self.routes.len()).map(|k| self.route_schedule(k, &self.routes[k], now)).collect();
+        let routed: std::collections::HashSet<usize> = self.routes.iter().flatten().filter_map(|a| a.job()).map(|j| j.get()).collect();
+        let unassigned = (0..self.problem.jobs().len())
+            .filter(|j| !routed.contains(j))
+            .map(|j| Unassigned {
+                job: JobIdx(j as u32),
+                reason: self.reasons.get(&j).cloned().unwrap_or(UnassignedReason::NoRoomLeft(Constraint::TimeWindow)),
+            })
+            .collect();
+        solution(&self.problem, routes, unassigned)
+    }
+
+    /// Adds a request (and its location, at the end) to the day and rebuilds the problem.
+    /// `travel[p]` gives, for profile `p`, `(to_new[loc], from_new[loc])` in seconds and
+    /// metres for every existing location, `None` when unreachable.
+    pub fn add_request(&mut self, req: Request, point: (f64, f64), snapped: Vec<Option<geo_data::SnappedPoint>>, travel: &[Travel]) -> Result<usize, String> {
+        let n = self.snapped.points.len();
+        let mats: Vec<Matrix> = self
+            .problem
+            .matrices()
+            .iter()
+            .zip(travel)
+            .map(|(m, t)| {
+                let size = n + 1;
+                let mut dur = vec![UNREACHABLE; size * size];
+                let mut dist = vec![UNREACHABLE; size * size];
+                for a in 0..n {
+                    for b in 0..n {
+                        if m.reachable(LocIdx(a as u32), LocIdx(b as u32)) {
+                            dur[a * size + b] = m.duration(LocIdx(a as u32), LocIdx(b as u32)) as i32;
+                            dist[a * size + b] = m.distance(LocIdx(a as u32), LocIdx(b as u32)) as i32;
+                        }
+                    }
+                    if let Some((d, s)) = t.to_new[a] {
+                        dur[a * size + n] = d;
+                        dist[a * size + n] = s;
+                    }
+                    if let Some((d, s)) = t.from_new[a] {
+                        dur[n * size + a] = d;
+                        dist[n * size + a] = s;
+                    }
+                }
+                dur[n * size + n] = 0;
+                dist[n * size + n] = 0;
+                Matrix::new(size, dur, dist).expect("sizes right by construction")
+            })
+            .collect();
+        let mut day = self.day.clone();
+        let id = req.id.clone();
+        day.requests.push(req);
+        let mut snapped_new = Snapped { points: self.snapped.points.clone(), profiles: self.snapped.profiles.clone(), snapped: self.snapped.snapped.clone() };
+        snapped_new.points.push(point);
+        for (p, s) in snapped_new.snapped.iter_mut().zip(snapped) {
+            p.push(s);
+        }
+        let problem = build_problem(&day, &snapped_new, mats).map_err(|e| e.to_string())?;
+        let j = day.requests.len() - 1;
+        self.day = day;
+        self.snapped = snapped_new;
+        self.problem = problem;
+        self.job_of.insert(id, j);
+        Ok(j)
+    }
+}
+
+/// Travel between a new point and every existing location, for one profile.
+#[derive(Clone, Debug, Default)]
+pub struct Travel {
+    /// `(seconds, metres)` from location `a` to the new point.
+    pub to_new: Vec<Option<(i32, i32)>>,
+    /// `(seconds, metres)` from the new point to location `a`.
+    pub from_new: Vec<Option<(i32, i32)>>,
+}
+
+impl Travel {
+    /// The same travel as an existing location's (a retry at the same door).
+    pub fn copy_of(m: &Matrix, loc: usize) -> Travel {
+        let n = m.size();
+        let l = LocIdx(loc as u32);
+        let get = |a: LocIdx, b: LocIdx| m.reachable(a, b).then(|| (m.duration(a, b) as i32, m.distance(a, b) as i32));
+        Travel {
+            to_new: (0..n).map(|a| get(LocIdx(a as u32), l)).collect(),
+            from_new: (0..n).map(|a| get(l, LocIdx(a as u32))).collect(),
+        }
+    }
+}
+
+pub fn outcome_status(o: Outcome) -> StopStatus {
+    match o {
+        Outcome::Delivered => StopStatus::Delivered,
+        Outcome::Failed(_) => StopStatus::Failed,
+        Outcome::Skipped => StopStatus::Skipped,
+    }
+}
