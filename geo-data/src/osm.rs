@@ -206,10 +206,11 @@ fn read_two_passes<R: Read + Seek + Send>(r: R, total: u64, progress: &dyn Progr
 
     reader.rewind().map_err(|e| e.to_string())?;
     progress.stage("reading nodes", total);
-    let node_chunks: Vec<Vec<(i64, (i32, i32))>> = reader
+    type NodeChunk = Vec<(i64, (i32, i32))>;
+    let node_chunks: Vec<NodeChunk> = reader
         .blobs()
         .par_bridge()
-        .map(|blob| -> Result<Vec<(i64, (i32, i32))>, String> {
+        .map(|blob| -> Result<NodeChunk, String> {
             let block = primitive_block_from_blob(&blob.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
             let v = blocks::nodes(&block)
                 .filter(|n| needed.contains(&n.id.0))
