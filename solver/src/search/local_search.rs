@@ -21,6 +21,8 @@ pub(crate) struct LocalSearch {
     route_tested: Vec<u64>,
     /// Longest chain moved by relocate and swap.
     pub max_chain: usize,
+    /// Nodes worth examining: perturbed ones and those near an applied move.
+    promising: Vec<bool>,
 }
 
 impl LocalSearch {
@@ -33,6 +35,7 @@ impl LocalSearch {
             seen: Vec::new(),
             route_tested: vec![0; data.vehicles.len()],
             max_chain: 3,
+            promising: vec![false; data.nodes.len()],
         }
     }
 
@@ -42,8 +45,46 @@ impl LocalSearch {
         self.route_tested.iter_mut().for_each(|x| *x = 0);
     }
 
-    /// Descends to a local optimum of `st` under its current weights.
+    /// Marks `x` and its current route neighbours as worth examining.
+    fn mark<const D: usize>(&mut self, st: &State<D>, x: u32) {
+        self.promising[x as usize] = true;
+        let (r, i) = st.pos[x as usize];
+        if r != NONE {
+            let nodes = &st.routes[r as usize].nodes;
+            let i = i as usize;
+            if i > 1 {
+                self.promising[nodes[i - 1] as usize] = true;
+            }
+            if i + 2 < nodes.len() {
+                self.promising[nodes[i + 1] as usize] = true;
+            }
+        }
+    }
+
+    /// Descends to a local optimum of `st` under its current weights,
+    /// examining every job node.
     pub fn run<const D: usize>(&mut self, data: &Data<'_, D>, st: &mut State<D>, rng: &mut Rng) {
+        for &c in &data.clients {
+            self.promising[c as usize] = true;
+        }
+        self.descend(data, st, rng);
+    }
+
+    /// Descends starting from the nodes of `jobs` (just reinserted) and
+    /// whatever the applied moves touch: after a small perturbation only
+    /// the perturbed region is examined.
+    pub fn run_from<const D: usize>(&mut self, data: &Data<'_, D>, st: &mut State<D>, rng: &mut Rng, jobs: &[u32]) {
+        for &j in jobs {
+            for x in data.job_nodes[j as usize] {
+                if x != NONE {
+                    self.mark(st, x);
+                }
+            }
+        }
+        self.descend(data, st, rng);
+    }
+
+    fn descend<const D: usize>(&mut self, data: &Data<'_, D>, st: &mut State<D>, rng: &mut Rng) {
         self.order.shuffle(rng);
         let has_pairs = data.nodes.iter().any(|n| n.kind == NodeKind::Pickup);
         let has_reloads = data.vehicles.iter().any(|v| !v.reloads.is_empty());
@@ -55,9 +96,10 @@ impl LocalSearch {
             for k in 0..self.order.len() {
                 let u = self.order[k];
                 let (ru, _) = st.pos[u as usize];
-                if ru == NONE {
+                if ru == NONE || !self.promising[u as usize] {
                     continue;
                 }
+                self.promising[u as usize] = false;
                 let tested = self.last_tested[u as usize];
                 self.last_tested[u as usize] = st.counter;
                 let single = data.nodes[u as usize].kind == NodeKind::Single;
@@ -82,6 +124,8 @@ impl LocalSearch {
                     };
                     improved |= applied;
                     if applied {
+                        self.mark(st, u);
+                        self.mark(st, v);
                         budget = budget.saturating_sub(1);
                         if budget == 0 {
                             return;
@@ -89,8 +133,9 @@ impl LocalSearch {
                     }
                 }
                 let (ru, _) = st.pos[u as usize];
-                if single && ru != NONE && st.routes[ru as usize].stamp > tested {
-                    improved |= ops::relocate::to_empty(data, st, &mut self.sc, u, &mut self.seen);
+                if single && ru != NONE && st.routes[ru as usize].stamp > tested && ops::relocate::to_empty(data, st, &mut self.sc, u, &mut self.seen) {
+                    improved = true;
+                    self.mark(st, u);
                 }
             }
             if has_reloads {

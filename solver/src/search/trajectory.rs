@@ -31,7 +31,7 @@ pub(crate) struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { ruin: RuinParams::default(), blink_rate: 0.01, t_start: 0.05, t_end: 0.002, stall: 20_000, ls_rate: 0.1 }
+        Params { ruin: RuinParams::default(), blink_rate: 0.01, t_start: 0.05, t_end: 0.002, stall: 20_000, ls_rate: 1.0 }
     }
 }
 
@@ -134,7 +134,7 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
         recreate(data, &mut self.cand, &mut self.rng, &mut removed, order, self.params.blink_rate, &mut self.scratch);
         self.removed = removed;
         if self.rng.gen::<f64>() < self.params.ls_rate {
-            self.ls.run(data, &mut self.cand, &mut self.rng);
+            self.ls.run_from(data, &mut self.cand, &mut self.rng, &self.removed);
         }
 
         let (load_ok, time_ok) = self.cand.feasibility(data);
