@@ -86,6 +86,8 @@ pub fn schedule_route(problem: &Problem, v: VehicleIdx, acts: &[ActivityKind], a
     let mut prev = start_loc;
     let mut distance = 0i64;
     let mut activities = Vec::with_capacity(acts.len());
+    let first_door = (anchor.locked..acts.len())
+        .find(|&k| matches!(acts[k], ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)));
     for (k, &a) in acts.iter().enumerate() {
         let loc = location_of(problem, v, a);
         let arrival = t + m.duration(prev, loc);
@@ -98,8 +100,9 @@ pub fn schedule_route(problem: &Problem, v: VehicleIdx, acts: &[ActivityKind], a
             if let Some(Some(done)) = done_at.get(k) {
                 begin = begin.max(done - service);
             }
-        } else if k == anchor.locked && anchor.started_at.is_some() {
-            // Under way: this stop is not over before now.
+        } else if Some(k) == first_door && anchor.started_at.is_some() {
+            // Under way: the next door is not done before now (pickups and
+            // reloads on the way are not reported, so they keep their times).
             begin = begin.max(now - service);
         }
         let departure = begin + service;

@@ -186,13 +186,15 @@ impl DeskState {
         let mut rest = route;
         for j in done {
             // Everything of this job still in `rest` (its pickup, then its door) moves
-            // to the done prefix, with the reloads the squad passed on the way.
+            // to the done prefix, with the pickups and reloads passed on the way.
             let idx: Vec<usize> = rest.iter().enumerate().filter(|(_, a)| a.job().is_some_and(|x| x.get() == j)).map(|(i, _)| i).collect();
             let Some(&last) = idx.last() else { continue };
             let mut moved = Vec::new();
             let mut keep = Vec::new();
             for (i, a) in rest.into_iter().enumerate() {
-                if idx.contains(&i) || (i < last && a == ActivityKind::Reload) {
+                // Pickups and reloads before it were passed on the way: done too.
+                let passed = i < last && matches!(a, ActivityKind::Reload | ActivityKind::ShipmentPickup(_) | ActivityKind::Pickup(_));
+                if idx.contains(&i) || passed {
                     moved.push(a);
                 } else {
                     keep.push(a);
@@ -228,7 +230,13 @@ impl DeskState {
         self.routes[k]
             .iter()
             .take(self.locked[k])
-            .map(|a| a.job().and_then(|j| self.ledger.done.get(&self.day.requests[j.get()].id)).map(|d| d.at))
+            .map(|a| match a {
+                // Only doors are reported; a pickup keeps its planned time.
+                ActivityKind::Delivery(j) | ActivityKind::ShipmentDelivery(j) | ActivityKind::Visit(j) => {
+                    self.ledger.done.get(&self.day.requests[j.get()].id).map(|d| d.at)
+                }
+                _ => None,
+            })
             .collect()
     }
 
