@@ -270,6 +270,11 @@ async fn openapi_lists_every_route_and_error_code() {
         "/api/v1/plans/{id}/geojson",
         "/api/v1/plans/{id}/sheets",
         "/api/v1/plans/{id}/sheets/{squad}",
+        "/api/v1/plans/{id}/progress",
+        "/api/v1/plans/{id}/squads/{squad}/progress",
+        "/api/v1/plans/{id}/urgent/options",
+        "/api/v1/plans/{id}/urgent/commit",
+        "/api/v1/plans/{id}/replan",
         "/s/{token}",
     ] {
         assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
