@@ -38,7 +38,7 @@ fn route_violations<const D: usize>(data: &Data<'_, D>, st: &State<D>, r: u32) -
 /// Makes `st` feasible, fills it, and returns the unassigned jobs with reasons.
 pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> Vec<Unassigned> {
     st.set_weights(data, HARD);
-    // 1. Repair: drop the stop whose removal helps most until each route is feasible.
+    // 1. Repair: drop the job that is cheapest to lose until each route is feasible.
     for r in 0..st.routes.len() as u32 {
         loop {
             if route_violations(data, st, r).0.feasible() {
@@ -57,7 +57,8 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
             for j in candidates {
                 let saved = st.clone_route(r);
                 unassign(data, st, j);
-                let c = st.routes[r as usize].cost;
+                // Cheapest to lose: the route cost after removal plus the prize given up.
+                let c = st.routes[r as usize].cost.saturating_add(data.prize[j as usize]);
                 if c < best.0 {
                     best = (c, j);
                 }

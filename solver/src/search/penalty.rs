@@ -121,7 +121,11 @@ impl PenaltyManager {
             return false;
         }
         let adapt = |w: i64, share: f64, min: i64| -> i64 {
-            if share < TARGET - 0.05 {
+            if share == 0.0 {
+                // Nothing feasible at all (e.g. more required jobs than room):
+                // grow fast so that leaving a job out can win over a violation.
+                w.saturating_mul(2).min(1 << 40)
+            } else if share < TARGET - 0.05 {
                 (w + 1).max(w + w / 4).min(1 << 40)
             } else if share > TARGET + 0.05 {
                 (w - w / 6).max(min)
