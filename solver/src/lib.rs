@@ -16,5 +16,5 @@ pub mod plan;
 pub(crate) mod search;
 
 pub use config::SolveConfig;
-pub use plan::{solve_from, InitialPlan, InitialRoute, InsertionOption, PlanError, VehicleOption};
+pub use plan::{insertion_options, solve_from, InitialPlan, InitialRoute, InsertionOption, PlanError, PlanIndex, VehicleOption};
 pub use search::{solve, solve_with_stats, SolveStats};

@@ -49,6 +49,8 @@ pub enum PlanError {
     TooManyReloads { route: usize },
     #[error("change_penalty is negative")]
     NegativePenalty,
+    #[error("job {job} is already in the plan")]
+    JobInPlan { job: u32 },
 }
 
 /// Checks `plan` against `problem`.
@@ -218,3 +220,57 @@ pub struct InsertionOption {
     pub stops_delayed: usize,
 }
 
+
+/// A plan prepared once for many fast insertion queries (the escalation
+/// desk asks "where could this go?" for each urgent order).
+pub struct PlanIndex<'p> {
+    inner: Prepared<'p>,
+}
+
+enum Prepared<'p> {
+    D1(crate::search::options::Prepared<'p, 1>),
+    D2(crate::search::options::Prepared<'p, 2>),
+    D4(crate::search::options::Prepared<'p, 4>),
+    D8(crate::search::options::Prepared<'p, 8>),
+}
+
+impl<'p> PlanIndex<'p> {
+    /// Validates `plan` and caches its routes' segments (O(plan size), plus a
+    /// feasibility check of every job against every vehicle).
+    pub fn new(problem: &'p Problem, plan: &InitialPlan) -> Result<Self, PlanError> {
+        use crate::search::options::Prepared as P;
+        validate(problem, plan)?;
+        let inner = match problem.dimensions() {
+            0 | 1 => Prepared::D1(P::new(problem, plan)),
+            2 => Prepared::D2(P::new(problem, plan)),
+            3 | 4 => Prepared::D4(P::new(problem, plan)),
+            _ => Prepared::D8(P::new(problem, plan)),
+        };
+        Ok(PlanIndex { inner })
+    }
+
+    /// For each vehicle, the cheapest feasible place for `job` (a job not in
+    /// the plan), or the constraint that rules the vehicle out. Each position
+    /// is priced by O(1) segment concatenation. With `keep_order`, the plan's
+    /// stops keep their order; without, the chosen route's unlocked stops may
+    /// be re-sequenced around the job (slower: a short descent per vehicle).
+    pub fn options(&mut self, job: crate::problem::JobIdx, keep_order: bool) -> Result<Vec<VehicleOption>, PlanError> {
+        match &mut self.inner {
+            Prepared::D1(p) => p.options(job, keep_order),
+            Prepared::D2(p) => p.options(job, keep_order),
+            Prepared::D4(p) => p.options(job, keep_order),
+            Prepared::D8(p) => p.options(job, keep_order),
+        }
+    }
+}
+
+/// One-shot form of [`PlanIndex::options`]; build a [`PlanIndex`] once for
+/// repeated queries on the same plan.
+pub fn insertion_options(
+    problem: &Problem,
+    plan: &InitialPlan,
+    job: crate::problem::JobIdx,
+    keep_order: bool,
+) -> Result<Vec<VehicleOption>, PlanError> {
+    PlanIndex::new(problem, plan)?.options(job, keep_order)
+}

@@ -304,7 +304,13 @@ impl<'p, const D: usize> Data<'p, D> {
             .filter(|&j| data.servable[j])
             .flat_map(|j| data.job_nodes[j].into_iter().filter(|&n| n != NONE))
             .collect();
-        crate::search::neighbours::build(&mut data, granularity);
+        // Granularity 0: no search will run (insertion queries), skip the O(n²) lists.
+        if granularity > 0 {
+            crate::search::neighbours::build(&mut data, granularity);
+        } else {
+            data.neighbours = vec![Vec::new(); data.nodes.len()];
+            data.adjacency = vec![Vec::new(); data.nodes.len()];
+        }
         data
     }
 

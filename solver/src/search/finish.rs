@@ -8,6 +8,7 @@ use crate::search::data::{Data, NONE};
 use crate::search::insert::{apply, best_insertion, Blink, Scratch};
 use crate::search::penalty::{Violations, Weights};
 use crate::search::schedule::forward;
+use crate::search::options::binding;
 use crate::search::state::State;
 use crate::search::Rng;
 use crate::solution::{Constraint, Unassigned, UnassignedReason};
@@ -112,25 +113,3 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
     out
 }
 
-/// The constraint named for a violation, in a fixed order of precedence.
-fn binding(v: &Violations, job_warp: i64, end_warp: i64) -> Constraint {
-    if v.load > 0 {
-        Constraint::Capacity
-    } else if job_warp > 0 {
-        Constraint::TimeWindow
-    } else if end_warp > 0 {
-        Constraint::Shift
-    } else if v.duration > 0 {
-        Constraint::MaxDuration
-    } else if v.distance > 0 {
-        Constraint::MaxDistance
-    } else if v.stops > 0 {
-        Constraint::MaxStops
-    } else if v.ride > 0 {
-        Constraint::MaxRide
-    } else if v.unreach > 0 {
-        Constraint::Reach
-    } else {
-        Constraint::TimeWindow
-    }
-}

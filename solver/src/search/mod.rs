@@ -25,6 +25,7 @@ pub(crate) mod insert;
 pub(crate) mod local_search;
 pub(crate) mod neighbours;
 pub(crate) mod ops;
+pub(crate) mod options;
 pub(crate) mod penalty;
 pub(crate) mod recreate;
 pub(crate) mod route;
