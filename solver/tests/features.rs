@@ -163,7 +163,7 @@ fn reloads_let_a_small_squad_do_several_trips() {
     // With pickups: the load goes back at the reload too.
     let mut v = van("walk", vec![2]);
     v.reload = Some(Reload { locations: vec![LocIdx(0)], service: 5, max_trips: Some(2) });
-    let jobs = (1..=4).map(|i| job(&format!("p{i}"), JobKind::Pickup(task(i, 0, vec![])), vec![1])).collect();
+    let jobs = (1..=4).map(|i| job(format!("p{i}"), JobKind::Pickup(task(i, 0, vec![])), vec![1])).collect();
     let p = problem(&LINE, vec![v], jobs, 1);
     let s = solve_checked(&p, ITER, 1, 1);
     assert!(s.unassigned.is_empty());

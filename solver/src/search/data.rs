@@ -36,8 +36,6 @@ pub(crate) struct Node<const D: usize> {
     pub kind: NodeKind,
     /// The other task of a shipment, or [`NONE`].
     pub partner: u32,
-    /// Owning vehicle of depot and reload nodes, or [`NONE`].
-    pub vehicle: u32,
     pub load: TripLoad<D>,
     /// Time windows (a single one for depots and reloads: the shift).
     pub windows: Vec<(Time, Time)>,
@@ -135,7 +133,6 @@ impl<'p, const D: usize> Data<'p, D> {
                 job: j as u32,
                 kind,
                 partner: NONE,
-                vehicle: NONE,
                 load,
                 windows: windows(t),
             };
@@ -178,7 +175,6 @@ impl<'p, const D: usize> Data<'p, D> {
                 job: NONE,
                 kind,
                 partner: NONE,
-                vehicle: vi as u32,
                 load: TripLoad::default(),
                 windows: vec![shift],
             };
@@ -207,7 +203,6 @@ impl<'p, const D: usize> Data<'p, D> {
                         job: NONE,
                         kind: NodeKind::Reload,
                         partner: NONE,
-                        vehicle: vi as u32,
                         load: TripLoad::default(),
                         windows: vec![shift],
                     });
@@ -348,10 +343,6 @@ impl<'p, const D: usize> Data<'p, D> {
         } else {
             0
         }
-    }
-
-    pub fn is_job_node(&self, node: u32) -> bool {
-        self.nodes[node as usize].job != NONE
     }
 }
 

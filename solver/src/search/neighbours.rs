@@ -46,7 +46,7 @@ pub(crate) fn build<const D: usize>(data: &mut Data<'_, D>, k: usize) {
             let (tuv, duv) = arc(lu, lv);
             let (tvu, _) = arc(lv, lu);
             // Time-window cost of u then v, and of v then u; keep the better order.
-            let uv = duv + (ev - (eu + su + tuv) - 0).max(0) / 5 + (eu + su + tuv - lvv).max(0);
+            let uv = duv + (ev - (eu + su + tuv)).max(0) / 5 + (eu + su + tuv - lvv).max(0);
             let vu = duv + (eu - (ev + sv + tvu)).max(0) / 5 + (ev + sv + tvu - luu).max(0);
             scratch.push((uv.min(vu), duv, v));
             if arc_count < 1_000_000 {

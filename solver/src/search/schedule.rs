@@ -17,16 +17,12 @@ pub(crate) struct StopTimes {
     pub arrival: i64,
     pub begin: i64,
     pub departure: i64,
-    /// Lateness forgiven at this stop (zero in a feasible route).
-    pub warp: i64,
 }
 
 /// Result of a forward evaluation.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Forward<const D: usize> {
     pub seg: Seg<D>,
-    pub start: i64,
-    pub end: i64,
     /// Total ride time above the limits of the shipments on the route.
     pub ride_excess: i64,
     /// Warp at job stops (window) and at the end depot (shift).
@@ -50,7 +46,7 @@ pub(crate) fn forward<const D: usize>(
         seg = seg.concat(&nseg(n), m, cap);
     }
     let start = seg.e.min(seg.l).max(nseg(nodes[0]).e);
-    let mut out = Forward { seg, start, ..Default::default() };
+    let mut out = Forward { seg, ..Default::default() };
     if let Some(t) = times.as_deref_mut() {
         t.clear();
     }
@@ -91,9 +87,8 @@ pub(crate) fn forward<const D: usize>(
             }
         }
         if let Some(t) = times.as_deref_mut() {
-            t.push(StopTimes { arrival, begin, departure: dep, warp });
+            t.push(StopTimes { arrival, begin, departure: dep });
         }
-        out.end = dep;
     }
     out
 }

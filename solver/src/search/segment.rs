@@ -52,8 +52,8 @@ impl<const D: usize> TripLoad<D> {
     #[inline]
     pub fn excess(&self, cap: &[i64; D]) -> i64 {
         let mut e = 0;
-        for d in 0..D {
-            e += (self.dsum[d] + self.mx[d] - cap[d]).max(0);
+        for (d, c) in cap.iter().enumerate() {
+            e += (self.dsum[d] + self.mx[d] - c).max(0);
         }
         e
     }
