@@ -224,7 +224,7 @@ def main():
                                                      os.path.join(os.path.dirname(__file__), "../../../shared/data")))
     ap.add_argument("--out", default="peers.csv")
     a = ap.parse_args()
-    todo = [(p, r, gh) for p, r, gh in instances(a.data, a.set) if a.filter in os.path.basename(p)]
+    todo = [(p, r, gh) for p, r, gh in instances(a.data, a.set) if any(f in os.path.basename(p) for f in a.filter.split(","))]
     if a.set == "x":
         todo = [t for t in todo if int(os.path.basename(t[0]).split("-")[1][1:]) - 1 <= a.max_customers]
     if a.limit:

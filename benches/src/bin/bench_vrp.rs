@@ -25,7 +25,7 @@ struct Args {
     /// solomon, x (CVRPLIB X up to --max-customers), gh200 or gh400.
     #[arg(long)]
     set: String,
-    /// Only instances whose name contains this text.
+    /// Only instances whose name contains this text (or any of a comma-separated list).
     #[arg(long, default_value = "")]
     filter: String,
     /// At most this many instances (after filtering).
@@ -131,7 +131,11 @@ fn main() -> anyhow::Result<()> {
         .with_context(|| format!("listing {}", dir.join(s.instances).display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == s.ext))
-        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(&args.filter))
+        .filter(|p| {
+            // A comma-separated list of name fragments; an instance matches any of them.
+            let name = p.file_name().unwrap().to_string_lossy();
+            args.filter.split(',').any(|f| name.contains(f))
+        })
         .collect();
     // Natural order: by size for X (X-n101 < X-n1001), by name otherwise.
     let size = |p: &PathBuf| {
