@@ -958,41 +958,78 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
     }
     // The day as of now: done stops pinned at their times, squads not yet out leave now at the earliest.
     let before = st.solution(now);
+    // Fixed: the done stops, and the door a squad is heading to. A pickup it is
+    // heading to is not fixed: the search moves a shipment as a pair, and a
+    // fixed pickup at the boundary has been seen to move with it (solver issue).
+    let fixed: Vec<usize> = (0..st.routes.len())
+        .map(|k| match st.finished(k) {
+            Some(_) => st.routes[k].len(),
+            None => {
+                let ff = st.first_free(k);
+                let next_is_door = ff > st.locked[k]
+                    && matches!(st.routes[k][ff - 1], ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_));
+                let mut f = if next_is_door { ff } else { st.locked[k] };
+                // Goods collected are in this squad's hands: their deliveries stay
+                // on this route, so the stretch up to them is fixed too (the search
+                // has been seen to move a pair whose pickup was fixed).
+                let r = &st.routes[k];
+                let mut p = 0;
+                while p < f.min(r.len()) {
+                    if let ActivityKind::ShipmentPickup(j) = r[p] {
+                        if let Some(d) = r.iter().position(|a| *a == ActivityKind::ShipmentDelivery(j)) {
+                            f = f.max(d + 1);
+                        }
+                    }
+                    p += 1;
+                }
+                f
+            }
+        })
+        .collect();
+    // The search sees the fixed stops without their windows, ride limits or
+    // skills: they happen (or happened) whatever the model says, and a fixed
+    // stop the model finds infeasible must not be dropped from its route.
     let mut pinned = st.day.clone();
-    for (k, r) in before.routes.iter().enumerate().map(|(_, r)| (r.vehicle.get(), r)) {
-        for (i, a) in r.activities.iter().enumerate().take(st.locked[k]) {
-            if let (Some(j), ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)) = (a.kind.job(), a.kind) {
-                let _ = i;
-                pinned.requests[j.get()].windows = vec![Window { start: Clock(a.begin as u32), end: Clock(a.begin as u32) }];
+    for k in 0..st.routes.len() {
+        for a in &st.routes[k][..fixed[k]] {
+            if let Some(j) = a.job() {
+                let r = &mut pinned.requests[j.get()];
+                r.windows.clear();
+                r.skills.clear();
+                for it in &mut r.items {
+                    if it.kind == ItemKind::Chilled {
+                        it.kind = ItemKind::Food;
+                    }
+                }
             }
         }
         let s = &mut pinned.squads[k];
         if st.started(k).is_none() {
-            s.shift.start = Clock(s.shift.start.0.max(now as u32));
-        }
-        if st.finished(k).is_some() {
-            s.shift.end = Clock(s.shift.end.0.min(r.end_time.max(s.shift.start.seconds()) as u32));
-        }
-    }
-    for k in 0..pinned.squads.len() {
-        if st.started(k).is_none() {
-            let s = &mut pinned.squads[k];
             s.shift.start = Clock(s.shift.start.0.max(now as u32).min(s.shift.end.0));
+        }
+        if let Some(r) = before.routes.iter().find(|r| r.vehicle.get() == k) {
+            if st.finished(k).is_some() {
+                s.shift.end = Clock(s.shift.end.0.min(r.end_time.max(s.shift.start.seconds()) as u32));
+            }
+            // A day already running late keeps its fixed stops.
+            s.shift.end = Clock(s.shift.end.0.max(r.activities.get(fixed[k].saturating_sub(1)).map_or(0, |a| a.departure) as u32 + 900));
         }
     }
     let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
     let problem = crate::convert::build_problem(&pinned, &st.snapped, mats).map_err(|e| ApiError::internal(&e))?;
-    let fixed: Vec<usize> = (0..st.routes.len()).map(|k| if st.finished(k).is_some() { st.routes[k].len() } else { st.first_free(k) }).collect();
     let init = solver::InitialPlan {
         routes: (0..st.routes.len())
             .filter(|&k| !st.routes[k].is_empty())
-            .map(|k| solver::InitialRoute {
-                vehicle: VehicleIdx(k as u32),
-                activities: match mode {
-                    ReplanMode::KeepPrinted => st.routes[k].clone(),
-                    ReplanMode::Free => st.routes[k][..fixed[k]].to_vec(),
-                },
-                locked: fixed[k],
+            .map(|k| {
+                let (activities, locked) = whole_shipments(
+                    match mode {
+                        ReplanMode::KeepPrinted => &st.routes[k],
+                        ReplanMode::Free => &st.routes[k][..fixed[k]],
+                    },
+                    &st.routes[k],
+                    fixed[k],
+                );
+                solver::InitialRoute { vehicle: VehicleIdx(k as u32), activities, locked }
             })
             .filter(|r| !r.activities.is_empty())
             .collect(),
@@ -1014,7 +1051,11 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         new_routes[r.vehicle.get()] = r.activities.iter().map(|a| a.kind).collect::<Vec<_>>();
     }
     for k in 0..st.routes.len() {
-        if new_routes[k].len() < fixed[k] || new_routes[k][..fixed[k]] != st.routes[k][..fixed[k]] {
+        // The fixed stops keep their order (a reload the squad is heading to with
+        // nothing after it may be dropped by the search: it is not a stop).
+        let jobs = |r: &[ActivityKind]| r.iter().filter(|a| **a != ActivityKind::Reload).copied().collect::<Vec<_>>();
+        let old_fixed = jobs(&st.routes[k][..fixed[k]]);
+        if !jobs(&new_routes[k]).starts_with(&old_fixed) {
             return Err(ApiError::internal(&format!("re-plan moved a fixed stop of squad {k}")));
         }
     }
@@ -1029,7 +1070,8 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
     let state = engine.store.sheet_state(&st.plan_id)?;
     for k in 0..st.routes.len() {
         let old = doors(&st.routes[k][fixed[k].min(st.routes[k].len())..]);
-        let new = doors(&new_routes[k][fixed[k]..]);
+        let fixed_doors: HashSet<usize> = doors(&st.routes[k][..fixed[k].min(st.routes[k].len())]).into_iter().collect();
+        let new: Vec<usize> = doors(&new_routes[k]).into_iter().filter(|j| !fixed_doors.contains(j)).collect();
         let old_set: HashSet<usize> = old.iter().copied().collect();
         let new_set: HashSet<usize> = new.iter().copied().collect();
         let stay_old: Vec<usize> = old.iter().copied().filter(|j| new_set.contains(j)).collect();
@@ -1090,6 +1132,71 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
             Err(e)
         }
     }
+}
+
+/// The start of a plan the solver accepts: every shipment whole, pickup first,
+/// on one trip. A shipment cut by the end of `acts` (free mode keeps only the
+/// fixed prefix) gets its delivery back right after it; an unfixed shipment
+/// split by a reload (the solver has been seen to return such a route) is left
+/// out, and the search inserts it again.
+fn whole_shipments(acts: &[ActivityKind], full: &[ActivityKind], fixed: usize) -> (Vec<ActivityKind>, usize) {
+    let mut out: Vec<ActivityKind> = acts.to_vec();
+    let mut fixed = fixed;
+    // A done shipment split by a done reload cannot be undone: the reload
+    // between its two tasks is left out of the fixed prefix.
+    let mut p = 0;
+    while p < fixed.min(out.len()) {
+        if let ActivityKind::ShipmentPickup(j) = out[p] {
+            if let Some(d) = out[..fixed].iter().position(|x| *x == ActivityKind::ShipmentDelivery(j)) {
+                let mut x = p + 1;
+                let mut d = d;
+                while x < d {
+                    if out[x] == ActivityKind::Reload {
+                        out.remove(x);
+                        fixed -= 1;
+                        d -= 1;
+                    } else {
+                        x += 1;
+                    }
+                }
+            }
+        }
+        p += 1;
+    }
+    for (i, a) in acts.iter().enumerate() {
+        if let ActivityKind::ShipmentPickup(j) = a {
+            if !out.contains(&ActivityKind::ShipmentDelivery(*j)) && full.contains(&ActivityKind::ShipmentDelivery(*j)) {
+                let _ = i;
+                out.push(ActivityKind::ShipmentDelivery(*j));
+            }
+        }
+    }
+    // Goods already collected (pickup fixed) are handed over before the next reload.
+    let mut p = 0;
+    while p < out.len() {
+        if let ActivityKind::ShipmentPickup(j) = out[p] {
+            let d = out.iter().position(|x| *x == ActivityKind::ShipmentDelivery(j));
+            if let Some(d) = d {
+                let at = fixed.max(p + 1);
+                if p < fixed && d > at && out[p..d].contains(&ActivityKind::Reload) && !out[p..at].contains(&ActivityKind::Reload) {
+                    let x = out.remove(d);
+                    out.insert(at, x);
+                }
+            }
+        }
+        p += 1;
+    }
+    let mut drop = Vec::new();
+    for (p, a) in out.iter().enumerate() {
+        let ActivityKind::ShipmentPickup(j) = a else { continue };
+        let d = out.iter().position(|x| *x == ActivityKind::ShipmentDelivery(*j));
+        let ok = d.is_some_and(|d| d > p && !out[p..d].contains(&ActivityKind::Reload));
+        if !ok && p >= fixed && d.is_none_or(|d| d >= fixed) {
+            drop.push(*j);
+        }
+    }
+    out.retain(|a| !matches!(a, ActivityKind::ShipmentPickup(j) | ActivityKind::ShipmentDelivery(j) if drop.contains(j)));
+    (out, fixed)
 }
 
 /// Length of the longest common subsequence (stops keeping their relative order).

@@ -1,0 +1,256 @@
+//! The escalation desk on a real city: a 2,000-stop day with 60 squads on the
+//! Chengdu extract, half-way through (squads have done every stop planned
+//! before 10:00), then 1,000 random urgent orders asking for insertion options
+//! through the HTTP API over loopback (latency p50 / p95, client side), and
+//! re-planning the rest: keeping the printed sheets (change penalty) against a
+//! free re-solve of everything not done, at the same budget.
+//!
+//! ```text
+//! cargo run --release -p lastmile-benches --bin bench_desk [-- --requests 2000 --squads 60 --orders 1000 --budget-s 30 --replan-s 5]
+//! ```
+//! Reads ../shared/data/osm/chengdu-central.osm.pbf (or `$LASTMILE_SHARED_DATA/osm/…`, or `--osm FILE`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use api::auth::{Access, Principal, Role};
+use api::demo::{osm_day, DemoConfig, DEMO_OFFICE};
+use api::dto::*;
+use api::{Engine, EngineConfig, Store};
+use geo_data::PreparedGraphs;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde_json::{json, Value};
+use solver::solution::ActivityKind;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+const TOKEN: &str = "bench-desk-token-0000000001";
+const HALF_WAY: i64 = 10 * 3600;
+
+struct Args {
+    osm: Option<PathBuf>,
+    requests: usize,
+    squads: usize,
+    orders: usize,
+    budget_s: u32,
+    replan_s: u32,
+}
+
+fn args() -> Args {
+    let mut a = Args { osm: None, requests: 2000, squads: 60, orders: 1000, budget_s: 30, replan_s: 5 };
+    let v: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < v.len() {
+        let val = v.get(i + 1).cloned().unwrap_or_default();
+        match v[i].as_str() {
+            "--osm" => a.osm = Some(val.into()),
+            "--requests" => a.requests = val.parse().expect("--requests N"),
+            "--squads" => a.squads = val.parse().expect("--squads N"),
+            "--orders" => a.orders = val.parse().expect("--orders N"),
+            "--budget-s" => a.budget_s = val.parse().expect("--budget-s N"),
+            "--replan-s" => a.replan_s = val.parse().expect("--replan-s N"),
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    a
+}
+
+async fn request(conn: &mut BufReader<TcpStream>, method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    // One write: head and body in separate segments would meet Nagle and delayed ACKs (40 ms).
+    let mut msg = head.into_bytes();
+    msg.extend_from_slice(body);
+    conn.get_mut().write_all(&msg).await?;
+    let mut line = String::new();
+    conn.read_line(&mut line).await?;
+    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("bad status line"))?;
+    let mut len = 0usize;
+    loop {
+        line.clear();
+        conn.read_line(&mut line).await?;
+        if line == "\r\n" || line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut buf = vec![0; len];
+    conn.read_exact(&mut buf).await?;
+    Ok((status, buf))
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Every squad does, stop by stop, each door planned to be over by `until`.
+fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
+    let plan = engine.store.plan(id).unwrap().unwrap();
+    let arc = api::desk::warm_state(engine, &plan).unwrap();
+    let n = arc.lock().unwrap().day.squads.len();
+    let mut recorded = 0;
+    for k in 0..n {
+        loop {
+            let next = {
+                let st = arc.lock().unwrap();
+                let squad = st.day.squads[k].id.clone();
+                if st.routes[k].is_empty() {
+                    None
+                } else if st.started(k).is_none() {
+                    let at = st.day.squads[k].shift.start;
+                    Some((squad, ProgressIn { event: ProgressKind::Started, request: None, at: Some(at), reason: None, retry: None, retry_after: None, lat: None, lon: None }))
+                } else {
+                    let t_k = st.ledger.squads.get(&squad).and_then(|l| l.done_order.last()).and_then(|q| st.ledger.done.get(q)).map_or(0, |d| d.at);
+                    let r = st.route_schedule(k, &st.routes[k], t_k);
+                    r.activities
+                        .iter()
+                        .skip(st.locked[k])
+                        .find_map(|a| match a.kind {
+                            ActivityKind::Delivery(j) | ActivityKind::ShipmentDelivery(j) | ActivityKind::Visit(j) => Some((j, a.departure)),
+                            _ => None,
+                        })
+                        .filter(|&(_, dep)| dep <= until)
+                        .map(|(j, dep)| {
+                            let event = ProgressIn {
+                                event: ProgressKind::Delivered,
+                                request: Some(st.day.requests[j.get()].id.clone()),
+                                at: Some(Clock(dep as u32)),
+                                reason: None,
+                                retry: None,
+                                retry_after: None,
+                                lat: None,
+                                lon: None,
+                            };
+                            (squad, event)
+                        })
+                }
+            };
+            let Some((squad, ev)) = next else { break };
+            api::desk::record_progress(engine, &engine.store.plan(id).unwrap().unwrap(), &squad, ev).unwrap();
+            recorded += 1;
+        }
+    }
+    recorded
+}
+
+fn main() {
+    let a = args();
+    let shared = std::env::var("LASTMILE_SHARED_DATA").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("../shared/data"));
+    let path = a.osm.clone().unwrap_or_else(|| shared.join("osm/chengdu-central.osm.pbf"));
+    if !path.exists() {
+        eprintln!("SKIPPED: {} not found (set LASTMILE_SHARED_DATA or pass --osm)", path.display());
+        return;
+    }
+    let graphs = Arc::new(PreparedGraphs::import_pbf(&path, &geo_data::NoProgress).expect("import the extract").0);
+    let cfg = DemoConfig { requests: a.requests, squads: a.squads, budget_s: a.budget_s, seed: 1, ..DemoConfig::default() };
+    let day = osm_day(&graphs, &cfg).expect("a day on the extract");
+    let points: Vec<(f64, f64)> = day.requests.iter().filter_map(|r| r.lat.zip(r.lon)).chain(day.buildings.iter().map(|b| (b.lat, b.lon))).collect();
+    assert!(!points.is_empty(), "the day has no places");
+    let dir = std::env::temp_dir().join(format!("lastmile-bench-desk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Arc::new(Store::open(&dir.join("plans.db")).unwrap());
+    let engine = Engine::new(store, graphs, EngineConfig::default());
+    let t = Instant::now();
+    let id = engine.plan_now(day).expect("the day plans");
+    let plan_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let recorded = progress_until(&engine, &id, HALF_WAY);
+    let progress_ms = t.elapsed().as_secs_f64() * 1000.0 / recorded.max(1) as f64;
+    let version = engine.store.plan(&id).unwrap().unwrap().version;
+    let mut access = Access::default();
+    access.add(TOKEN, Principal { office: DEMO_OFFICE.into(), role: Role::Desk }).unwrap();
+
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let engine2 = engine.clone();
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, api::app(engine2, access)).await });
+        let sock = TcpStream::connect(addr).await.unwrap();
+        sock.set_nodelay(true).unwrap();
+        let mut c = BufReader::new(sock);
+        let (_, p) = request(&mut c, "GET", &format!("/api/v1/plans/{id}/progress"), b"").await.unwrap();
+        let p: Value = serde_json::from_slice(&p).unwrap();
+        let done: u64 = p["squads"].as_array().unwrap().iter().map(|s| s["done"].as_u64().unwrap()).sum();
+        let stops: u64 = p["squads"].as_array().unwrap().iter().map(|s| s["stops"].as_u64().unwrap()).sum();
+
+        // 1,000 urgent orders at random places of the day's area.
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
+        let mut lat_ms = Vec::new();
+        let mut server_ms = Vec::new();
+        let (mut with_clean, mut with_any, mut none) = (0, 0, 0);
+        for i in 0..a.orders {
+            let (la, lo) = points[rng.gen_range(0..points.len())];
+            let (la, lo) = (la + rng.gen_range(-0.0015..0.0015), lo + rng.gen_range(-0.0015..0.0015));
+            let visit = i % 5 == 4;
+            let deadline = HALF_WAY + rng.gen_range(45..=150) * 60;
+            let body = json!({
+                "request": {"id": format!("URG{i}"), "lat": la, "lon": lo, "floor": rng.gen_range(1..=7),
+                            "kind": if visit { "visit" } else { "delivery" },
+                            "items": if visit { json!([]) } else { json!([{"name": "insulin", "weight_kg": rng.gen_range(0.2..2.0), "kind": "medicine"}]) }},
+                "deadline": Clock::format(deadline), "now": Clock::format(HALF_WAY), "limit": 5
+            });
+            let bytes = serde_json::to_vec(&body).unwrap();
+            let t = Instant::now();
+            let (st, resp) = request(&mut c, "POST", &format!("/api/v1/plans/{id}/urgent/options"), &bytes).await.unwrap();
+            lat_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let v: Value = serde_json::from_slice(&resp).unwrap();
+            if st != 200 {
+                // A random point may fall off the map: a 422 is an answer too.
+                none += 1;
+                continue;
+            }
+            server_ms.push(v["compute_ms"].as_f64().unwrap());
+            let opts = v["options"].as_array().unwrap();
+            if opts.iter().any(|o| o["breaks_windows"].as_array().unwrap().is_empty() && o["breaks_shift"] == false) {
+                with_clean += 1;
+            } else if !opts.is_empty() {
+                with_any += 1;
+            } else {
+                none += 1;
+            }
+        }
+        lat_ms.sort_by(f64::total_cmp);
+        server_ms.sort_by(f64::total_cmp);
+
+        // Re-planning the rest: keep the printed sheets vs a free re-solve, same budget.
+        let mut replan = |mode: &str| {
+            let body = json!({"based_on_version": version, "budget_s": a.replan_s, "mode": mode, "now": Clock::format(HALF_WAY), "dry_run": true});
+            serde_json::to_vec(&body).unwrap()
+        };
+        let keep_b = replan("keep_printed");
+        let free_b = replan("free");
+        let (_, keep) = request(&mut c, "POST", &format!("/api/v1/plans/{id}/replan"), &keep_b).await.unwrap();
+        let (_, free) = request(&mut c, "POST", &format!("/api/v1/plans/{id}/replan"), &free_b).await.unwrap();
+        let keep: Value = serde_json::from_slice(&keep).unwrap();
+        let free: Value = serde_json::from_slice(&free).unwrap();
+        for v in [&keep, &free] {
+            assert!(v["code"].is_null(), "re-plan refused: {v}");
+        }
+
+        println!("bench_desk: {} requests, {} squads on {}, initial plan {:.1} s ({} s budget)", a.requests, a.squads, path.display(), plan_s, a.budget_s);
+        println!("half-way at {}: {done} of {stops} stops done ({recorded} progress events, {progress_ms:.1} ms each)", Clock::format(HALF_WAY));
+        println!("\n| urgent options over HTTP ({} orders) | ms |\n|---|---:|", a.orders);
+        println!("| p50 client | {:.2} |", pct(&lat_ms, 0.5));
+        println!("| p95 client | {:.2} |", pct(&lat_ms, 0.95));
+        println!("| max client | {:.2} |", lat_ms.last().unwrap());
+        println!("| p50 server compute | {:.2} |", pct(&server_ms, 0.5));
+        println!("| p95 server compute | {:.2} |", pct(&server_ms, 0.95));
+        println!("orders with an option breaking nothing: {with_clean}; only options that break a window or shift: {with_any}; none / refused: {none}");
+        println!("\n| re-plan the rest ({} s each) | keep printed | free re-solve |\n|---|---:|---:|", a.replan_s);
+        println!("| walking time before (s) | {} | {} |", keep["cost_before"], free["cost_before"]);
+        println!("| walking time after (s) | {} | {} |", keep["cost_after"], free["cost_after"]);
+        println!("| unserved before → after | {} → {} | {} → {} |", keep["unserved_before"], keep["unserved_after"], free["unserved_before"], free["unserved_after"]);
+        println!("| printed stops moved | {} | {} |", keep["printed_stops_moved"], free["printed_stops_moved"]);
+        println!("| solve ms | {} | {} |", keep["solve_ms"], free["solve_ms"]);
+        let (k, f) = (keep["cost_after"].as_f64().unwrap_or(0.0), free["cost_after"].as_f64().unwrap_or(1.0));
+        println!("keep-printed walking time / free re-solve: {:.3}", k / f.max(1.0));
+    });
+}
