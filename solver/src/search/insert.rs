@@ -95,6 +95,9 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
     }
     let mut best: Option<Insertion> = None;
     let ride_job = data.max_ride[job as usize] != i64::MAX;
+    if only_route.is_none() && b == NONE && data.clients.len() > RESTRICT_ABOVE {
+        return near_insertion(data, st, job, scratch, blink);
+    }
     let routes: &[_] = &st.routes;
     let range = match only_route {
         Some(r) => r as usize..r as usize + 1,
@@ -191,6 +194,104 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                 }
             }
         }
+    }
+    best
+}
+
+/// Above this many job nodes, a single-task job is only tried next to its
+/// nearest stops (and in one empty route per vehicle class): on a 5,000-stop
+/// day, pricing every position of every route for every job is memory-bound
+/// (random matrix reads) and the far positions almost never win.
+pub(crate) const RESTRICT_ABOVE: usize = 1000;
+
+/// How many nearest stops [`near_insertion`] looks at.
+const NEAR: usize = 60;
+
+/// Cheapest insertion of a single-task job right before or after one of its
+/// nearest routed stops, or into an empty route.
+fn near_insertion<const D: usize, R: RngCore>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    job: u32,
+    scratch: &mut Scratch,
+    mut blink: Option<&mut Blink<'_, R>>,
+) -> Option<Insertion> {
+    let a = data.job_nodes[job as usize][0];
+    let na = &data.nodes[a as usize];
+    let mut best: Option<Insertion> = None;
+    let try_at = |r: usize, p: usize, best: &mut Option<Insertion>, scratch: &mut Scratch| {
+        let route = &st.routes[r];
+        let v = route.vehicle;
+        let (m, cap, w) = (data.matrix(v), &data.vehicles[v as usize].cap, &st.weights);
+        let old = route.cost_without_ride(w);
+        let away = route.away + data.away(job, v);
+        for &wa in &na.windows {
+            let sa = na.seg(wa);
+            let seg = route.pre[p].concat(&sa, m, cap).concat(&route.suf[p + 1], m, cap);
+            let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
+            if best.is_some_and(|b| delta >= b.delta) {
+                continue;
+            }
+            if route.has_ride {
+                scratch.seq.clear();
+                scratch.seq.extend_from_slice(&route.nodes[..=p]);
+                scratch.seq.push(a);
+                scratch.seq.extend_from_slice(&route.nodes[p + 1..]);
+                delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)]) + away - route.cost;
+                if best.is_some_and(|b| delta >= b.delta) {
+                    continue;
+                }
+            }
+            *best = Some(Insertion { route: r as u32, p: p as u32, q: p as u32, wa, wb: wa, delta });
+        }
+    };
+    for &x in data.adjacency[a as usize].iter().take(NEAR) {
+        let (r, i) = st.pos[x as usize];
+        if r == NONE || !data.can_serve(job, st.routes[r as usize].vehicle) {
+            continue;
+        }
+        let route = &st.routes[r as usize];
+        let i = i as usize;
+        for p in [i - 1, i] {
+            if p < route.locked || p + 1 >= route.nodes.len() {
+                continue;
+            }
+            if let Some(bl) = blink.as_deref_mut() {
+                if bl.skip() {
+                    continue;
+                }
+            }
+            try_at(r as usize, p, &mut best, scratch);
+        }
+    }
+    scratch.stamp += 1;
+    let classes = data.vehicles.len();
+    if scratch.class_stamp.len() < classes {
+        scratch.class_stamp.resize(classes, 0);
+    }
+    for (r, route) in st.routes.iter().enumerate() {
+        if !route.is_empty() || !data.can_serve(job, route.vehicle) {
+            continue;
+        }
+        let c = data.vehicles[route.vehicle as usize].class as usize;
+        if scratch.class_stamp[c] == scratch.stamp {
+            continue;
+        }
+        scratch.class_stamp[c] = scratch.stamp;
+        try_at(r, 0, &mut best, scratch);
+    }
+    // Nothing good nearby: fall back to every position.
+    if best.is_none_or(|b| b.delta >= data.prize[job as usize]) {
+        let mut b = best;
+        for (r, route) in st.routes.iter().enumerate() {
+            if route.is_empty() || !data.can_serve(job, route.vehicle) {
+                continue;
+            }
+            for p in route.locked..route.nodes.len() - 1 {
+                try_at(r, p, &mut b, scratch);
+            }
+        }
+        best = b;
     }
     best
 }

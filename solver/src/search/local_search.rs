@@ -23,6 +23,9 @@ pub(crate) struct LocalSearch {
     pub max_chain: usize,
     /// Nodes worth examining: perturbed ones and those near an applied move.
     promising: Vec<bool>,
+    /// Checked every few hundred nodes: a long descent (first one on a big
+    /// instance) stops at the time limit or on cancel.
+    pub stop: Option<std::sync::Arc<dyn Fn() -> bool + Send + Sync>>,
 }
 
 impl LocalSearch {
@@ -36,6 +39,7 @@ impl LocalSearch {
             route_tested: vec![0; data.vehicles.len()],
             max_chain: 3,
             promising: vec![false; data.nodes.len()],
+            stop: None,
         }
     }
 
@@ -98,6 +102,10 @@ impl LocalSearch {
                 let (ru, _) = st.pos[u as usize];
                 if ru == NONE || !self.promising[u as usize] {
                     continue;
+                }
+                if k % 256 == 255 && self.stop.as_ref().is_some_and(|f| f()) {
+                    self.promising.iter_mut().for_each(|p| *p = false);
+                    return;
                 }
                 self.promising[u as usize] = false;
                 let tested = self.last_tested[u as usize];

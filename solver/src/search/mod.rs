@@ -113,8 +113,7 @@ fn run<const D: usize>(
     plan: Option<&crate::plan::InitialPlan>,
 ) -> (Solution, SolveStats) {
     let started = Instant::now();
-    let envf = |k: &str, d: f64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    let mut data = Data::<D>::new(problem, envf("LM_K", GRANULARITY as f64) as usize);
+    let mut data = Data::<D>::new(problem, GRANULARITY);
     let initial = plan.map(|p| crate::plan::initial_state(&mut data, p));
     let data = data;
     let threads = if config.threads == 0 { rayon::current_num_threads() } else { config.threads }.max(1);
@@ -128,16 +127,16 @@ fn run<const D: usize>(
     let stop = || {
         config.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) || deadline.is_some_and(|d| Instant::now() >= d)
     };
-    let mut params = Params::default();
-    params.t_start = envf("LM_T0", params.t_start);
-    params.t_end = envf("LM_T1", params.t_end);
-    params.ls_rate = envf("LM_LSP", params.ls_rate);
-    params.ruin.avg_removed = envf("LM_REM", params.ruin.avg_removed);
+    let params = Params::default();
     let seeds: Vec<u64> = (0..threads as u64)
         .map(|t| config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t.wrapping_mul(0xBF58_476D_1CE4_E5B9)))
         .collect();
+    let cancel = config.cancel.clone();
+    let shared_stop: std::sync::Arc<dyn Fn() -> bool + Send + Sync> = std::sync::Arc::new(move || {
+        cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) || deadline.is_some_and(|d| Instant::now() >= d)
+    });
     let build = || -> Vec<Trajectory<'_, '_, D>> {
-        seeds.par_iter().map(|&s| Trajectory::new(&data, s, params, initial.as_ref())).collect()
+        seeds.par_iter().map(|&s| Trajectory::new(&data, s, params, initial.as_ref(), shared_stop.clone())).collect()
     };
     let mut trajectories = match &pool {
         Some(p) => p.install(build),
@@ -148,6 +147,29 @@ fn run<const D: usize>(
         _ => 1.0,
     };
     let mut last_report = i64::MAX;
+    let report = |trajectories: &[Trajectory<'_, '_, D>], last_report: &mut i64| {
+        let Some((b, bo)) = trajectories.iter().filter_map(|t| t.best.as_ref()).min_by_key(|b| b.1) else {
+            return;
+        };
+        if let Some(cb) = &config.progress {
+            if *bo < *last_report {
+                *last_report = *bo;
+                cb(Progress {
+                    iterations: trajectories.iter().map(|t| t.iterations).sum(),
+                    best_objective: *bo,
+                    best_cost: b.routes_cost,
+                    unassigned: b.unassigned.len() + data.servable.iter().filter(|s| !**s).count(),
+                    elapsed: started.elapsed(),
+                });
+            }
+        }
+    };
+    // The constructed plan is reported before the first (possibly long) descent.
+    report(&trajectories, &mut last_report);
+    match &pool {
+        Some(p) => p.install(|| trajectories.par_iter_mut().for_each(|t| t.descend_initial())),
+        None => trajectories.iter_mut().for_each(|t| t.descend_initial()),
+    }
     loop {
         let done = trajectories[0].iterations;
         if stop() || max_iter.is_some_and(|m| done >= m) {
@@ -184,19 +206,8 @@ fn run<const D: usize>(
                     t.adopt(&best, bo);
                 }
             }
-            if let Some(cb) = &config.progress {
-                if bo < last_report {
-                    last_report = bo;
-                    cb(Progress {
-                        iterations: trajectories.iter().map(|t| t.iterations).sum(),
-                        best_objective: bo,
-                        best_cost: best.routes_cost,
-                        unassigned: best.unassigned.len() + data.servable.iter().filter(|s| !**s).count(),
-                        elapsed: started.elapsed(),
-                    });
-                }
-            }
         }
+        report(&trajectories, &mut last_report);
     }
     let mut final_state: State<D> = match trajectories.iter().filter_map(|t| t.best.as_ref()).min_by_key(|b| b.1) {
         Some((s, _)) => s.clone(),

@@ -31,7 +31,7 @@ pub(crate) struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { ruin: RuinParams::default(), blink_rate: 0.01, t_start: 0.05, t_end: 0.002, stall: 20_000, ls_rate: 1.0 }
+        Params { ruin: RuinParams::default(), blink_rate: 0.01, t_start: 0.15, t_end: 0.005, stall: 20_000, ls_rate: 1.0 }
     }
 }
 
@@ -58,22 +58,33 @@ pub(crate) fn objective<const D: usize>(st: &State<D>) -> i64 {
 }
 
 impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
-    pub fn new(data: &'d Data<'p, D>, seed: u64, params: Params, initial: Option<&State<D>>) -> Self {
+    pub fn new(
+        data: &'d Data<'p, D>,
+        seed: u64,
+        params: Params,
+        initial: Option<&State<D>>,
+        stop: std::sync::Arc<dyn Fn() -> bool + Send + Sync>,
+    ) -> Self {
         let mut rng = Rng::seed_from_u64(seed);
         let pm = PenaltyManager::new(data);
         let mut scratch = Scratch::default();
         let mut ls = LocalSearch::new(data);
+        ls.stop = Some(stop);
+        // Construction with violations priced out: a feasible first plan
+        // (jobs that fit nowhere stay out), quickly, even on big days.
+        let hard = crate::search::penalty::Weights { load: 1 << 30, time: 1 << 30 };
         let mut cur = match initial {
             Some(s) => {
                 let mut s = s.clone();
-                s.set_weights(data, pm.weights);
+                s.set_weights(data, hard);
                 s
             }
-            None => State::new(data, pm.weights),
+            None => State::new(data, hard),
         };
         let mut jobs = cur.unassigned.clone();
         recreate(data, &mut cur, &mut rng, &mut jobs, Order::Far, 0.0, &mut scratch);
-        ls.run(data, &mut cur, &mut rng);
+        let constructed = cur.feasible(data).then(|| cur.clone());
+        cur.set_weights(data, pm.weights);
         cur.clear_dirty();
         let cand = cur.clone();
         let mut t = Trajectory {
@@ -91,8 +102,21 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
             since_best: 0,
             params,
         };
+        if let Some(c) = constructed {
+            let obj = objective(&c);
+            t.best = Some((c, obj));
+        }
         t.consider_best();
         t
+    }
+
+    /// The first descent, after construction (separate so that the
+    /// constructed plan can be reported first).
+    pub fn descend_initial(&mut self) {
+        self.ls.run(self.data, &mut self.cur, &mut self.rng);
+        self.cur.clear_dirty();
+        self.cand = self.cur.clone();
+        self.consider_best();
     }
 
     fn consider_best(&mut self) {
