@@ -10,11 +10,11 @@
 //! ```
 //!
 //! - a coordinator sees and creates everything of its own street office;
-//! - an escalation desk reads its office's plans and sheets (and, with the
-//!   next issue, inserts urgent orders);
+//! - an escalation desk reads its office's plans and sheets, records
+//!   progress, inserts urgent orders and re-plans (see `crate::desk`);
 //! - a volunteer token is a link (`/s/<token>`) that opens one squad's sheet
-//!   in the office's newest plan and nothing else: every other endpoint
-//!   refuses it.
+//!   in the office's newest plan and nothing else; it may also record its
+//!   own squad's progress (`desk_routes`). Every other endpoint refuses it.
 //!
 //! Another office's plan answers 404, not 403, so plan ids do not leak. Tokens
 //! never reach the logs (the access log records the route template, not the URI).

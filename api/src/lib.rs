@@ -8,7 +8,9 @@
 //! [`jobs`] (solving on the rayon pool, bounded) → [`assemble`] (routes and
 //! reasons back in API words) → [`sheet`] / [`geojson`] (outputs) → [`store`]
 //! (SQLite). [`routes`] holds the thin HTTP handlers, [`auth`] the tokens,
-//! [`demo`] the made-up day of `lastmile demo`.
+//! [`demo`] the made-up day of `lastmile demo`. [`desk`] is the escalation
+//! desk (progress, urgent orders, re-planning a plan under way), with its
+//! handlers in [`desk_routes`].
 //!
 //! Tests build the whole service with [`app`] and call it with `oneshot`.
 

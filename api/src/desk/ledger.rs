@@ -69,7 +69,7 @@ impl Ledger {
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a StoredEvent>) -> Ledger {
         let mut l = Ledger::default();
         for e in events {
-            l.apply(e, &[]);
+            l.apply(e);
         }
         l
     }
@@ -81,11 +81,8 @@ impl Ledger {
         format!("{r}~{}", n + 2)
     }
 
-    /// Applies one event. `left` lists the requests still on the squad's route
-    /// when it finishes (known only to the desk state; empty on a plain replay,
-    /// where they are recorded in the event itself is not needed: `finished`
-    /// events store them as `skipped` events before themselves).
-    pub fn apply(&mut self, e: &StoredEvent, _left: &[String]) {
+    /// Applies one event (already checked against the routes by the desk state).
+    pub fn apply(&mut self, e: &StoredEvent) {
         let ev = &e.event;
         let at = ev.at.map_or(0, Clock::seconds);
         let sq = self.squads.entry(e.squad.clone()).or_default();

@@ -103,7 +103,7 @@ pub fn warm_state(engine: &Engine, plan: &PlanRow) -> Result<Arc<Mutex<DeskState
     for (squad, json) in engine.store.progress_events(&plan.id)? {
         let ev: StoredEvent = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
         let _ = squad;
-        st.ledger.apply(&ev, &[]);
+        st.ledger.apply(&ev);
     }
     for k in 0..st.routes.len() {
         st.sync_locks(k);

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use solver::problem::{JobIdx, LocIdx, Matrix, Problem, Time, VehicleIdx, UNREACHABLE};
 use solver::solution::{ActivityKind, Constraint, Route, Solution, Unassigned, UnassignedReason};
 
-use super::ledger::{Ledger, Outcome, StoredEvent};
+use super::ledger::{Ledger, StoredEvent};
 use super::schedule::{schedule_route, solution, Anchor};
 use crate::convert::{build_problem, Snapped};
 use crate::dto::*;
@@ -168,7 +168,7 @@ impl DeskState {
                 }
             }
         }
-        self.ledger.apply(e, &[]);
+        self.ledger.apply(e);
         self.sync_locks(k);
         Ok(())
     }
@@ -331,13 +331,5 @@ impl Travel {
             to_new: (0..n).map(|a| get(LocIdx(a as u32), l)).collect(),
             from_new: (0..n).map(|a| get(l, LocIdx(a as u32))).collect(),
         }
-    }
-}
-
-pub fn outcome_status(o: Outcome) -> StopStatus {
-    match o {
-        Outcome::Delivered => StopStatus::Delivered,
-        Outcome::Failed(_) => StopStatus::Failed,
-        Outcome::Skipped => StopStatus::Skipped,
     }
 }

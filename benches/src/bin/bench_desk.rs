@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use api::auth::{Access, Principal, Role};
 use api::demo::{osm_day, DemoConfig, DEMO_OFFICE};
@@ -221,7 +221,7 @@ fn main() {
         server_ms.sort_by(f64::total_cmp);
 
         // Re-planning the rest: keep the printed sheets vs a free re-solve, same budget.
-        let mut replan = |mode: &str| {
+        let replan = |mode: &str| {
             let body = json!({"based_on_version": version, "budget_s": a.replan_s, "mode": mode, "now": Clock::format(HALF_WAY), "dry_run": true});
             serde_json::to_vec(&body).unwrap()
         };
