@@ -7,6 +7,11 @@
 //! - [`solution::Solution`]: the returned plan with a schedule and reasons for left-out jobs;
 //! - the mutable search state with its caches (private to the search modules);
 //! - the cost policy (penalty weights) kept outside both.
+//!
+//! Entry points: [`solve`] (a fresh plan), [`solve_from`] (a plan under way,
+//! with locked stops and a penalty per job moved to another squad), and
+//! [`PlanIndex`] / [`insertion_options`] (where could one urgent job go, on
+//! every squad, in microseconds). How the search works: `src/search/mod.rs`.
 pub mod check;
 pub mod config;
 pub mod formats;
