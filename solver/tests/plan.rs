@@ -214,3 +214,16 @@ fn bad_plans_are_refused_with_a_reason() {
         Err(PlanError::UnknownJob { .. })
     ));
 }
+
+#[test]
+fn a_small_change_penalty_lets_jobs_move_and_the_objective_stays_checked() {
+    let p = simple(9, 30, 4);
+    // A poor plan: every job on the first squads in index order.
+    let first = solve_checked(&p, 5, 1, 9);
+    let mut plan = plan_of(&first, |_| 0);
+    plan.change_penalty = 1;
+    let config = solver::SolveConfig { max_iterations: Some(300), time_limit: None, threads: 2, ..Default::default() };
+    let s = solve_from(&p, &config, &plan).unwrap();
+    assert_checked(&p, &s);
+    assert!(s.objective <= first.objective);
+}
