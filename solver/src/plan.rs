@@ -151,6 +151,9 @@ pub(crate) fn initial_state<const D: usize>(data: &mut Data<'_, D>, plan: &Initi
         let mut nodes = vec![vd.start_node];
         let mut slots = vd.reloads.iter();
         let mut locked = 0;
+        // Jobs with a locked task keep all their tasks (a shipment picked up
+        // already must still be delivered by this squad).
+        let locked_jobs: Vec<u32> = r.activities[..r.locked].iter().filter_map(|a| a.job()).map(|j| j.0).collect();
         for (k, a) in r.activities.iter().enumerate() {
             let is_locked = k < r.locked;
             let node = match *a {
@@ -165,7 +168,11 @@ pub(crate) fn initial_state<const D: usize>(data: &mut Data<'_, D>, plan: &Initi
             }
             let job = data.nodes[node as usize].job;
             // Unlocked jobs no vehicle can serve alone are left out and reported.
-            if job != NONE && !is_locked && (!data.servable[job as usize] || !data.can_serve(job, v)) {
+            if job != NONE
+                && !is_locked
+                && !locked_jobs.contains(&job)
+                && (!data.servable[job as usize] || !data.can_serve(job, v))
+            {
                 continue;
             }
             nodes.push(node);

@@ -227,3 +227,29 @@ fn a_small_change_penalty_lets_jobs_move_and_the_objective_stays_checked() {
     assert_checked(&p, &s);
     assert!(s.objective <= first.objective);
 }
+
+#[test]
+fn a_shipment_picked_up_already_is_delivered_by_the_same_squad() {
+    let points = [(0, 0), (10, 0), (20, 0), (30, 0)];
+    let mut b = ProblemBuilder::new(1);
+    b.matrix(matrix(&points, 1));
+    b.vehicle(Vehicle::new("near", ProfileIdx(0), LocIdx(0), vec![5]));
+    b.vehicle(Vehicle::new("far", ProfileIdx(0), LocIdx(3), vec![5]));
+    b.job(job("med", JobKind::Shipment { pickup: task(1, 0, vec![]), delivery: task(2, 0, vec![]), max_ride: None }, vec![1]));
+    b.job(job("other", JobKind::Delivery(task(1, 0, vec![])), vec![1]));
+    let p = b.build().unwrap();
+    let plan = InitialPlan {
+        routes: vec![InitialRoute {
+            vehicle: VehicleIdx(1),
+            activities: vec![ActivityKind::ShipmentPickup(JobIdx(0)), ActivityKind::ShipmentDelivery(JobIdx(0))],
+            locked: 1,
+        }],
+        change_penalty: 0,
+    };
+    let config = solver::SolveConfig { max_iterations: Some(200), time_limit: None, threads: 2, ..Default::default() };
+    let s = solve_from(&p, &config, &plan).unwrap();
+    assert_checked(&p, &s);
+    let far = s.routes.iter().find(|r| r.vehicle == VehicleIdx(1)).expect("the far squad keeps its route");
+    assert_eq!(far.activities[0].kind, ActivityKind::ShipmentPickup(JobIdx(0)));
+    assert!(far.activities.iter().any(|a| a.kind == ActivityKind::ShipmentDelivery(JobIdx(0))));
+}

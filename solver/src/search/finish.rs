@@ -46,10 +46,12 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
                 break;
             }
             let route = &st.routes[r as usize];
+            // A job with a locked task (a shipment picked up already) stays.
+            let locked_jobs: Vec<u32> = route.nodes[1..=route.locked].iter().map(|&x| data.nodes[x as usize].job).collect();
             let candidates: Vec<u32> = route.nodes[route.locked + 1..route.nodes.len() - 1]
                 .iter()
                 .map(|&x| data.nodes[x as usize].job)
-                .filter(|&j| j != NONE)
+                .filter(|&j| j != NONE && !locked_jobs.contains(&j))
                 .collect();
             if candidates.is_empty() {
                 break;
