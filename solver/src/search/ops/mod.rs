@@ -287,3 +287,88 @@ pub(crate) fn apply<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, new: 
 }
 
 
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::problem::*;
+    use crate::search::insert::Scratch;
+    use crate::search::recreate::{recreate, Order};
+    use crate::search::Rng;
+
+    fn problem() -> Problem {
+        let n = 13;
+        let pts: Vec<(i64, i64)> = (0..n).map(|i| ((i * 37 % 11) as i64 * 10, (i * 53 % 7) as i64 * 10)).collect();
+        let mut d = vec![0i32; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                // Asymmetric on purpose: reversed pieces must use the reverse arcs.
+                d[i * n + j] = ((pts[i].0 - pts[j].0).abs() + (pts[i].1 - pts[j].1).abs()) as i32 + (i > j) as i32 * 3;
+            }
+        }
+        let mut b = ProblemBuilder::new(1);
+        b.matrix(Matrix::from_distances(n, d).unwrap());
+        for v in 0..3 {
+            let mut veh = Vehicle::new(format!("v{v}"), ProfileIdx(0), LocIdx(0), vec![4]);
+            veh.shift = TimeWindow::new(0, 400);
+            b.vehicle(veh);
+        }
+        for j in 1..n {
+            let w = if j % 3 == 0 { vec![TimeWindow::new(j as i64 * 10, j as i64 * 10 + 60)] } else { vec![] };
+            b.job(Job {
+                id: format!("j{j}"),
+                kind: JobKind::Delivery(Task::new(LocIdx(j as u32), 5, w)),
+                demand: vec![1 + (j % 2) as i64],
+                priority: Priority::Routine,
+                skills: Skills::NONE,
+                prize: None,
+            });
+        }
+        b.build().unwrap()
+    }
+
+    /// Every piece description priced from caches equals the plain fold of its nodes.
+    #[test]
+    fn pieces_are_priced_like_the_routes_they_describe() {
+        let p = problem();
+        let data = Data::<1>::new(&p, 8);
+        let w = crate::search::penalty::Weights { load: 3, time: 2 };
+        let mut st = State::new(&data, w);
+        let mut rng = Rng::seed_from_u64(3);
+        let mut jobs = st.unassigned.clone();
+        recreate(&data, &mut st, &mut rng, &mut jobs, Order::Random, 0.0, &mut Scratch::default());
+        let mut checked = 0;
+        let mut buf = Vec::new();
+        for ra in 0..st.routes.len() as u32 {
+            for rb in 0..st.routes.len() as u32 {
+                let (na, nb) = (st.routes[ra as usize].nodes.len(), st.routes[rb as usize].nodes.len());
+                for i in 1..na - 1 {
+                    for j in 0..nb - 1 {
+                        let end_a = st.routes[ra as usize].nodes[na - 1];
+                        let candidates = [
+                            NewRoute::new(ra, &[range(ra, 0, i), rev(ra, i, na - 1), Piece::Node(end_a)]),
+                            NewRoute::new(ra, &[range(ra, 0, i), range(rb, j + 1, nb - 1), Piece::Node(end_a)]),
+                            NewRoute::new(rb, &[range(rb, 0, j + 1), range(ra, i, i + 1), range(rb, j + 1, nb)]),
+                        ];
+                        for nr in candidates {
+                            build_nodes(&st, &nr, &mut buf);
+                            let v = st.routes[nr.r as usize].vehicle;
+                            let (m, cap) = (data.matrix(v), &data.vehicles[v as usize].cap);
+                            let fold = buf[1..].iter().fold(st.nseg[buf[0] as usize], |acc, &x| acc.concat(&st.nseg[x as usize], m, cap));
+                            assert_eq!(seg_of(&data, &st, nr.r, nr.pieces()), fold);
+                            // The distance bound never exceeds the true change.
+                            let lb = lower_bound(&data, &st, std::slice::from_ref(&nr));
+                            let route = &st.routes[nr.r as usize];
+                            let exact = crate::search::penalty::route_cost(&data, v, &fold, 0, &w) - route.cost_without_ride(&w);
+                            assert!(lb <= exact, "bound {lb} above exact {exact}");
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(checked > 50);
+    }
+}
