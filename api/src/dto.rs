@@ -891,4 +891,9 @@ pub struct ReplanView {
     pub printed_stops_moved: usize,
     pub sheets: Vec<SheetChange>,
     pub solve_ms: u64,
+    /// Constraints the plan breaks (late windows, shift ends, loads), by the
+    /// solver's independent checker, before and after. A re-plan that would
+    /// break more is not stored.
+    pub violations_before: usize,
+    pub violations_after: usize,
 }

@@ -986,15 +986,24 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
             }
         })
         .collect();
-    // The search sees the fixed stops without their windows, ride limits or
-    // skills: they happen (or happened) whatever the model says, and a fixed
-    // stop the model finds infeasible must not be dropped from its route.
+    // The search sees the fixed stops pinned at their times and without ride
+    // limits or skills: they happen (or happened) whatever the model says, and
+    // a fixed stop the model finds infeasible must not be dropped from its route.
     let mut pinned = st.day.clone();
     for k in 0..st.routes.len() {
-        for a in &st.routes[k][..fixed[k]] {
+        let times = before.routes.iter().find(|r| r.vehicle.get() == k);
+        for (i, a) in st.routes[k][..fixed[k]].iter().enumerate() {
             if let Some(j) = a.job() {
                 let r = &mut pinned.requests[j.get()];
-                r.windows.clear();
+                // A fixed door happens at its time on the ground (recorded, or not
+                // before now for the one under way): the search plans the rest
+                // from there, not from the morning's model times. The time is at
+                // or after the model's arrival, so the pin is always reachable.
+                let at_door = matches!(a, ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_));
+                r.windows = match times.and_then(|t| t.activities.get(i)).filter(|_| at_door) {
+                    Some(act) => vec![Window { start: Clock(act.begin as u32), end: Clock(act.begin as u32) }],
+                    None => Vec::new(),
+                };
                 r.skills.clear();
                 for it in &mut r.items {
                     if it.kind == ItemKind::Chilled {
@@ -1104,6 +1113,8 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         st.reasons.insert(u.job.get(), u.reason.clone());
     }
     let after = st.solution(now);
+    let violations_before = solver::check::check(&st.problem, &before).len();
+    let violations_after = solver::check::check(&st.problem, &after).len();
     let mut view = ReplanView {
         plan_id: st.plan_id.clone(),
         plan_version: st.version,
@@ -1115,8 +1126,19 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         printed_stops_moved: total_moved,
         sheets: changes,
         solve_ms,
+        violations_before,
+        violations_after,
     };
-    if input.dry_run {
+    if input.dry_run || violations_after > violations_before {
+        if !input.dry_run {
+            st.routes = old_routes;
+            st.reasons = old_reasons;
+            return Err(ApiError::new(
+                ErrorCode::OptionStale,
+                "",
+                format!("the re-plan would break {violations_after} constraints (now {violations_before}); nothing stored. Inspect it with dry_run"),
+            ));
+        }
         st.routes = old_routes;
         st.reasons = old_reasons;
         return Ok(view);
