@@ -1012,6 +1012,26 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
                 }
             }
         }
+    }
+    // Nothing not fixed happens before now: the search knows no clock.
+    let fixed_jobs: HashSet<usize> = (0..st.routes.len()).flat_map(|k| st.routes[k][..fixed[k]].iter().filter_map(|a| a.job()).map(|j| j.get())).collect();
+    for (j, r) in pinned.requests.iter_mut().enumerate() {
+        if fixed_jobs.contains(&j) {
+            continue;
+        }
+        let open: Vec<Window> = r
+            .windows
+            .iter()
+            .filter(|w| w.end.seconds() >= now)
+            .map(|w| Window { start: Clock(w.start.0.max(now as u32)), end: w.end })
+            .collect();
+        if r.windows.is_empty() {
+            r.windows = vec![Window { start: Clock(now as u32), end: Clock(47 * 3600 + 59 * 60) }];
+        } else if !open.is_empty() {
+            r.windows = open;
+        }
+    }
+    for k in 0..st.routes.len() {
         let s = &mut pinned.squads[k];
         if st.started(k).is_none() {
             s.shift.start = Clock(s.shift.start.0.max(now as u32).min(s.shift.end.0));
@@ -1020,8 +1040,6 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
             if st.finished(k).is_some() {
                 s.shift.end = Clock(s.shift.end.0.min(r.end_time.max(s.shift.start.seconds()) as u32));
             }
-            // A day already running late keeps its fixed stops.
-            s.shift.end = Clock(s.shift.end.0.max(r.activities.get(fixed[k].saturating_sub(1)).map_or(0, |a| a.departure) as u32 + 900));
         }
     }
     let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
@@ -1114,7 +1132,8 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
     }
     let after = st.solution(now);
     let violations_before = solver::check::check(&st.problem, &before).len();
-    let violations_after = solver::check::check(&st.problem, &after).len();
+    let after_v = solver::check::check(&st.problem, &after);
+    let violations_after = after_v.len();
     let mut view = ReplanView {
         plan_id: st.plan_id.clone(),
         plan_version: st.version,
