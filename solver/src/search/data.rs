@@ -62,8 +62,11 @@ pub(crate) struct VehicleData<const D: usize> {
     pub cps: i64,
     pub cpm: i64,
     pub profile: usize,
-    /// Reload slot nodes (empty for single-trip vehicles).
+    /// Reload slot nodes (empty for single-trip vehicles): `max_reloads`
+    /// slots per distinct reload location, in the order of the locations.
     pub reloads: Vec<u32>,
+    /// Most reloads one route may hold (trips - 1, bounded by what the day needs).
+    pub max_reloads: usize,
     /// Vehicles with identical attributes share a class: an empty route of a
     /// class is tried once per insertion, not once per vehicle.
     pub class: u32,
@@ -182,6 +185,7 @@ impl<'p, const D: usize> Data<'p, D> {
             nodes.push(depot(v.start, NodeKind::Start));
             nodes.push(depot(v.end, NodeKind::End));
             let mut reloads = Vec::new();
+            let mut max_reloads = 0usize;
             if let Some(r) = &v.reload {
                 let total: Vec<i64> = (0..dims)
                     .map(|d| problem.jobs().iter().map(|j| j.demand[d]).sum::<i64>())
@@ -195,17 +199,29 @@ impl<'p, const D: usize> Data<'p, D> {
                 if let Some(m) = r.max_trips {
                     slots = slots.min(m.saturating_sub(1) as i64);
                 }
-                for _ in 0..slots.max(0) {
-                    reloads.push(nodes.len() as u32);
-                    nodes.push(Node {
-                        loc: r.locations[0].0,
-                        service: r.service,
-                        job: NONE,
-                        kind: NodeKind::Reload,
-                        partner: NONE,
-                        load: TripLoad::default(),
-                        windows: vec![shift],
-                    });
+                max_reloads = slots.max(0) as usize;
+                // Every reload location gets its own slots (a route may use
+                // any of them, e.g. a gate on the way instead of the depot);
+                // the reload operator keeps the count within `max_reloads`.
+                // The first location's slots come first (plans load into them).
+                let mut seen: Vec<u32> = Vec::new();
+                for l in &r.locations {
+                    if seen.contains(&l.0) {
+                        continue;
+                    }
+                    seen.push(l.0);
+                    for _ in 0..max_reloads {
+                        reloads.push(nodes.len() as u32);
+                        nodes.push(Node {
+                            loc: l.0,
+                            service: r.service,
+                            job: NONE,
+                            kind: NodeKind::Reload,
+                            partner: NONE,
+                            load: TripLoad::default(),
+                            windows: vec![shift],
+                        });
+                    }
                 }
             }
             // Class: identical vehicles apart from the id.
@@ -236,6 +252,7 @@ impl<'p, const D: usize> Data<'p, D> {
                 cpm: v.cost_per_metre,
                 profile: v.profile.get(),
                 reloads,
+                max_reloads,
                 class,
             });
         }

@@ -1,7 +1,8 @@
 //! Reloads (multi-trip): add a return to a reload location where a route
-//! carries too much, or drop a reload that no longer pays for itself.
+//! carries too much, move a reload to another of the vehicle's reload
+//! locations, or drop a reload that no longer pays for itself.
 
-use crate::search::data::{Data, NONE};
+use crate::search::data::{Data, NodeKind, NONE};
 use crate::search::ops::{apply, delta, range, MoveScratch, NewRoute, Piece};
 use crate::search::state::State;
 
@@ -17,8 +18,34 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
     let mut best_move = None;
     // Removal of a reload.
     for k in route.locked + 1..n - 1 {
-        if data.nodes[route.nodes[k] as usize].kind == crate::search::data::NodeKind::Reload {
+        if data.nodes[route.nodes[k] as usize].kind == NodeKind::Reload {
             let mv = [NewRoute::new(r, &[range(r, 0, k), range(r, k + 1, n)])];
+            let d = delta(data, st, &mv, sc);
+            if d < best {
+                best = d;
+                best_move = Some(mv);
+            }
+        }
+    }
+    // One free slot per reload location: every location is a candidate for
+    // each reload (the best one depends on the neighbours of the slot).
+    let mut free: Vec<u32> = Vec::new();
+    for &s in slots {
+        if st.pos[s as usize].0 == NONE && !free.iter().any(|&f| data.nodes[f as usize].loc == data.nodes[s as usize].loc) {
+            free.push(s);
+        }
+    }
+    // Moving a reload to another location, in place.
+    for k in route.locked + 1..n - 1 {
+        let x = route.nodes[k];
+        if data.nodes[x as usize].kind != NodeKind::Reload {
+            continue;
+        }
+        for &f in &free {
+            if data.nodes[f as usize].loc == data.nodes[x as usize].loc {
+                continue;
+            }
+            let mv = [NewRoute::new(r, &[range(r, 0, k), Piece::Node(f), range(r, k + 1, n)])];
             let d = delta(data, st, &mv, sc);
             if d < best {
                 best = d;
@@ -28,13 +55,14 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
     }
     // Insertion of a free slot where the load is too high.
     let cap = &data.vehicles[route.vehicle as usize].cap;
-    if route.total().load_excess(cap) > 0 {
-        if let Some(&free) = slots.iter().find(|&&s| st.pos[s as usize].0 == NONE) {
+    let used = route.nodes.iter().filter(|&&x| data.nodes[x as usize].kind == NodeKind::Reload).count();
+    if route.total().load_excess(cap) > 0 && used < data.vehicles[route.vehicle as usize].max_reloads {
+        for &f in &free {
             for p in route.locked..n - 1 {
                 if route.open[p] != 0 {
                     continue;
                 }
-                let mv = [NewRoute::new(r, &[range(r, 0, p + 1), Piece::Node(free), range(r, p + 1, n)])];
+                let mv = [NewRoute::new(r, &[range(r, 0, p + 1), Piece::Node(f), range(r, p + 1, n)])];
                 let d = delta(data, st, &mv, sc);
                 if d < best {
                     best = d;
