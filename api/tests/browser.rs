@@ -107,9 +107,10 @@ fn the_sheet_prints_on_a4_and_fits_the_page() {
     assert_eq!(png_size(&png), (A4_PX, 1400));
 
     // Nothing sticks out of the printable width: measured in the page by the browser.
+    // Shapes inside the map's <svg> are clipped to it, so the <svg> box is measured, not them.
     let probe = html.replace(
         "</body>",
-        "<script>const r=Math.max(...[...document.querySelectorAll('body *')].map(e=>e.getBoundingClientRect().right));\
+        "<script>const r=Math.max(...[...document.querySelectorAll('body *')].filter(e=>!e.parentElement.closest('svg')).map(e=>e.getBoundingClientRect().right));\
          document.body.setAttribute('data-right', String(r));</script></body>",
     );
     let probe_path = dir.join("probe.html");
