@@ -156,6 +156,9 @@ impl LocalSearch {
                     }
                 }
             }
+            if !improved && ops::merge::apply_best(data, st, &mut self.sc, &mut self.seen) {
+                improved = true;
+            }
             if !improved {
                 break;
             }

@@ -5,6 +5,7 @@
 //! the ranges are prefixes or suffixes), and one function applies it, so
 //! operators only enumerate candidate moves.
 
+pub(crate) mod merge;
 pub(crate) mod pair;
 pub(crate) mod relocate;
 pub(crate) mod reload;
