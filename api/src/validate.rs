@@ -426,7 +426,7 @@ mod readme {
     /// The minimal day printed in the README parses and passes the checks.
     #[test]
     fn the_readme_example_is_a_valid_day() {
-        let md = include_str!("../README-section.md");
+        let md = include_str!("../../README.md");
         let start = md.find("```json\n{\n  \"street_office\"").expect("example in the README") + "```json\n".len();
         let end = start + md[start..].find("```").unwrap();
         let mut day = super::parse_day(md[start..end].as_bytes()).expect("README example parses");
