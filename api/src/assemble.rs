@@ -67,9 +67,16 @@ pub fn assemble(
         by_vehicle.insert(r.vehicle.get(), r);
     }
     for (k, squad) in day.squads.iter().enumerate() {
-        let start_depot = &day.depots[problem.vehicle(solver::problem::VehicleIdx(k as u32)).start.map_or(0, |l| l.get())];
+        let start_depot = &day.depots[problem
+            .vehicle(solver::problem::VehicleIdx(k as u32))
+            .start
+            .map_or(0, |l| l.get())];
         let end_id = squad.end_depot.as_deref().unwrap_or(&squad.depot);
-        let end_depot = day.depots.iter().find(|d| d.id == end_id).unwrap_or(start_depot);
+        let end_depot = day
+            .depots
+            .iter()
+            .find(|d| d.id == end_id)
+            .unwrap_or(start_depot);
         let route = by_vehicle.get(&k);
         let mut stops = Vec::new();
         let mut sheet_stops = Vec::new();
@@ -82,7 +89,9 @@ pub fn assemble(
                 locs.push(loc);
                 let (lat, lon) = place_of_loc(loc);
                 let (kind, req_idx) = match a.kind {
-                    ActivityKind::Delivery(j) | ActivityKind::ShipmentDelivery(j) | ActivityKind::Pickup(j) => (StopKind::Delivery, Some(j.get())),
+                    ActivityKind::Delivery(j)
+                    | ActivityKind::ShipmentDelivery(j)
+                    | ActivityKind::Pickup(j) => (StopKind::Delivery, Some(j.get())),
                     ActivityKind::Visit(j) => (StopKind::Visit, Some(j.get())),
                     ActivityKind::ShipmentPickup(j) => (StopKind::Pickup, Some(j.get())),
                     ActivityKind::Reload => (StopKind::Reload, None),
@@ -112,7 +121,17 @@ pub fn assemble(
                     status: None,
                     done_at: None,
                 });
-                sheet_stops.push(sheet_stop(day, &buildings, seq, kind, req_idx, loc, a.begin, trip, kg(load)));
+                sheet_stops.push(sheet_stop(
+                    day,
+                    &buildings,
+                    seq,
+                    kind,
+                    req_idx,
+                    loc,
+                    a.begin,
+                    trip,
+                    kg(load),
+                ));
             }
         }
         let end_loc = start_depot_idx(day, end_id);
@@ -136,13 +155,33 @@ pub fn assemble(
             }
         }
         let (start_s, end_s, distance_m, duration_s, load_start) = match route {
-            Some(r) => (r.start_time, r.end_time, r.distance, r.duration, r.start_load.first().copied().unwrap_or(0)),
-            None => (squad.shift.start.seconds(), squad.shift.start.seconds(), 0, 0, 0),
+            Some(r) => (
+                r.start_time,
+                r.end_time,
+                r.distance,
+                r.duration,
+                r.start_load.first().copied().unwrap_or(0),
+            ),
+            None => (
+                squad.shift.start.seconds(),
+                squad.shift.start.seconds(),
+                0,
+                0,
+                0,
+            ),
         };
         let map = MapData {
-            background: if background && route.is_some() { background_roads(graphs, squad.profile, &legs) } else { vec![] },
+            background: if background && route.is_some() {
+                background_roads(graphs, squad.profile, &legs)
+            } else {
+                vec![]
+            },
             start: Some(place_of_loc(locs[0])),
-            stops: stops.iter().filter(|s| s.kind != StopKind::Reload).map(|s| (s.seq, s.lat, s.lon)).collect(),
+            stops: stops
+                .iter()
+                .filter(|s| s.kind != StopKind::Reload)
+                .map(|s| (s.seq, s.lat, s.lon))
+                .collect(),
             legs: legs.clone(),
         };
         sheets.push(SheetData {
@@ -194,21 +233,35 @@ pub fn assemble(
         if j < seen.len() && !seen[j] {
             seen[j] = true;
             let (reason, explanation) = explain(&u.reason);
-            unserved.push(Unserved { request: day.requests[j].id.clone(), reason, explanation });
+            unserved.push(Unserved {
+                request: day.requests[j].id.clone(),
+                reason,
+                explanation,
+            });
         }
     }
     for (j, s) in seen.iter().enumerate() {
         if !s {
-            tracing::error!(plan = plan_id, job = j, "solver returned a job neither routed nor unassigned; reported as unserved");
+            tracing::error!(
+                plan = plan_id,
+                job = j,
+                "solver returned a job neither routed nor unassigned; reported as unserved"
+            );
             unserved.push(Unserved {
                 request: day.requests[j].id.clone(),
                 reason: UnservedReason::NoRoomLeft,
-                explanation: "not placed by the planner (internal): plan it by hand or submit the day again".into(),
+                explanation:
+                    "not placed by the planner (internal): plan it by hand or submit the day again"
+                        .into(),
             });
         }
     }
 
-    let routed: usize = routes.iter().flat_map(|r| &r.stops).filter(|s| s.request.is_some() && s.kind != StopKind::Pickup).count();
+    let routed: usize = routes
+        .iter()
+        .flat_map(|r| &r.stops)
+        .filter(|s| s.request.is_some() && s.kind != StopKind::Pickup)
+        .count();
     let summary = Summary {
         requests: day.requests.len(),
         routed,
@@ -230,7 +283,11 @@ pub fn assemble(
         pending: Vec::new(),
         timings: Timings::default(),
     };
-    Assembled { result, sheets, legs: legs_by_squad }
+    Assembled {
+        result,
+        sheets,
+        legs: legs_by_squad,
+    }
 }
 
 fn start_depot_idx(day: &DayRequest, id: &str) -> usize {
@@ -255,7 +312,10 @@ fn sheet_stop(
     let place = match (kind, depot, r) {
         (StopKind::Reload | StopKind::Pickup, Some(d), _) => d.name.clone(),
         (_, _, Some(r)) => match &r.building {
-            Some(b) => buildings.get(b.as_str()).and_then(|b| b.name.clone()).unwrap_or_else(|| b.clone()),
+            Some(b) => buildings
+                .get(b.as_str())
+                .and_then(|b| b.name.clone())
+                .unwrap_or_else(|| b.clone()),
             None => r.address.clone().unwrap_or_else(|| r.id.clone()),
         },
         _ => String::new(),
@@ -266,17 +326,35 @@ fn sheet_stop(
         kind,
         eta_s: begin,
         window: r.filter(|_| at_door).and_then(|r| {
-            (!r.windows.is_empty()).then(|| r.windows.iter().map(|w| format!("{}–{}", w.start, w.end)).collect::<Vec<_>>().join(", "))
+            (!r.windows.is_empty()).then(|| {
+                r.windows
+                    .iter()
+                    .map(|w| format!("{}–{}", w.start, w.end))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
         }),
         place,
         unit: r.filter(|_| at_door).and_then(|r| r.unit.clone()),
         floor: r.filter(|_| at_door).and_then(|r| r.floor),
         // The address line is the place itself when there is no building.
-        address: r.filter(|r| at_door && r.building.is_some()).and_then(|r| r.address.clone()),
+        address: r
+            .filter(|r| at_door && r.building.is_some())
+            .and_then(|r| r.address.clone()),
         resident: r.filter(|_| at_door).and_then(|r| r.resident.clone()),
         phone: r.filter(|_| at_door).and_then(|r| r.phone.clone()),
         items: r
-            .map(|r| r.items.iter().map(|i| SheetItem { name: i.name.clone(), quantity: i.quantity, weight_kg: i.weight_kg, kind: i.kind }).collect())
+            .map(|r| {
+                r.items
+                    .iter()
+                    .map(|i| SheetItem {
+                        name: i.name.clone(),
+                        quantity: i.quantity,
+                        weight_kg: i.weight_kg,
+                        kind: i.kind,
+                    })
+                    .collect()
+            })
             .unwrap_or_default(),
         notes: r.filter(|_| at_door).and_then(|r| r.notes.clone()),
         priority: r.map_or(Priority::Routine, priority_of),
@@ -288,8 +366,14 @@ fn sheet_stop(
 
 /// Roads of the squad's graph inside the route's bounding box (plus a margin),
 /// each undirected segment once: the faint street pattern under the route.
-fn background_roads(graphs: &PreparedGraphs, profile: Profile, legs: &[Vec<(f64, f64)>]) -> Vec<Vec<(f64, f64)>> {
-    let Some(pg) = graphs.graph(geo_profile(profile)) else { return vec![] };
+fn background_roads(
+    graphs: &PreparedGraphs,
+    profile: Profile,
+    legs: &[Vec<(f64, f64)>],
+) -> Vec<Vec<(f64, f64)>> {
+    let Some(pg) = graphs.graph(geo_profile(profile)) else {
+        return vec![];
+    };
     let (mut a, mut b, mut c, mut d) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(la, lo) in legs.iter().flatten() {
         a = a.min(la);
@@ -305,7 +389,8 @@ fn background_roads(graphs: &PreparedGraphs, profile: Profile, legs: &[Vec<(f64,
     let half_lat = ((b - a) / 2.0).max(0.0014) * 1.25;
     let half_lon = ((d - c) / 2.0).max(0.0014 / k) * 1.25;
     let (clat, clon) = ((a + b) / 2.0, (c + d) / 2.0);
-    let inside = |(la, lo): (f64, f64)| (la - clat).abs() <= half_lat && (lo - clon).abs() <= half_lon;
+    let inside =
+        |(la, lo): (f64, f64)| (la - clat).abs() <= half_lat && (lo - clon).abs() <= half_lon;
     let g = pg.road_graph();
     let mut out = Vec::new();
     for n in 0..g.num_nodes() {

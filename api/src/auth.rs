@@ -50,13 +50,17 @@ impl Principal {
     pub fn require_office_reader(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Coordinator | Role::Desk => Ok(()),
-            Role::Volunteer { .. } => Err(ApiError::forbidden("a volunteer link opens its own sheet only: /s/<token>")),
+            Role::Volunteer { .. } => Err(ApiError::forbidden(
+                "a volunteer link opens its own sheet only: /s/<token>",
+            )),
         }
     }
     pub fn require_coordinator(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Coordinator => Ok(()),
-            _ => Err(ApiError::forbidden("only a coordinator of the street office may do this")),
+            _ => Err(ApiError::forbidden(
+                "only a coordinator of the street office may do this",
+            )),
         }
     }
 }
@@ -118,9 +122,22 @@ impl Access {
                 .iter()
                 .map(|t| (t, Role::Coordinator))
                 .chain(o.desks.iter().map(|t| (t, Role::Desk)))
-                .chain(o.volunteers.iter().map(|v| (&v.token, Role::Volunteer { squad: v.squad.clone() })));
+                .chain(o.volunteers.iter().map(|v| {
+                    (
+                        &v.token,
+                        Role::Volunteer {
+                            squad: v.squad.clone(),
+                        },
+                    )
+                }));
             for (token, role) in entries {
-                access.add(token, Principal { office: o.id.clone(), role })?;
+                access.add(
+                    token,
+                    Principal {
+                        office: o.id.clone(),
+                        role,
+                    },
+                )?;
             }
         }
         Ok(access)
@@ -162,9 +179,19 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let token = header.and_then(|h| h.strip_prefix("Bearer ")).map(str::trim).ok_or_else(ApiError::unauthorized)?;
-        state.as_ref().lookup(token).cloned().ok_or_else(ApiError::unauthorized)
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let token = header
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
+        state
+            .as_ref()
+            .lookup(token)
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
     }
 }
 
@@ -179,7 +206,10 @@ mod tests {
                 "volunteers":[{"squad":"A","token":"vvvvvvvvvvvvvvvv1"}]}]}"#,
         )
         .unwrap();
-        assert_eq!(a.lookup("vvvvvvvvvvvvvvvv1").unwrap().role, Role::Volunteer { squad: "A".into() });
+        assert_eq!(
+            a.lookup("vvvvvvvvvvvvvvvv1").unwrap().role,
+            Role::Volunteer { squad: "A".into() }
+        );
         assert_eq!(a.lookup("cccccccccccccccc1").unwrap().office, "o1");
         assert!(a.lookup("nope").is_none());
         assert!(matches!(
@@ -187,7 +217,9 @@ mod tests {
             Err(AccessError::ShortToken { .. })
         ));
         assert!(matches!(
-            Access::from_json(r#"{"offices":[{"id":"o","coordinators":["aaaaaaaaaaaaaaaa"],"desks":["aaaaaaaaaaaaaaaa"]}]}"#),
+            Access::from_json(
+                r#"{"offices":[{"id":"o","coordinators":["aaaaaaaaaaaaaaaa"],"desks":["aaaaaaaaaaaaaaaa"]}]}"#
+            ),
             Err(AccessError::DuplicateToken { .. })
         ));
     }

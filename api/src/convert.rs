@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use geo_data::{PreparedGraphs, SnappedPoint};
 use solver::problem::{
-    Job, JobKind, Matrix, Objective, Priority as SPriority, ProblemBuilder, ProfileIdx, Reload, Skills, Task, TimeWindow,
-    Vehicle, LocIdx, Problem, UNREACHABLE,
+    Job, JobKind, LocIdx, Matrix, Objective, Priority as SPriority, Problem, ProblemBuilder,
+    ProfileIdx, Reload, Skills, Task, TimeWindow, Vehicle, UNREACHABLE,
 };
 
 use crate::dto::*;
@@ -47,9 +47,15 @@ impl Snapped {
 }
 
 /// The coordinates of every request's door.
-pub fn request_point(day: &DayRequest, buildings: &HashMap<&str, &Building>, r: &Request) -> (f64, f64) {
+pub fn request_point(
+    day: &DayRequest,
+    buildings: &HashMap<&str, &Building>,
+    r: &Request,
+) -> (f64, f64) {
     match (&r.building, r.lat, r.lon) {
-        (Some(b), _, _) => buildings.get(b.as_str()).map_or((f64::NAN, f64::NAN), |b| (b.lat, b.lon)),
+        (Some(b), _, _) => buildings
+            .get(b.as_str())
+            .map_or((f64::NAN, f64::NAN), |b| (b.lat, b.lon)),
         (None, Some(lat), Some(lon)) => (lat, lon),
         _ => {
             let _ = day;
@@ -91,14 +97,25 @@ pub fn snap_day(day: &DayRequest, graphs: &PreparedGraphs) -> Result<Snapped, Ve
     }
     let buildings = building_index(day);
     let mut points: Vec<(f64, f64)> = day.depots.iter().map(|d| (d.lat, d.lon)).collect();
-    let mut paths: Vec<String> = (0..day.depots.len()).map(|i| format!("depots[{i}]")).collect();
+    let mut paths: Vec<String> = (0..day.depots.len())
+        .map(|i| format!("depots[{i}]"))
+        .collect();
     for (i, r) in day.requests.iter().enumerate() {
         points.push(request_point(day, &buildings, r));
-        paths.push(if r.building.is_some() { format!("requests[{i}].building") } else { format!("requests[{i}]") });
+        paths.push(if r.building.is_some() {
+            format!("requests[{i}].building")
+        } else {
+            format!("requests[{i}]")
+        });
     }
     let snapped: Vec<Vec<Option<SnappedPoint>>> = pgs
         .iter()
-        .map(|pg| points.par_iter().map(|&(lat, lon)| pg.snap(lat, lon).ok()).collect())
+        .map(|pg| {
+            points
+                .par_iter()
+                .map(|&(lat, lon)| pg.snap(lat, lon).ok())
+                .collect()
+        })
         .collect();
     for (loc, &(lat, lon)) in points.iter().enumerate() {
         if snapped.iter().all(|per| per[loc].is_none()) {
@@ -120,7 +137,11 @@ pub fn snap_day(day: &DayRequest, graphs: &PreparedGraphs) -> Result<Snapped, Ve
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Snapped { points, profiles, snapped })
+    Ok(Snapped {
+        points,
+        profiles,
+        snapped,
+    })
 }
 
 /// Travel matrices for every profile in use, in the solver's units.
@@ -131,13 +152,22 @@ pub fn matrices(snapped: &Snapped, graphs: &PreparedGraphs) -> Vec<Matrix> {
         .iter()
         .zip(&snapped.snapped)
         .map(|(&p, per)| {
-            let pg = graphs.graph(geo_profile(p)).expect("profile checked when snapping");
+            let pg = graphs
+                .graph(geo_profile(p))
+                .expect("profile checked when snapping");
             let present: Vec<usize> = (0..n).filter(|&i| per[i].is_some()).collect();
-            let pts: Vec<SnappedPoint> = present.iter().map(|&i| per[i].expect("present")).collect();
+            let pts: Vec<SnappedPoint> =
+                present.iter().map(|&i| per[i].expect("present")).collect();
             let m = pg.matrix(&pts);
             let mut dur = vec![UNREACHABLE; n * n];
             let mut dist = vec![UNREACHABLE; n * n];
-            let conv = |v: u32| if v == geo_data::UNREACHABLE { UNREACHABLE } else { v.min(UNREACHABLE as u32 - 1) as i32 };
+            let conv = |v: u32| {
+                if v == geo_data::UNREACHABLE {
+                    UNREACHABLE
+                } else {
+                    v.min(UNREACHABLE as u32 - 1) as i32
+                }
+            };
             for (a, &i) in present.iter().enumerate() {
                 for (b, &j) in present.iter().enumerate() {
                     dur[i * n + j] = conv(m.durations[a * m.size + b]);
@@ -162,15 +192,19 @@ pub fn request_weight_kg(r: &Request) -> f64 {
     if r.kind == RequestKind::Visit {
         return 0.0;
     }
-    r.items.iter().map(|i| i.weight_kg * i.quantity as f64).sum()
+    r.items
+        .iter()
+        .map(|i| i.weight_kg * i.quantity as f64)
+        .sum()
 }
 
 pub fn priority_of(r: &Request) -> Priority {
-    r.priority.unwrap_or(if r.items.iter().any(|i| i.kind == ItemKind::Medicine) {
-        Priority::Medicine
-    } else {
-        Priority::Routine
-    })
+    r.priority
+        .unwrap_or(if r.items.iter().any(|i| i.kind == ItemKind::Medicine) {
+            Priority::Medicine
+        } else {
+            Priority::Routine
+        })
 }
 
 /// Time at the door: the request's own (or the default for its kind) plus the
@@ -182,16 +216,29 @@ pub fn service_s(day: &DayRequest, buildings: &HashMap<&str, &Building>, r: &Req
         RequestKind::Delivery => day.options.default_delivery_s,
         RequestKind::Visit => day.options.default_visit_s,
     }) as i64;
-    let lift = r.building.as_deref().and_then(|b| buildings.get(b)).is_some_and(|b| b.lift);
+    let lift = r
+        .building
+        .as_deref()
+        .and_then(|b| buildings.get(b))
+        .is_some_and(|b| b.lift);
     let floors_up = (r.floor.unwrap_or(1) - 1).max(0) as i64;
-    let stairs = if lift { 0 } else { floors_up * day.options.stairs_s_per_floor as i64 };
+    let stairs = if lift {
+        0
+    } else {
+        floors_up * day.options.stairs_s_per_floor as i64
+    };
     base + stairs
 }
 
 /// Skill names to bits, in first-seen order (validation caps them at 64).
 pub fn skill_bits(day: &DayRequest) -> HashMap<&str, u32> {
     let mut bits = HashMap::new();
-    for name in day.squads.iter().flat_map(|s| &s.skills).chain(day.requests.iter().flat_map(|r| &r.skills)) {
+    for name in day
+        .squads
+        .iter()
+        .flat_map(|s| &s.skills)
+        .chain(day.requests.iter().flat_map(|r| &r.skills))
+    {
         let next = bits.len() as u32;
         bits.entry(name.as_str()).or_insert(next);
     }
@@ -199,22 +246,42 @@ pub fn skill_bits(day: &DayRequest) -> HashMap<&str, u32> {
 }
 
 fn skills(names: &[String], bits: &HashMap<&str, u32>) -> Skills {
-    Skills(names.iter().filter_map(|n| bits.get(n.as_str())).fold(0u64, |acc, &b| acc | (1u64 << b)))
+    Skills(
+        names
+            .iter()
+            .filter_map(|n| bits.get(n.as_str()))
+            .fold(0u64, |acc, &b| acc | (1u64 << b)),
+    )
 }
 
 /// Builds the solver problem. Job `i` is request `i`, vehicle `k` is squad `k`.
-pub fn build_problem(day: &DayRequest, snapped: &Snapped, matrices: Vec<Matrix>) -> Result<Problem, solver::problem::ProblemError> {
-    let depot_loc: HashMap<&str, LocIdx> = day.depots.iter().enumerate().map(|(i, d)| (d.id.as_str(), LocIdx(i as u32))).collect();
+pub fn build_problem(
+    day: &DayRequest,
+    snapped: &Snapped,
+    matrices: Vec<Matrix>,
+) -> Result<Problem, solver::problem::ProblemError> {
+    let depot_loc: HashMap<&str, LocIdx> = day
+        .depots
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.id.as_str(), LocIdx(i as u32)))
+        .collect();
     let buildings = building_index(day);
     let bits = skill_bits(day);
     let mut b = ProblemBuilder::new(1);
     for m in matrices {
         b.matrix(m);
     }
-    b.objective(Objective { minimise_vehicles: false });
+    b.objective(Objective {
+        minimise_vehicles: false,
+    });
     for (i, r) in day.requests.iter().enumerate() {
         let loc = LocIdx((day.depots.len() + i) as u32);
-        let windows: Vec<TimeWindow> = r.windows.iter().map(|w| TimeWindow::new(w.start.seconds(), w.end.seconds())).collect();
+        let windows: Vec<TimeWindow> = r
+            .windows
+            .iter()
+            .map(|w| TimeWindow::new(w.start.seconds(), w.end.seconds()))
+            .collect();
         let door = Task::new(loc, service_s(day, &buildings, r), windows);
         let chilled = r.items.iter().any(|it| it.kind == ItemKind::Chilled);
         let kind = match (r.kind, &r.pickup) {
@@ -242,7 +309,12 @@ pub fn build_problem(day: &DayRequest, snapped: &Snapped, matrices: Vec<Matrix>)
     for s in &day.squads {
         let start = depot_loc[s.depot.as_str()];
         let end = s.end_depot.as_deref().map_or(start, |e| depot_loc[e]);
-        let mut v = Vehicle::new(s.id.clone(), snapped.profile_idx(s.profile), start, vec![grams(s.capacity_kg)]);
+        let mut v = Vehicle::new(
+            s.id.clone(),
+            snapped.profile_idx(s.profile),
+            start,
+            vec![grams(s.capacity_kg)],
+        );
         v.end = Some(end);
         v.shift = TimeWindow::new(s.shift.start.seconds(), s.shift.end.seconds());
         v.skills = skills(&s.skills, &bits);
@@ -250,7 +322,11 @@ pub fn build_problem(day: &DayRequest, snapped: &Snapped, matrices: Vec<Matrix>)
         // driving are not worth the same, a second is.
         v.cost_per_second = 1;
         v.cost_per_metre = 0;
-        v.reload = s.reload_s.map(|service| Reload { locations: vec![start], service: service as i64, max_trips: s.max_trips });
+        v.reload = s.reload_s.map(|service| Reload {
+            locations: vec![start],
+            service: service as i64,
+            max_trips: s.max_trips,
+        });
         b.vehicle(v);
     }
     b.build()

@@ -11,17 +11,44 @@ use crate::error::{ErrorCode, FieldError, MAX_LISTED_ERRORS};
 
 /// Column names, in the order the README documents them.
 pub const COLUMNS: &[&str] = &[
-    "id", "resident", "phone", "lat", "lon", "building", "unit", "floor", "address", "kind", "priority",
-    "item", "weight_kg", "quantity", "item_kind", "window_start", "window_end", "service_s", "pickup", "skills",
+    "id",
+    "resident",
+    "phone",
+    "lat",
+    "lon",
+    "building",
+    "unit",
+    "floor",
+    "address",
+    "kind",
+    "priority",
+    "item",
+    "weight_kg",
+    "quantity",
+    "item_kind",
+    "window_start",
+    "window_end",
+    "service_s",
+    "pickup",
+    "skills",
     "notes",
 ];
 
 pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(false).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
-        Err(err) => return Err(vec![FieldError::new(ErrorCode::CsvError, "requests_csv[line 1]", err.to_string())]),
+        Err(err) => {
+            return Err(vec![FieldError::new(
+                ErrorCode::CsvError,
+                "requests_csv[line 1]",
+                err.to_string(),
+            )])
+        }
     };
     let mut col: HashMap<&str, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
@@ -31,12 +58,19 @@ pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
             errors.push(FieldError::new(
                 ErrorCode::UnknownField,
                 format!("requests_csv[line 1].{h}"),
-                format!("unknown column {h:?}; known columns: {}", COLUMNS.join(", ")),
+                format!(
+                    "unknown column {h:?}; known columns: {}",
+                    COLUMNS.join(", ")
+                ),
             ));
         }
     }
     if !col.contains_key("id") {
-        errors.push(FieldError::new(ErrorCode::MissingField, "requests_csv[line 1].id", "the header has no id column"));
+        errors.push(FieldError::new(
+            ErrorCode::MissingField,
+            "requests_csv[line 1].id",
+            "the header has no id column",
+        ));
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -52,14 +86,24 @@ pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
             Ok(r) => r,
             Err(err) => {
                 let line = err.position().map_or(0, |p| p.line());
-                errors.push(FieldError::new(ErrorCode::CsvError, format!("requests_csv[line {line}]"), err.to_string()));
+                errors.push(FieldError::new(
+                    ErrorCode::CsvError,
+                    format!("requests_csv[line {line}]"),
+                    err.to_string(),
+                ));
                 continue;
             }
         };
         let line = rec.position().map_or(0, |p| p.line());
-        let get = |name: &str| col.get(name).and_then(|&i| rec.get(i)).filter(|s| !s.is_empty());
+        let get = |name: &str| {
+            col.get(name)
+                .and_then(|&i| rec.get(i))
+                .filter(|s| !s.is_empty())
+        };
         let path = |name: &str| format!("requests_csv[line {line}].{name}");
-        let mut bad = |name: &str, code: ErrorCode, msg: String| errors.push(FieldError::new(code, path(name), msg));
+        let mut bad = |name: &str, code: ErrorCode, msg: String| {
+            errors.push(FieldError::new(code, path(name), msg))
+        };
 
         let num = |name: &str, bad: &mut dyn FnMut(&str, ErrorCode, String)| -> Option<f64> {
             let v = get(name)?;
@@ -87,10 +131,19 @@ pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
         let windows = match (get("window_start"), get("window_end")) {
             (None, None) => vec![],
             (s, e) => {
-                let parse = |name: &str, v: Option<&str>, default: &str, bad: &mut dyn FnMut(&str, ErrorCode, String)| {
-                    Clock::parse(v.unwrap_or(default)).map_err(|m| bad(name, ErrorCode::InvalidTime, m)).ok()
-                };
-                match (parse("window_start", s, "00:00", &mut bad), parse("window_end", e, "47:59", &mut bad)) {
+                let parse =
+                    |name: &str,
+                     v: Option<&str>,
+                     default: &str,
+                     bad: &mut dyn FnMut(&str, ErrorCode, String)| {
+                        Clock::parse(v.unwrap_or(default))
+                            .map_err(|m| bad(name, ErrorCode::InvalidTime, m))
+                            .ok()
+                    };
+                match (
+                    parse("window_start", s, "00:00", &mut bad),
+                    parse("window_end", e, "47:59", &mut bad),
+                ) {
                     (Some(start), Some(end)) => vec![Window { start, end }],
                     _ => vec![],
                 }
@@ -106,7 +159,9 @@ pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
             unit: get("unit").map(str::to_string),
             floor: num("floor", &mut bad).map(|f| f as i32),
             address: get("address").map(str::to_string),
-            kind: get("kind").and_then(|k| word(k, "kind", &mut bad)).unwrap_or_default(),
+            kind: get("kind")
+                .and_then(|k| word(k, "kind", &mut bad))
+                .unwrap_or_default(),
             items: item.into_iter().collect(),
             windows,
             priority: get("priority").and_then(|k| word(k, "priority", &mut bad)),
@@ -114,7 +169,12 @@ pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
             notes: get("notes").map(str::to_string),
             pickup: get("pickup").map(str::to_string),
             skills: get("skills")
-                .map(|s| s.split([';', ',', ' ']).filter(|x| !x.is_empty()).map(str::to_string).collect())
+                .map(|s| {
+                    s.split([';', ',', ' '])
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
                 .unwrap_or_default(),
         };
         if !id.is_empty() {
@@ -131,7 +191,11 @@ pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
 
 /// Reads an enum word (`urgent`, `chilled`, ...) with serde, so the accepted
 /// words are exactly the JSON ones.
-fn word<T: serde::de::DeserializeOwned>(v: &str, name: &str, bad: &mut dyn FnMut(&str, ErrorCode, String)) -> Option<T> {
+fn word<T: serde::de::DeserializeOwned>(
+    v: &str,
+    name: &str,
+    bad: &mut dyn FnMut(&str, ErrorCode, String),
+) -> Option<T> {
     match serde_json::from_value::<T>(serde_json::Value::String(v.to_lowercase())) {
         Ok(x) => Some(x),
         Err(err) => {
@@ -166,6 +230,9 @@ mod tests {
         assert_eq!(errs[0].path, "requests_csv[line 2].weight_kg");
         assert_eq!(errs[0].code, ErrorCode::InvalidType);
         let errs = parse_requests("id,weight\nr1,3\n").unwrap_err();
-        assert_eq!((errs[0].code, errs[0].path.as_str()), (ErrorCode::UnknownField, "requests_csv[line 1].weight"));
+        assert_eq!(
+            (errs[0].code, errs[0].path.as_str()),
+            (ErrorCode::UnknownField, "requests_csv[line 1].weight")
+        );
     }
 }

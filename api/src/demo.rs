@@ -30,13 +30,22 @@ pub struct DemoConfig {
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        Self { requests: 300, squads: 12, seed: 1, budget_s: 15, date: "2025-01-15".into() }
+        Self {
+            requests: 300,
+            squads: 12,
+            seed: 1,
+            budget_s: 15,
+            date: "2025-01-15".into(),
+        }
     }
 }
 
 pub const DEMO_OFFICE: &str = "demo-office";
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "罗", "高"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高",
+];
 const ADDRESSING: &[&str] = &["奶奶", "爷爷", "阿姨", "叔叔", "婆婆", "大爷"];
 const NOTES: &[&str] = &[
     "敲门要用力：听力不好",
@@ -54,15 +63,51 @@ struct ItemSpec {
 }
 
 const FOOD: &[ItemSpec] = &[
-    ItemSpec { name: "大米", weight_kg: 10.0, kind: ItemKind::Food },
-    ItemSpec { name: "面粉", weight_kg: 5.0, kind: ItemKind::Food },
-    ItemSpec { name: "食用油", weight_kg: 5.0, kind: ItemKind::Food },
-    ItemSpec { name: "蔬菜包", weight_kg: 3.0, kind: ItemKind::Food },
-    ItemSpec { name: "鸡蛋", weight_kg: 1.5, kind: ItemKind::Food },
-    ItemSpec { name: "牛奶", weight_kg: 1.0, kind: ItemKind::Chilled },
-    ItemSpec { name: "猪肉", weight_kg: 1.0, kind: ItemKind::Chilled },
-    ItemSpec { name: "成人纸尿裤", weight_kg: 2.0, kind: ItemKind::Special },
-    ItemSpec { name: "儿童营养包", weight_kg: 2.5, kind: ItemKind::Food },
+    ItemSpec {
+        name: "大米",
+        weight_kg: 10.0,
+        kind: ItemKind::Food,
+    },
+    ItemSpec {
+        name: "面粉",
+        weight_kg: 5.0,
+        kind: ItemKind::Food,
+    },
+    ItemSpec {
+        name: "食用油",
+        weight_kg: 5.0,
+        kind: ItemKind::Food,
+    },
+    ItemSpec {
+        name: "蔬菜包",
+        weight_kg: 3.0,
+        kind: ItemKind::Food,
+    },
+    ItemSpec {
+        name: "鸡蛋",
+        weight_kg: 1.5,
+        kind: ItemKind::Food,
+    },
+    ItemSpec {
+        name: "牛奶",
+        weight_kg: 1.0,
+        kind: ItemKind::Chilled,
+    },
+    ItemSpec {
+        name: "猪肉",
+        weight_kg: 1.0,
+        kind: ItemKind::Chilled,
+    },
+    ItemSpec {
+        name: "成人纸尿裤",
+        weight_kg: 2.0,
+        kind: ItemKind::Special,
+    },
+    ItemSpec {
+        name: "儿童营养包",
+        weight_kg: 2.5,
+        kind: ItemKind::Food,
+    },
 ];
 const MEDICINE: &[&str] = &["胰岛素", "降压药", "透析用品", "心脏病药", "止痛药"];
 
@@ -77,15 +122,37 @@ pub fn district_day(cfg: &DemoConfig) -> DayRequest {
     let office = geo_data::district::street_office();
     let compounds = geo_data::district::compounds();
     let mut depots: Vec<DepotSpec> = vec![
-        ("office".into(), "街道办".into(), office.0, office.1, DepotKind::Office),
-        ("pharmacy".into(), "仁心大药房".into(), geo_data::district::point(400.0, 400.0).0, geo_data::district::point(400.0, 400.0).1, DepotKind::Pharmacy),
+        (
+            "office".into(),
+            "街道办".into(),
+            office.0,
+            office.1,
+            DepotKind::Office,
+        ),
+        (
+            "pharmacy".into(),
+            "仁心大药房".into(),
+            geo_data::district::point(400.0, 400.0).0,
+            geo_data::district::point(400.0, 400.0).1,
+            DepotKind::Pharmacy,
+        ),
     ];
     for (i, c) in compounds.iter().enumerate() {
-        depots.push((format!("gate{}", i + 1), format!("{} 大门", c.name), c.gate.0, c.gate.1, DepotKind::Gate));
+        depots.push((
+            format!("gate{}", i + 1),
+            format!("{} 大门", c.name),
+            c.gate.0,
+            c.gate.1,
+            DepotKind::Gate,
+        ));
     }
     let places: Vec<Place> = compounds
         .iter()
-        .flat_map(|c| c.buildings.iter().map(|b| (b.name.clone(), b.entrance.0, b.entrance.1, b.floors, false)))
+        .flat_map(|c| {
+            c.buildings
+                .iter()
+                .map(|b| (b.name.clone(), b.entrance.0, b.entrance.1, b.floors, false))
+        })
         .collect();
     make_day(cfg, "春熙街道（示例）", depots, places)
 }
@@ -93,14 +160,22 @@ pub fn district_day(cfg: &DemoConfig) -> DayRequest {
 /// The demo day on a real extract: depots and "buildings" at graph nodes
 /// within about a kilometre of the walking graph's centre.
 pub fn osm_day(graphs: &PreparedGraphs, cfg: &DemoConfig) -> Result<DayRequest, String> {
-    let walk = graphs.graph(geo_data::Profile::Walk).ok_or("the extract has no walking graph")?;
+    let walk = graphs
+        .graph(geo_data::Profile::Walk)
+        .ok_or("the extract has no walking graph")?;
     let g = walk.road_graph();
     let n = g.num_nodes();
     if n < 50 {
-        return Err(format!("the walking graph has only {n} nodes: too small for a demo day"));
+        return Err(format!(
+            "the walking graph has only {n} nodes: too small for a demo day"
+        ));
     }
-    let mut lats: Vec<f64> = (0..n).map(|i| g.coord(geo_data::NodeIdx(i as u32)).0).collect();
-    let mut lons: Vec<f64> = (0..n).map(|i| g.coord(geo_data::NodeIdx(i as u32)).1).collect();
+    let mut lats: Vec<f64> = (0..n)
+        .map(|i| g.coord(geo_data::NodeIdx(i as u32)).0)
+        .collect();
+    let mut lons: Vec<f64> = (0..n)
+        .map(|i| g.coord(geo_data::NodeIdx(i as u32)).1)
+        .collect();
     lats.sort_by(f64::total_cmp);
     lons.sort_by(f64::total_cmp);
     let centre = (lats[n / 2], lons[n / 2]);
@@ -113,27 +188,62 @@ pub fn osm_day(graphs: &PreparedGraphs, cfg: &DemoConfig) -> Result<DayRequest, 
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed ^ 0x05f5);
     let closest = |target: (f64, f64)| {
-        *near.iter().min_by(|a, b| geo_data::snap::haversine_m(**a, target).total_cmp(&geo_data::snap::haversine_m(**b, target))).expect("non-empty")
+        *near
+            .iter()
+            .min_by(|a, b| {
+                geo_data::snap::haversine_m(**a, target)
+                    .total_cmp(&geo_data::snap::haversine_m(**b, target))
+            })
+            .expect("non-empty")
     };
     let o = closest(centre);
-    let mut depots: Vec<DepotSpec> = vec![("office".into(), "街道办".into(), o.0, o.1, DepotKind::Office)];
+    let mut depots: Vec<DepotSpec> = vec![(
+        "office".into(),
+        "街道办".into(),
+        o.0,
+        o.1,
+        DepotKind::Office,
+    )];
     let p = near[rng.gen_range(0..near.len())];
-    depots.push(("pharmacy".into(), "药房".into(), p.0, p.1, DepotKind::Pharmacy));
+    depots.push((
+        "pharmacy".into(),
+        "药房".into(),
+        p.0,
+        p.1,
+        DepotKind::Pharmacy,
+    ));
     for i in 0..4 {
         let q = near[rng.gen_range(0..near.len())];
-        depots.push((format!("gate{}", i + 1), format!("{}号小区大门", i + 1), q.0, q.1, DepotKind::Gate));
+        depots.push((
+            format!("gate{}", i + 1),
+            format!("{}号小区大门", i + 1),
+            q.0,
+            q.1,
+            DepotKind::Gate,
+        ));
     }
     let buildings = (cfg.requests / 4).clamp(10, 400);
     let places: Vec<Place> = (0..buildings)
         .map(|i| {
             let q = near[rng.gen_range(0..near.len())];
-            (format!("{}栋", i + 1), q.0, q.1, rng.gen_range(5..=8), rng.gen_bool(0.2))
+            (
+                format!("{}栋", i + 1),
+                q.0,
+                q.1,
+                rng.gen_range(5..=8),
+                rng.gen_bool(0.2),
+            )
         })
         .collect();
     Ok(make_day(cfg, "示例街道", depots, places))
 }
 
-fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places: Vec<Place>) -> DayRequest {
+fn make_day(
+    cfg: &DemoConfig,
+    office_name: &str,
+    depots: Vec<DepotSpec>,
+    places: Vec<Place>,
+) -> DayRequest {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
     let gates: Vec<&DepotSpec> = depots.iter().filter(|d| d.4 == DepotKind::Gate).collect();
     let squads: Vec<Squad> = (0..cfg.squads)
@@ -141,18 +251,32 @@ fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places:
             // Every fifth squad is an electric tricycle from the office (it can
             // fetch from the pharmacy); the others walk from a compound gate.
             let bike = k % 5 == 4;
-            let depot = if bike || gates.is_empty() { &depots[0] } else { gates[k % gates.len()] };
+            let depot = if bike || gates.is_empty() {
+                &depots[0]
+            } else {
+                gates[k % gates.len()]
+            };
             Squad {
                 id: format!("S{:02}", k + 1),
                 name: Some(format!("第{}小分队", k + 1)),
-                members: vec![format!("{}{}", SURNAMES[(k * 7) % SURNAMES.len()], "志愿者"), format!("{}{}", SURNAMES[(k * 11 + 3) % SURNAMES.len()], "志愿者")],
+                members: vec![
+                    format!("{}{}", SURNAMES[(k * 7) % SURNAMES.len()], "志愿者"),
+                    format!("{}{}", SURNAMES[(k * 11 + 3) % SURNAMES.len()], "志愿者"),
+                ],
                 phone: Some(format!("139 0000 {:04}", 100 + k)),
                 profile: if bike { Profile::Bike } else { Profile::Walk },
                 depot: depot.0.clone(),
                 end_depot: None,
-                shift: Shift { start: Clock(8 * 3600), end: Clock(if k % 3 == 2 { 17 * 3600 } else { 12 * 3600 }) },
+                shift: Shift {
+                    start: Clock(8 * 3600),
+                    end: Clock(if k % 3 == 2 { 17 * 3600 } else { 12 * 3600 }),
+                },
                 capacity_kg: if bike { 60.0 } else { 20.0 },
-                skills: if k % 4 == 0 { vec!["trusted".into()] } else { vec![] },
+                skills: if k % 4 == 0 {
+                    vec!["trusted".into()]
+                } else {
+                    vec![]
+                },
                 reload_s: Some(300),
                 max_trips: None,
             }
@@ -161,7 +285,13 @@ fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places:
     let buildings: Vec<Building> = places
         .iter()
         .enumerate()
-        .map(|(i, (name, lat, lon, _, lift))| Building { id: format!("B{:03}", i + 1), name: Some(name.clone()), lat: *lat, lon: *lon, lift: *lift })
+        .map(|(i, (name, lat, lon, _, lift))| Building {
+            id: format!("B{:03}", i + 1),
+            name: Some(name.clone()),
+            lat: *lat,
+            lon: *lon,
+            lift: *lift,
+        })
         .collect();
     let mut requests = Vec::with_capacity(cfg.requests);
     for i in 0..cfg.requests {
@@ -170,11 +300,17 @@ fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places:
         let floor = rng.gen_range(1..=floors);
         let unit = rng.gen_range(1..=3);
         let roll: f64 = rng.gen();
-        let resident = format!("{}{}", SURNAMES.choose(&mut rng).expect("non-empty"), ADDRESSING.choose(&mut rng).expect("non-empty"));
+        let resident = format!(
+            "{}{}",
+            SURNAMES.choose(&mut rng).expect("non-empty"),
+            ADDRESSING.choose(&mut rng).expect("non-empty")
+        );
         let mut r = Request {
             id: format!("R{:04}", i + 1),
             resident: Some(resident),
-            phone: rng.gen_bool(0.6).then(|| format!("138 0000 {:04}", rng.gen_range(0..10_000))),
+            phone: rng
+                .gen_bool(0.6)
+                .then(|| format!("138 0000 {:04}", rng.gen_range(0..10_000))),
             lat: None,
             lon: None,
             building: Some(buildings[b].id.clone()),
@@ -186,20 +322,33 @@ fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places:
             windows: vec![],
             priority: None,
             service_s: None,
-            notes: rng.gen_bool(0.25).then(|| NOTES.choose(&mut rng).expect("non-empty").to_string()),
+            notes: rng
+                .gen_bool(0.25)
+                .then(|| NOTES.choose(&mut rng).expect("non-empty").to_string()),
             pickup: None,
             skills: vec![],
         };
         if roll < 0.10 {
             // Welfare check: curtains not opened by 08:00, someone knocks before 09:30.
             r.kind = RequestKind::Visit;
-            r.windows = vec![Window { start: Clock(8 * 3600), end: Clock(9 * 3600 + 1800) }];
+            r.windows = vec![Window {
+                start: Clock(8 * 3600),
+                end: Clock(9 * 3600 + 1800),
+            }];
             r.notes = Some("窗帘未拉开：上门确认老人平安".into());
         } else if roll < 0.18 {
             // Medicine bought on the resident's behalf at the pharmacy, with a deadline.
-            r.items = vec![Item { name: MEDICINE.choose(&mut rng).expect("non-empty").to_string(), weight_kg: 0.3, quantity: 1, kind: ItemKind::Medicine }];
+            r.items = vec![Item {
+                name: MEDICINE.choose(&mut rng).expect("non-empty").to_string(),
+                weight_kg: 0.3,
+                quantity: 1,
+                kind: ItemKind::Medicine,
+            }];
             r.pickup = Some("pharmacy".into());
-            r.windows = vec![Window { start: Clock(8 * 3600), end: Clock(11 * 3600 + 1800) }];
+            r.windows = vec![Window {
+                start: Clock(8 * 3600),
+                end: Clock(11 * 3600 + 1800),
+            }];
             if roll < 0.12 {
                 r.skills = vec!["trusted".into()];
             }
@@ -207,12 +356,20 @@ fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places:
             let n = rng.gen_range(1..=3);
             let mut items: Vec<Item> = Vec::new();
             for spec in FOOD.choose_multiple(&mut rng, n) {
-                items.push(Item { name: spec.name.into(), weight_kg: spec.weight_kg, quantity: 1, kind: spec.kind });
+                items.push(Item {
+                    name: spec.name.into(),
+                    weight_kg: spec.weight_kg,
+                    quantity: 1,
+                    kind: spec.kind,
+                });
             }
             r.items = items;
             if roll > 0.97 {
                 r.priority = Some(Priority::Urgent);
-                r.windows = vec![Window { start: Clock(8 * 3600), end: Clock(10 * 3600) }];
+                r.windows = vec![Window {
+                    start: Clock(8 * 3600),
+                    end: Clock(10 * 3600),
+                }];
             }
         }
         requests.push(r);
@@ -226,25 +383,49 @@ fn make_day(cfg: &DemoConfig, office_name: &str, depots: Vec<DepotSpec>, places:
         },
         date: cfg.date.clone(),
         buildings,
-        depots: depots.into_iter().map(|(id, name, lat, lon, kind)| Depot { id, name, lat, lon, kind }).collect(),
+        depots: depots
+            .into_iter()
+            .map(|(id, name, lat, lon, kind)| Depot {
+                id,
+                name,
+                lat,
+                lon,
+                kind,
+            })
+            .collect(),
         squads,
         requests,
         requests_csv: None,
-        options: Options { budget_s: cfg.budget_s, seed: cfg.seed, ..Options::default() },
+        options: Options {
+            budget_s: cfg.budget_s,
+            seed: cfg.seed,
+            ..Options::default()
+        },
     }
 }
 
 /// Writes the finished plan's outputs to `out`: one sheet per squad and
 /// language, the plan JSON, the GeoJSON, the day itself and an index page.
 /// Returns the index page's path.
-pub fn write_outputs(store: &Store, plan_id: &str, day: &DayRequest, out: &Path) -> std::io::Result<PathBuf> {
+pub fn write_outputs(
+    store: &Store,
+    plan_id: &str,
+    day: &DayRequest,
+    out: &Path,
+) -> std::io::Result<PathBuf> {
     let io = |e: crate::store::StoreError| std::io::Error::other(e.to_string());
     let sheets_dir = out.join("sheets");
     std::fs::create_dir_all(&sheets_dir)?;
-    let (result, geojson) = store.result(plan_id).map_err(io)?.ok_or_else(|| std::io::Error::other("the plan has no result"))?;
+    let (result, geojson) = store
+        .result(plan_id)
+        .map_err(io)?
+        .ok_or_else(|| std::io::Error::other("the plan has no result"))?;
     std::fs::write(out.join("plan.json"), pretty(&result))?;
     std::fs::write(out.join("plan.geojson"), geojson)?;
-    std::fs::write(out.join("day.json"), serde_json::to_string_pretty(day).map_err(std::io::Error::other)?)?;
+    std::fs::write(
+        out.join("day.json"),
+        serde_json::to_string_pretty(day).map_err(std::io::Error::other)?,
+    )?;
     let mut index = String::from(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>路线单 Route sheets</title></head>\
          <body style=\"font-family:sans-serif;font-size:16pt\"><h1>路线单 Route sheets</h1><ul>",
@@ -271,10 +452,20 @@ pub fn write_outputs(store: &Store, plan_id: &str, day: &DayRequest, out: &Path)
 }
 
 fn pretty(json: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(json).and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_else(|_| json.to_string())
+    serde_json::from_str::<serde_json::Value>(json)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| json.to_string())
 }
 
 /// A squad id as a file name (ids are free text).
 pub fn file_safe(s: &str) -> String {
-    s.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

@@ -22,15 +22,24 @@ use crate::AppState;
 const MAX_DESK_BODY: usize = 1024 * 1024;
 
 async fn body_json<T: DeserializeOwned>(req: Request) -> Result<T, ApiError> {
-    let ctype = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ctype.starts_with("application/json") {
-        return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "", "send JSON with Content-Type: application/json"));
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "",
+            "send JSON with Content-Type: application/json",
+        ));
     }
     let body = axum::body::to_bytes(req.into_body(), MAX_DESK_BODY)
         .await
         .map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "", "the body is larger than 1 MiB"))?;
     let de = &mut serde_json::Deserializer::from_slice(&body);
-    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| ApiError::many(vec![crate::validate::json_error(e)]))
+    serde_path_to_error::deserialize::<_, T>(de)
+        .map_err(|e| ApiError::many(vec![crate::validate::json_error(e)]))
 }
 
 fn done_plan(st: &AppState, who: &Principal, id: &str) -> Result<PlanRow, ApiError> {
@@ -41,8 +50,12 @@ fn done_plan(st: &AppState, who: &Principal, id: &str) -> Result<PlanRow, ApiErr
     Ok(p)
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| ApiError::internal(&e))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
 }
 
 /// `POST /api/v1/plans/{id}/squads/{squad}/progress`.
@@ -54,33 +67,60 @@ pub async fn record_progress(
 ) -> Result<Json<SquadProgressView>, ApiError> {
     // A volunteer records its own squad's progress, in its own office.
     let as_reader = match &who.role {
-        Role::Volunteer { squad: own } if *own == squad => Principal { office: who.office.clone(), role: Role::Desk },
-        Role::Volunteer { .. } => return Err(ApiError::forbidden("a volunteer link records its own squad's progress only")),
+        Role::Volunteer { squad: own } if *own == squad => Principal {
+            office: who.office.clone(),
+            role: Role::Desk,
+        },
+        Role::Volunteer { .. } => {
+            return Err(ApiError::forbidden(
+                "a volunteer link records its own squad's progress only",
+            ))
+        }
         _ => who.clone(),
     };
     let ev: ProgressIn = body_json(req).await?;
     let plan = done_plan(&st, &as_reader, &id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || crate::desk::record_progress(&engine, &plan, &squad, ev)).await?))
+    Ok(Json(
+        blocking(move || crate::desk::record_progress(&engine, &plan, &squad, ev)).await?,
+    ))
 }
 
 /// `GET /api/v1/plans/{id}/progress`.
-pub async fn progress(State(st): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<ProgressView>, ApiError> {
+pub async fn progress(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<ProgressView>, ApiError> {
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || crate::desk::progress_view(&engine, &plan)).await?))
+    Ok(Json(
+        blocking(move || crate::desk::progress_view(&engine, &plan)).await?,
+    ))
 }
 
 /// `POST /api/v1/plans/{id}/urgent/options`.
-pub async fn urgent_options(State(st): State<AppState>, who: Principal, Path(id): Path<String>, req: Request) -> Result<Json<OptionsView>, ApiError> {
+pub async fn urgent_options(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Json<OptionsView>, ApiError> {
     let input: UrgentIn = body_json(req).await?;
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || crate::desk::options(&engine, &plan, &input)).await?))
+    Ok(Json(
+        blocking(move || crate::desk::options(&engine, &plan, &input)).await?,
+    ))
 }
 
 /// `POST /api/v1/plans/{id}/urgent/commit`.
-pub async fn urgent_commit(State(st): State<AppState>, who: Principal, Path(id): Path<String>, req: Request) -> Result<Json<CommitView>, ApiError> {
+pub async fn urgent_commit(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Json<CommitView>, ApiError> {
     let input: CommitIn = body_json(req).await?;
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
@@ -90,9 +130,16 @@ pub async fn urgent_commit(State(st): State<AppState>, who: Principal, Path(id):
 }
 
 /// `POST /api/v1/plans/{id}/replan`.
-pub async fn replan(State(st): State<AppState>, who: Principal, Path(id): Path<String>, req: Request) -> Result<Json<ReplanView>, ApiError> {
+pub async fn replan(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Json<ReplanView>, ApiError> {
     let input: ReplanIn = body_json(req).await?;
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
-    Ok(Json(blocking(move || crate::desk::replan(&engine, &plan, &input)).await?))
+    Ok(Json(
+        blocking(move || crate::desk::replan(&engine, &plan, &input)).await?,
+    ))
 }

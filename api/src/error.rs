@@ -67,8 +67,10 @@ impl ErrorCode {
         match self {
             MalformedJson | CsvError => StatusCode::BAD_REQUEST,
             UnknownField | MissingField | InvalidType | InvalidValue | InvalidTime | OutOfRange
-            | ImpossibleWindow | DuplicateId | UnknownReference | MissingLocation | AmbiguousLocation
-            | LimitExceeded | OffMap | DeadlinePassed => StatusCode::UNPROCESSABLE_ENTITY,
+            | ImpossibleWindow | DuplicateId | UnknownReference | MissingLocation
+            | AmbiguousLocation | LimitExceeded | OffMap | DeadlinePassed => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Unauthorized => StatusCode::UNAUTHORIZED,
@@ -92,7 +94,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code, path: path.into(), message: message.into() }
+        Self {
+            code,
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -108,7 +114,9 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { errors: vec![FieldError::new(code, path, message)] }
+        Self {
+            errors: vec![FieldError::new(code, path, message)],
+        }
     }
     pub fn many(mut errors: Vec<FieldError>) -> Self {
         assert!(!errors.is_empty(), "an ApiError lists at least one error");
@@ -125,13 +133,21 @@ impl ApiError {
         Self::new(ErrorCode::Forbidden, "", msg)
     }
     pub fn unauthorized() -> Self {
-        Self::new(ErrorCode::Unauthorized, "", "a valid token is required: Authorization: Bearer <token>")
+        Self::new(
+            ErrorCode::Unauthorized,
+            "",
+            "a valid token is required: Authorization: Bearer <token>",
+        )
     }
     /// An internal failure: the cause is logged (it holds no personal data:
     /// store and I/O errors only), the client gets a fixed message.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        Self::new(ErrorCode::Internal, "", "internal error; the request was not lost if it was acknowledged")
+        Self::new(
+            ErrorCode::Internal,
+            "",
+            "internal error; the request was not lost if it was acknowledged",
+        )
     }
 }
 
@@ -146,7 +162,12 @@ struct Body<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let first = &self.errors[0];
-        let body = Body { code: first.code, path: &first.path, message: &first.message, errors: &self.errors };
+        let body = Body {
+            code: first.code,
+            path: &first.path,
+            message: &first.message,
+            errors: &self.errors,
+        };
         (first.code.status(), axum::Json(body)).into_response()
     }
 }
@@ -154,7 +175,9 @@ impl IntoResponse for ApiError {
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
-            crate::store::StoreError::Conflict { .. } => ApiError::new(ErrorCode::VersionConflict, "", e.to_string()),
+            crate::store::StoreError::Conflict { .. } => {
+                ApiError::new(ErrorCode::VersionConflict, "", e.to_string())
+            }
             e => ApiError::internal(&e),
         }
     }

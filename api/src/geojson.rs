@@ -16,10 +16,16 @@ pub struct RouteGeometry<'a> {
 }
 
 /// `unserved_at` gives the location of an unserved request, if known.
-pub fn plan_geojson(plan: &PlanResult, geometry: &[RouteGeometry], unserved_at: &dyn Fn(&str) -> Option<(f64, f64)>) -> Value {
+pub fn plan_geojson(
+    plan: &PlanResult,
+    geometry: &[RouteGeometry],
+    unserved_at: &dyn Fn(&str) -> Option<(f64, f64)>,
+) -> Value {
     let mut features = Vec::new();
     for g in geometry {
-        let Some(route) = plan.routes.iter().find(|r| r.squad == g.squad) else { continue };
+        let Some(route) = plan.routes.iter().find(|r| r.squad == g.squad) else {
+            continue;
+        };
         let mut coords: Vec<[f64; 2]> = Vec::new();
         for leg in g.legs {
             for &(lat, lon) in leg {

@@ -47,7 +47,14 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { max_solving: 1, max_queued: 64, solve_threads: 0, budget_cap: None, background_roads: true, utc_offset_s: 8 * 3600 }
+        Self {
+            max_solving: 1,
+            max_queued: 64,
+            solve_threads: 0,
+            budget_cap: None,
+            background_roads: true,
+            utc_offset_s: 8 * 3600,
+        }
     }
 }
 
@@ -88,8 +95,15 @@ impl Engine {
     /// already snapped the day (plan creation, with the time it took in `pre`);
     /// a resumed plan snaps again.
     /// Must be called inside a tokio runtime.
-    pub fn submit(self: &Arc<Self>, plan_id: String, day: DayRequest, snapped: Option<Snapped>, pre: Timings) {
-        self.waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    pub fn submit(
+        self: &Arc<Self>,
+        plan_id: String,
+        day: DayRequest,
+        snapped: Option<Snapped>,
+        pre: Timings,
+    ) {
+        self.waiting
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let engine = self.clone();
         tokio::spawn(async move {
             let permit = engine.slots.clone().acquire_owned().await;
@@ -97,7 +111,9 @@ impl Engine {
             let worker = engine.clone();
             let id = plan_id.clone();
             rayon::spawn(move || {
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| worker.run(&id, day, snapped, pre)));
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    worker.run(&id, day, snapped, pre)
+                }));
                 let _ = tx.send(outcome);
             });
             let outcome = rx.await;
@@ -105,7 +121,9 @@ impl Engine {
             let failure = match outcome {
                 Ok(Ok(Ok(()))) => None,
                 Ok(Ok(Err(e))) => Some(e),
-                Ok(Err(_)) | Err(_) => Some("the planner failed unexpectedly on this day (internal error)".to_string()),
+                Ok(Err(_)) | Err(_) => {
+                    Some("the planner failed unexpectedly on this day (internal error)".to_string())
+                }
             };
             if let Some(reason) = failure {
                 tracing::warn!(plan = %plan_id, "plan failed");
@@ -116,7 +134,9 @@ impl Engine {
             if let Ok(mut p) = engine.progress.lock() {
                 p.remove(&plan_id);
             }
-            engine.waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            engine
+                .waiting
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         });
     }
 
@@ -125,7 +145,11 @@ impl Engine {
     /// For the CLI (`lastmile demo`) and the benchmarks.
     pub fn plan_now(&self, mut day: DayRequest) -> Result<String, String> {
         let show = |errs: Vec<crate::error::FieldError>| {
-            errs.iter().take(5).map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("; ")
+            errs.iter()
+                .take(5)
+                .map(|e| format!("{}: {}", e.path, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         let t = Instant::now();
         crate::validate::check_day(&mut day).map_err(show)?;
@@ -145,7 +169,11 @@ impl Engine {
                 request_json: &json,
             })
             .map_err(|e| e.to_string())?;
-        let pre = Timings { parse_validate_ms, snap_ms, ..Timings::default() };
+        let pre = Timings {
+            parse_validate_ms,
+            snap_ms,
+            ..Timings::default()
+        };
         match self.run(&id, day, Some(snapped), pre) {
             Ok(()) => Ok(id),
             Err(reason) => {
@@ -159,30 +187,54 @@ impl Engine {
     pub fn resume_unfinished(self: &Arc<Self>) -> Result<crate::store::Recovery, StoreError> {
         let rec = self.store.startup_recovery()?;
         for id in &rec.resumed {
-            let Some(json) = self.store.request_json(id)? else { continue };
+            let Some(json) = self.store.request_json(id)? else {
+                continue;
+            };
             match serde_json::from_str::<DayRequest>(&json) {
                 Ok(day) => self.submit(id.clone(), day, None, Timings::default()),
-                Err(e) => self.store.fail(id, &format!("the stored request could not be read back: {e}"))?,
+                Err(e) => self.store.fail(
+                    id,
+                    &format!("the stored request could not be read back: {e}"),
+                )?,
             }
         }
         if !rec.resumed.is_empty() || !rec.failed.is_empty() {
-            tracing::info!(resumed = rec.resumed.len(), failed = rec.failed.len(), "recovered unfinished plans");
+            tracing::info!(
+                resumed = rec.resumed.len(),
+                failed = rec.failed.len(),
+                "recovered unfinished plans"
+            );
         }
         Ok(rec)
     }
 
     /// The whole pipeline for one plan, on a rayon thread. Errors are reasons for the coordinator.
-    fn run(&self, id: &str, day: DayRequest, snapped: Option<Snapped>, pre: Timings) -> Result<(), String> {
+    fn run(
+        &self,
+        id: &str,
+        day: DayRequest,
+        snapped: Option<Snapped>,
+        pre: Timings,
+    ) -> Result<(), String> {
         let store_err = |e: StoreError| format!("storage error: {e}");
         let attempt = self.store.start_attempt(id).map_err(store_err)?;
-        tracing::info!(plan = id, attempt, requests = day.requests.len(), squads = day.squads.len(), "solving");
+        tracing::info!(
+            plan = id,
+            attempt,
+            requests = day.requests.len(),
+            squads = day.squads.len(),
+            "solving"
+        );
         let mut timings = pre;
         let snapped = match snapped {
             Some(s) => s,
             None => {
                 let t = Instant::now();
                 let s = snap_day(&day, &self.graphs).map_err(|errs| {
-                    format!("the day no longer fits the loaded map: {} ({})", errs[0].message, errs[0].path)
+                    format!(
+                        "the day no longer fits the loaded map: {} ({})",
+                        errs[0].message, errs[0].path
+                    )
                 })?;
                 timings.snap_ms = t.elapsed().as_millis() as u64;
                 s
@@ -191,7 +243,8 @@ impl Engine {
         let t = Instant::now();
         let m = matrices(&snapped, &self.graphs);
         timings.matrix_ms = t.elapsed().as_millis() as u64;
-        let problem = build_problem(&day, &snapped, m).map_err(|e| format!("the day could not be modelled: {e}"))?;
+        let problem = build_problem(&day, &snapped, m)
+            .map_err(|e| format!("the day could not be modelled: {e}"))?;
 
         let mut budget = Duration::from_secs(day.options.budget_s as u64);
         if let Some(cap) = self.config.budget_cap {
@@ -234,16 +287,26 @@ impl Engine {
         timings.solve_ms = t.elapsed().as_millis() as u64;
 
         let t = Instant::now();
-        let (result, sheets, geojson) = self.render(id, &day, &problem, &solution, &snapped).map_err(store_err)?;
+        let (result, sheets, geojson) = self
+            .render(id, &day, &problem, &solution, &snapped)
+            .map_err(store_err)?;
         timings.render_ms = t.elapsed().as_millis() as u64;
         let t = Instant::now();
         let based_on = result.version - 1;
-        let mut stored = ResultIn { result_json: String::new(), geojson, sheets, timings: timings.clone() };
+        let mut stored = ResultIn {
+            result_json: String::new(),
+            geojson,
+            sheets,
+            timings: timings.clone(),
+        };
         let mut result = result;
         // The store time is known only after the write; the stored JSON carries the rest.
         result.timings = timings.clone();
         stored.result_json = serde_json::to_string(&result).map_err(|e| e.to_string())?;
-        let version = self.store.store_result(id, based_on, &stored).map_err(store_err)?;
+        let version = self
+            .store
+            .store_result(id, based_on, &stored)
+            .map_err(store_err)?;
         timings.store_ms = t.elapsed().as_millis() as u64;
         // The status endpoint shows the store time too; the result JSON was written before it was known.
         self.store.set_timings(id, &timings).map_err(store_err)?;
@@ -276,7 +339,16 @@ impl Engine {
     ) -> Result<(PlanResult, Vec<SheetIn>, String), StoreError> {
         let current = self.store.plan(id)?.map_or(0, |p| p.version);
         let state = self.store.sheet_state(id)?;
-        let mut a = assemble(id, current + 1, day, problem, solution, snapped, &self.graphs, self.config.background_roads);
+        let mut a = assemble(
+            id,
+            current + 1,
+            day,
+            problem,
+            solution,
+            snapped,
+            &self.graphs,
+            self.config.background_roads,
+        );
         let mut sheets_in = Vec::new();
         let mut versions: HashMap<String, u32> = HashMap::new();
         use rayon::prelude::*;
@@ -311,11 +383,22 @@ impl Engine {
             r.sheet_version = versions.get(&r.squad).copied().unwrap_or(0);
         }
         let buildings = crate::convert::building_index(day);
-        let points: HashMap<&str, (f64, f64)> =
-            day.requests.iter().map(|r| (r.id.as_str(), request_point(day, &buildings, r))).collect();
-        let geometry: Vec<RouteGeometry> =
-            a.result.routes.iter().map(|r| RouteGeometry { squad: &r.squad, legs: a.legs.get(&r.squad).map_or(&[][..], |l| l) }).collect();
-        let geojson = plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied()).to_string();
+        let points: HashMap<&str, (f64, f64)> = day
+            .requests
+            .iter()
+            .map(|r| (r.id.as_str(), request_point(day, &buildings, r)))
+            .collect();
+        let geometry: Vec<RouteGeometry> = a
+            .result
+            .routes
+            .iter()
+            .map(|r| RouteGeometry {
+                squad: &r.squad,
+                legs: a.legs.get(&r.squad).map_or(&[][..], |l| l),
+            })
+            .collect();
+        let geojson =
+            plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied()).to_string();
         Ok((a.result, rendered, geojson))
     }
 }

@@ -68,7 +68,10 @@ pub fn app(engine: Arc<Engine>, access: Access) -> Router {
     Router::new()
         .route("/api/v1/health", get(routes::health))
         .route("/api/v1/openapi.json", get(routes::openapi))
-        .route("/api/v1/plans", post(routes::create_plan).get(routes::list_plans))
+        .route(
+            "/api/v1/plans",
+            post(routes::create_plan).get(routes::list_plans),
+        )
         .route("/api/v1/plans/{id}", get(routes::plan_status))
         .route("/api/v1/plans/{id}/result", get(routes::plan_result))
         .route("/api/v1/plans/{id}/request", get(routes::plan_request))
@@ -76,9 +79,18 @@ pub fn app(engine: Arc<Engine>, access: Access) -> Router {
         .route("/api/v1/plans/{id}/sheets", get(routes::list_sheets))
         .route("/api/v1/plans/{id}/sheets/{squad}", get(routes::sheet))
         .route("/api/v1/plans/{id}/progress", get(desk_routes::progress))
-        .route("/api/v1/plans/{id}/squads/{squad}/progress", post(desk_routes::record_progress))
-        .route("/api/v1/plans/{id}/urgent/options", post(desk_routes::urgent_options))
-        .route("/api/v1/plans/{id}/urgent/commit", post(desk_routes::urgent_commit))
+        .route(
+            "/api/v1/plans/{id}/squads/{squad}/progress",
+            post(desk_routes::record_progress),
+        )
+        .route(
+            "/api/v1/plans/{id}/urgent/options",
+            post(desk_routes::urgent_options),
+        )
+        .route(
+            "/api/v1/plans/{id}/urgent/commit",
+            post(desk_routes::urgent_commit),
+        )
         .route("/api/v1/plans/{id}/replan", post(desk_routes::replan))
         .route("/s/{token}", get(routes::volunteer_sheet))
         .fallback(routes::not_found)

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 mod commands;
 
 #[derive(Parser)]
-#[command(name = "lastmile", version, about = "Relief-delivery route planning for street offices")]
+#[command(
+    name = "lastmile",
+    version,
+    about = "Relief-delivery route planning for street offices"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -39,14 +39,26 @@ pub async fn health(State(st): State<AppState>) -> Json<serde_json::Value> {
 }
 
 pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], crate::openapi::DOCUMENT).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::DOCUMENT,
+    )
+        .into_response()
 }
 
 /// `POST /api/v1/plans`: checks, snaps and stores the day, then answers 202
 /// with the plan id while the solve runs in the background.
-pub async fn create_plan(State(st): State<AppState>, who: Principal, req: Request) -> Result<Response, ApiError> {
+pub async fn create_plan(
+    State(st): State<AppState>,
+    who: Principal,
+    req: Request,
+) -> Result<Response, ApiError> {
     who.require_coordinator()?;
-    let ctype = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if !ctype.starts_with("application/json") {
         return Err(ApiError::new(
             ErrorCode::UnsupportedMediaType,
@@ -54,13 +66,23 @@ pub async fn create_plan(State(st): State<AppState>, who: Principal, req: Reques
             "send the day as JSON with Content-Type: application/json (CSV goes in the requests_csv field)",
         ));
     }
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+    let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
     if st.engine.in_flight() >= st.engine.config.max_queued {
-        return Err(ApiError::new(ErrorCode::Busy, "", "too many plans are waiting to be solved; nothing was stored, retry in a minute"));
+        return Err(ApiError::new(
+            ErrorCode::Busy,
+            "",
+            "too many plans are waiting to be solved; nothing was stored, retry in a minute",
+        ));
     }
     let engine = st.engine.clone();
     let office = who.office.clone();
@@ -70,7 +92,11 @@ pub async fn create_plan(State(st): State<AppState>, who: Principal, req: Reques
         let mut day = parse_day(&body).map_err(|e| ApiError::many(vec![e]))?;
         check_day(&mut day).map_err(ApiError::many)?;
         if day.street_office.id != office {
-            return Err(ApiError::new(ErrorCode::Forbidden, "street_office.id", "this token belongs to another street office"));
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                "street_office.id",
+                "this token belongs to another street office",
+            ));
         }
         let parse_validate_ms = t.elapsed().as_millis() as u64;
         let t = Instant::now();
@@ -87,7 +113,16 @@ pub async fn create_plan(State(st): State<AppState>, who: Principal, req: Reques
             squads: day.squads.len(),
             request_json: &request_json,
         })?;
-        Ok((plan_id, day, snapped, Timings { parse_validate_ms, snap_ms, ..Timings::default() }))
+        Ok((
+            plan_id,
+            day,
+            snapped,
+            Timings {
+                parse_validate_ms,
+                snap_ms,
+                ..Timings::default()
+            },
+        ))
     })
     .await
     .map_err(|e| ApiError::internal(&e))??;
@@ -110,7 +145,14 @@ pub async fn create_plan(State(st): State<AppState>, who: Principal, req: Reques
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(ErrorCode::BodyTooLarge, "", format!("the body is larger than {} MiB; split the day", MAX_BODY_BYTES / 1024 / 1024))
+    ApiError::new(
+        ErrorCode::BodyTooLarge,
+        "",
+        format!(
+            "the body is larger than {} MiB; split the day",
+            MAX_BODY_BYTES / 1024 / 1024
+        ),
+    )
 }
 
 /// Loads a plan the caller may read: another office's plan is "not found".
@@ -147,9 +189,16 @@ pub struct ListQuery {
     limit: Option<usize>,
 }
 
-pub async fn list_plans(State(st): State<AppState>, who: Principal, Query(q): Query<ListQuery>) -> Result<Json<Vec<PlanListItem>>, ApiError> {
+pub async fn list_plans(
+    State(st): State<AppState>,
+    who: Principal,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<PlanListItem>>, ApiError> {
     who.require_office_reader()?;
-    let rows = st.engine.store.plans_of_office(&who.office, q.limit.unwrap_or(50).min(500))?;
+    let rows = st
+        .engine
+        .store
+        .plans_of_office(&who.office, q.limit.unwrap_or(50).min(500))?;
     Ok(Json(
         rows.into_iter()
             .map(|p| PlanListItem {
@@ -165,19 +214,37 @@ pub async fn list_plans(State(st): State<AppState>, who: Principal, Query(q): Qu
     ))
 }
 
-pub async fn plan_status(State(st): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<PlanStatusView>, ApiError> {
+pub async fn plan_status(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<PlanStatusView>, ApiError> {
     let p = readable_plan(&st, &who, &id)?;
     Ok(Json(status_view(&st, p)))
 }
 
 pub(crate) fn not_ready(p: &PlanRow) -> ApiError {
     match (&p.status, &p.failure) {
-        (PlanStatus::Failed, Some(f)) => ApiError::new(ErrorCode::PlanNotReady, "", format!("the plan failed: {f}")),
-        _ => ApiError::new(ErrorCode::PlanNotReady, "", format!("the plan is {}; poll /api/v1/plans/{}", p.status.as_str(), p.id)),
+        (PlanStatus::Failed, Some(f)) => {
+            ApiError::new(ErrorCode::PlanNotReady, "", format!("the plan failed: {f}"))
+        }
+        _ => ApiError::new(
+            ErrorCode::PlanNotReady,
+            "",
+            format!(
+                "the plan is {}; poll /api/v1/plans/{}",
+                p.status.as_str(),
+                p.id
+            ),
+        ),
     }
 }
 
-pub async fn plan_result(State(st): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn plan_result(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let p = readable_plan(&st, &who, &id)?;
     match st.engine.store.result(&id)? {
         Some((json, _)) => {
@@ -186,8 +253,12 @@ pub async fn plan_result(State(st): State<AppState>, who: Principal, Path(id): P
             if events.is_empty() {
                 return Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response());
             }
-            let mut result: PlanResult = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
-            let evs: Vec<crate::desk::ledger::StoredEvent> = events.iter().filter_map(|(_, j)| serde_json::from_str(j).ok()).collect();
+            let mut result: PlanResult =
+                serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
+            let evs: Vec<crate::desk::ledger::StoredEvent> = events
+                .iter()
+                .filter_map(|(_, j)| serde_json::from_str(j).ok())
+                .collect();
             crate::desk::ledger::overlay(&mut result, &crate::desk::ledger::Ledger::replay(&evs));
             Ok(Json(result).into_response())
         }
@@ -195,7 +266,11 @@ pub async fn plan_result(State(st): State<AppState>, who: Principal, Path(id): P
     }
 }
 
-pub async fn plan_request(State(st): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn plan_request(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     who.require_coordinator()?;
     readable_plan(&st, &who, &id)?;
     match st.engine.store.request_json(&id)? {
@@ -204,21 +279,35 @@ pub async fn plan_request(State(st): State<AppState>, who: Principal, Path(id): 
     }
 }
 
-pub async fn plan_geojson(State(st): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub async fn plan_geojson(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let p = readable_plan(&st, &who, &id)?;
     match st.engine.store.result(&id)? {
-        Some((_, geo)) => Ok(([(header::CONTENT_TYPE, "application/geo+json")], geo).into_response()),
+        Some((_, geo)) => {
+            Ok(([(header::CONTENT_TYPE, "application/geo+json")], geo).into_response())
+        }
         None => Err(not_ready(&p)),
     }
 }
 
-pub async fn list_sheets(State(st): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list_sheets(
+    State(st): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let p = readable_plan(&st, &who, &id)?;
     if p.status != PlanStatus::Done {
         return Err(not_ready(&p));
     }
     let state = st.engine.store.sheet_state(&id)?;
-    let mut squads: Vec<(&String, u32)> = state.iter().filter(|((_, l), _)| l == "zh").map(|((s, _), (v, _))| (s, *v)).collect();
+    let mut squads: Vec<(&String, u32)> = state
+        .iter()
+        .filter(|((_, l), _)| l == "zh")
+        .map(|((s, _), (v, _))| (s, *v))
+        .collect();
     squads.sort();
     let list: Vec<serde_json::Value> = squads
         .into_iter()
@@ -255,15 +344,20 @@ pub struct SheetQuery {
 fn lang_of(q: &SheetQuery) -> Result<Lang, ApiError> {
     match q.lang.as_deref() {
         None => Ok(Lang::Zh),
-        Some(l) => Lang::parse(l).ok_or_else(|| ApiError::new(ErrorCode::InvalidValue, "lang", "lang must be zh or en")),
+        Some(l) => Lang::parse(l)
+            .ok_or_else(|| ApiError::new(ErrorCode::InvalidValue, "lang", "lang must be zh or en")),
     }
 }
 
 fn html(html: String, version: u32) -> Response {
     let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
-    r.headers_mut().insert("x-sheet-version", HeaderValue::from(version));
+    r.headers_mut()
+        .insert("x-sheet-version", HeaderValue::from(version));
     // Personal data: never kept by shared caches.
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     r
 }
 
@@ -284,18 +378,38 @@ pub async fn sheet(
 
 /// `GET /s/<token>`: a volunteer's link. It opens the newest sheet of the
 /// token's squad in its office and nothing else.
-pub async fn volunteer_sheet(State(st): State<AppState>, Path(token): Path<String>, Query(q): Query<SheetQuery>) -> Result<Response, ApiError> {
+pub async fn volunteer_sheet(
+    State(st): State<AppState>,
+    Path(token): Path<String>,
+    Query(q): Query<SheetQuery>,
+) -> Result<Response, ApiError> {
     let lang = lang_of(&q)?;
-    let Some(Principal { office, role: Role::Volunteer { squad } }) = st.access.lookup(&token).cloned() else {
-        return Ok(friendly(StatusCode::NOT_FOUND, "此链接无效。请联系协调员。", "This link is not valid. Please call your coordinator."));
+    let Some(Principal {
+        office,
+        role: Role::Volunteer { squad },
+    }) = st.access.lookup(&token).cloned()
+    else {
+        return Ok(friendly(
+            StatusCode::NOT_FOUND,
+            "此链接无效。请联系协调员。",
+            "This link is not valid. Please call your coordinator.",
+        ));
     };
     let found = st.engine.store.latest_plan_with_sheet(&office, &squad)?;
     let Some((plan, _date)) = found else {
-        return Ok(friendly(StatusCode::NOT_FOUND, "还没有您小分队的路线单。请稍后再试。", "There is no route sheet for your squad yet. Please try again later."));
+        return Ok(friendly(
+            StatusCode::NOT_FOUND,
+            "还没有您小分队的路线单。请稍后再试。",
+            "There is no route sheet for your squad yet. Please try again later.",
+        ));
     };
     match st.engine.store.sheet(&plan, &squad, lang.code())? {
         Some((h, v)) => Ok(html(h, v)),
-        None => Ok(friendly(StatusCode::NOT_FOUND, "还没有您小分队的路线单。", "There is no route sheet for your squad yet.")),
+        None => Ok(friendly(
+            StatusCode::NOT_FOUND,
+            "还没有您小分队的路线单。",
+            "There is no route sheet for your squad yet.",
+        )),
     }
 }
 
@@ -304,11 +418,23 @@ fn friendly(status: StatusCode, zh: &str, en: &str) -> Response {
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>lastmile</title></head><body style=\"font-size:22pt;font-family:sans-serif;margin:2em\"><p>{zh}</p><p>{en}</p></body></html>"
     );
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 pub async fn not_found() -> ApiError {
-    ApiError::new(ErrorCode::NotFound, "", "no such endpoint; see /api/v1/openapi.json")
+    ApiError::new(
+        ErrorCode::NotFound,
+        "",
+        "no such endpoint; see /api/v1/openapi.json",
+    )
 }
 
 /// Access log without personal data: the route template (never the URI,

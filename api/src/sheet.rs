@@ -360,11 +360,20 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
         from = w.from,
         place = esc(&d.start_place),
         coord_w = w.coordinator,
-        coord_name = d.coordinator_name.as_deref().map(|n| format!("{} ", esc(n))).unwrap_or_default(),
+        coord_name = d
+            .coordinator_name
+            .as_deref()
+            .map(|n| format!("{} ", esc(n)))
+            .unwrap_or_default(),
         phone = esc(&d.coordinator_phone),
     );
     if !d.members.is_empty() || d.squad_phone.is_some() {
-        let _ = write!(h, "<div class=\"line\">{}: {}", w.members, esc(&d.members.join("、")));
+        let _ = write!(
+            h,
+            "<div class=\"line\">{}: {}",
+            w.members,
+            esc(&d.members.join("、"))
+        );
         if let Some(p) = &d.squad_phone {
             let _ = write!(h, " · {} {}", w.call, esc(p));
         }
@@ -372,13 +381,22 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
     }
     h.push_str("</div>\n");
     if d.changed {
-        let _ = write!(h, "<div class=\"changed\">⚠ {} ({} {})</div>\n", w.changed, w.version, d.sheet_version);
+        let _ = write!(
+            h,
+            "<div class=\"changed\">⚠ {} ({} {})</div>\n",
+            w.changed, w.version, d.sheet_version
+        );
     }
 
     if d.stops.is_empty() {
         let _ = write!(h, "<p class=\"big\">{}</p>\n", w.no_stops);
     } else {
-        let _ = write!(h, "<div class=\"map\">{}<div class=\"cap\">{}</div></div>\n", map_svg(&d.map), w.map);
+        let _ = write!(
+            h,
+            "<div class=\"map\">{}<div class=\"cap\">{}</div></div>\n",
+            map_svg(&d.map),
+            w.map
+        );
     }
 
     let multi_trip = d.trips > 1;
@@ -397,13 +415,22 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
                 Lang::Zh => format!("第 {} {}", s.trip, w.trip),
                 Lang::En => format!("Trip {}", s.trip),
             };
-            let _ = write!(h, "<div class=\"trip\">{heading} · {} {}</div>\n", w.carry, kg(carry));
+            let _ = write!(
+                h,
+                "<div class=\"trip\">{heading} · {} {}</div>\n",
+                w.carry,
+                kg(carry)
+            );
         }
         stop_html(&mut h, s, w, lang);
     }
 
     // Totals and the phone again at the end, where the volunteer finishes.
-    let deliveries = d.stops.iter().filter(|s| s.kind != StopKind::Reload).count();
+    let deliveries = d
+        .stops
+        .iter()
+        .filter(|s| s.kind != StopKind::Reload)
+        .count();
     let _ = write!(
         h,
         "<div class=\"totals\"><table>\
@@ -438,7 +465,12 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
 
 fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
     let reload = s.kind == StopKind::Reload;
-    let _ = write!(h, "<div class=\"stop{}\"><div class=\"num\">{}</div><div class=\"body\">", if reload { " reload" } else { "" }, s.seq);
+    let _ = write!(
+        h,
+        "<div class=\"stop{}\"><div class=\"num\">{}</div><div class=\"body\">",
+        if reload { " reload" } else { "" },
+        s.seq
+    );
     let when = format!("<span class=\"when\">{}</span>", Clock::format(s.eta_s));
     // Where: building, unit, floor in the biggest letters.
     // Each piece is kept whole on a line: "304室" never splits into "304 / 室".
@@ -462,10 +494,18 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
     }
     match s.kind {
         StopKind::Reload => {
-            let _ = write!(h, "<div class=\"where\">{when} {} · {}</div>", w.reload, place);
+            let _ = write!(
+                h,
+                "<div class=\"where\">{when} {} · {}</div>",
+                w.reload, place
+            );
         }
         StopKind::Pickup => {
-            let _ = write!(h, "<div class=\"where\">{when} {} · {}</div>", w.pickup, place);
+            let _ = write!(
+                h,
+                "<div class=\"where\">{when} {} · {}</div>",
+                w.pickup, place
+            );
         }
         _ => {
             let _ = write!(h, "<div class=\"where\">{when} {place}</div>");
@@ -476,7 +516,8 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
         if s.priority == Priority::Urgent {
             let _ = write!(tags, "<span class=\"tag inv\">{}</span>", w.urgent);
         }
-        if s.items.iter().any(|i| i.kind == ItemKind::Medicine) || s.priority == Priority::Medicine {
+        if s.items.iter().any(|i| i.kind == ItemKind::Medicine) || s.priority == Priority::Medicine
+        {
             let _ = write!(tags, "<span class=\"tag\">{}</span>", w.medicine);
         }
         if s.items.iter().any(|i| i.kind == ItemKind::Chilled) {
@@ -502,8 +543,16 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
             s.items
                 .iter()
                 .map(|i| {
-                    let q = if i.quantity > 1 { format!(" ×{}", i.quantity) } else { String::new() };
-                    let wt = if i.weight_kg > 0.0 { format!(" ({})", kg(i.weight_kg * i.quantity as f64)) } else { String::new() };
+                    let q = if i.quantity > 1 {
+                        format!(" ×{}", i.quantity)
+                    } else {
+                        String::new()
+                    };
+                    let wt = if i.weight_kg > 0.0 {
+                        format!(" ({})", kg(i.weight_kg * i.quantity as f64))
+                    } else {
+                        String::new()
+                    };
                     format!("{}{q}{wt}", esc(&i.name))
                 })
                 .collect::<Vec<_>>()
@@ -512,7 +561,15 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
         if s.kind == StopKind::Visit {
             let _ = write!(h, "<div class=\"what\">{what}</div>");
         } else {
-            let _ = write!(h, "<div class=\"what\">{}: {what}</div>", if s.kind == StopKind::Pickup { w.pickup } else { w.carry });
+            let _ = write!(
+                h,
+                "<div class=\"what\">{}: {what}</div>",
+                if s.kind == StopKind::Pickup {
+                    w.pickup
+                } else {
+                    w.carry
+                }
+            );
         }
         if let Some(n) = &s.notes {
             let _ = write!(h, "<div class=\"note\">{}</div>", esc(n));
@@ -520,7 +577,11 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
     }
     h.push_str("</div><div class=\"ticks\">");
     if reload || s.kind == StopKind::Pickup {
-        let _ = write!(h, "<div class=\"tick\"><span class=\"box\"></span>{}</div>", w.done);
+        let _ = write!(
+            h,
+            "<div class=\"tick\"><span class=\"box\"></span>{}</div>",
+            w.done
+        );
     } else {
         let _ = write!(
             h,
@@ -539,8 +600,15 @@ pub fn map_svg(m: &MapData) -> String {
     const PAD: f64 = 40.0;
     // At least ~300 m shown, so a route inside one compound still shows its streets.
     const MIN_SPAN_DEG: f64 = 0.0027;
-    let pts = m.legs.iter().flatten().copied().chain(m.start).chain(m.stops.iter().map(|&(_, la, lo)| (la, lo)));
-    let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    let pts = m
+        .legs
+        .iter()
+        .flatten()
+        .copied()
+        .chain(m.start)
+        .chain(m.stops.iter().map(|&(_, la, lo)| (la, lo)));
+    let (mut min_lat, mut max_lat, mut min_lon, mut max_lon) =
+        (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for (la, lo) in pts {
         min_lat = min_lat.min(la);
         max_lat = max_lat.max(la);
@@ -569,7 +637,9 @@ pub fn map_svg(m: &MapData) -> String {
         }
     };
     if !m.background.is_empty() {
-        s.push_str("<path fill=\"none\" stroke=\"#aaa\" stroke-width=\"2\" stroke-linecap=\"round\" d=\"");
+        s.push_str(
+            "<path fill=\"none\" stroke=\"#aaa\" stroke-width=\"2\" stroke-linecap=\"round\" d=\"",
+        );
         for line in &m.background {
             poly(&mut s, line);
         }
@@ -605,12 +675,25 @@ pub fn map_svg(m: &MapData) -> String {
     }
     // Greedy label placement: each label takes the first of right, left, above,
     // below (then further out) that overlaps no dot and no label placed before.
-    let mut taken: Vec<(f64, f64, f64, f64)> = groups.iter().map(|(_, (x, y), _)| (x - 9.0, y - 9.0, x + 9.0, y + 9.0)).collect();
+    let mut taken: Vec<(f64, f64, f64, f64)> = groups
+        .iter()
+        .map(|(_, (x, y), _)| (x - 9.0, y - 9.0, x + 9.0, y + 9.0))
+        .collect();
     let overlaps = |r: &(f64, f64, f64, f64), taken: &[(f64, f64, f64, f64)]| {
-        taken.iter().any(|t| r.0 < t.2 && t.0 < r.2 && r.1 < t.3 && t.1 < r.3)
+        taken
+            .iter()
+            .any(|t| r.0 < t.2 && t.0 < r.2 && r.1 < t.3 && t.1 < r.3)
     };
     for (i, (_, (x, y), nums)) in groups.iter().enumerate() {
-        let lines: Vec<String> = nums.chunks(4).map(|c| c.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")).collect();
+        let lines: Vec<String> = nums
+            .chunks(4)
+            .map(|c| {
+                c.iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
         let tw = lines.iter().map(|l| l.len()).max().unwrap_or(1) as f64 * 12.5;
         let th = lines.len() as f64 * 20.0;
         // Candidate top-left corners.
@@ -622,11 +705,21 @@ pub fn map_svg(m: &MapData) -> String {
             cands.push((x - tw / 2.0, y + 12.0 + d));
         }
         let own = (x - 9.0, y - 9.0, x + 9.0, y + 9.0);
-        let fits = |c: &(f64, f64)| c.0 >= 2.0 && c.0 + tw <= W - 2.0 && c.1 >= 2.0 && c.1 + th <= h - 2.0;
-        let others: Vec<(f64, f64, f64, f64)> = taken.iter().enumerate().filter(|(k, _)| *k != i).map(|(_, r)| *r).collect();
+        let fits =
+            |c: &(f64, f64)| c.0 >= 2.0 && c.0 + tw <= W - 2.0 && c.1 >= 2.0 && c.1 + th <= h - 2.0;
+        let others: Vec<(f64, f64, f64, f64)> = taken
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != i)
+            .map(|(_, r)| *r)
+            .collect();
         let pick = cands
             .iter()
-            .find(|c| fits(c) && !overlaps(&(c.0, c.1, c.0 + tw, c.1 + th), &others) && !overlaps(&(c.0, c.1, c.0 + tw, c.1 + th), &[own]))
+            .find(|c| {
+                fits(c)
+                    && !overlaps(&(c.0, c.1, c.0 + tw, c.1 + th), &others)
+                    && !overlaps(&(c.0, c.1, c.0 + tw, c.1 + th), &[own])
+            })
             .or_else(|| cands.iter().find(|c| fits(c)))
             .copied()
             .unwrap_or(cands[0]);
@@ -638,7 +731,12 @@ pub fn map_svg(m: &MapData) -> String {
             pick.1 + 16.0
         );
         for (k, line) in lines.iter().enumerate() {
-            let _ = write!(s, "<tspan x=\"{:.1}\" dy=\"{}\">{line}</tspan>", pick.0, if k == 0 { 0 } else { 20 });
+            let _ = write!(
+                s,
+                "<tspan x=\"{:.1}\" dy=\"{}\">{line}</tspan>",
+                pick.0,
+                if k == 0 { 0 } else { 20 }
+            );
         }
         s.push_str("</text>");
     }
@@ -662,7 +760,12 @@ mod tests {
             address: Some("502".into()),
             resident: Some("王<奶奶>".into()),
             phone: Some("138 0000 0000".into()),
-            items: vec![SheetItem { name: "大米".into(), quantity: 1, weight_kg: 10.0, kind: ItemKind::Food }],
+            items: vec![SheetItem {
+                name: "大米".into(),
+                quantity: 1,
+                weight_kg: 10.0,
+                kind: ItemKind::Food,
+            }],
             notes: Some("敲门要用力：听力不好".into()),
             priority: Priority::Routine,
             request_id: Some(format!("r{seq}")),
@@ -685,9 +788,15 @@ mod tests {
             end_place: "街道办".into(),
             distance_m: 3200,
             trips: 1,
-            stops: vec![stop(1, StopKind::Delivery, "3栋"), stop(2, StopKind::Visit, "5栋")],
+            stops: vec![
+                stop(1, StopKind::Delivery, "3栋"),
+                stop(2, StopKind::Visit, "5栋"),
+            ],
             map: MapData {
-                legs: vec![vec![(30.0, 104.0), (30.001, 104.001)], vec![(30.001, 104.001), (30.002, 104.0)]],
+                legs: vec![
+                    vec![(30.0, 104.0), (30.001, 104.001)],
+                    vec![(30.001, 104.001), (30.002, 104.0)],
+                ],
                 start: Some((30.0, 104.0)),
                 stops: vec![(1, 30.001, 104.001), (2, 30.002, 104.0)],
                 background: vec![],
@@ -702,11 +811,21 @@ mod tests {
         let html = render(&sample(), Lang::Zh);
         assert!(html.contains("王&lt;奶奶&gt;"));
         assert!(!html.contains("王<奶奶>"));
-        for needle in ["028-1234 5678", ">3栋</span> <span class=\"nw\">2单元</span> <span class=\"nw\">5楼", "08:10", "大米 (10 kg)", "敲门要用力", "已送达", "<svg"] {
+        for needle in [
+            "028-1234 5678",
+            ">3栋</span> <span class=\"nw\">2单元</span> <span class=\"nw\">5楼",
+            "08:10",
+            "大米 (10 kg)",
+            "敲门要用力",
+            "已送达",
+            "<svg",
+        ] {
             assert!(html.contains(needle), "missing {needle}");
         }
         let en = render(&sample(), Lang::En);
-        assert!(en.contains("Delivered") && en.contains("unit 2</span>, <span class=\"nw\">floor 5"));
+        assert!(
+            en.contains("Delivered") && en.contains("unit 2</span>, <span class=\"nw\">floor 5")
+        );
     }
 
     #[test]

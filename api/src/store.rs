@@ -106,7 +106,9 @@ pub struct Recovery {
 }
 
 pub fn now_unix() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// `2025-01-15T08:30:00Z` from unix seconds (civil-from-days, Howard Hinnant's algorithm).
@@ -122,7 +124,12 @@ pub fn rfc3339(unix: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
 
 fn open_conn(path: &Path) -> Result<Connection> {
@@ -185,8 +192,14 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self> {
         let writer = open_conn(path)?;
         writer.execute_batch(SCHEMA)?;
-        let readers = (0..READERS).map(|_| open_conn(path).map(Mutex::new)).collect::<Result<_>>()?;
-        Ok(Self { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) })
+        let readers = (0..READERS)
+            .map(|_| open_conn(path).map(Mutex::new))
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+        })
     }
 
     fn write<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
@@ -202,7 +215,9 @@ impl Store {
                 return f(&c);
             }
         }
-        let c = self.readers[start % self.readers.len()].lock().map_err(|_| StoreError::Poisoned)?;
+        let c = self.readers[start % self.readers.len()]
+            .lock()
+            .map_err(|_| StoreError::Poisoned)?;
         f(&c)
     }
 
@@ -233,7 +248,10 @@ impl Store {
     pub fn set_progress(&self, id: &str, progress: &Progress) -> Result<()> {
         let json = serde_json::to_string(progress)?;
         self.write(|c| {
-            c.execute("UPDATE plans SET progress_json=?2, updated_at=?3 WHERE id=?1", params![id, json, now_unix()])?;
+            c.execute(
+                "UPDATE plans SET progress_json=?2, updated_at=?3 WHERE id=?1",
+                params![id, json, now_unix()],
+            )?;
             Ok(())
         })
     }
@@ -252,9 +270,13 @@ impl Store {
     /// The caller re-renders only the squads whose route hash changed.
     pub fn sheet_state(&self, plan: &str) -> Result<HashMap<(String, String), (u32, String)>> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT squad, lang, sheet_version, route_hash FROM sheets WHERE plan_id=?1")?;
+            let mut st = c.prepare(
+                "SELECT squad, lang, sheet_version, route_hash FROM sheets WHERE plan_id=?1",
+            )?;
             let rows = st
-                .query_map([plan], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))?
+                .query_map([plan], |r| {
+                    Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?)))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })
@@ -299,7 +321,13 @@ impl Store {
     /// Stores a desk result (urgent order, re-plan): like [`Store::store_result`],
     /// and when `day_json` is given (the day gained a request) the stored day
     /// is replaced in the same transaction, so the plan and its day never disagree.
-    pub fn store_desk_result(&self, id: &str, based_on: u32, result: &ResultIn, day: Option<(&str, usize)>) -> Result<u32> {
+    pub fn store_desk_result(
+        &self,
+        id: &str,
+        based_on: u32,
+        result: &ResultIn,
+        day: Option<(&str, usize)>,
+    ) -> Result<u32> {
         self.write(|c| {
             let tx = c.transaction()?;
             let version: u32 = tx.query_row("SELECT version FROM plans WHERE id=?1", [id], |r| r.get(0))?;
@@ -344,8 +372,12 @@ impl Store {
     /// A plan's progress events in the order they were recorded: `(squad, event JSON)`.
     pub fn progress_events(&self, plan: &str) -> Result<Vec<(String, String)>> {
         self.read(|c| {
-            let mut st = c.prepare("SELECT squad, event_json FROM progress_events WHERE plan_id=?1 ORDER BY seq")?;
-            let rows = st.query_map([plan], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            let mut st = c.prepare(
+                "SELECT squad, event_json FROM progress_events WHERE plan_id=?1 ORDER BY seq",
+            )?;
+            let rows = st
+                .query_map([plan], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
             Ok(rows)
         })
     }
@@ -354,7 +386,10 @@ impl Store {
     pub fn set_timings(&self, id: &str, timings: &Timings) -> Result<()> {
         let json = serde_json::to_string(timings)?;
         self.write(|c| {
-            c.execute("UPDATE plans SET timings_json=?2 WHERE id=?1", params![id, json])?;
+            c.execute(
+                "UPDATE plans SET timings_json=?2 WHERE id=?1",
+                params![id, json],
+            )?;
             Ok(())
         })
     }
@@ -416,7 +451,14 @@ impl Store {
     }
 
     pub fn request_json(&self, id: &str) -> Result<Option<String>> {
-        self.read(|c| Ok(c.query_row("SELECT request_json FROM plans WHERE id=?1", [id], |r| r.get(0)).optional()?))
+        self.read(|c| {
+            Ok(
+                c.query_row("SELECT request_json FROM plans WHERE id=?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?,
+            )
+        })
     }
 
     /// The current result JSON and GeoJSON of a finished plan.
@@ -445,7 +487,11 @@ impl Store {
 
     /// The newest finished plan of an office that has a sheet for this squad
     /// (what a volunteer's link opens): `(plan id, date)`.
-    pub fn latest_plan_with_sheet(&self, office: &str, squad: &str) -> Result<Option<(String, String)>> {
+    pub fn latest_plan_with_sheet(
+        &self,
+        office: &str,
+        squad: &str,
+    ) -> Result<Option<(String, String)>> {
         self.read(|c| {
             Ok(c.query_row(
                 "SELECT p.id, p.date FROM plans p JOIN sheets s ON s.plan_id=p.id
@@ -484,7 +530,11 @@ mod tests {
     use super::*;
 
     fn tmp() -> (std::path::PathBuf, Store) {
-        let dir = std::env::temp_dir().join(format!("lastmile-store-{}-{}", std::process::id(), rand::random::<u64>()));
+        let dir = std::env::temp_dir().join(format!(
+            "lastmile-store-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("plans.db");
         let s = Store::open(&path).unwrap();
@@ -492,7 +542,14 @@ mod tests {
     }
 
     fn new_plan(id: &str) -> NewPlan<'_> {
-        NewPlan { id, office: "so", date: "2025-01-15", requests: 2, squads: 1, request_json: "{}" }
+        NewPlan {
+            id,
+            office: "so",
+            date: "2025-01-15",
+            requests: 2,
+            squads: 1,
+            request_json: "{}",
+        }
     }
 
     #[test]
@@ -518,7 +575,12 @@ mod tests {
     }
 
     fn result(sheets: Vec<SheetIn>) -> ResultIn {
-        ResultIn { result_json: "{}".into(), geojson: "{}".into(), sheets, timings: Timings::default() }
+        ResultIn {
+            result_json: "{}".into(),
+            geojson: "{}".into(),
+            sheets,
+            timings: Timings::default(),
+        }
     }
 
     #[test]
@@ -532,15 +594,42 @@ mod tests {
             route_hash: hash.into(),
             html: html.into(),
         };
-        assert_eq!(s.store_result("p", 0, &result(vec![sheet("A", 1, "h1", "a1"), sheet("B", 1, "h2", "b1")])).unwrap(), 1);
+        assert_eq!(
+            s.store_result(
+                "p",
+                0,
+                &result(vec![sheet("A", 1, "h1", "a1"), sheet("B", 1, "h2", "b1")])
+            )
+            .unwrap(),
+            1
+        );
         // Version 2 changes B only.
-        assert_eq!(s.store_result("p", 1, &result(vec![sheet("B", 2, "h3", "b2")])).unwrap(), 2);
+        assert_eq!(
+            s.store_result("p", 1, &result(vec![sheet("B", 2, "h3", "b2")]))
+                .unwrap(),
+            2
+        );
         // A second writer based on version 1 gets a conflict, not a lost update.
-        assert!(matches!(s.store_result("p", 1, &result(vec![])), Err(StoreError::Conflict { expected: 1, found: 2 })));
-        assert_eq!(s.sheet("p", "A", "zh").unwrap().unwrap(), ("a1".to_string(), 1));
-        assert_eq!(s.sheet("p", "B", "zh").unwrap().unwrap(), ("b2".to_string(), 2));
+        assert!(matches!(
+            s.store_result("p", 1, &result(vec![])),
+            Err(StoreError::Conflict {
+                expected: 1,
+                found: 2
+            })
+        ));
+        assert_eq!(
+            s.sheet("p", "A", "zh").unwrap().unwrap(),
+            ("a1".to_string(), 1)
+        );
+        assert_eq!(
+            s.sheet("p", "B", "zh").unwrap().unwrap(),
+            ("b2".to_string(), 2)
+        );
         let state = s.sheet_state("p").unwrap();
-        assert_eq!(state[&("A".to_string(), "zh".to_string())], (1, "h1".to_string()));
+        assert_eq!(
+            state[&("A".to_string(), "zh".to_string())],
+            (1, "h1".to_string())
+        );
         assert_eq!(s.plan("p").unwrap().unwrap().version, 2);
     }
 

@@ -96,7 +96,11 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
 
     if let Some(csv) = day.requests_csv.take() {
         if !day.requests.is_empty() {
-            e.push(ErrorCode::InvalidValue, "requests_csv", "give either requests or requests_csv, not both");
+            e.push(
+                ErrorCode::InvalidValue,
+                "requests_csv",
+                "give either requests or requests_csv, not both",
+            );
             return Err(e.0);
         }
         match crate::csv_import::parse_requests(&csv) {
@@ -112,14 +116,22 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
         ("buildings", day.buildings.len(), MAX_BUILDINGS),
     ] {
         if len > max {
-            e.push(ErrorCode::LimitExceeded, path, format!("{len} {path} given, at most {max} per day; split the day"));
+            e.push(
+                ErrorCode::LimitExceeded,
+                path,
+                format!("{len} {path} given, at most {max} per day; split the day"),
+            );
         }
     }
     if !e.0.is_empty() {
         return Err(e.0);
     }
     if day.requests.is_empty() {
-        e.push(ErrorCode::MissingField, "requests", "the day has no requests (give requests or requests_csv)");
+        e.push(
+            ErrorCode::MissingField,
+            "requests",
+            "the day has no requests (give requests or requests_csv)",
+        );
     }
     if day.squads.is_empty() {
         e.push(ErrorCode::MissingField, "squads", "the day has no squads");
@@ -131,18 +143,38 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
     check_date(&day.date, &mut e);
     text(&day.street_office.id, "street_office.id", true, &mut e);
     text(&day.street_office.name, "street_office.name", true, &mut e);
-    text(&day.street_office.coordinator_phone, "street_office.coordinator_phone", true, &mut e);
+    text(
+        &day.street_office.coordinator_phone,
+        "street_office.coordinator_phone",
+        true,
+        &mut e,
+    );
 
     let o = &day.options;
     if o.budget_s == 0 || o.budget_s > MAX_BUDGET_S {
-        e.push(ErrorCode::OutOfRange, "options.budget_s", format!("budget_s must be 1..={MAX_BUDGET_S} seconds"));
+        e.push(
+            ErrorCode::OutOfRange,
+            "options.budget_s",
+            format!("budget_s must be 1..={MAX_BUDGET_S} seconds"),
+        );
     }
     if o.stairs_s_per_floor > 600 {
-        e.push(ErrorCode::OutOfRange, "options.stairs_s_per_floor", "at most 600 seconds per floor");
+        e.push(
+            ErrorCode::OutOfRange,
+            "options.stairs_s_per_floor",
+            "at most 600 seconds per floor",
+        );
     }
-    for (name, v) in [("default_delivery_s", o.default_delivery_s), ("default_visit_s", o.default_visit_s)] {
+    for (name, v) in [
+        ("default_delivery_s", o.default_delivery_s),
+        ("default_visit_s", o.default_visit_s),
+    ] {
         if v > 4 * 3600 {
-            e.push(ErrorCode::OutOfRange, format!("options.{name}"), "at most 4 hours (14400 s)");
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("options.{name}"),
+                "at most 4 hours (14400 s)",
+            );
         }
     }
 
@@ -152,7 +184,11 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
         text(&d.name, &format!("{p}.name"), true, &mut e);
         lat_lon(d.lat, d.lon, &p, &mut e);
     }
-    let building_ids = ids(day.buildings.iter().map(|b| b.id.as_str()), "buildings", &mut e);
+    let building_ids = ids(
+        day.buildings.iter().map(|b| b.id.as_str()),
+        "buildings",
+        &mut e,
+    );
     for (i, b) in day.buildings.iter().enumerate() {
         let p = format!("buildings[{i}]");
         lat_lon(b.lat, b.lon, &p, &mut e);
@@ -166,21 +202,41 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
     for (i, s) in day.squads.iter().enumerate() {
         let p = format!("squads[{i}]");
         if !depot_ids.contains(s.depot.as_str()) {
-            e.push(ErrorCode::UnknownReference, format!("{p}.depot"), format!("no depot with id {:?}", s.depot));
+            e.push(
+                ErrorCode::UnknownReference,
+                format!("{p}.depot"),
+                format!("no depot with id {:?}", s.depot),
+            );
         }
         if let Some(end) = &s.end_depot {
             if !depot_ids.contains(end.as_str()) {
-                e.push(ErrorCode::UnknownReference, format!("{p}.end_depot"), format!("no depot with id {end:?}"));
+                e.push(
+                    ErrorCode::UnknownReference,
+                    format!("{p}.end_depot"),
+                    format!("no depot with id {end:?}"),
+                );
             }
         }
         if s.shift.end <= s.shift.start {
-            e.push(ErrorCode::ImpossibleWindow, format!("{p}.shift"), "the shift ends before it starts");
+            e.push(
+                ErrorCode::ImpossibleWindow,
+                format!("{p}.shift"),
+                "the shift ends before it starts",
+            );
         }
         if !(s.capacity_kg.is_finite() && s.capacity_kg > 0.0 && s.capacity_kg <= MAX_CAPACITY_KG) {
-            e.push(ErrorCode::OutOfRange, format!("{p}.capacity_kg"), format!("capacity_kg must be above 0 and at most {MAX_CAPACITY_KG}"));
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("{p}.capacity_kg"),
+                format!("capacity_kg must be above 0 and at most {MAX_CAPACITY_KG}"),
+            );
         }
         if s.reload_s.is_some_and(|r| r > 4 * 3600) {
-            e.push(ErrorCode::OutOfRange, format!("{p}.reload_s"), "at most 4 hours (14400 s)");
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("{p}.reload_s"),
+                "at most 4 hours (14400 s)",
+            );
         }
         for (k, sk) in s.skills.iter().enumerate() {
             text(sk, &format!("{p}.skills[{k}]"), true, &mut e);
@@ -191,7 +247,11 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
         }
     }
 
-    ids(day.requests.iter().map(|r| r.id.as_str()), "requests", &mut e);
+    ids(
+        day.requests.iter().map(|r| r.id.as_str()),
+        "requests",
+        &mut e,
+    );
     for (i, r) in day.requests.iter().enumerate() {
         if e.full() {
             break;
@@ -201,55 +261,123 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
             (Some(lat), Some(lon), None) => lat_lon(lat, lon, &p, &mut e),
             (None, None, Some(b)) => {
                 if !building_ids.contains(b.as_str()) {
-                    e.push(ErrorCode::UnknownReference, format!("{p}.building"), format!("no building with id {b:?}"));
+                    e.push(
+                        ErrorCode::UnknownReference,
+                        format!("{p}.building"),
+                        format!("no building with id {b:?}"),
+                    );
                 }
             }
-            (None, None, None) => e.push(ErrorCode::MissingLocation, &p, "give lat and lon, or a building id"),
-            (Some(_), None, None) => e.push(ErrorCode::MissingField, format!("{p}.lon"), "lat given without lon"),
-            (None, Some(_), None) => e.push(ErrorCode::MissingField, format!("{p}.lat"), "lon given without lat"),
-            _ => e.push(ErrorCode::AmbiguousLocation, &p, "give either lat/lon or a building, not both"),
+            (None, None, None) => e.push(
+                ErrorCode::MissingLocation,
+                &p,
+                "give lat and lon, or a building id",
+            ),
+            (Some(_), None, None) => e.push(
+                ErrorCode::MissingField,
+                format!("{p}.lon"),
+                "lat given without lon",
+            ),
+            (None, Some(_), None) => e.push(
+                ErrorCode::MissingField,
+                format!("{p}.lat"),
+                "lon given without lat",
+            ),
+            _ => e.push(
+                ErrorCode::AmbiguousLocation,
+                &p,
+                "give either lat/lon or a building, not both",
+            ),
         }
         if let Some(f) = r.floor {
             if !(-5..=100).contains(&f) {
-                e.push(ErrorCode::OutOfRange, format!("{p}.floor"), "floor must be between -5 and 100 (ground floor is 1)");
+                e.push(
+                    ErrorCode::OutOfRange,
+                    format!("{p}.floor"),
+                    "floor must be between -5 and 100 (ground floor is 1)",
+                );
             }
         }
         if let Some(pk) = &r.pickup {
             if !depot_ids.contains(pk.as_str()) {
-                e.push(ErrorCode::UnknownReference, format!("{p}.pickup"), format!("no depot with id {pk:?}"));
+                e.push(
+                    ErrorCode::UnknownReference,
+                    format!("{p}.pickup"),
+                    format!("no depot with id {pk:?}"),
+                );
             }
             if r.kind == RequestKind::Visit {
-                e.push(ErrorCode::InvalidValue, format!("{p}.pickup"), "a visit carries nothing: no pickup");
+                e.push(
+                    ErrorCode::InvalidValue,
+                    format!("{p}.pickup"),
+                    "a visit carries nothing: no pickup",
+                );
             }
         }
         if r.kind == RequestKind::Visit && r.items.iter().any(|it| it.weight_kg > 0.0) {
-            e.push(ErrorCode::InvalidValue, format!("{p}.items"), "a visit carries nothing: use kind \"delivery\"");
+            e.push(
+                ErrorCode::InvalidValue,
+                format!("{p}.items"),
+                "a visit carries nothing: use kind \"delivery\"",
+            );
         }
         if r.items.len() > MAX_ITEMS_PER_REQUEST {
-            e.push(ErrorCode::LimitExceeded, format!("{p}.items"), format!("at most {MAX_ITEMS_PER_REQUEST} items"));
+            e.push(
+                ErrorCode::LimitExceeded,
+                format!("{p}.items"),
+                format!("at most {MAX_ITEMS_PER_REQUEST} items"),
+            );
         }
         for (k, it) in r.items.iter().enumerate() {
             let ip = format!("{p}.items[{k}]");
             text(&it.name, &format!("{ip}.name"), true, &mut e);
             if !(it.weight_kg.is_finite() && (0.0..=MAX_ITEM_KG).contains(&it.weight_kg)) {
-                e.push(ErrorCode::OutOfRange, format!("{ip}.weight_kg"), format!("weight_kg is per unit, from 0 to {MAX_ITEM_KG} (grams? divide by 1000)"));
+                e.push(
+                    ErrorCode::OutOfRange,
+                    format!("{ip}.weight_kg"),
+                    format!(
+                        "weight_kg is per unit, from 0 to {MAX_ITEM_KG} (grams? divide by 1000)"
+                    ),
+                );
             }
             if it.quantity == 0 || it.quantity > 1000 {
-                e.push(ErrorCode::OutOfRange, format!("{ip}.quantity"), "quantity must be 1..=1000");
+                e.push(
+                    ErrorCode::OutOfRange,
+                    format!("{ip}.quantity"),
+                    "quantity must be 1..=1000",
+                );
             }
         }
         if r.windows.len() > MAX_WINDOWS {
-            e.push(ErrorCode::LimitExceeded, format!("{p}.windows"), format!("at most {MAX_WINDOWS} windows"));
+            e.push(
+                ErrorCode::LimitExceeded,
+                format!("{p}.windows"),
+                format!("at most {MAX_WINDOWS} windows"),
+            );
         }
         for (k, w) in r.windows.iter().enumerate() {
             if w.end < w.start {
-                e.push(ErrorCode::ImpossibleWindow, format!("{p}.windows[{k}]"), format!("the window ends ({}) before it starts ({})", w.end, w.start));
+                e.push(
+                    ErrorCode::ImpossibleWindow,
+                    format!("{p}.windows[{k}]"),
+                    format!("the window ends ({}) before it starts ({})", w.end, w.start),
+                );
             }
         }
         if r.service_s.is_some_and(|s| s > 4 * 3600) {
-            e.push(ErrorCode::OutOfRange, format!("{p}.service_s"), "at most 4 hours (14400 s)");
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("{p}.service_s"),
+                "at most 4 hours (14400 s)",
+            );
         }
-        for (name, v) in [("resident", &r.resident), ("phone", &r.phone), ("notes", &r.notes), ("unit", &r.unit), ("address", &r.address)] {
+        for (name, v) in [
+            ("resident", &r.resident),
+            ("phone", &r.phone),
+            ("notes", &r.notes),
+            ("unit", &r.unit),
+            ("address", &r.address),
+        ] {
             if let Some(v) = v {
                 text(v, &format!("{p}.{name}"), false, &mut e);
             }
@@ -260,7 +388,11 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
         }
     }
     if skills.len() > MAX_SKILLS {
-        e.push(ErrorCode::LimitExceeded, "squads", format!("{} distinct skills, at most {MAX_SKILLS}", skills.len()));
+        e.push(
+            ErrorCode::LimitExceeded,
+            "squads",
+            format!("{} distinct skills, at most {MAX_SKILLS}", skills.len()),
+        );
     }
     if e.0.is_empty() {
         Ok(())
@@ -274,10 +406,18 @@ fn check_date(date: &str, e: &mut Errors) {
         && date.as_bytes()[4] == b'-'
         && date.as_bytes()[7] == b'-'
         && date[0..4].parse::<u32>().is_ok()
-        && date[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-        && date[8..10].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
+        && date[5..7]
+            .parse::<u32>()
+            .is_ok_and(|m| (1..=12).contains(&m))
+        && date[8..10]
+            .parse::<u32>()
+            .is_ok_and(|d| (1..=31).contains(&d));
     if !ok {
-        e.push(ErrorCode::InvalidValue, "date", format!("date must be \"YYYY-MM-DD\", got {date:?}"));
+        e.push(
+            ErrorCode::InvalidValue,
+            "date",
+            format!("date must be \"YYYY-MM-DD\", got {date:?}"),
+        );
     }
 }
 
@@ -286,16 +426,28 @@ fn text(s: &str, path: &str, required: bool, e: &mut Errors) {
         e.push(ErrorCode::InvalidValue, path, "must not be empty");
     }
     if s.chars().count() > MAX_TEXT_CHARS {
-        e.push(ErrorCode::LimitExceeded, path, format!("at most {MAX_TEXT_CHARS} characters"));
+        e.push(
+            ErrorCode::LimitExceeded,
+            path,
+            format!("at most {MAX_TEXT_CHARS} characters"),
+        );
     }
 }
 
 fn lat_lon(lat: f64, lon: f64, parent: &str, e: &mut Errors) {
     if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
-        e.push(ErrorCode::OutOfRange, format!("{parent}.lat"), "latitude must be between -90 and 90 degrees");
+        e.push(
+            ErrorCode::OutOfRange,
+            format!("{parent}.lat"),
+            "latitude must be between -90 and 90 degrees",
+        );
     }
     if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
-        e.push(ErrorCode::OutOfRange, format!("{parent}.lon"), "longitude must be between -180 and 180 degrees");
+        e.push(
+            ErrorCode::OutOfRange,
+            format!("{parent}.lon"),
+            "longitude must be between -180 and 180 degrees",
+        );
     }
 }
 
@@ -303,11 +455,23 @@ fn ids<'a>(it: impl Iterator<Item = &'a str>, list: &str, e: &mut Errors) -> Has
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, id) in it.enumerate() {
         if id.trim().is_empty() {
-            e.push(ErrorCode::InvalidValue, format!("{list}[{i}].id"), "id must not be empty");
+            e.push(
+                ErrorCode::InvalidValue,
+                format!("{list}[{i}].id"),
+                "id must not be empty",
+            );
         } else if id.chars().count() > 200 {
-            e.push(ErrorCode::LimitExceeded, format!("{list}[{i}].id"), "id: at most 200 characters");
+            e.push(
+                ErrorCode::LimitExceeded,
+                format!("{list}[{i}].id"),
+                "id: at most 200 characters",
+            );
         } else if let Some(first) = seen.insert(id, i) {
-            e.push(ErrorCode::DuplicateId, format!("{list}[{i}].id"), format!("id {id:?} already used by {list}[{first}]"));
+            e.push(
+                ErrorCode::DuplicateId,
+                format!("{list}[{i}].id"),
+                format!("id {id:?} already used by {list}[{first}]"),
+            );
         }
     }
     seen.into_keys().collect()
@@ -348,7 +512,10 @@ mod tests {
         let mut v = day_json();
         v["requests"][0]["items"][0]["weight"] = 3.into();
         let e = first_error(v);
-        assert_eq!((e.code, e.path.as_str()), (ErrorCode::UnknownField, "requests[0].items[0].weight"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::UnknownField, "requests[0].items[0].weight")
+        );
     }
 
     #[test]
@@ -356,7 +523,10 @@ mod tests {
         let mut v = day_json();
         v["squads"][0].as_object_mut().unwrap().remove("depot");
         let e = first_error(v);
-        assert_eq!((e.code, e.path.as_str()), (ErrorCode::MissingField, "squads[0].depot"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::MissingField, "squads[0].depot")
+        );
     }
 
     #[test]
@@ -364,17 +534,26 @@ mod tests {
         let mut v = day_json();
         v["requests"][0]["items"][0]["weight_kg"] = "10 kg".into();
         let e = first_error(v);
-        assert_eq!((e.code, e.path.as_str()), (ErrorCode::InvalidType, "requests[0].items[0].weight_kg"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::InvalidType, "requests[0].items[0].weight_kg")
+        );
 
         let mut v = day_json();
         v["squads"][0]["shift"]["start"] = "8am".into();
         let e = first_error(v);
-        assert_eq!((e.code, e.path.as_str()), (ErrorCode::InvalidTime, "squads[0].shift.start"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::InvalidTime, "squads[0].shift.start")
+        );
 
         let mut v = day_json();
         v["requests"][0]["items"][0]["weight_kg"] = 10000.into();
         let e = first_error(v);
-        assert_eq!((e.code, e.path.as_str()), (ErrorCode::OutOfRange, "requests[0].items[0].weight_kg"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::OutOfRange, "requests[0].items[0].weight_kg")
+        );
     }
 
     #[test]
@@ -385,8 +564,14 @@ mod tests {
         let bytes = serde_json::to_vec(&v).unwrap();
         let errs = check_day(&mut parse_day(&bytes).unwrap()).unwrap_err();
         let got: Vec<_> = errs.iter().map(|e| (e.code, e.path.as_str())).collect();
-        assert!(got.contains(&(ErrorCode::ImpossibleWindow, "requests[0].windows[0]")), "{got:?}");
-        assert!(got.contains(&(ErrorCode::UnknownReference, "squads[0].depot")), "{got:?}");
+        assert!(
+            got.contains(&(ErrorCode::ImpossibleWindow, "requests[0].windows[0]")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&(ErrorCode::UnknownReference, "squads[0].depot")),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -408,13 +593,19 @@ mod tests {
             .collect();
         v["requests"] = many.into();
         let e = first_error(v);
-        assert_eq!((e.code, e.path.as_str()), (ErrorCode::LimitExceeded, "requests"));
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::LimitExceeded, "requests")
+        );
     }
 
     #[test]
     fn clock_parses_and_formats() {
         assert_eq!(Clock::parse("08:30").unwrap(), Clock(8 * 3600 + 1800));
-        assert_eq!(Clock::parse("8:05:07").unwrap(), Clock(8 * 3600 + 5 * 60 + 7));
+        assert_eq!(
+            Clock::parse("8:05:07").unwrap(),
+            Clock(8 * 3600 + 5 * 60 + 7)
+        );
         assert!(Clock::parse("24:60").is_err());
         assert!(Clock::parse("0830").is_err());
         assert_eq!(Clock::format(8 * 3600 + 59), "08:00");
@@ -427,7 +618,10 @@ mod readme {
     #[test]
     fn the_readme_example_is_a_valid_day() {
         let md = include_str!("../../README.md");
-        let start = md.find("```json\n{\n  \"street_office\"").expect("example in the README") + "```json\n".len();
+        let start = md
+            .find("```json\n{\n  \"street_office\"")
+            .expect("example in the README")
+            + "```json\n".len();
         let end = start + md[start..].find("```").unwrap();
         let mut day = super::parse_day(md[start..end].as_bytes()).expect("README example parses");
         super::check_day(&mut day).expect("README example is valid");

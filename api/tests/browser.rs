@@ -34,7 +34,11 @@ fn chromium(profile: &Path, args: &[String], url: &str) -> std::process::Output 
     ]);
     cmd.arg(format!("--user-data-dir={}", profile.display()));
     cmd.args(args).arg(url);
-    let child = cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().expect("chromium starts");
+    let child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromium starts");
     // Bounded: a hung browser must not hang CI.
     let (tx, rx) = std::sync::mpsc::channel();
     let id = child.id();
@@ -55,7 +59,12 @@ fn pdf_pages(pdf: &[u8]) -> Vec<(f64, f64)> {
     text.match_indices("/MediaBox [")
         .filter_map(|(i, m)| {
             let rest = &text[i + m.len()..];
-            let nums: Vec<f64> = rest.split(']').next()?.split_whitespace().filter_map(|n| n.parse().ok()).collect();
+            let nums: Vec<f64> = rest
+                .split(']')
+                .next()?
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect();
             (nums.len() == 4).then(|| (nums[2] - nums[0], nums[3] - nums[1]))
         })
         .collect()
@@ -72,9 +81,18 @@ fn sheet_html(dir: &Path) -> (PathBuf, usize, String) {
     let day = small_day(80, 3, 5);
     let id = e.plan_now(day.clone()).expect("the day plans");
     // The squad with the most stops: the longest sheet.
-    let res: api::dto::PlanResult = serde_json::from_str(&e.store.result(&id).unwrap().unwrap().0).unwrap();
-    let route = res.routes.iter().max_by_key(|r| r.stops.len()).expect("a route");
-    let (html, _) = e.store.sheet(&id, &route.squad, Lang::Zh.code()).unwrap().unwrap();
+    let res: api::dto::PlanResult =
+        serde_json::from_str(&e.store.result(&id).unwrap().unwrap().0).unwrap();
+    let route = res
+        .routes
+        .iter()
+        .max_by_key(|r| r.stops.len())
+        .expect("a route");
+    let (html, _) = e
+        .store
+        .sheet(&id, &route.squad, Lang::Zh.code())
+        .unwrap()
+        .unwrap();
     let path = dir.join("sheet.html");
     std::fs::write(&path, &html).unwrap();
     (path, route.stops.len(), html)
@@ -83,7 +101,9 @@ fn sheet_html(dir: &Path) -> (PathBuf, usize, String) {
 #[test]
 fn the_sheet_prints_on_a4_and_fits_the_page() {
     if !Path::new(CHROMIUM).exists() {
-        eprintln!("SKIPPED: {CHROMIUM} is absent; run .ci/install-deps.sh to install Debian's chromium");
+        eprintln!(
+            "SKIPPED: {CHROMIUM} is absent; run .ci/install-deps.sh to install Debian's chromium"
+        );
         return;
     }
     let dir = tmp_dir("browser");
@@ -91,18 +111,39 @@ fn the_sheet_prints_on_a4_and_fits_the_page() {
     let url = format!("file://{}", path.display());
 
     let pdf_path = dir.join("sheet.pdf");
-    chromium(&dir.join("profile-pdf"), &["--no-pdf-header-footer".into(), format!("--print-to-pdf={}", pdf_path.display())], &url);
+    chromium(
+        &dir.join("profile-pdf"),
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf_path.display()),
+        ],
+        &url,
+    );
     let pdf = std::fs::read(&pdf_path).expect("chromium wrote the PDF");
     let pages = pdf_pages(&pdf);
     assert!(!pages.is_empty(), "no page in the PDF");
     for (w, h) in &pages {
-        assert!((w - A4_PT.0).abs() < 2.0 && (h - A4_PT.1).abs() < 2.0, "page is {w} x {h} pt, not A4");
+        assert!(
+            (w - A4_PT.0).abs() < 2.0 && (h - A4_PT.1).abs() < 2.0,
+            "page is {w} x {h} pt, not A4"
+        );
     }
     // Large type costs paper, but not absurdly: at least four stops a page after the map.
-    assert!(pages.len() <= 2 + stops / 4, "{} pages for {stops} stops", pages.len());
+    assert!(
+        pages.len() <= 2 + stops / 4,
+        "{} pages for {stops} stops",
+        pages.len()
+    );
 
     let png_path = dir.join("sheet.png");
-    chromium(&dir.join("profile-png"), &[format!("--window-size={A4_PX},1400"), format!("--screenshot={}", png_path.display())], &url);
+    chromium(
+        &dir.join("profile-png"),
+        &[
+            format!("--window-size={A4_PX},1400"),
+            format!("--screenshot={}", png_path.display()),
+        ],
+        &url,
+    );
     let png = std::fs::read(&png_path).expect("chromium wrote the PNG");
     assert_eq!(png_size(&png), (A4_PX, 1400));
 
@@ -115,7 +156,11 @@ fn the_sheet_prints_on_a4_and_fits_the_page() {
     );
     let probe_path = dir.join("probe.html");
     std::fs::write(&probe_path, probe).unwrap();
-    let out = chromium(&dir.join("profile-dom"), &[format!("--window-size={A4_PX},1400"), "--dump-dom".into()], &format!("file://{}", probe_path.display()));
+    let out = chromium(
+        &dir.join("profile-dom"),
+        &[format!("--window-size={A4_PX},1400"), "--dump-dom".into()],
+        &format!("file://{}", probe_path.display()),
+    );
     let dom = String::from_utf8_lossy(&out.stdout);
     let right: f64 = dom
         .split("data-right=\"")
@@ -123,6 +168,13 @@ fn the_sheet_prints_on_a4_and_fits_the_page() {
         .and_then(|s| s.split('"').next())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("probe value missing from the DOM dump"));
-    assert!(right <= PRINTABLE_PX + 1.0, "content reaches {right:.0} px, printable width is {PRINTABLE_PX:.0} px");
-    eprintln!("sheet: {stops} stops, {} A4 pages, rightmost content at {right:.0} px; files in {}", pages.len(), dir.display());
+    assert!(
+        right <= PRINTABLE_PX + 1.0,
+        "content reaches {right:.0} px, printable width is {PRINTABLE_PX:.0} px"
+    );
+    eprintln!(
+        "sheet: {stops} stops, {} A4 pages, rightmost content at {right:.0} px; files in {}",
+        pages.len(),
+        dir.display()
+    );
 }

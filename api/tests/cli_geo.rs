@@ -14,7 +14,10 @@ fn dir() -> PathBuf {
 }
 
 fn lastmile(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lastmile")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_lastmile"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn s(p: &Path) -> &str {
@@ -26,7 +29,11 @@ fn assert_one_line_error(out: &Output, needle: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "should fail: {err}");
     assert!(!err.contains("panicked"), "panic: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
     assert!(err.contains(needle), "{needle:?} not in: {err}");
 }
 
@@ -37,7 +44,11 @@ fn prepared_district(name: &str) -> PathBuf {
     std::fs::write(&pbf, geo_data::district::pbf_bytes()).unwrap();
     let graph = d.join(format!("{name}.lmg"));
     let out = lastmile(&["prepare", s(&pbf), "-o", s(&graph)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary = String::from_utf8_lossy(&out.stdout);
     for p in ["walk", "bike", "car", "dropped"] {
         assert!(summary.contains(p), "summary lacks {p}: {summary}");
@@ -49,15 +60,36 @@ fn prepared_district(name: &str) -> PathBuf {
 fn prepare_then_matrix_on_the_district() {
     let graph = prepared_district("happy");
     let csv = dir().join("points.csv");
-    let (a, b, far) = (point(200.0, 0.0), point(170.0, 100.0), point(9000.0, 9000.0));
+    let (a, b, far) = (
+        point(200.0, 0.0),
+        point(170.0, 100.0),
+        point(9000.0, 9000.0),
+    );
     std::fs::write(
         &csv,
-        format!("id,lat,lon\nstreet,{},{}\ndoor,{},{}\nfar,{},{}\n", a.0, a.1, b.0, b.1, far.0, far.1),
+        format!(
+            "id,lat,lon\nstreet,{},{}\ndoor,{},{}\nfar,{},{}\n",
+            a.0, a.1, b.0, b.1, far.0, far.1
+        ),
     )
     .unwrap();
     let json_path = dir().join("m.json");
-    let out = lastmile(&["matrix", "--graph", s(&graph), "--profile", "walk", "--points", s(&csv), "-o", s(&json_path)]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = lastmile(&[
+        "matrix",
+        "--graph",
+        s(&graph),
+        "--profile",
+        "walk",
+        "--points",
+        s(&csv),
+        "-o",
+        s(&json_path),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     assert_eq!(v["ids"], serde_json::json!(["street", "door"]));
     // Hand-checked in geo-data/tests/district.rs: 130 m at 5 km/h.
@@ -67,10 +99,21 @@ fn prepare_then_matrix_on_the_district() {
     let refused = &v["refused"][0];
     assert_eq!(refused["id"], "far");
     assert_eq!(refused["line"], 4);
-    assert!(refused["reason"].as_str().unwrap().contains("from the nearest road"));
+    assert!(refused["reason"]
+        .as_str()
+        .unwrap()
+        .contains("from the nearest road"));
 
     // Without -o the JSON goes to stdout.
-    let out = lastmile(&["matrix", "--graph", s(&graph), "--profile", "car", "--points", s(&csv)]);
+    let out = lastmile(&[
+        "matrix",
+        "--graph",
+        s(&graph),
+        "--profile",
+        "car",
+        "--points",
+        s(&csv),
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["profile"], "car");
 }
@@ -88,10 +131,26 @@ fn bad_points_files_name_the_line() {
     for (i, (text, needle)) in cases.iter().enumerate() {
         let csv = dir().join(format!("bad{i}.csv"));
         std::fs::write(&csv, text).unwrap();
-        let out = lastmile(&["matrix", "--graph", s(&graph), "--profile", "walk", "--points", s(&csv)]);
+        let out = lastmile(&[
+            "matrix",
+            "--graph",
+            s(&graph),
+            "--profile",
+            "walk",
+            "--points",
+            s(&csv),
+        ]);
         assert_one_line_error(&out, needle);
     }
-    let out = lastmile(&["matrix", "--graph", s(&graph), "--profile", "walk", "--points", "/nonexistent.csv"]);
+    let out = lastmile(&[
+        "matrix",
+        "--graph",
+        s(&graph),
+        "--profile",
+        "walk",
+        "--points",
+        "/nonexistent.csv",
+    ]);
     assert_one_line_error(&out, "/nonexistent.csv");
 }
 
@@ -101,7 +160,12 @@ fn bad_graph_and_pbf_files_are_one_line_errors() {
     let csv = d.join("ok.csv");
     std::fs::write(&csv, "a,30.65,104.05\n").unwrap();
 
-    let out = lastmile(&["prepare", "/nonexistent/x.osm.pbf", "-o", s(&d.join("x.lmg"))]);
+    let out = lastmile(&[
+        "prepare",
+        "/nonexistent/x.osm.pbf",
+        "-o",
+        s(&d.join("x.lmg")),
+    ]);
     assert_one_line_error(&out, "/nonexistent/x.osm.pbf");
 
     let bad = d.join("bad.osm.pbf");
@@ -124,13 +188,37 @@ fn bad_graph_and_pbf_files_are_one_line_errors() {
     old[8] = old[8].wrapping_add(1);
     let old_graph = d.join("old.lmg");
     std::fs::write(&old_graph, old).unwrap();
-    let out = lastmile(&["matrix", "--graph", s(&old_graph), "--profile", "walk", "--points", s(&csv)]);
+    let out = lastmile(&[
+        "matrix",
+        "--graph",
+        s(&old_graph),
+        "--profile",
+        "walk",
+        "--points",
+        s(&csv),
+    ]);
     assert_one_line_error(&out, "prepare it again");
 
-    let out = lastmile(&["matrix", "--graph", s(&csv), "--profile", "walk", "--points", s(&csv)]);
+    let out = lastmile(&[
+        "matrix",
+        "--graph",
+        s(&csv),
+        "--profile",
+        "walk",
+        "--points",
+        s(&csv),
+    ]);
     assert_one_line_error(&out, "not a lastmile graph file");
 
-    let out = lastmile(&["matrix", "--graph", s(&graph), "--profile", "boat", "--points", s(&csv)]);
+    let out = lastmile(&[
+        "matrix",
+        "--graph",
+        s(&graph),
+        "--profile",
+        "boat",
+        "--points",
+        s(&csv),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown profile"));
 }

@@ -21,7 +21,9 @@ fn plan_row(engine: &api::Engine, id: &str) -> api::store::PlanRow {
 /// A violation without route and stop positions (they shift as the day goes).
 fn violation_key(v: &solver::check::Violation) -> String {
     match v {
-        solver::check::Violation::ShipmentAcrossTrips { job, .. } => format!("ShipmentAcrossTrips {job:?}"),
+        solver::check::Violation::ShipmentAcrossTrips { job, .. } => {
+            format!("ShipmentAcrossTrips {job:?}")
+        }
         other => format!("{other:?}"),
     }
 }
@@ -38,10 +40,16 @@ fn a_day_under_way_stop_by_stop() {
     let baseline: Vec<String> = {
         let arc = desk::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
         let st = arc.lock().unwrap();
-        solver::check::check(&st.problem, &st.solution(8 * 3600)).iter().map(violation_key).collect()
+        solver::check::check(&st.problem, &st.solution(8 * 3600))
+            .iter()
+            .map(violation_key)
+            .collect()
     };
     if !baseline.is_empty() {
-        println!("note: the solver's plan breaks {} constraints before the day starts: {baseline:?}", baseline.len());
+        println!(
+            "note: the solver's plan breaks {} constraints before the day starts: {baseline:?}",
+            baseline.len()
+        );
     }
     let buildings: Vec<Building> = day.buildings.clone();
     let mut urgent_ids: Vec<String> = Vec::new();
@@ -69,30 +77,60 @@ fn a_day_under_way_stop_by_stop() {
                     if st.routes[k].is_empty() {
                         None
                     } else if st.started(k).is_none() {
-                        Some((squad, ProgressIn { event: ProgressKind::Started, request: None, at: Some(Clock(now as u32)), reason: None, retry: None, retry_after: None, lat: None, lon: None }))
-                    } else {
-                        let t_k = st.ledger.squads.get(&squad).and_then(|l| l.done_order.last()).and_then(|q| st.ledger.done.get(q)).map_or(now, |d| d.at);
-                        let r = st.route_schedule(k, &st.routes[k], t_k);
-                        r.activities.iter().skip(st.locked[k]).find_map(|a| match a.kind {
-                            ActivityKind::Delivery(j) | ActivityKind::ShipmentDelivery(j) | ActivityKind::Visit(j) => Some((j, a.departure)),
-                            _ => None,
-                        })
-                        .filter(|&(_, dep)| dep <= now + 600)
-                        .map(|(j, dep)| {
-                            let rid = st.day.requests[j.get()].id.clone();
-                            // Every 7th door has nobody home: it comes back later today.
-                            let fail = j.get() % 7 == 3 && !rid.contains('~');
-                            (squad, ProgressIn {
-                                event: if fail { ProgressKind::Failed } else { ProgressKind::Delivered },
-                                request: Some(rid),
-                                at: Some(Clock(dep as u32)),
-                                reason: fail.then_some(FailReason::NobodyHome),
+                        Some((
+                            squad,
+                            ProgressIn {
+                                event: ProgressKind::Started,
+                                request: None,
+                                at: Some(Clock(now as u32)),
+                                reason: None,
                                 retry: None,
                                 retry_after: None,
                                 lat: None,
                                 lon: None,
+                            },
+                        ))
+                    } else {
+                        let t_k = st
+                            .ledger
+                            .squads
+                            .get(&squad)
+                            .and_then(|l| l.done_order.last())
+                            .and_then(|q| st.ledger.done.get(q))
+                            .map_or(now, |d| d.at);
+                        let r = st.route_schedule(k, &st.routes[k], t_k);
+                        r.activities
+                            .iter()
+                            .skip(st.locked[k])
+                            .find_map(|a| match a.kind {
+                                ActivityKind::Delivery(j)
+                                | ActivityKind::ShipmentDelivery(j)
+                                | ActivityKind::Visit(j) => Some((j, a.departure)),
+                                _ => None,
                             })
-                        })
+                            .filter(|&(_, dep)| dep <= now + 600)
+                            .map(|(j, dep)| {
+                                let rid = st.day.requests[j.get()].id.clone();
+                                // Every 7th door has nobody home: it comes back later today.
+                                let fail = j.get() % 7 == 3 && !rid.contains('~');
+                                (
+                                    squad,
+                                    ProgressIn {
+                                        event: if fail {
+                                            ProgressKind::Failed
+                                        } else {
+                                            ProgressKind::Delivered
+                                        },
+                                        request: Some(rid),
+                                        at: Some(Clock(dep as u32)),
+                                        reason: fail.then_some(FailReason::NobodyHome),
+                                        retry: None,
+                                        retry_after: None,
+                                        lat: None,
+                                        lon: None,
+                                    },
+                                )
+                            })
                     }
                 };
                 let Some((squad, ev)) = next else { break };
@@ -115,9 +153,19 @@ fn a_day_under_way_stop_by_stop() {
             }))
             .unwrap();
             urgent_ids.push(rid.clone());
-            let input = UrgentIn { request: Some(req), pending: None, deadline: Some(Clock((now_end + 5400) as u32)), now: Some(Clock(now_end as u32)), limit: Some(3) };
+            let input = UrgentIn {
+                request: Some(req),
+                pending: None,
+                deadline: Some(Clock((now_end + 5400) as u32)),
+                now: Some(Clock(now_end as u32)),
+                limit: Some(3),
+            };
             let opts = desk::options(&engine, &plan_row(&engine, &id), &input).unwrap();
-            match opts.options.iter().find(|o| o.breaks_windows.is_empty() && !o.breaks_shift) {
+            match opts
+                .options
+                .iter()
+                .find(|o| o.breaks_windows.is_empty() && !o.breaks_shift)
+            {
                 Some(o) => {
                     let c = desk::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
                     assert_eq!(c.squad, o.squad);
@@ -133,13 +181,36 @@ fn a_day_under_way_stop_by_stop() {
         if step % 3 == 0 {
             let pending: Vec<String> = {
                 let st = arc.lock().unwrap();
-                let routed: HashSet<String> = st.routes.iter().flatten().filter_map(|a| a.job()).map(|j| st.day.requests[j.get()].id.clone()).collect();
-                st.ledger.open_pending(&|x| routed.contains(x)).iter().filter(|p| p.is_retry && p.after.is_some_and(|a| a <= now_end + 1800)).map(|p| p.id.clone()).collect()
+                let routed: HashSet<String> = st
+                    .routes
+                    .iter()
+                    .flatten()
+                    .filter_map(|a| a.job())
+                    .map(|j| st.day.requests[j.get()].id.clone())
+                    .collect();
+                st.ledger
+                    .open_pending(&|x| routed.contains(x))
+                    .iter()
+                    .filter(|p| p.is_retry && p.after.is_some_and(|a| a <= now_end + 1800))
+                    .map(|p| p.id.clone())
+                    .collect()
             };
             for p in pending {
-                let input = UrgentIn { request: None, pending: Some(p), deadline: None, now: Some(Clock(now_end as u32)), limit: Some(3) };
-                let Ok(opts) = desk::options(&engine, &plan_row(&engine, &id), &input) else { continue };
-                if let Some(o) = opts.options.iter().find(|o| o.breaks_windows.is_empty() && !o.breaks_shift) {
+                let input = UrgentIn {
+                    request: None,
+                    pending: Some(p),
+                    deadline: None,
+                    now: Some(Clock(now_end as u32)),
+                    limit: Some(3),
+                };
+                let Ok(opts) = desk::options(&engine, &plan_row(&engine, &id), &input) else {
+                    continue;
+                };
+                if let Some(o) = opts
+                    .options
+                    .iter()
+                    .find(|o| o.breaks_windows.is_empty() && !o.breaks_shift)
+                {
                     desk::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
                     retries_inserted += 1;
                 }
@@ -148,11 +219,22 @@ fn a_day_under_way_stop_by_stop() {
         // 4. Invariants after every step.
         let st = arc.lock().unwrap();
         let sol = st.solution(now_end);
-        let v: Vec<_> = solver::check::check(&st.problem, &sol).into_iter().filter(|x| !baseline.contains(&violation_key(x))).collect();
-        assert!(v.is_empty(), "step {step} at {}: checker: {:?}", Clock::format(now), &v[..v.len().min(5)]);
+        let v: Vec<_> = solver::check::check(&st.problem, &sol)
+            .into_iter()
+            .filter(|x| !baseline.contains(&violation_key(x)))
+            .collect();
+        assert!(
+            v.is_empty(),
+            "step {step} at {}: checker: {:?}",
+            Clock::format(now),
+            &v[..v.len().min(5)]
+        );
         for k in 0..st.routes.len() {
             let prefix = &st.routes[k][..st.locked[k]];
-            assert!(prefix.starts_with(&done_prefix[k]), "squad {k}: a done stop moved");
+            assert!(
+                prefix.starts_with(&done_prefix[k]),
+                "squad {k}: a done stop moved"
+            );
             done_prefix[k] = prefix.to_vec();
         }
         drop(st);
@@ -160,12 +242,33 @@ fn a_day_under_way_stop_by_stop() {
     }
     // The day ends: every squad finishes.
     for s in &day.squads {
-        desk::record_progress(&engine, &plan_row(&engine, &id), &s.id, ProgressIn { event: ProgressKind::Finished, request: None, at: Some(Clock(12 * 3600)), reason: None, retry: None, retry_after: None, lat: None, lon: None }).unwrap();
+        desk::record_progress(
+            &engine,
+            &plan_row(&engine, &id),
+            &s.id,
+            ProgressIn {
+                event: ProgressKind::Finished,
+                request: None,
+                at: Some(Clock(12 * 3600)),
+                reason: None,
+                retry: None,
+                retry_after: None,
+                lat: None,
+                lon: None,
+            },
+        )
+        .unwrap();
     }
     // Accounting from what the coordinator reads: the result with the ground truth over it.
     let (json, _) = engine.store.result(&id).unwrap().unwrap();
     let mut result: PlanResult = serde_json::from_str(&json).unwrap();
-    let evs: Vec<desk::ledger::StoredEvent> = engine.store.progress_events(&id).unwrap().iter().map(|(_, j)| serde_json::from_str(j).unwrap()).collect();
+    let evs: Vec<desk::ledger::StoredEvent> = engine
+        .store
+        .progress_events(&id)
+        .unwrap()
+        .iter()
+        .map(|(_, j)| serde_json::from_str(j).unwrap())
+        .collect();
     desk::ledger::overlay(&mut result, &Ledger::replay(&evs));
     let mut fate: HashMap<String, String> = HashMap::new();
     for r in &result.routes {
@@ -176,23 +279,45 @@ fn a_day_under_way_stop_by_stop() {
         }
     }
     for u in &result.unserved {
-        fate.entry(u.request.clone()).or_insert(format!("unserved: {}", u.explanation));
+        fate.entry(u.request.clone())
+            .or_insert(format!("unserved: {}", u.explanation));
     }
     for p in &result.pending {
-        assert!(p.when != RetryWhen::Today || p.after.is_some() || p.reason.contains("finished"), "pending today without a time: {p:?}");
+        assert!(
+            p.when != RetryWhen::Today || p.after.is_some() || p.reason.contains("finished"),
+            "pending today without a time: {p:?}"
+        );
         fate.insert(p.request.clone(), format!("pending {:?}", p.when));
     }
-    let stored_day: DayRequest = serde_json::from_str(&engine.store.request_json(&id).unwrap().unwrap()).unwrap();
+    let stored_day: DayRequest =
+        serde_json::from_str(&engine.store.request_json(&id).unwrap().unwrap()).unwrap();
     for r in &stored_day.requests {
-        let f = fate.get(&r.id).unwrap_or_else(|| panic!("request {} lost", r.id));
-        assert!(f == "Delivered" || f == "Failed" || f.starts_with("pending") || f.starts_with("unserved") || f == "Skipped", "{}: {f}", r.id);
+        let f = fate
+            .get(&r.id)
+            .unwrap_or_else(|| panic!("request {} lost", r.id));
+        assert!(
+            f == "Delivered"
+                || f == "Failed"
+                || f.starts_with("pending")
+                || f.starts_with("unserved")
+                || f == "Skipped",
+            "{}: {f}",
+            r.id
+        );
         if f == "Failed" {
             // A failed stop comes back: its retry is routed, pending, or unserved.
-            assert!(fate.keys().any(|k| k.starts_with(&format!("{}~", r.id))), "failed {} has no retry", r.id);
+            assert!(
+                fate.keys().any(|k| k.starts_with(&format!("{}~", r.id))),
+                "failed {} has no retry",
+                r.id
+            );
         }
     }
     for u in &urgent_ids {
-        assert!(fate.contains_key(u) || reported.contains_key(u), "urgent order {u} neither placed nor reported");
+        assert!(
+            fate.contains_key(u) || reported.contains_key(u),
+            "urgent order {u} neither placed nor reported"
+        );
     }
     assert!(committed >= 3, "only {committed} urgent orders committed");
     assert!(failed_n >= 2, "the day had {failed_n} failures");

@@ -21,27 +21,47 @@ struct Resp {
 
 impl Resp {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
-async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Resp {
+async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Resp {
     let mut b = Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
     let req = match body {
-        Some(bytes) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(bytes)).unwrap(),
+        Some(bytes) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(bytes))
+            .unwrap(),
         None => b.body(Body::empty()).unwrap(),
     };
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
-    Resp { status, headers, body }
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 async fn get(app: &Router, uri: &str, token: Option<&str>) -> Resp {
@@ -49,7 +69,14 @@ async fn get(app: &Router, uri: &str, token: Option<&str>) -> Resp {
 }
 
 async fn post_json(app: &Router, token: &str, v: &Value) -> Resp {
-    call(app, "POST", "/api/v1/plans", Some(token), Some(serde_json::to_vec(v).unwrap())).await
+    call(
+        app,
+        "POST",
+        "/api/v1/plans",
+        Some(token),
+        Some(serde_json::to_vec(v).unwrap()),
+    )
+    .await
 }
 
 fn setup(name: &str, squads: &[String]) -> Router {
@@ -68,7 +95,10 @@ async fn wait_done(app: &Router, id: &str) -> Value {
             "failed" => panic!("plan failed: {v}"),
             _ => {}
         }
-        assert!(t.elapsed() < Duration::from_secs(120), "plan not done in time: {v}");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "plan not done in time: {v}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -86,7 +116,10 @@ async fn a_coordinators_day_end_to_end() {
     let r = post_json(&app, COORD, &serde_json::to_value(&day).unwrap()).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     let id = r.json()["plan_id"].as_str().unwrap().to_string();
-    assert_eq!(r.headers[header::LOCATION], format!("/api/v1/plans/{id}").as_str());
+    assert_eq!(
+        r.headers[header::LOCATION],
+        format!("/api/v1/plans/{id}").as_str()
+    );
 
     let status = wait_done(&app, &id).await;
     assert_eq!(status["version"], 1);
@@ -103,7 +136,13 @@ async fn a_coordinators_day_end_to_end() {
         .flat_map(|r| r["stops"].as_array().unwrap().iter())
         .filter(|s| s["kind"] == "delivery" || s["kind"] == "visit")
         .map(|s| s["request"].as_str().unwrap().to_string())
-        .chain(res["unserved"].as_array().unwrap().iter().map(|u| u["request"].as_str().unwrap().to_string()))
+        .chain(
+            res["unserved"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["request"].as_str().unwrap().to_string()),
+        )
         .collect();
     out.sort();
     let mut inp: Vec<String> = day.requests.iter().map(|r| r.id.clone()).collect();
@@ -112,14 +151,24 @@ async fn a_coordinators_day_end_to_end() {
     assert_eq!(res["summary"]["requests"], 40);
 
     // One sheet per squad, in both languages; GeoJSON without personal data.
-    let list = get(&app, &format!("/api/v1/plans/{id}/sheets"), Some(COORD)).await.json();
+    let list = get(&app, &format!("/api/v1/plans/{id}/sheets"), Some(COORD))
+        .await
+        .json();
     assert_eq!(list["sheets"].as_array().unwrap().len(), squads.len());
     for s in &squads {
         let zh = get(&app, &format!("/api/v1/plans/{id}/sheets/{s}"), Some(COORD)).await;
         assert_eq!(zh.status, StatusCode::OK);
-        assert!(zh.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+        assert!(zh.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
         assert!(zh.text().contains("028-8888 6666") && zh.text().contains("已送达"));
-        let en = get(&app, &format!("/api/v1/plans/{id}/sheets/{s}?lang=en"), Some(COORD)).await;
+        let en = get(
+            &app,
+            &format!("/api/v1/plans/{id}/sheets/{s}?lang=en"),
+            Some(COORD),
+        )
+        .await;
         assert!(en.text().contains("Delivered"));
     }
     let geo = get(&app, &format!("/api/v1/plans/{id}/geojson"), Some(COORD)).await;
@@ -128,17 +177,28 @@ async fn a_coordinators_day_end_to_end() {
     assert_eq!(geo.json()["type"], "FeatureCollection");
     for r in &day.requests {
         if let Some(name) = &r.resident {
-            assert!(!geo_text.contains(name.as_str()), "GeoJSON leaks a resident name");
+            assert!(
+                !geo_text.contains(name.as_str()),
+                "GeoJSON leaks a resident name"
+            );
         }
     }
     let plans = get(&app, "/api/v1/plans", Some(DESK)).await.json();
     assert_eq!(plans.as_array().unwrap().len(), 1);
-    let stored = get(&app, &format!("/api/v1/plans/{id}/request"), Some(COORD)).await.json();
+    let stored = get(&app, &format!("/api/v1/plans/{id}/request"), Some(COORD))
+        .await
+        .json();
     assert_eq!(stored["requests"].as_array().unwrap().len(), 40);
 
     // Access: a volunteer's link opens its own sheet, byte for byte, and nothing else.
     let s0 = &squads[0];
-    let own = get(&app, &format!("/api/v1/plans/{id}/sheets/{s0}"), Some(COORD)).await.body;
+    let own = get(
+        &app,
+        &format!("/api/v1/plans/{id}/sheets/{s0}"),
+        Some(COORD),
+    )
+    .await
+    .body;
     let link = get(&app, &format!("/s/{}", volunteer_token(s0)), None).await;
     assert_eq!(link.status, StatusCode::OK);
     assert_eq!(link.body, own);
@@ -151,26 +211,61 @@ async fn a_coordinators_day_end_to_end() {
         format!("/api/v1/plans/{id}/geojson"),
         "/api/v1/plans".to_string(),
     ] {
-        assert_eq!(get(&app, &uri, Some(&vt)).await.status, StatusCode::FORBIDDEN, "{uri}");
+        assert_eq!(
+            get(&app, &uri, Some(&vt)).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
     }
     let bad_link = get(&app, "/s/not-a-real-token-at-all", None).await;
     assert_eq!(bad_link.status, StatusCode::NOT_FOUND);
     // A coordinator token is not a volunteer link.
-    assert_eq!(get(&app, &format!("/s/{COORD}"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&app, &format!("/s/{COORD}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Another office does not even see that the plan exists.
-    let other = get(&app, &format!("/api/v1/plans/{id}/result"), Some(OTHER_COORD)).await;
+    let other = get(
+        &app,
+        &format!("/api/v1/plans/{id}/result"),
+        Some(OTHER_COORD),
+    )
+    .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     assert_eq!(other.json()["code"], "not_found");
-    assert!(get(&app, "/api/v1/plans", Some(OTHER_COORD)).await.json().as_array().unwrap().is_empty());
+    assert!(get(&app, "/api/v1/plans", Some(OTHER_COORD))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
     // No token, a wrong token.
-    assert_eq!(get(&app, &format!("/api/v1/plans/{id}"), None).await.json()["code"], "unauthorized");
-    assert_eq!(get(&app, &format!("/api/v1/plans/{id}"), Some("wrong-token-wrong-token")).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(&app, &format!("/api/v1/plans/{id}"), None).await.json()["code"],
+        "unauthorized"
+    );
+    assert_eq!(
+        get(
+            &app,
+            &format!("/api/v1/plans/{id}"),
+            Some("wrong-token-wrong-token")
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
     // A desk reads but does not create plans.
     let r = post_json(&app, DESK, &serde_json::to_value(&day).unwrap()).await;
-    assert_eq!((r.status, r.json()["code"].clone()), (StatusCode::FORBIDDEN, json!("forbidden")));
+    assert_eq!(
+        (r.status, r.json()["code"].clone()),
+        (StatusCode::FORBIDDEN, json!("forbidden"))
+    );
     // A coordinator cannot post for another office.
     let r = post_json(&app, OTHER_COORD, &serde_json::to_value(&day).unwrap()).await;
-    assert_eq!((r.status, r.json()["path"].clone()), (StatusCode::FORBIDDEN, json!("street_office.id")));
+    assert_eq!(
+        (r.status, r.json()["path"].clone()),
+        (StatusCode::FORBIDDEN, json!("street_office.id"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,56 +280,127 @@ async fn bad_input_gets_a_stable_code_and_a_path() {
         assert_eq!(v["path"], path, "{v}");
     };
 
-    let r = call(&app, "POST", "/api/v1/plans", Some(COORD), Some(b"{\"date\": \"2025-".to_vec())).await;
+    let r = call(
+        &app,
+        "POST",
+        "/api/v1/plans",
+        Some(COORD),
+        Some(b"{\"date\": \"2025-".to_vec()),
+    )
+    .await;
     check(r, StatusCode::BAD_REQUEST, "malformed_json", "date");
 
     let mut v = good.clone();
     v["requests"][2]["items"][0]["weight"] = json!(3);
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "unknown_field", "requests[2].items[0].weight");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_field",
+        "requests[2].items[0].weight",
+    );
 
     let mut v = good.clone();
     v["squads"][1].as_object_mut().unwrap().remove("shift");
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "missing_field", "squads[1].shift");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "missing_field",
+        "squads[1].shift",
+    );
 
     let mut v = good.clone();
     v["squads"][0]["capacity_kg"] = json!("20 kg");
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_type", "squads[0].capacity_kg");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_type",
+        "squads[0].capacity_kg",
+    );
 
     let mut v = good.clone();
     v["squads"][0]["shift"]["start"] = json!(480);
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_type", "squads[0].shift.start");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_type",
+        "squads[0].shift.start",
+    );
 
     let mut v = good.clone();
     v["requests"][1]["windows"] = json!([{"start": "11:00", "end": "10:00"}]);
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "impossible_window", "requests[1].windows[0]");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "impossible_window",
+        "requests[1].windows[0]",
+    );
 
     let mut v = good.clone();
     v["requests"][3]["building"] = Value::Null;
     v["requests"][3]["lat"] = json!(31.2);
     v["requests"][3]["lon"] = json!(121.5);
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "off_map", "requests[3]");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "off_map",
+        "requests[3]",
+    );
 
     let mut v = good.clone();
     v["requests"][0]["lat"] = json!(95.0);
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "ambiguous_location", "requests[0]");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "ambiguous_location",
+        "requests[0]",
+    );
 
     let mut v = good.clone();
     v["requests"][0]["building"] = json!("no-such-building");
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "unknown_reference", "requests[0].building");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_reference",
+        "requests[0].building",
+    );
 
     // 100,000 requests: refused as a whole, with the path of the list.
     let mut v = good.clone();
     let r0 = json!({"id": "x", "lat": 30.651, "lon": 104.051});
-    v["requests"] = Value::Array((0..100_000).map(|i| { let mut r = r0.clone(); r["id"] = json!(format!("r{i}")); r }).collect());
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded", "requests");
+    v["requests"] = Value::Array(
+        (0..100_000)
+            .map(|i| {
+                let mut r = r0.clone();
+                r["id"] = json!(format!("r{i}"));
+                r
+            })
+            .collect(),
+    );
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "limit_exceeded",
+        "requests",
+    );
 
     // 50 MB: refused before it is read.
     let big = vec![b' '; 50 * 1024 * 1024];
-    check(call(&app, "POST", "/api/v1/plans", Some(COORD), Some(big)).await, StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "");
+    check(
+        call(&app, "POST", "/api/v1/plans", Some(COORD), Some(big)).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+        "",
+    );
 
     let r = app
         .clone()
-        .oneshot(Request::post("/api/v1/plans").header(header::AUTHORIZATION, format!("Bearer {COORD}")).header(header::CONTENT_TYPE, "text/plain").body(Body::from("hi")).unwrap())
+        .oneshot(
+            Request::post("/api/v1/plans")
+                .header(header::AUTHORIZATION, format!("Bearer {COORD}"))
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from("hi"))
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
@@ -242,17 +408,37 @@ async fn bad_input_gets_a_stable_code_and_a_path() {
     // CSV requests, with errors naming line and column.
     let mut v = good.clone();
     v["requests"] = json!([]);
-    v["requests_csv"] = json!("id,building,floor,item,weight_kg\nc1,B001,3,rice,10\nc2,B002,2,oil,5kg\n");
-    check(post_json(&app, COORD, &v).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_type", "requests_csv[line 3].weight_kg");
-    v["requests_csv"] = json!("id,building,floor,item,weight_kg\nc1,B001,3,rice,10\nc2,B002,2,oil,5\n");
+    v["requests_csv"] =
+        json!("id,building,floor,item,weight_kg\nc1,B001,3,rice,10\nc2,B002,2,oil,5kg\n");
+    check(
+        post_json(&app, COORD, &v).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_type",
+        "requests_csv[line 3].weight_kg",
+    );
+    v["requests_csv"] =
+        json!("id,building,floor,item,weight_kg\nc1,B001,3,rice,10\nc2,B002,2,oil,5\n");
     let r = post_json(&app, COORD, &v).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
     assert_eq!(r.json()["requests"], 2);
 
     // Unknown endpoints and plans.
-    assert_eq!(get(&app, "/api/v1/nope", Some(COORD)).await.json()["code"], "not_found");
-    assert_eq!(get(&app, "/api/v1/plans/p0000/result", Some(COORD)).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(get(&app, "/api/v1/plans/p0000/sheets/A?lang=fr", Some(COORD)).await.json()["code"], "invalid_value");
+    assert_eq!(
+        get(&app, "/api/v1/nope", Some(COORD)).await.json()["code"],
+        "not_found"
+    );
+    assert_eq!(
+        get(&app, "/api/v1/plans/p0000/result", Some(COORD))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&app, "/api/v1/plans/p0000/sheets/A?lang=fr", Some(COORD))
+            .await
+            .json()["code"],
+        "invalid_value"
+    );
 }
 
 #[tokio::test]
@@ -277,15 +463,36 @@ async fn openapi_lists_every_route_and_error_code() {
         "/api/v1/plans/{id}/replan",
         "/s/{token}",
     ] {
-        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
     }
     // The router source and the document agree on the set of routes.
     let src = include_str!("../src/lib.rs");
     let routed = src.matches(".route(\"").count();
-    assert_eq!(routed, paths.len(), "a route was added without documenting it (or the reverse)");
-    let codes: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    assert_eq!(
+        routed,
+        paths.len(),
+        "a route was added without documenting it (or the reverse)"
+    );
+    let codes: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
     let src = include_str!("../src/error.rs");
-    let enum_body = &src[src.find("pub enum ErrorCode {").unwrap()..src.find("impl ErrorCode").unwrap()];
-    let variants = enum_body.lines().map(str::trim).filter(|l| l.ends_with(',') && !l.starts_with("//")).count();
-    assert_eq!(variants, codes.len(), "ErrorCode and the document's list differ");
+    let enum_body =
+        &src[src.find("pub enum ErrorCode {").unwrap()..src.find("impl ErrorCode").unwrap()];
+    let variants = enum_body
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.ends_with(',') && !l.starts_with("//"))
+        .count();
+    assert_eq!(
+        variants,
+        codes.len(),
+        "ErrorCode and the document's list differ"
+    );
 }

@@ -13,7 +13,12 @@ use common::*;
 use serde_json::Value;
 
 /// A minimal HTTP/1.1 client (one request per connection), enough for a test.
-fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&[u8]>) -> std::io::Result<(u16, Vec<u8>)> {
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+) -> std::io::Result<(u16, Vec<u8>)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
     let body = body.unwrap_or(b"");
@@ -25,11 +30,21 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&[u8]>) -> std:
     s.write_all(body)?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| std::io::Error::other("no header end"))?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let status: u16 = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| std::io::Error::other("no status"))?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status"))?;
     let mut body = raw[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
     Ok((status, body))
@@ -38,7 +53,9 @@ fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&[u8]>) -> std:
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else { return out };
+        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
         let n = usize::from_str_radix(String::from_utf8_lossy(&b[..eol]).trim(), 16).unwrap_or(0);
         if n == 0 {
             return out;
@@ -53,16 +70,32 @@ fn free_port() -> SocketAddr {
     l.local_addr().unwrap()
 }
 
-fn start(db: &std::path::Path, access: &std::path::Path, addr: SocketAddr, budget_cap: Option<u64>) -> Child {
+fn start(
+    db: &std::path::Path,
+    access: &std::path::Path,
+    addr: SocketAddr,
+    budget_cap: Option<u64>,
+) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastmile"));
-    cmd.args(["serve", "--district", "--db"]).arg(db).arg("--access").arg(access).args(["--listen", &addr.to_string()]);
+    cmd.args(["serve", "--district", "--db"])
+        .arg(db)
+        .arg("--access")
+        .arg(access)
+        .args(["--listen", &addr.to_string()]);
     if let Some(c) = budget_cap {
         cmd.args(["--budget-cap-s", &c.to_string()]);
     }
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("the lastmile binary starts");
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the lastmile binary starts");
     let t = Instant::now();
     while http(addr, "GET", "/api/v1/health", None).is_err() {
-        assert!(t.elapsed() < Duration::from_secs(60), "server did not come up");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "server did not come up"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     child
@@ -81,7 +114,8 @@ fn a_plan_survives_kill_9_during_its_solve() {
     let access_path = dir.join("access.json");
     std::fs::write(
         &access_path,
-        serde_json::json!({"offices": [{"id": api::demo::DEMO_OFFICE, "coordinators": [COORD]}]}).to_string(),
+        serde_json::json!({"offices": [{"id": api::demo::DEMO_OFFICE, "coordinators": [COORD]}]})
+            .to_string(),
     )
     .unwrap();
     let mut day = small_day(60, 4, 11);
@@ -92,10 +126,16 @@ fn a_plan_survives_kill_9_during_its_solve() {
     let mut server = start(&db, &access_path, addr, None);
     let (code, resp) = http(addr, "POST", "/api/v1/plans", Some(&body)).unwrap();
     assert_eq!(code, 202, "{}", String::from_utf8_lossy(&resp));
-    let id = serde_json::from_slice::<Value>(&resp).unwrap()["plan_id"].as_str().unwrap().to_string();
+    let id = serde_json::from_slice::<Value>(&resp).unwrap()["plan_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let t = Instant::now();
     while status(addr, &id)["status"] != "solving" {
-        assert!(t.elapsed() < Duration::from_secs(30), "never started solving");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "never started solving"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(500));
@@ -113,7 +153,10 @@ fn a_plan_survives_kill_9_during_its_solve() {
             "failed" => panic!("resumed plan failed: {s}"),
             _ => {}
         }
-        assert!(t.elapsed() < Duration::from_secs(90), "resumed plan not done: {s}");
+        assert!(
+            t.elapsed() < Duration::from_secs(90),
+            "resumed plan not done: {s}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(done["attempts"], 2, "the solve was resumed once: {done}");
@@ -122,7 +165,11 @@ fn a_plan_survives_kill_9_during_its_solve() {
     let res: Value = serde_json::from_slice(&body).unwrap();
     let routed = res["summary"]["routed"].as_u64().unwrap();
     let unserved = res["unserved"].as_array().unwrap().len() as u64;
-    assert_eq!(routed + unserved, 60, "every request accounted for after the restart");
+    assert_eq!(
+        routed + unserved,
+        60,
+        "every request accounted for after the restart"
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -9,7 +9,10 @@ use geo_data::{Profile, ProfileGraph};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let nodes: u32 = args.get(1).and_then(|x| x.parse().ok()).unwrap_or(200_000);
-    let profile: Profile = args.get(2).and_then(|x| x.parse().ok()).unwrap_or(Profile::Walk);
+    let profile: Profile = args
+        .get(2)
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(Profile::Walk);
     let data = city(&CityConfig::with_nodes(nodes, 1));
     let (rg, report) = geo_data::osm::build_graph(&data, profile);
     let t = Instant::now();
@@ -17,7 +20,11 @@ fn main() {
     let prep = t.elapsed();
     let rg = g.road_graph();
     let pts: Vec<_> = (0..1000u32)
-        .map(|i| g.point_at_node(geo_data::NodeIdx((i as u64 * 7919 % rg.num_nodes() as u64) as u32)))
+        .map(|i| {
+            g.point_at_node(geo_data::NodeIdx(
+                (i as u64 * 7919 % rg.num_nodes() as u64) as u32,
+            ))
+        })
         .collect();
     g.matrix(&pts);
     let t = Instant::now();

@@ -8,7 +8,8 @@
 //! A test checks that the committed file matches these bytes.
 
 fn main() -> std::io::Result<()> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/district.osm.pbf");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/district.osm.pbf");
     std::fs::write(&path, geo_data::district::pbf_bytes())?;
     println!("wrote {}", path.display());
     Ok(())

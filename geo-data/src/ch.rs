@@ -125,7 +125,10 @@ impl Contractor {
             }
             a.cost = cost;
             a.id = id;
-            let b = self.inc[v as usize].iter_mut().find(|a| a.node == u).expect("arc lists agree");
+            let b = self.inc[v as usize]
+                .iter_mut()
+                .find(|a| a.node == u)
+                .expect("arc lists agree");
             b.cost = cost;
             b.id = id;
         } else {
@@ -237,8 +240,11 @@ impl Contractor {
         }
         self.shortcuts = shortcuts;
         self.contracted[vi] = true;
-        let mut neighbours: Vec<u32> =
-            self.up_out[vi].iter().chain(&self.up_in[vi]).map(|a| a.node).collect();
+        let mut neighbours: Vec<u32> = self.up_out[vi]
+            .iter()
+            .chain(&self.up_in[vi])
+            .map(|a| a.node)
+            .collect();
         neighbours.sort_unstable();
         neighbours.dedup();
         for &x in &neighbours {
@@ -281,7 +287,9 @@ impl ContractionHierarchy {
             // every neighbour after every contraction costs O(degree³) witness
             // searches in the dense core and dominated preparation time.
             for x in c.contract(v) {
-                let p = prio[x as usize] + 2 + (c.level[x as usize] as i64 - old_level[x as usize] as i64);
+                let p = prio[x as usize]
+                    + 2
+                    + (c.level[x as usize] as i64 - old_level[x as usize] as i64);
                 old_level[x as usize] = c.level[x as usize];
                 prio[x as usize] = p;
                 queue.push(Reverse((p, x)));
@@ -300,7 +308,14 @@ impl ContractionHierarchy {
         }
         let fwd = to_up_graph(&node_of, &ch_of, &c.up_out);
         let bwd = to_up_graph(&node_of, &ch_of, &c.up_in);
-        ContractionHierarchy { ch_of, node_of, fwd, bwd, num_orig: c.num_orig, children: c.children }
+        ContractionHierarchy {
+            ch_of,
+            node_of,
+            fwd,
+            bwd,
+            num_orig: c.num_orig,
+            children: c.children,
+        }
     }
 
     /// Number of shortcuts added by preparation.
@@ -496,7 +511,10 @@ impl ContractionHierarchy {
 }
 
 fn to_up_graph(node_of: &[u32], ch_of: &[u32], lists: &[Vec<Arc>]) -> UpGraph {
-    let mut g = UpGraph { first: Vec::with_capacity(node_of.len() + 1), ..Default::default() };
+    let mut g = UpGraph {
+        first: Vec::with_capacity(node_of.len() + 1),
+        ..Default::default()
+    };
     g.first.push(0);
     for &v in node_of {
         let mut arcs: Vec<&Arc> = lists[v as usize].iter().collect();
@@ -581,7 +599,10 @@ impl ScratchPool {
             Some(s) if s.dist.len() == n => s,
             _ => Scratch::new(n),
         };
-        PooledScratch { pool: self, scratch: Some(s) }
+        PooledScratch {
+            pool: self,
+            scratch: Some(s),
+        }
     }
 }
 

@@ -87,11 +87,41 @@ struct CompoundSpec {
 }
 
 const COMPOUNDS: [CompoundSpec; 5] = [
-    CompoundSpec { name: "锦绣花园", pinyin: "Jinxiu Garden", block: (0.0, 0.0), bikes: false, steps_east: false },
-    CompoundSpec { name: "荷花小区", pinyin: "Hehua Compound", block: (400.0, 0.0), bikes: false, steps_east: true },
-    CompoundSpec { name: "南苑小区", pinyin: "Nanyuan Estate", block: (800.0, 0.0), bikes: false, steps_east: false },
-    CompoundSpec { name: "桃源小区", pinyin: "Taoyuan Compound", block: (0.0, 400.0), bikes: true, steps_east: false },
-    CompoundSpec { name: "幸福苑", pinyin: "Xingfu Court", block: (800.0, 400.0), bikes: false, steps_east: false },
+    CompoundSpec {
+        name: "锦绣花园",
+        pinyin: "Jinxiu Garden",
+        block: (0.0, 0.0),
+        bikes: false,
+        steps_east: false,
+    },
+    CompoundSpec {
+        name: "荷花小区",
+        pinyin: "Hehua Compound",
+        block: (400.0, 0.0),
+        bikes: false,
+        steps_east: true,
+    },
+    CompoundSpec {
+        name: "南苑小区",
+        pinyin: "Nanyuan Estate",
+        block: (800.0, 0.0),
+        bikes: false,
+        steps_east: false,
+    },
+    CompoundSpec {
+        name: "桃源小区",
+        pinyin: "Taoyuan Compound",
+        block: (0.0, 400.0),
+        bikes: true,
+        steps_east: false,
+    },
+    CompoundSpec {
+        name: "幸福苑",
+        pinyin: "Xingfu Court",
+        block: (800.0, 400.0),
+        bikes: false,
+        steps_east: false,
+    },
 ];
 
 /// Rows of buildings, metres north of the compound's south street.
@@ -176,33 +206,99 @@ impl Author {
 
 /// The district as OSM data (nodes and ways with real OSM tags).
 pub fn osm_data() -> OsmData {
-    let mut a = Author { data: OsmData::default(), by_pos: HashMap::new(), next_node: 1, next_way: 1 };
+    let mut a = Author {
+        data: OsmData::default(),
+        by_pos: HashMap::new(),
+        next_node: 1,
+        next_way: 1,
+    };
     let street = 25.0;
     // East-west roads.
-    a.way(&[(0.0, 0.0), (1200.0, 0.0)], street, &[("highway", "primary"), ("name", "人民路"), ("maxspeed", "50")]);
-    a.way(&[(0.0, 400.0), (1200.0, 400.0)], street, &[("highway", "secondary"), ("name", "新华路")]);
-    a.way(&[(0.0, 800.0), (1200.0, 800.0)], street, &[("highway", "tertiary"), ("name", "光华路")]);
+    a.way(
+        &[(0.0, 0.0), (1200.0, 0.0)],
+        street,
+        &[
+            ("highway", "primary"),
+            ("name", "人民路"),
+            ("maxspeed", "50"),
+        ],
+    );
+    a.way(
+        &[(0.0, 400.0), (1200.0, 400.0)],
+        street,
+        &[("highway", "secondary"), ("name", "新华路")],
+    );
+    a.way(
+        &[(0.0, 800.0), (1200.0, 800.0)],
+        street,
+        &[("highway", "tertiary"), ("name", "光华路")],
+    );
     // North-south lanes.
-    a.way(&[(0.0, 0.0), (0.0, 800.0)], street, &[("highway", "residential"), ("name", "西巷")]);
+    a.way(
+        &[(0.0, 0.0), (0.0, 800.0)],
+        street,
+        &[("highway", "residential"), ("name", "西巷")],
+    );
     a.way(
         &[(400.0, 0.0), (400.0, 800.0)],
         street,
-        &[("highway", "residential"), ("name", "文化巷"), ("oneway", "yes"), ("oneway:bicycle", "no")],
+        &[
+            ("highway", "residential"),
+            ("name", "文化巷"),
+            ("oneway", "yes"),
+            ("oneway:bicycle", "no"),
+        ],
     );
-    a.way(&[(800.0, 800.0), (800.0, 0.0)], street, &[("highway", "residential"), ("name", "曙光巷"), ("oneway", "yes")]);
-    a.way(&[(1200.0, 0.0), (1200.0, 800.0)], street, &[("highway", "residential"), ("name", "东巷")]);
+    a.way(
+        &[(800.0, 800.0), (800.0, 0.0)],
+        street,
+        &[
+            ("highway", "residential"),
+            ("name", "曙光巷"),
+            ("oneway", "yes"),
+        ],
+    );
+    a.way(
+        &[(1200.0, 0.0), (1200.0, 800.0)],
+        street,
+        &[("highway", "residential"), ("name", "东巷")],
+    );
     // The expressway and its ramps (motorway implies one-way).
-    a.way(&[(-300.0, -200.0), (1500.0, -200.0)], 100.0, &[("highway", "motorway"), ("name", "环城高速"), ("ref", "G4202")]);
-    a.way(&[(0.0, 0.0), (0.0, -200.0)], 100.0, &[("highway", "motorway_link")]);
-    a.way(&[(1200.0, -200.0), (1200.0, 0.0)], 100.0, &[("highway", "motorway_link")]);
+    a.way(
+        &[(-300.0, -200.0), (1500.0, -200.0)],
+        100.0,
+        &[
+            ("highway", "motorway"),
+            ("name", "环城高速"),
+            ("ref", "G4202"),
+        ],
+    );
+    a.way(
+        &[(0.0, 0.0), (0.0, -200.0)],
+        100.0,
+        &[("highway", "motorway_link")],
+    );
+    a.way(
+        &[(1200.0, -200.0), (1200.0, 0.0)],
+        100.0,
+        &[("highway", "motorway_link")],
+    );
     // A park path cutting diagonally across the middle-north block.
-    a.way(&[(400.0, 400.0), (800.0, 800.0)], 80.0, &[("highway", "footway"), ("name", "公园步道")]);
+    a.way(
+        &[(400.0, 400.0), (800.0, 800.0)],
+        80.0,
+        &[("highway", "footway"), ("name", "公园步道")],
+    );
     // The compounds.
     for c in &COMPOUNDS {
         let (bx, by) = c.block;
         let cx = bx + 200.0;
         let private: Vec<(&str, &str)> = if c.bikes {
-            vec![("highway", "service"), ("access", "private"), ("bicycle", "yes")]
+            vec![
+                ("highway", "service"),
+                ("access", "private"),
+                ("bicycle", "yes"),
+            ]
         } else {
             vec![("highway", "service"), ("access", "private")]
         };
@@ -223,21 +319,41 @@ pub fn osm_data() -> OsmData {
         }
         // Footway loop around the buildings, from the gate to the back gate.
         a.way(
-            &[(cx, by + 40.0), (cx - 80.0, by + 40.0), (cx - 80.0, by + 340.0), (cx, by + 340.0)],
+            &[
+                (cx, by + 40.0),
+                (cx - 80.0, by + 40.0),
+                (cx - 80.0, by + 340.0),
+                (cx, by + 340.0),
+            ],
             60.0,
             &[("highway", "footway")],
         );
         a.way(
-            &[(cx, by + 40.0), (cx + 80.0, by + 40.0), (cx + 80.0, by + 340.0), (cx, by + 340.0)],
+            &[
+                (cx, by + 40.0),
+                (cx + 80.0, by + 40.0),
+                (cx + 80.0, by + 340.0),
+                (cx, by + 340.0),
+            ],
             60.0,
             &[("highway", "footway")],
         );
         // Pedestrian back gate to the north street.
-        a.way(&[(cx, by + 340.0), (cx, by + 400.0)], 60.0, &[("highway", "footway"), ("barrier", "gate")]);
+        a.way(
+            &[(cx, by + 340.0), (cx, by + 400.0)],
+            60.0,
+            &[("highway", "footway"), ("barrier", "gate")],
+        );
     }
     // The unconnected islet.
     a.way(
-        &[(1500.0, 100.0), (1560.0, 100.0), (1560.0, 160.0), (1500.0, 160.0), (1500.0, 100.0)],
+        &[
+            (1500.0, 100.0),
+            (1560.0, 100.0),
+            (1560.0, 160.0),
+            (1500.0, 160.0),
+            (1500.0, 100.0),
+        ],
         60.0,
         &[("highway", "footway"), ("name", "小岛步道")],
     );

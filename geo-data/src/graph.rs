@@ -94,7 +94,10 @@ impl RoadGraph {
 
     /// Finds a node by OSM id (linear scan: for tests and debugging only).
     pub fn find_osm_node(&self, osm_id: i64) -> Option<NodeIdx> {
-        self.osm_node.iter().position(|&x| x == osm_id).map(|i| NodeIdx(i as u32))
+        self.osm_node
+            .iter()
+            .position(|&x| x == osm_id)
+            .map(|i| NodeIdx(i as u32))
     }
 }
 
@@ -146,7 +149,10 @@ impl GraphBuilder {
 
     /// Adds a node (or returns the existing one with this external id).
     pub fn add_node(&mut self, external_id: i64, lat: f64, lon: f64) -> NodeIdx {
-        let (lat_e7, lon_e7) = ((lat * COORD_SCALE).round() as i32, (lon * COORD_SCALE).round() as i32);
+        let (lat_e7, lon_e7) = (
+            (lat * COORD_SCALE).round() as i32,
+            (lon * COORD_SCALE).round() as i32,
+        );
         self.add_node_e7(external_id, lat_e7, lon_e7)
     }
 
@@ -185,14 +191,26 @@ impl GraphBuilder {
         if a == b || (forward.is_none() && backward.is_none()) {
             return;
         }
-        self.segments.push(Segment { a: a.0, b: b.0, forward, backward, way });
+        self.segments.push(Segment {
+            a: a.0,
+            b: b.0,
+            forward,
+            backward,
+            way,
+        });
     }
 
     /// Great-circle length of the straight segment between two added nodes, in metres.
     pub fn segment_length_m(&self, a: NodeIdx, b: NodeIdx) -> f64 {
         crate::snap::haversine_m(
-            (self.lat_e7[a.ix()] as f64 / COORD_SCALE, self.lon_e7[a.ix()] as f64 / COORD_SCALE),
-            (self.lat_e7[b.ix()] as f64 / COORD_SCALE, self.lon_e7[b.ix()] as f64 / COORD_SCALE),
+            (
+                self.lat_e7[a.ix()] as f64 / COORD_SCALE,
+                self.lon_e7[a.ix()] as f64 / COORD_SCALE,
+            ),
+            (
+                self.lat_e7[b.ix()] as f64 / COORD_SCALE,
+                self.lon_e7[b.ix()] as f64 / COORD_SCALE,
+            ),
         )
     }
 
@@ -233,10 +251,22 @@ impl GraphBuilder {
                 continue;
             }
             if let Some(c) = seg.forward {
-                dirs.push(Dir { tail: a, head: b, cost: c, way: seg.way, seg: s as u32 });
+                dirs.push(Dir {
+                    tail: a,
+                    head: b,
+                    cost: c,
+                    way: seg.way,
+                    seg: s as u32,
+                });
             }
             if let Some(c) = seg.backward {
-                dirs.push(Dir { tail: b, head: a, cost: c, way: seg.way, seg: s as u32 });
+                dirs.push(Dir {
+                    tail: b,
+                    head: a,
+                    cost: c,
+                    way: seg.way,
+                    seg: s as u32,
+                });
             }
         }
         let nn = g.lat_e7.len();
@@ -292,17 +322,28 @@ fn largest_scc(n: usize, segments: &[Segment]) -> Vec<bool> {
     }
     for s in segments {
         if s.forward.is_some() {
-            pg.add_edge(NodeIndex::new(s.a as usize), NodeIndex::new(s.b as usize), ());
+            pg.add_edge(
+                NodeIndex::new(s.a as usize),
+                NodeIndex::new(s.b as usize),
+                (),
+            );
         }
         if s.backward.is_some() {
-            pg.add_edge(NodeIndex::new(s.b as usize), NodeIndex::new(s.a as usize), ());
+            pg.add_edge(
+                NodeIndex::new(s.b as usize),
+                NodeIndex::new(s.a as usize),
+                (),
+            );
         }
     }
     // Kosaraju is iterative in petgraph, so deep chains cannot overflow the stack.
     let sccs = petgraph::algo::kosaraju_scc(&pg);
-    let best = sccs
-        .iter()
-        .max_by_key(|c| (c.len(), std::cmp::Reverse(c.iter().map(|x| x.index()).min().unwrap_or(0))));
+    let best = sccs.iter().max_by_key(|c| {
+        (
+            c.len(),
+            std::cmp::Reverse(c.iter().map(|x| x.index()).min().unwrap_or(0)),
+        )
+    });
     let mut keep = vec![false; n];
     if let Some(c) = best {
         if c.len() > 1 {
@@ -362,7 +403,9 @@ mod tests {
     #[test]
     fn keeps_largest_component_and_pairs_twins() {
         let mut b = GraphBuilder::new();
-        let n: Vec<NodeIdx> = (0..6).map(|i| b.add_node(i, 30.0 + i as f64 * 1e-3, 104.0)).collect();
+        let n: Vec<NodeIdx> = (0..6)
+            .map(|i| b.add_node(i, 30.0 + i as f64 * 1e-3, 104.0))
+            .collect();
         let c = Some(Cost::new(1000, 100));
         b.add_segment(n[0], n[1], c, c, 1);
         b.add_segment(n[1], n[2], c, c, 1);

@@ -119,7 +119,12 @@ impl fmt::Debug for Cost {
         if *self == Cost::INFINITY {
             write!(f, "Cost(unreachable)")
         } else {
-            write!(f, "Cost({} ms, {} cm)", self.duration_ms(), self.distance_cm())
+            write!(
+                f,
+                "Cost({} ms, {} cm)",
+                self.duration_ms(),
+                self.distance_cm()
+            )
         }
     }
 }

@@ -28,9 +28,32 @@ pub struct TravelMatrix {
 
 impl TravelMatrix {
     pub(crate) fn from_costs(size: usize, costs: Vec<Cost>) -> TravelMatrix {
-        let durations = costs.iter().map(|c| if c.is_finite() { c.duration_s() } else { UNREACHABLE }).collect();
-        let distances = costs.iter().map(|c| if c.is_finite() { c.distance_m() } else { UNREACHABLE }).collect();
-        TravelMatrix { size, durations, distances, costs }
+        let durations = costs
+            .iter()
+            .map(|c| {
+                if c.is_finite() {
+                    c.duration_s()
+                } else {
+                    UNREACHABLE
+                }
+            })
+            .collect();
+        let distances = costs
+            .iter()
+            .map(|c| {
+                if c.is_finite() {
+                    c.distance_m()
+                } else {
+                    UNREACHABLE
+                }
+            })
+            .collect();
+        TravelMatrix {
+            size,
+            durations,
+            distances,
+            costs,
+        }
     }
 
     /// The exact cost from `i` to `j` (milliseconds and centimetres), `None` if unreachable.
@@ -51,14 +74,21 @@ impl TravelMatrix {
 }
 
 /// Computes the matrix with the contraction hierarchy; see [`ProfileGraph::matrix`].
-pub(crate) fn compute(pg: &ProfileGraph, points: &[SnappedPoint], pool: &ScratchPool) -> TravelMatrix {
+pub(crate) fn compute(
+    pg: &ProfileGraph,
+    points: &[SnappedPoint],
+    pool: &ScratchPool,
+) -> TravelMatrix {
     let g = pg.road_graph();
     let ch = pg.hierarchy();
     for p in points {
         pg.check_point(p);
     }
     let to_ch = |seeds: Vec<(crate::NodeIdx, Cost)>| -> Vec<(u32, Cost)> {
-        seeds.into_iter().map(|(v, c)| (ch.ch_of[v.ix()], c)).collect()
+        seeds
+            .into_iter()
+            .map(|(v, c)| (ch.ch_of[v.ix()], c))
+            .collect()
     };
     let sources: Vec<_> = points.iter().map(|p| to_ch(p.out_seeds(g))).collect();
     let targets: Vec<_> = points.iter().map(|p| to_ch(p.in_seeds(g))).collect();
@@ -71,7 +101,8 @@ pub(crate) fn compute(pg: &ProfileGraph, points: &[SnappedPoint], pool: &Scratch
         .enumerate()
         .filter_map(|(i, p)| match p.anchor {
             crate::snap::Anchor::Edge { ab, ba, .. } => {
-                let key = ((ab.map_or(u32::MAX, |e| e.0) as u64) << 32) | ba.map_or(u32::MAX, |e| e.0) as u64;
+                let key = ((ab.map_or(u32::MAX, |e| e.0) as u64) << 32)
+                    | ba.map_or(u32::MAX, |e| e.0) as u64;
                 Some((key, i))
             }
             crate::snap::Anchor::Node(_) => None,

@@ -33,7 +33,10 @@ pub struct OsmWay {
 impl OsmWay {
     /// The value of a tag.
     pub fn tag(&self, key: &str) -> Option<&str> {
-        self.tags.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.tags
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -52,12 +55,16 @@ pub struct OsmData {
 impl OsmData {
     /// Adds a node by coordinates in degrees.
     pub fn add_node(&mut self, id: i64, lat: f64, lon: f64) {
-        self.nodes.insert(id, ((lat * 1e7).round() as i32, (lon * 1e7).round() as i32));
+        self.nodes
+            .insert(id, ((lat * 1e7).round() as i32, (lon * 1e7).round() as i32));
     }
 
     /// Adds a way.
     pub fn add_way(&mut self, id: i64, refs: Vec<i64>, tags: &[(&str, &str)]) {
-        let tags = tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let tags = tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         self.ways.push(OsmWay { id, refs, tags });
     }
 }
@@ -126,7 +133,8 @@ fn check_framing<R: Read + Seek>(r: &mut R) -> Result<u64, String> {
         }
         let mut buf = vec![0u8; size as usize];
         r.read_exact(&mut buf).map_err(|e| e.to_string())?;
-        let header = BlobHeader::parse_from_bytes(&buf).map_err(|e| format!("bad blob header at byte {pos}: {e}"))?;
+        let header = BlobHeader::parse_from_bytes(&buf)
+            .map_err(|e| format!("bad blob header at byte {pos}: {e}"))?;
         let data = header.datasize() as u64;
         if data > MAX_BLOB || pos + 4 + size + data > len {
             return Err(format!("truncated blob at byte {pos}"));
@@ -136,7 +144,8 @@ fn check_framing<R: Read + Seek>(r: &mut R) -> Result<u64, String> {
             "OSMData" => blobs += 1,
             other => return Err(format!("unknown blob type {other:?} at byte {pos}")),
         }
-        r.seek(SeekFrom::Current(data as i64)).map_err(|e| e.to_string())?;
+        r.seek(SeekFrom::Current(data as i64))
+            .map_err(|e| e.to_string())?;
         pos += 4 + size + data;
     }
     if !saw_header {
@@ -152,7 +161,10 @@ fn any_profile_uses<'a>(tag: impl Fn(&str) -> Option<&'a str> + Copy) -> bool {
 
 /// Reads the routable part of a PBF file.
 pub fn read_pbf(path: &Path, progress: &dyn Progress) -> Result<OsmData, ImportError> {
-    let file = File::open(path).map_err(|source| ImportError::Io { path: path.into(), source })?;
+    let file = File::open(path).map_err(|source| ImportError::Io {
+        path: path.into(),
+        source,
+    })?;
     read_pbf_from(BufReader::new(file), path, progress)
 }
 
@@ -163,11 +175,16 @@ pub fn read_pbf_from<R: Read + Seek + Send>(
     name: &Path,
     progress: &dyn Progress,
 ) -> Result<OsmData, ImportError> {
-    let corrupt = |reason: String| ImportError::Corrupt { path: name.into(), reason };
+    let corrupt = |reason: String| ImportError::Corrupt {
+        path: name.into(),
+        reason,
+    };
     let total = check_framing(&mut r).map_err(corrupt)?;
     // The reader may still panic on well-framed but inconsistent blocks (an
     // out-of-range string index, say); a corrupt file must be an error, not a crash.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_two_passes(r, total, progress)));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_two_passes(r, total, progress)
+    }));
     match result {
         Ok(Ok(data)) => Ok(data),
         Ok(Err(reason)) => Err(corrupt(reason)),
@@ -175,7 +192,11 @@ pub fn read_pbf_from<R: Read + Seek + Send>(
     }
 }
 
-fn read_two_passes<R: Read + Seek + Send>(r: R, total: u64, progress: &dyn Progress) -> Result<OsmData, String> {
+fn read_two_passes<R: Read + Seek + Send>(
+    r: R,
+    total: u64,
+    progress: &dyn Progress,
+) -> Result<OsmData, String> {
     let mut reader = OsmPbfReader::new(r);
 
     progress.stage("reading ways", total);
@@ -184,7 +205,8 @@ fn read_two_passes<R: Read + Seek + Send>(r: R, total: u64, progress: &dyn Progr
         .enumerate()
         .par_bridge()
         .map(|(i, blob)| -> Result<(usize, Vec<OsmWay>), String> {
-            let block = primitive_block_from_blob(&blob.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+            let block = primitive_block_from_blob(&blob.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
             let mut ways = Vec::new();
             for w in blocks::ways(&block) {
                 let tag = |k: &str| w.tags.get(k).map(|v| v.as_str());
@@ -192,7 +214,11 @@ fn read_two_passes<R: Read + Seek + Send>(r: R, total: u64, progress: &dyn Progr
                     ways.push(OsmWay {
                         id: w.id.0,
                         refs: w.nodes.iter().map(|n| n.0).collect(),
-                        tags: w.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                        tags: w
+                            .tags
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                            .collect(),
                     });
                 }
             }
@@ -211,7 +237,8 @@ fn read_two_passes<R: Read + Seek + Send>(r: R, total: u64, progress: &dyn Progr
         .blobs()
         .par_bridge()
         .map(|blob| -> Result<NodeChunk, String> {
-            let block = primitive_block_from_blob(&blob.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+            let block = primitive_block_from_blob(&blob.map_err(|e| e.to_string())?)
+                .map_err(|e| e.to_string())?;
             let v = blocks::nodes(&block)
                 .filter(|n| needed.contains(&n.id.0))
                 .map(|n| (n.id.0, (n.decimicro_lat, n.decimicro_lon)))
@@ -221,15 +248,25 @@ fn read_two_passes<R: Read + Seek + Send>(r: R, total: u64, progress: &dyn Progr
         })
         .collect::<Result<_, String>>()?;
     let nodes: HashMap<i64, (i32, i32)> = node_chunks.into_iter().flatten().collect();
-    let missing_refs = ways.iter().flat_map(|w| &w.refs).filter(|r| !nodes.contains_key(r)).count() as u64;
-    Ok(OsmData { nodes, ways, missing_refs })
+    let missing_refs = ways
+        .iter()
+        .flat_map(|w| &w.refs)
+        .filter(|r| !nodes.contains_key(r))
+        .count() as u64;
+    Ok(OsmData {
+        nodes,
+        ways,
+        missing_refs,
+    })
 }
 
 /// Builds one profile's graph from OSM data (largest strongly connected component).
 pub fn build_graph(data: &OsmData, profile: Profile) -> (RoadGraph, ComponentReport) {
     let mut b = GraphBuilder::new();
     for way in &data.ways {
-        let Some(rule) = profile.rule(|k| way.tag(k)) else { continue };
+        let Some(rule) = profile.rule(|k| way.tag(k)) else {
+            continue;
+        };
         let mut prev = None;
         for r in &way.refs {
             let Some(&(lat, lon)) = data.nodes.get(r) else {
@@ -240,7 +277,10 @@ pub fn build_graph(data: &OsmData, profile: Profile) -> (RoadGraph, ComponentRep
             let v = b.add_node_e7(*r, lat, lon);
             if let Some(u) = prev {
                 let len = b.segment_length_m(u, v);
-                let cost = Cost::new((len * 3600.0 / rule.speed_kmh).round() as u32, (len * 100.0).round() as u32);
+                let cost = Cost::new(
+                    (len * 3600.0 / rule.speed_kmh).round() as u32,
+                    (len * 100.0).round() as u32,
+                );
                 b.add_segment(
                     u,
                     v,

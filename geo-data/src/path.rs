@@ -23,11 +23,18 @@ pub(crate) fn route(pg: &ProfileGraph, from: &SnappedPoint, to: &SnappedPoint) -
     let start = (from.lat(), from.lon());
     let end = (to.lat(), to.lon());
     if from == to {
-        return Some(Route { cost: Cost::ZERO, edges: Vec::new(), coords: vec![start] });
+        return Some(Route {
+            cost: Cost::ZERO,
+            edges: Vec::new(),
+            coords: vec![start],
+        });
     }
     let direct = from.along_same_edge(to, g);
     let to_ch = |seeds: Vec<(crate::NodeIdx, Cost)>| -> Vec<(u32, Cost)> {
-        seeds.into_iter().map(|(v, c)| (ch.ch_of[v.ix()], c)).collect()
+        seeds
+            .into_iter()
+            .map(|(v, c)| (ch.ch_of[v.ix()], c))
+            .collect()
     };
     let found = ch.path(&to_ch(from.out_seeds(g)), &to_ch(to.in_seeds(g)), pg.pool());
     match (found, direct) {
@@ -36,9 +43,17 @@ pub(crate) fn route(pg: &ProfileGraph, from: &SnappedPoint, to: &SnappedPoint) -
             coords.extend(edges.iter().map(|&e| g.coord(g.head(e))));
             coords.push(end);
             coords.dedup();
-            Some(Route { cost, edges, coords })
+            Some(Route {
+                cost,
+                edges,
+                coords,
+            })
         }
-        (_, Some(d)) => Some(Route { cost: d, edges: Vec::new(), coords: vec![start, end] }),
+        (_, Some(d)) => Some(Route {
+            cost: d,
+            edges: Vec::new(),
+            coords: vec![start, end],
+        }),
         _ => None,
     }
 }

@@ -12,7 +12,9 @@ use std::io::{self, Write};
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use osmpbfreader::fileformat::{Blob, BlobHeader};
-use osmpbfreader::osmformat::{HeaderBlock, Node, PrimitiveBlock, PrimitiveGroup, StringTable, Way};
+use osmpbfreader::osmformat::{
+    HeaderBlock, Node, PrimitiveBlock, PrimitiveGroup, StringTable, Way,
+};
 use protobuf::Message;
 
 use crate::osm::OsmData;
@@ -43,7 +45,9 @@ struct Strings {
 
 impl Strings {
     fn new() -> Strings {
-        Strings { table: vec![String::new()] }
+        Strings {
+            table: vec![String::new()],
+        }
     }
     fn id(&mut self, s: &str) -> u32 {
         if let Some(i) = self.table.iter().position(|x| x == s) {
@@ -65,7 +69,11 @@ pub fn write_pbf(data: &OsmData, w: &mut impl Write) -> io::Result<()> {
     let mut header = HeaderBlock::new();
     header.required_features.push("OsmSchema-V0.6".to_string());
     header.set_writingprogram("lastmile geo-data fixture writer".to_string());
-    write_blob(w, "OSMHeader", &header.write_to_bytes().map_err(io::Error::other)?)?;
+    write_blob(
+        w,
+        "OSMHeader",
+        &header.write_to_bytes().map_err(io::Error::other)?,
+    )?;
 
     let mut nodes: Vec<(i64, (i32, i32))> = data.nodes.iter().map(|(&k, &v)| (k, v)).collect();
     nodes.sort_unstable_by_key(|n| n.0);
@@ -82,7 +90,11 @@ pub fn write_pbf(data: &OsmData, w: &mut impl Write) -> io::Result<()> {
         let mut block = PrimitiveBlock::new();
         block.stringtable = protobuf::MessageField::some(Strings::new().into_table());
         block.primitivegroup.push(group);
-        write_blob(w, "OSMData", &block.write_to_bytes().map_err(io::Error::other)?)?;
+        write_blob(
+            w,
+            "OSMData",
+            &block.write_to_bytes().map_err(io::Error::other)?,
+        )?;
     }
     for chunk in data.ways.chunks(PER_BLOCK) {
         let mut strings = Strings::new();
@@ -104,7 +116,11 @@ pub fn write_pbf(data: &OsmData, w: &mut impl Write) -> io::Result<()> {
         let mut block = PrimitiveBlock::new();
         block.stringtable = protobuf::MessageField::some(strings.into_table());
         block.primitivegroup.push(group);
-        write_blob(w, "OSMData", &block.write_to_bytes().map_err(io::Error::other)?)?;
+        write_blob(
+            w,
+            "OSMData",
+            &block.write_to_bytes().map_err(io::Error::other)?,
+        )?;
     }
     Ok(())
 }

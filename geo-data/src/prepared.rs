@@ -52,7 +52,15 @@ impl ProfileGraph {
         report: ComponentReport,
     ) -> ProfileGraph {
         let fingerprint = fingerprint(profile, &graph);
-        ProfileGraph { profile, graph, ch, report, fingerprint, index: OnceLock::new(), pool: ScratchPool::default() }
+        ProfileGraph {
+            profile,
+            graph,
+            ch,
+            report,
+            fingerprint,
+            index: OnceLock::new(),
+            pool: ScratchPool::default(),
+        }
     }
 
     /// The profile this graph is for.
@@ -90,11 +98,17 @@ impl ProfileGraph {
     }
 
     /// Snaps with explicit options.
-    pub fn snap_with(&self, lat: f64, lon: f64, cfg: &SnapConfig) -> Result<SnappedPoint, SnapError> {
+    pub fn snap_with(
+        &self,
+        lat: f64,
+        lon: f64,
+        cfg: &SnapConfig,
+    ) -> Result<SnappedPoint, SnapError> {
         if self.graph.num_nodes() == 0 {
             return Err(SnapError::EmptyGraph);
         }
-        self.index().snap(&self.graph, self.fingerprint, lat, lon, cfg)
+        self.index()
+            .snap(&self.graph, self.fingerprint, lat, lon, cfg)
     }
 
     /// A point exactly at a graph node (tests, debugging).
@@ -175,7 +189,10 @@ pub struct PreparedGraphs {
 
 impl PreparedGraphs {
     /// Reads a PBF file and prepares every profile.
-    pub fn import_pbf(path: &Path, progress: &dyn Progress) -> Result<(PreparedGraphs, PrepareReport), ImportError> {
+    pub fn import_pbf(
+        path: &Path,
+        progress: &dyn Progress,
+    ) -> Result<(PreparedGraphs, PrepareReport), ImportError> {
         let t = Instant::now();
         let data = osm::read_pbf(path, progress)?;
         let read_time = t.elapsed();
@@ -220,7 +237,12 @@ impl PreparedGraphs {
             read_time: Duration::ZERO,
             profiles,
         };
-        Ok((PreparedGraphs { graphs: built.into_iter().map(|x| x.0).collect() }, report))
+        Ok((
+            PreparedGraphs {
+                graphs: built.into_iter().map(|x| x.0).collect(),
+            },
+            report,
+        ))
     }
 
     /// Builds from already prepared profile graphs (one per profile).

@@ -74,7 +74,10 @@ fn is_no(v: Option<&str>) -> bool {
 }
 
 fn is_yes(v: Option<&str>) -> bool {
-    matches!(v, Some("yes" | "designated" | "permissive" | "destination" | "permit"))
+    matches!(
+        v,
+        Some("yes" | "designated" | "permissive" | "destination" | "permit")
+    )
 }
 
 /// Walking speed on level ground; 5 km/h is the usual planning figure.
@@ -90,8 +93,9 @@ fn walk_rule<'a>(highway: &str, tag: &impl Fn(&str) -> Option<&'a str>) -> Optio
     let speed = match highway {
         "footway" | "path" | "pedestrian" | "living_street" | "service" | "residential"
         | "unclassified" | "tertiary" | "tertiary_link" | "secondary" | "secondary_link"
-        | "primary" | "primary_link" | "track" | "cycleway" | "road" | "bridleway"
-        | "corridor" => WALK_KMH,
+        | "primary" | "primary_link" | "track" | "cycleway" | "road" | "bridleway" | "corridor" => {
+            WALK_KMH
+        }
         "steps" => STEPS_KMH,
         // Trunk roads only with a sidewalk or explicit foot access.
         "trunk" | "trunk_link" => {
@@ -99,7 +103,8 @@ fn walk_rule<'a>(highway: &str, tag: &impl Fn(&str) -> Option<&'a str>) -> Optio
                 .or(tag("sidewalk:both"))
                 .or(tag("sidewalk:left"))
                 .or(tag("sidewalk:right"));
-            let has_sidewalk = matches!(sidewalk, Some(s) if s != "no" && s != "none" && s != "separate");
+            let has_sidewalk =
+                matches!(sidewalk, Some(s) if s != "no" && s != "none" && s != "separate");
             if has_sidewalk || is_yes(foot) {
                 WALK_KMH
             } else {
@@ -109,7 +114,11 @@ fn walk_rule<'a>(highway: &str, tag: &impl Fn(&str) -> Option<&'a str>) -> Optio
         // Motorways never, even with a foot tag (it is almost always an error).
         _ => return None,
     };
-    Some(WayRule { forward: true, backward: true, speed_kmh: speed })
+    Some(WayRule {
+        forward: true,
+        backward: true,
+        speed_kmh: speed,
+    })
 }
 
 fn oneway<'a>(highway: &str, tag: &impl Fn(&str) -> Option<&'a str>) -> (bool, bool) {
@@ -155,7 +164,11 @@ fn bike_rule<'a>(highway: &str, tag: &impl Fn(&str) -> Option<&'a str>) -> Optio
         fwd = true;
         bwd = true;
     }
-    Some(WayRule { forward: fwd, backward: bwd, speed_kmh: speed })
+    Some(WayRule {
+        forward: fwd,
+        backward: bwd,
+        speed_kmh: speed,
+    })
 }
 
 /// Default van speeds by road class in km/h, used when `maxspeed` is absent.
@@ -196,8 +209,14 @@ pub(crate) fn parse_maxspeed(v: &str) -> Option<f64> {
 
 fn car_rule<'a>(highway: &str, tag: &impl Fn(&str) -> Option<&'a str>) -> Option<WayRule> {
     let class_speed = car_class_speed(highway)?;
-    let allowed = |v: Option<&str>| matches!(v, Some("yes" | "designated" | "permissive" | "destination" | "delivery"));
-    let denied = |v: Option<&str>| matches!(v, Some("no" | "private" | "agricultural" | "forestry"));
+    let allowed = |v: Option<&str>| {
+        matches!(
+            v,
+            Some("yes" | "designated" | "permissive" | "destination" | "delivery")
+        )
+    };
+    let denied =
+        |v: Option<&str>| matches!(v, Some("no" | "private" | "agricultural" | "forestry"));
     let specific = tag("motorcar").or(tag("motor_vehicle"));
     if denied(specific) {
         return None;
@@ -212,7 +231,11 @@ fn car_rule<'a>(highway: &str, tag: &impl Fn(&str) -> Option<&'a str>) -> Option
         None => class_speed,
     };
     let (fwd, bwd) = oneway(highway, tag);
-    Some(WayRule { forward: fwd, backward: bwd, speed_kmh: speed })
+    Some(WayRule {
+        forward: fwd,
+        backward: bwd,
+        speed_kmh: speed,
+    })
 }
 
 impl fmt::Display for Profile {
@@ -248,51 +271,99 @@ mod tests {
 
     #[test]
     fn walk_ignores_oneway_and_private_but_not_motorways() {
-        let r = rule(Profile::Walk, &[("highway", "residential"), ("oneway", "yes")]).unwrap();
+        let r = rule(
+            Profile::Walk,
+            &[("highway", "residential"), ("oneway", "yes")],
+        )
+        .unwrap();
         assert!(r.forward && r.backward);
-        assert!(rule(Profile::Walk, &[("highway", "service"), ("access", "private")]).is_some());
+        assert!(rule(
+            Profile::Walk,
+            &[("highway", "service"), ("access", "private")]
+        )
+        .is_some());
         assert!(rule(Profile::Walk, &[("highway", "motorway")]).is_none());
         assert!(rule(Profile::Walk, &[("highway", "trunk")]).is_none());
         assert!(rule(Profile::Walk, &[("highway", "trunk"), ("sidewalk", "both")]).is_some());
         assert!(rule(Profile::Walk, &[("highway", "footway"), ("foot", "no")]).is_none());
-        assert_eq!(rule(Profile::Walk, &[("highway", "steps")]).unwrap().speed_kmh, STEPS_KMH);
+        assert_eq!(
+            rule(Profile::Walk, &[("highway", "steps")])
+                .unwrap()
+                .speed_kmh,
+            STEPS_KMH
+        );
     }
 
     #[test]
     fn bike_respects_oneway_unless_exempt() {
-        let r = rule(Profile::Bike, &[("highway", "residential"), ("oneway", "yes")]).unwrap();
+        let r = rule(
+            Profile::Bike,
+            &[("highway", "residential"), ("oneway", "yes")],
+        )
+        .unwrap();
         assert!(r.forward && !r.backward);
         let r = rule(
             Profile::Bike,
-            &[("highway", "residential"), ("oneway", "yes"), ("oneway:bicycle", "no")],
+            &[
+                ("highway", "residential"),
+                ("oneway", "yes"),
+                ("oneway:bicycle", "no"),
+            ],
         )
         .unwrap();
         assert!(r.forward && r.backward);
         assert!(rule(Profile::Bike, &[("highway", "steps")]).is_none());
-        assert!(rule(Profile::Bike, &[("highway", "service"), ("access", "private")]).is_none());
         assert!(rule(
             Profile::Bike,
-            &[("highway", "service"), ("access", "private"), ("bicycle", "yes")]
+            &[("highway", "service"), ("access", "private")]
+        )
+        .is_none());
+        assert!(rule(
+            Profile::Bike,
+            &[
+                ("highway", "service"),
+                ("access", "private"),
+                ("bicycle", "yes")
+            ]
         )
         .is_some());
     }
 
     #[test]
     fn car_access_oneway_and_speeds() {
-        assert!(rule(Profile::Car, &[("highway", "service"), ("access", "private")]).is_none());
-        assert!(rule(Profile::Car, &[("highway", "residential"), ("motor_vehicle", "no")]).is_none());
+        assert!(rule(
+            Profile::Car,
+            &[("highway", "service"), ("access", "private")]
+        )
+        .is_none());
+        assert!(rule(
+            Profile::Car,
+            &[("highway", "residential"), ("motor_vehicle", "no")]
+        )
+        .is_none());
         assert!(rule(Profile::Car, &[("highway", "footway")]).is_none());
         let m = rule(Profile::Car, &[("highway", "motorway")]).unwrap();
         assert!(m.forward && !m.backward);
         assert_eq!(m.speed_kmh, 90.0);
         let r = rule(Profile::Car, &[("highway", "primary"), ("maxspeed", "60")]).unwrap();
         assert!((r.speed_kmh - 54.0).abs() < 1e-9);
-        let r = rule(Profile::Car, &[("highway", "primary"), ("maxspeed", "CN:urban")]).unwrap();
+        let r = rule(
+            Profile::Car,
+            &[("highway", "primary"), ("maxspeed", "CN:urban")],
+        )
+        .unwrap();
         assert_eq!(r.speed_kmh, 50.0);
-        let r = rule(Profile::Car, &[("highway", "residential"), ("oneway", "-1")]).unwrap();
+        let r = rule(
+            Profile::Car,
+            &[("highway", "residential"), ("oneway", "-1")],
+        )
+        .unwrap();
         assert!(!r.forward && r.backward);
-        assert!(rule(Profile::Car, &[("highway", "residential"), ("junction", "roundabout")])
-            .is_some_and(|r| !r.backward));
+        assert!(rule(
+            Profile::Car,
+            &[("highway", "residential"), ("junction", "roundabout")]
+        )
+        .is_some_and(|r| !r.backward));
         assert_eq!(parse_maxspeed("30 mph").map(|x| x.round()), Some(48.0));
     }
 }

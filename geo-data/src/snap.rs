@@ -32,7 +32,9 @@ pub struct SnapConfig {
 
 impl Default for SnapConfig {
     fn default() -> SnapConfig {
-        SnapConfig { max_distance_m: DEFAULT_MAX_SNAP_M }
+        SnapConfig {
+            max_distance_m: DEFAULT_MAX_SNAP_M,
+        }
     }
 }
 
@@ -48,7 +50,9 @@ pub enum SnapError {
         lon: f64,
     },
     /// The nearest road is beyond the configured limit.
-    #[error("point ({lat}, {lon}) is {distance_m:.0} m from the nearest road (limit {limit_m:.0} m)")]
+    #[error(
+        "point ({lat}, {lon}) is {distance_m:.0} m from the nearest road (limit {limit_m:.0} m)"
+    )]
     TooFar {
         /// Latitude given.
         lat: f64,
@@ -71,7 +75,13 @@ pub(crate) enum Anchor {
     Node(NodeIdx),
     /// Strictly inside the segment `a→b`, at fraction `frac` from `a`.
     /// `ab`/`ba` are the directed edges over it (at least one exists).
-    Edge { a: NodeIdx, b: NodeIdx, ab: Option<EdgeIdx>, ba: Option<EdgeIdx>, frac: f64 },
+    Edge {
+        a: NodeIdx,
+        b: NodeIdx,
+        ab: Option<EdgeIdx>,
+        ba: Option<EdgeIdx>,
+        frac: f64,
+    },
 }
 
 /// A stop placed on a profile's road graph.
@@ -88,8 +98,19 @@ pub struct SnappedPoint {
 }
 
 impl SnappedPoint {
-    pub(crate) fn new(anchor: Anchor, fingerprint: u64, at: (f64, f64), snap_distance_m: f64) -> SnappedPoint {
-        SnappedPoint { anchor, graph_fingerprint: fingerprint, lat: at.0, lon: at.1, snap_distance_m }
+    pub(crate) fn new(
+        anchor: Anchor,
+        fingerprint: u64,
+        at: (f64, f64),
+        snap_distance_m: f64,
+    ) -> SnappedPoint {
+        SnappedPoint {
+            anchor,
+            graph_fingerprint: fingerprint,
+            lat: at.0,
+            lon: at.1,
+            snap_distance_m,
+        }
     }
 
     /// Latitude of the point on the road.
@@ -156,8 +177,15 @@ impl SnappedPoint {
     /// segment's direction forbids it.
     pub(crate) fn along_same_edge(&self, to: &SnappedPoint, g: &RoadGraph) -> Option<Cost> {
         let (
-            Anchor::Edge { ab, ba, frac: f1, .. },
-            Anchor::Edge { ab: ab2, ba: ba2, frac: f2, .. },
+            Anchor::Edge {
+                ab, ba, frac: f1, ..
+            },
+            Anchor::Edge {
+                ab: ab2,
+                ba: ba2,
+                frac: f2,
+                ..
+            },
         ) = (self.anchor, to.anchor)
         else {
             return None;
@@ -229,7 +257,10 @@ impl SnapIndex {
     }
 
     fn project(&self, (lat, lon): (f64, f64)) -> [f64; 2] {
-        [(lon - self.origin.1) * self.kx, (lat - self.origin.0) * self.ky]
+        [
+            (lon - self.origin.1) * self.kx,
+            (lat - self.origin.0) * self.ky,
+        ]
     }
 
     pub(crate) fn snap(
@@ -240,7 +271,11 @@ impl SnapIndex {
         lon: f64,
         cfg: &SnapConfig,
     ) -> Result<SnappedPoint, SnapError> {
-        if !(lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+        if !(lat.is_finite()
+            && lon.is_finite()
+            && (-90.0..=90.0).contains(&lat)
+            && (-180.0..=180.0).contains(&lon))
+        {
             return Err(SnapError::InvalidCoordinate { lat, lon });
         }
         let q = self.project((lat, lon));
@@ -261,14 +296,25 @@ impl SnapIndex {
         let at = (ca.0 + (cb.0 - ca.0) * frac, ca.1 + (cb.1 - ca.1) * frac);
         let d = haversine_m((lat, lon), at);
         if d > cfg.max_distance_m {
-            return Err(SnapError::TooFar { lat, lon, distance_m: d, limit_m: cfg.max_distance_m });
+            return Err(SnapError::TooFar {
+                lat,
+                lon,
+                distance_m: d,
+                limit_m: cfg.max_distance_m,
+            });
         }
         let anchor = if frac <= 0.0 {
             Anchor::Node(a)
         } else if frac >= 1.0 {
             Anchor::Node(b)
         } else {
-            Anchor::Edge { a, b, ab: Some(e), ba: g.twin(e), frac }
+            Anchor::Edge {
+                a,
+                b,
+                ab: Some(e),
+                ba: g.twin(e),
+                frac,
+            }
         };
         Ok(SnappedPoint::new(anchor, fingerprint, at, d))
     }

@@ -118,7 +118,11 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or("unexpected end of data")?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or("unexpected end of data")?;
         let s = &self.buf[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -127,15 +131,22 @@ impl<'a> Reader<'a> {
         Ok(self.take(1)?[0])
     }
     fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
     }
     fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
     fn array<const W: usize, T>(&mut self, f: impl Fn([u8; W]) -> T) -> Result<Vec<T>, String> {
         let n = usize::try_from(self.u64()?).map_err(|_| "array too long")?;
         let bytes = self.take(n.checked_mul(W).ok_or("array too long")?)?;
-        Ok(bytes.chunks_exact(W).map(|c| f(c.try_into().expect("chunk width"))).collect())
+        Ok(bytes
+            .chunks_exact(W)
+            .map(|c| f(c.try_into().expect("chunk width")))
+            .collect())
     }
     fn u32s(&mut self) -> Result<Vec<u32>, String> {
         self.array(u32::from_le_bytes)
@@ -159,7 +170,12 @@ fn write_up(w: &mut Writer, g: &UpGraph) {
 }
 
 fn read_up(r: &mut Reader) -> Result<UpGraph, String> {
-    Ok(UpGraph { first: r.u32s()?, head: r.u32s()?, cost: r.costs()?, edge: r.u32s()? })
+    Ok(UpGraph {
+        first: r.u32s()?,
+        head: r.u32s()?,
+        cost: r.costs()?,
+        edge: r.u32s()?,
+    })
 }
 
 /// Serialises profiles into the file format.
@@ -187,7 +203,14 @@ pub(crate) fn encode(profiles: &[StoredProfile]) -> Vec<u8> {
         let flat: Vec<u32> = c.children.iter().flatten().copied().collect();
         w.u32s(&flat);
         let r = &p.report;
-        for x in [r.kept_nodes, r.kept_edges, r.dropped_components, r.dropped_nodes, r.dropped_edges, r.largest_dropped] {
+        for x in [
+            r.kept_nodes,
+            r.kept_edges,
+            r.dropped_components,
+            r.dropped_nodes,
+            r.dropped_edges,
+            r.largest_dropped,
+        ] {
             w.u32(x);
         }
     }
@@ -205,7 +228,10 @@ pub(crate) fn encode(profiles: &[StoredProfile]) -> Vec<u8> {
 /// a half-written graph under the final name).
 pub(crate) fn save(path: &Path, profiles: &[StoredProfile]) -> Result<(), StoreError> {
     let bytes = encode(profiles);
-    let io = |source| StoreError::Io { path: path.into(), source };
+    let io = |source| StoreError::Io {
+        path: path.into(),
+        source,
+    };
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     std::fs::write(&tmp, &bytes).map_err(io)?;
@@ -214,7 +240,10 @@ pub(crate) fn save(path: &Path, profiles: &[StoredProfile]) -> Result<(), StoreE
 
 /// Reads and validates a graph file.
 pub(crate) fn load(path: &Path) -> Result<Vec<StoredProfile>, StoreError> {
-    let bytes = std::fs::read(path).map_err(|source| StoreError::Io { path: path.into(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| StoreError::Io {
+        path: path.into(),
+        source,
+    })?;
     decode(&bytes, path)
 }
 
@@ -223,19 +252,29 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Vec<StoredProfile>, St
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
         return Err(StoreError::NotAGraphFile { path: path.into() });
     }
-    let corrupt = |reason: String| StoreError::Corrupt { path: path.into(), reason };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.into(),
+        reason,
+    };
     if bytes.len() < 24 {
         return Err(corrupt("header is truncated".into()));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     if version != FORMAT_VERSION {
-        return Err(StoreError::VersionMismatch { path: path.into(), found: version, expected: FORMAT_VERSION });
+        return Err(StoreError::VersionMismatch {
+            path: path.into(),
+            found: version,
+            expected: FORMAT_VERSION,
+        });
     }
     let crc = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes"));
     let len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
     let payload = &bytes[24..];
     if payload.len() as u64 != len {
-        return Err(corrupt(format!("expected {len} bytes of data, found {}", payload.len())));
+        return Err(corrupt(format!(
+            "expected {len} bytes of data, found {}",
+            payload.len()
+        )));
     }
     if crc32fast::hash(payload) != crc {
         return Err(corrupt("checksum mismatch".into()));
@@ -244,7 +283,10 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Vec<StoredProfile>, St
 }
 
 fn decode_payload(payload: &[u8]) -> Result<Vec<StoredProfile>, String> {
-    let mut r = Reader { buf: payload, pos: 0 };
+    let mut r = Reader {
+        buf: payload,
+        pos: 0,
+    };
     let count = r.u32()?;
     let mut out = Vec::new();
     for _ in 0..count {
@@ -270,7 +312,14 @@ fn decode_payload(payload: &[u8]) -> Result<Vec<StoredProfile>, String> {
             return Err("odd shortcut table".into());
         }
         let children = flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
-        let ch = ContractionHierarchy { ch_of, node_of, fwd, bwd, num_orig, children };
+        let ch = ContractionHierarchy {
+            ch_of,
+            node_of,
+            fwd,
+            bwd,
+            num_orig,
+            children,
+        };
         let mut x = [0u32; 6];
         for v in &mut x {
             *v = r.u32()?;
@@ -284,7 +333,12 @@ fn decode_payload(payload: &[u8]) -> Result<Vec<StoredProfile>, String> {
             largest_dropped: x[5],
         };
         validate(&graph, &ch)?;
-        out.push(StoredProfile { profile, graph, ch, report });
+        out.push(StoredProfile {
+            profile,
+            graph,
+            ch,
+            report,
+        });
     }
     if r.pos != payload.len() {
         return Err("trailing data".into());
@@ -297,20 +351,34 @@ fn decode_payload(payload: &[u8]) -> Result<Vec<StoredProfile>, String> {
 fn validate(g: &RoadGraph, ch: &ContractionHierarchy) -> Result<(), String> {
     let n = g.lat_e7.len();
     let m = g.head.len();
-    let same = [g.lon_e7.len(), g.osm_node.len(), ch.ch_of.len(), ch.node_of.len()];
+    let same = [
+        g.lon_e7.len(),
+        g.osm_node.len(),
+        ch.ch_of.len(),
+        ch.node_of.len(),
+    ];
     if same.iter().any(|&x| x != n) || g.first_out.len() != n + 1 {
         return Err("node arrays disagree in length".into());
     }
-    if [g.tail.len(), g.cost.len(), g.way.len(), g.twin.len()].iter().any(|&x| x != m) {
+    if [g.tail.len(), g.cost.len(), g.way.len(), g.twin.len()]
+        .iter()
+        .any(|&x| x != m)
+    {
         return Err("edge arrays disagree in length".into());
     }
-    if g.first_out[0] != 0 || g.first_out[n] as usize != m || g.first_out.windows(2).any(|w| w[0] > w[1]) {
+    if g.first_out[0] != 0
+        || g.first_out[n] as usize != m
+        || g.first_out.windows(2).any(|w| w[0] > w[1])
+    {
         return Err("edge offsets are not monotone".into());
     }
     if g.tail.iter().chain(&g.head).any(|&v| v as usize >= n) {
         return Err("edge endpoint out of range".into());
     }
-    if g.twin.iter().any(|&t| t != crate::graph::NO_EDGE && t as usize >= m) {
+    if g.twin
+        .iter()
+        .any(|&t| t != crate::graph::NO_EDGE && t as usize >= m)
+    {
         return Err("twin edge out of range".into());
     }
     if ch.ch_of.iter().chain(&ch.node_of).any(|&v| v as usize >= n) || ch.num_orig as usize != m {
@@ -319,7 +387,11 @@ fn validate(g: &RoadGraph, ch: &ContractionHierarchy) -> Result<(), String> {
     let num_ch_edges = m + ch.children.len();
     for up in [&ch.fwd, &ch.bwd] {
         let k = up.head.len();
-        if up.first.len() != n + 1 || up.first[0] != 0 || up.first[n] as usize != k || up.first.windows(2).any(|w| w[0] > w[1]) {
+        if up.first.len() != n + 1
+            || up.first[0] != 0
+            || up.first[n] as usize != k
+            || up.first.windows(2).any(|w| w[0] > w[1])
+        {
             return Err("hierarchy offsets are not monotone".into());
         }
         if up.cost.len() != k || up.edge.len() != k || up.head.iter().any(|&v| v as usize >= n) {

@@ -26,7 +26,13 @@ impl CityConfig {
         let shape_nodes = 3;
         // Each intersection brings itself plus two streets' shape nodes.
         let side = ((nodes as f64 / (1.0 + 2.0 * shape_nodes as f64)).sqrt()).ceil() as u32;
-        CityConfig { width: side, height: side, block_m: 100.0, shape_nodes, seed }
+        CityConfig {
+            width: side,
+            height: side,
+            block_m: 100.0,
+            shape_nodes,
+            seed,
+        }
     }
 }
 
@@ -53,7 +59,12 @@ pub fn city(cfg: &CityConfig) -> OsmData {
     let mut data = OsmData::default();
     let (lat0, lon0) = (30.65, 104.05);
     let m_per_deg = 6_371_008.8 * std::f64::consts::PI / 180.0;
-    let to_ll = |x: f64, y: f64| (lat0 + y / m_per_deg, lon0 + x / (m_per_deg * lat0.to_radians().cos()));
+    let to_ll = |x: f64, y: f64| {
+        (
+            lat0 + y / m_per_deg,
+            lon0 + x / (m_per_deg * lat0.to_radians().cos()),
+        )
+    };
     let (w, h) = (cfg.width as i64, cfg.height as i64);
     let mut xy = Vec::with_capacity((w * h) as usize);
     for j in 0..h {
@@ -88,7 +99,8 @@ pub fn city(cfg: &CityConfig) -> OsmData {
             next_node += 1;
         }
         refs.push(b);
-        let mut tags: Vec<(&str, &str)> = vec![("highway", if arterial { "primary" } else { "residential" })];
+        let mut tags: Vec<(&str, &str)> =
+            vec![("highway", if arterial { "primary" } else { "residential" })];
         if !arterial && rng.unit() < 0.10 {
             tags.push(("oneway", "yes"));
         }

@@ -4,7 +4,9 @@
 //! duplicated. Small integer costs make ties frequent, which is where a wrong
 //! tie-break would show.
 
-use geo_data::{oracle, Cost, GraphBuilder, NodeIdx, Profile, ProfileGraph, SnapConfig, SnappedPoint};
+use geo_data::{
+    oracle, Cost, GraphBuilder, NodeIdx, Profile, ProfileGraph, SnapConfig, SnappedPoint,
+};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -21,17 +23,24 @@ fn random_cost(rng: &mut Xoshiro256PlusPlus, tiny: bool) -> Cost {
 fn random_graph(rng: &mut Xoshiro256PlusPlus, n: usize, extra: usize, tiny: bool) -> ProfileGraph {
     let mut b = GraphBuilder::new();
     let nodes: Vec<NodeIdx> = (0..n)
-        .map(|i| b.add_node(i as i64, 30.0 + rng.gen_range(0.0..0.02), 104.0 + rng.gen_range(0.0..0.02)))
+        .map(|i| {
+            b.add_node(
+                i as i64,
+                30.0 + rng.gen_range(0.0..0.02),
+                104.0 + rng.gen_range(0.0..0.02),
+            )
+        })
         .collect();
-    let add = |b: &mut GraphBuilder, rng: &mut Xoshiro256PlusPlus, x: NodeIdx, y: NodeIdx, way: i64| {
-        let c = random_cost(rng, tiny);
-        match rng.gen_range(0..4) {
-            0 => b.add_segment(x, y, Some(c), Some(c), way),
-            1 => b.add_segment(x, y, Some(c), Some(random_cost(rng, tiny)), way),
-            2 => b.add_segment(x, y, Some(c), None, way),
-            _ => b.add_segment(x, y, None, Some(c), way),
-        }
-    };
+    let add =
+        |b: &mut GraphBuilder, rng: &mut Xoshiro256PlusPlus, x: NodeIdx, y: NodeIdx, way: i64| {
+            let c = random_cost(rng, tiny);
+            match rng.gen_range(0..4) {
+                0 => b.add_segment(x, y, Some(c), Some(c), way),
+                1 => b.add_segment(x, y, Some(c), Some(random_cost(rng, tiny)), way),
+                2 => b.add_segment(x, y, Some(c), None, way),
+                _ => b.add_segment(x, y, None, Some(c), way),
+            }
+        };
     for i in 1..n {
         let j = i - 1 - rng.gen_range(0..i.min(5));
         add(&mut b, rng, nodes[i], nodes[j], i as i64);
@@ -40,14 +49,20 @@ fn random_graph(rng: &mut Xoshiro256PlusPlus, n: usize, extra: usize, tiny: bool
         // Mostly local links (like streets), a few long ones (like arterials):
         // purely random links make an expander, which no road network is.
         let x = rng.gen_range(0..n);
-        let y = if rng.gen_range(0..50) == 0 { rng.gen_range(0..n) } else { (x + rng.gen_range(1..8)).min(n - 1) };
+        let y = if rng.gen_range(0..50) == 0 {
+            rng.gen_range(0..n)
+        } else {
+            (x + rng.gen_range(1..8)).min(n - 1)
+        };
         add(&mut b, rng, nodes[x], nodes[y], (n + k) as i64);
     }
     ProfileGraph::from_builder(Profile::Car, b)
 }
 
 fn random_points(rng: &mut Xoshiro256PlusPlus, g: &ProfileGraph, k: usize) -> Vec<SnappedPoint> {
-    let far = SnapConfig { max_distance_m: 1e7 };
+    let far = SnapConfig {
+        max_distance_m: 1e7,
+    };
     let rg = g.road_graph();
     let mut pts: Vec<SnappedPoint> = Vec::new();
     while pts.len() < k {
@@ -59,9 +74,16 @@ fn random_points(rng: &mut Xoshiro256PlusPlus, g: &ProfileGraph, k: usize) -> Ve
                 let e = geo_data::EdgeIdx(rng.gen_range(0..rg.num_edges() as u32));
                 let (a, b) = (rg.coord(rg.tail(e)), rg.coord(rg.head(e)));
                 let t = [0.25, 0.5, 0.75, rng.gen_range(0.0..1.0)][rng.gen_range(0..4)];
-                g.snap_with(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, &far).unwrap()
+                g.snap_with(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, &far)
+                    .unwrap()
             }
-            _ => g.snap_with(30.0 + rng.gen_range(0.0..0.02), 104.0 + rng.gen_range(0.0..0.02), &far).unwrap(),
+            _ => g
+                .snap_with(
+                    30.0 + rng.gen_range(0.0..0.02),
+                    104.0 + rng.gen_range(0.0..0.02),
+                    &far,
+                )
+                .unwrap(),
         };
         pts.push(p);
     }
@@ -74,7 +96,11 @@ fn check(g: &ProfileGraph, pts: &[SnappedPoint], label: &str) {
     let slow = oracle::matrix(g.road_graph(), pts);
     for i in 0..n {
         for j in 0..n {
-            let expected = if i == j { Some(Cost::ZERO) } else { slow[i * n + j] };
+            let expected = if i == j {
+                Some(Cost::ZERO)
+            } else {
+                slow[i * n + j]
+            };
             assert_eq!(fast.cost(i, j), expected, "{label}: pair {i}→{j}");
             let unreachable = fast.durations[i * n + j] == geo_data::UNREACHABLE;
             assert_eq!(unreachable, expected.is_none());

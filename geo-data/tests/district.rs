@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use geo_data::district::{self, point};
-use geo_data::{oracle, NoProgress, PreparedGraphs, Profile, ProfileGraph, SnapConfig, SnapError, SnappedPoint};
+use geo_data::{
+    oracle, NoProgress, PreparedGraphs, Profile, ProfileGraph, SnapConfig, SnapError, SnappedPoint,
+};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/district.osm.pbf")
@@ -16,12 +18,17 @@ fn fixture() -> PathBuf {
 
 fn graphs() -> &'static PreparedGraphs {
     static G: OnceLock<PreparedGraphs> = OnceLock::new();
-    G.get_or_init(|| PreparedGraphs::import_pbf(&fixture(), &NoProgress).expect("fixture imports").0)
+    G.get_or_init(|| {
+        PreparedGraphs::import_pbf(&fixture(), &NoProgress)
+            .expect("fixture imports")
+            .0
+    })
 }
 
 fn snap(g: &ProfileGraph, x: f64, y: f64) -> SnappedPoint {
     let (lat, lon) = point(x, y);
-    g.snap(lat, lon).unwrap_or_else(|e| panic!("({x}, {y}) on {}: {e}", g.profile()))
+    g.snap(lat, lon)
+        .unwrap_or_else(|e| panic!("({x}, {y}) on {}: {e}", g.profile()))
 }
 
 /// Seconds and metres from (x1, y1) to (x2, y2), checked against plain Dijkstra.
@@ -58,14 +65,20 @@ fn district_is_big_enough_to_be_interesting() {
 fn walking_through_a_compound_gate_to_a_door() {
     // Street → gate road 40 m → central path 60 m → connector 30 m.
     assert_eq!(trip(Profile::Walk, (200.0, 0.0), (170.0, 100.0)), (94, 130)); // 93.6 s
-    // The back gate: 60 m + 60 m + 30 m.
-    assert_eq!(trip(Profile::Walk, (200.0, 400.0), (170.0, 280.0)), (108, 150));
+                                                                              // The back gate: 60 m + 60 m + 30 m.
+    assert_eq!(
+        trip(Profile::Walk, (200.0, 400.0), (170.0, 280.0)),
+        (108, 150)
+    );
 }
 
 #[test]
 fn steps_take_twice_as_long() {
     // 100 m of path (72 s) then 30 m of steps (43.2 s) to Hehua building 2.
-    assert_eq!(trip(Profile::Walk, (600.0, 0.0), (630.0, 100.0)), (115, 130));
+    assert_eq!(
+        trip(Profile::Walk, (600.0, 0.0), (630.0, 100.0)),
+        (115, 130)
+    );
     // The mirror building on flat ground: 130 m at 0.72 s/m.
     assert_eq!(trip(Profile::Walk, (600.0, 0.0), (570.0, 100.0)), (94, 130));
 }
@@ -73,7 +86,10 @@ fn steps_take_twice_as_long() {
 #[test]
 fn walkers_cut_through_the_park() {
     // The diagonal: 400·√2 = 565.7 m → 407.3 s, instead of 800 m of streets.
-    assert_eq!(trip(Profile::Walk, (400.0, 400.0), (800.0, 800.0)), (407, 566));
+    assert_eq!(
+        trip(Profile::Walk, (400.0, 400.0), (800.0, 800.0)),
+        (407, 566)
+    );
 }
 
 #[test]
@@ -89,20 +105,35 @@ fn points_in_the_middle_of_edges() {
 #[test]
 fn vans_follow_one_way_streets() {
     // With the traffic on Wenhua Lane: 200 m at 0.144 s/m.
-    assert_eq!(trip(Profile::Car, (400.0, 100.0), (400.0, 300.0)), (29, 200)); // 28.8 s
-    // Against it: north 100 m, round a block (400 m Xinhua Rd, 400 m lane,
-    // 400 m Renmin Rd) and north 100 m: 14.4 + 32 + 57.6 + 32 + 14.4 = 150.4 s.
-    assert_eq!(trip(Profile::Car, (400.0, 300.0), (400.0, 100.0)), (150, 1400));
+    assert_eq!(
+        trip(Profile::Car, (400.0, 100.0), (400.0, 300.0)),
+        (29, 200)
+    ); // 28.8 s
+       // Against it: north 100 m, round a block (400 m Xinhua Rd, 400 m lane,
+       // 400 m Renmin Rd) and north 100 m: 14.4 + 32 + 57.6 + 32 + 14.4 = 150.4 s.
+    assert_eq!(
+        trip(Profile::Car, (400.0, 300.0), (400.0, 100.0)),
+        (150, 1400)
+    );
     // Mid-edge, against the traffic: 110 m + 1200 m + 110 m = 153.3 s.
-    assert_eq!(trip(Profile::Car, (400.0, 290.0), (400.0, 110.0)), (153, 1420));
+    assert_eq!(
+        trip(Profile::Car, (400.0, 290.0), (400.0, 110.0)),
+        (153, 1420)
+    );
 }
 
 #[test]
 fn tricycles_may_go_against_one_way_only_where_signed() {
     // Wenhua Lane is signed `oneway:bicycle=no`: 200 m at 0.24 s/m.
-    assert_eq!(trip(Profile::Bike, (400.0, 300.0), (400.0, 100.0)), (48, 200));
+    assert_eq!(
+        trip(Profile::Bike, (400.0, 300.0), (400.0, 100.0)),
+        (48, 200)
+    );
     // Shuguang Lane is not: 1400 m around the block.
-    assert_eq!(trip(Profile::Bike, (800.0, 100.0), (800.0, 300.0)), (336, 1400));
+    assert_eq!(
+        trip(Profile::Bike, (800.0, 100.0), (800.0, 300.0)),
+        (336, 1400)
+    );
 }
 
 #[test]
@@ -119,13 +150,28 @@ fn vans_stop_at_the_gate_and_tricycles_enter_only_taoyuan() {
     let bike = graphs().graph(Profile::Bike).unwrap();
     // Jinxiu building 1: the nearest van road is Renmin Rd, 100 m south.
     let p = snap(car, 170.0, 100.0);
-    assert!((p.snap_distance_m() - 100.0).abs() < 0.5, "{}", p.snap_distance_m());
+    assert!(
+        (p.snap_distance_m() - 100.0).abs() < 0.5,
+        "{}",
+        p.snap_distance_m()
+    );
     let p = snap(bike, 170.0, 100.0);
-    assert!((p.snap_distance_m() - 100.0).abs() < 0.5, "{}", p.snap_distance_m());
+    assert!(
+        (p.snap_distance_m() - 100.0).abs() < 0.5,
+        "{}",
+        p.snap_distance_m()
+    );
     // Taoyuan building 1: tricycles ride the central path, 30 m from the door.
     let p = snap(bike, 170.0, 500.0);
-    assert!((p.snap_distance_m() - 30.0).abs() < 0.5, "{}", p.snap_distance_m());
-    assert_eq!(trip(Profile::Bike, (200.0, 400.0), (200.0, 500.0)), (24, 100));
+    assert!(
+        (p.snap_distance_m() - 30.0).abs() < 0.5,
+        "{}",
+        p.snap_distance_m()
+    );
+    assert_eq!(
+        trip(Profile::Bike, (200.0, 400.0), (200.0, 500.0)),
+        (24, 100)
+    );
 }
 
 #[test]
@@ -133,14 +179,26 @@ fn motorway_and_islet_are_not_walkable() {
     let walk = graphs().graph(Profile::Walk).unwrap();
     // On the expressway: a walker snaps to Renmin Rd, 200 m north.
     let p = snap(walk, 600.0, -200.0);
-    assert!((p.snap_distance_m() - 200.0).abs() < 0.5, "{}", p.snap_distance_m());
+    assert!(
+        (p.snap_distance_m() - 200.0).abs() < 0.5,
+        "{}",
+        p.snap_distance_m()
+    );
     // The islet was dropped; its path is 300 m from East Lane.
     let c = walk.components();
     assert_eq!((c.dropped_components, c.dropped_nodes), (1, 4));
     let p = snap(walk, 1500.0, 130.0);
     assert!((p.snap_distance_m() - 300.0).abs() < 0.5);
     let (lat, lon) = point(1500.0, 130.0);
-    let err = walk.snap_with(lat, lon, &SnapConfig { max_distance_m: 250.0 }).unwrap_err();
+    let err = walk
+        .snap_with(
+            lat,
+            lon,
+            &SnapConfig {
+                max_distance_m: 250.0,
+            },
+        )
+        .unwrap_err();
     assert!(matches!(err, SnapError::TooFar { .. }), "{err}");
     assert!(err.to_string().contains("300 m"), "{err}");
 }
@@ -161,15 +219,24 @@ fn far_and_invalid_points_are_refused_with_their_coordinates() {
     let err = walk.snap(lat, lon).unwrap_err();
     assert!(matches!(err, SnapError::TooFar { .. }));
     assert!(err.to_string().contains(&format!("{lat}")), "{err}");
-    assert!(matches!(walk.snap(f64::NAN, 104.0), Err(SnapError::InvalidCoordinate { .. })));
-    assert!(matches!(walk.snap(91.0, 104.0), Err(SnapError::InvalidCoordinate { .. })));
+    assert!(matches!(
+        walk.snap(f64::NAN, 104.0),
+        Err(SnapError::InvalidCoordinate { .. })
+    ));
+    assert!(matches!(
+        walk.snap(91.0, 104.0),
+        Err(SnapError::InvalidCoordinate { .. })
+    ));
 }
 
 /// Every door of every compound, the gates and the office.
 fn all_stops(g: &ProfileGraph) -> Vec<SnappedPoint> {
     let mut pts = vec![];
     for c in district::compounds() {
-        for ll in std::iter::once(c.gate).chain(std::iter::once(c.back_gate)).chain(c.buildings.iter().map(|b| b.entrance)) {
+        for ll in std::iter::once(c.gate)
+            .chain(std::iter::once(c.back_gate))
+            .chain(c.buildings.iter().map(|b| b.entrance))
+        {
             pts.push(g.snap(ll.0, ll.1).unwrap());
         }
     }
@@ -217,7 +284,10 @@ fn paths_follow_the_road() {
     assert_eq!(path.first(), Some(&(a.lat(), a.lon())));
     assert_eq!(path.last(), Some(&(b.lat(), b.lon())));
     // 90 m east, 40 + 60 m north, 30 m west: the polyline has the same length.
-    let len: f64 = path.windows(2).map(|w| geo_data::snap::haversine_m(w[0], w[1])).sum();
+    let len: f64 = path
+        .windows(2)
+        .map(|w| geo_data::snap::haversine_m(w[0], w[1]))
+        .sum();
     assert!((len - 220.0).abs() < 0.5, "{len}");
     assert_eq!(r.cost.distance_m(), 220);
     // On one segment the path is the straight piece between the points.

@@ -13,7 +13,9 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn district_graphs() -> PreparedGraphs {
-    PreparedGraphs::from_osm(&district::osm_data(), Path::new("district"), &NoProgress).unwrap().0
+    PreparedGraphs::from_osm(&district::osm_data(), Path::new("district"), &NoProgress)
+        .unwrap()
+        .0
 }
 
 #[test]
@@ -26,7 +28,10 @@ fn saved_graphs_load_back_identical() {
         let (a, b) = (g.graph(p).unwrap(), h.graph(p).unwrap());
         assert_eq!(a.road_graph().num_nodes(), b.road_graph().num_nodes());
         assert_eq!(a.components(), b.components());
-        let stops: Vec<(f64, f64)> = district::compounds().iter().flat_map(|c| c.buildings.iter().map(|b| b.entrance)).collect();
+        let stops: Vec<(f64, f64)> = district::compounds()
+            .iter()
+            .flat_map(|c| c.buildings.iter().map(|b| b.entrance))
+            .collect();
         let pa: Vec<_> = stops.iter().map(|s| a.snap(s.0, s.1).unwrap()).collect();
         let pb: Vec<_> = stops.iter().map(|s| b.snap(s.0, s.1).unwrap()).collect();
         assert_eq!(a.matrix(&pa), b.matrix(&pb));
@@ -51,7 +56,10 @@ fn damaged_graph_files_are_rejected() {
     let mut other_version = good.clone();
     other_version[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let e = expect_load_error(&other_version, "version.lmg");
-    assert!(matches!(e, StoreError::VersionMismatch { found, .. } if found == FORMAT_VERSION + 1), "{e}");
+    assert!(
+        matches!(e, StoreError::VersionMismatch { found, .. } if found == FORMAT_VERSION + 1),
+        "{e}"
+    );
     assert!(e.to_string().contains("prepare it again"));
 
     let e = expect_load_error(&good[..good.len() / 2], "truncated.lmg");
@@ -61,7 +69,10 @@ fn damaged_graph_files_are_rejected() {
     let mid = flipped.len() / 2;
     flipped[mid] ^= 0x40;
     let e = expect_load_error(&flipped, "flipped.lmg");
-    assert!(matches!(e, StoreError::Corrupt { .. }) && e.to_string().contains("checksum"), "{e}");
+    assert!(
+        matches!(e, StoreError::Corrupt { .. }) && e.to_string().contains("checksum"),
+        "{e}"
+    );
 
     let e = PreparedGraphs::load(&tmp("does-not-exist.lmg")).unwrap_err();
     assert!(matches!(e, StoreError::Io { .. }), "{e}");
@@ -78,7 +89,10 @@ fn corrupt_pbf_files_are_errors_not_panics() {
     let good = district::pbf_bytes();
     for cut in [3, 10, good.len() / 3, good.len() - 1] {
         let e = expect_import_error(&good[..cut], &format!("cut{cut}.osm.pbf"));
-        assert!(matches!(e, ImportError::Corrupt { .. }), "cut at {cut}: {e}");
+        assert!(
+            matches!(e, ImportError::Corrupt { .. }),
+            "cut at {cut}: {e}"
+        );
     }
     let e = expect_import_error(b"", "empty.osm.pbf");
     assert!(matches!(e, ImportError::Corrupt { .. }), "{e}");
@@ -92,7 +106,8 @@ fn corrupt_pbf_files_are_errors_not_panics() {
     }
     let e = expect_import_error(&bad, "damaged.osm.pbf");
     assert!(matches!(e, ImportError::Corrupt { .. }), "{e}");
-    let e = PreparedGraphs::import_pbf(Path::new("/nonexistent/x.osm.pbf"), &NoProgress).unwrap_err();
+    let e =
+        PreparedGraphs::import_pbf(Path::new("/nonexistent/x.osm.pbf"), &NoProgress).unwrap_err();
     assert!(matches!(e, ImportError::Io { .. }), "{e}");
 }
 

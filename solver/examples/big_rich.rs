@@ -11,15 +11,22 @@ use solver::problem::*;
 use solver::SolveConfig;
 
 fn main() {
-    let secs: f64 = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(10.0);
+    let secs: f64 = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10.0);
     let (stops, squads) = (5000usize, 100usize);
     let mut seed = 11u64;
     let mut rnd = move |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) % n.max(1)
     };
     // Clustered points: 60 compounds, stops around them, depot in the middle.
-    let centres: Vec<(i64, i64)> = (0..60).map(|_| (rnd(20000) as i64, rnd(20000) as i64)).collect();
+    let centres: Vec<(i64, i64)> = (0..60)
+        .map(|_| (rnd(20000) as i64, rnd(20000) as i64))
+        .collect();
     let mut pts = vec![(10000i64, 10000i64)];
     for _ in 0..stops {
         let c = centres[rnd(60) as usize];
@@ -49,11 +56,18 @@ fn main() {
                 let s = (8 + rnd(6) as i64) * 3600;
                 vec![TimeWindow::new(s, s + 4 * 3600)]
             }
-            _ => vec![TimeWindow::new(9 * 3600, 11 * 3600), TimeWindow::new(14 * 3600, 17 * 3600)],
+            _ => vec![
+                TimeWindow::new(9 * 3600, 11 * 3600),
+                TimeWindow::new(14 * 3600, 17 * 3600),
+            ],
         };
         b.job(Job {
             id: format!("s{j}"),
-            kind: JobKind::Delivery(Task::new(LocIdx(j as u32 + 1), 120 + rnd(180) as i64, windows)),
+            kind: JobKind::Delivery(Task::new(
+                LocIdx(j as u32 + 1),
+                120 + rnd(180) as i64,
+                windows,
+            )),
             demand: vec![1 + rnd(10) as i64, 1 + rnd(2) as i64],
             priority: Priority::Routine,
             skills: Skills::NONE,
@@ -81,7 +95,11 @@ fn main() {
     let violations = solver::check::check(&problem, &s);
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("VmHWM")).map(|l| l.to_string()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(|l| l.to_string())
+        })
         .unwrap_or_default();
     println!(
         "{stops} stops, {squads} squads: first feasible report {:?}, done in {:?}, {} iterations, {} routes, {} unassigned, cost {}, {} violations, {}",

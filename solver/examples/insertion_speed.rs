@@ -13,11 +13,15 @@ fn main() {
     let (stops, vehicles, queries) = (2000usize, 60usize, 200usize);
     let mut seed = 7u64;
     let mut rnd = move |n: u64| {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) % n
     };
     let n = stops + queries + 1;
-    let pts: Vec<(i64, i64)> = (0..n).map(|_| (rnd(5000) as i64, rnd(5000) as i64)).collect();
+    let pts: Vec<(i64, i64)> = (0..n)
+        .map(|_| (rnd(5000) as i64, rnd(5000) as i64))
+        .collect();
     let mut d = vec![0i32; n * n];
     for i in 0..n {
         for j in 0..n {
@@ -36,7 +40,11 @@ fn main() {
         let s = rnd(500_000) as i64;
         b.job(Job {
             id: format!("j{j}"),
-            kind: JobKind::Delivery(Task::new(LocIdx(j as u32 + 1), 60, vec![TimeWindow::new(s, s + 400_000)])),
+            kind: JobKind::Delivery(Task::new(
+                LocIdx(j as u32 + 1),
+                60,
+                vec![TimeWindow::new(s, s + 400_000)],
+            )),
             demand: vec![1, 1],
             priority: Priority::Routine,
             skills: Skills::NONE,
@@ -46,7 +54,11 @@ fn main() {
     let problem = b.build().unwrap();
     // A plan: stops dealt round-robin, in window order.
     let mut routes: Vec<InitialRoute> = (0..vehicles)
-        .map(|v| InitialRoute { vehicle: VehicleIdx(v as u32), activities: Vec::new(), locked: 3 })
+        .map(|v| InitialRoute {
+            vehicle: VehicleIdx(v as u32),
+            activities: Vec::new(),
+            locked: 3,
+        })
         .collect();
     let mut order: Vec<usize> = (0..stops).collect();
     order.sort_by_key(|&j| match &problem.jobs()[j].kind {
@@ -54,9 +66,14 @@ fn main() {
         _ => 0,
     });
     for (k, j) in order.into_iter().enumerate() {
-        routes[k % vehicles].activities.push(solver::solution::ActivityKind::Delivery(JobIdx(j as u32)));
+        routes[k % vehicles]
+            .activities
+            .push(solver::solution::ActivityKind::Delivery(JobIdx(j as u32)));
     }
-    let plan = InitialPlan { routes, change_penalty: 0 };
+    let plan = InitialPlan {
+        routes,
+        change_penalty: 0,
+    };
     let t = Instant::now();
     let mut index = PlanIndex::new(&problem, &plan).unwrap();
     let prepare = t.elapsed();

@@ -29,7 +29,9 @@ use std::collections::HashMap;
 
 use thiserror::Error;
 
-use crate::problem::{Amount, Cost, Distance, JobIdx, JobKind, LocIdx, Problem, Task, Time, VehicleIdx};
+use crate::problem::{
+    Amount, Cost, Distance, JobIdx, JobKind, LocIdx, Problem, Task, Time, VehicleIdx,
+};
 use crate::solution::{ActivityKind, Route, Solution};
 
 /// One violated constraint. Routes and stops are positions in
@@ -39,17 +41,39 @@ pub enum Violation {
     #[error("route {route}: unknown vehicle {vehicle}")]
     UnknownVehicle { route: usize, vehicle: VehicleIdx },
     #[error("route {route}: vehicle {vehicle} already drives route {first_route}")]
-    VehicleUsedTwice { route: usize, vehicle: VehicleIdx, first_route: usize },
+    VehicleUsedTwice {
+        route: usize,
+        vehicle: VehicleIdx,
+        first_route: usize,
+    },
     #[error("route {route}: no stops (an unused vehicle must not be listed)")]
     EmptyRoute { route: usize },
     #[error("route {route} stop {stop}: unknown job {job}")]
-    UnknownJob { route: usize, stop: usize, job: JobIdx },
+    UnknownJob {
+        route: usize,
+        stop: usize,
+        job: JobIdx,
+    },
     #[error("unassigned list: unknown job {job}")]
     UnknownUnassignedJob { job: JobIdx },
-    #[error("route {route} stop {stop}: job {job} has the wrong activity kind, expected {expected}")]
-    WrongActivityKind { route: usize, stop: usize, job: JobIdx, expected: &'static str },
+    #[error(
+        "route {route} stop {stop}: job {job} has the wrong activity kind, expected {expected}"
+    )]
+    WrongActivityKind {
+        route: usize,
+        stop: usize,
+        job: JobIdx,
+        expected: &'static str,
+    },
     #[error("route {route} stop {stop}: {task} of job {job} served again (first at route {first_route} stop {first_stop})")]
-    ServedTwice { route: usize, stop: usize, job: JobIdx, task: &'static str, first_route: usize, first_stop: usize },
+    ServedTwice {
+        route: usize,
+        stop: usize,
+        job: JobIdx,
+        task: &'static str,
+        first_route: usize,
+        first_stop: usize,
+    },
     #[error("job {job}: {task} is not in any route while the rest of the job is")]
     TaskMissing { job: JobIdx, task: &'static str },
     #[error("job {job}: routed (route {route}) and listed as unassigned")]
@@ -59,61 +83,175 @@ pub enum Violation {
     #[error("job {job}: neither routed nor listed as unassigned")]
     JobMissing { job: JobIdx },
     #[error("route {route} stop {stop}: at location {got}, expected {expected}")]
-    WrongLocation { route: usize, stop: usize, expected: LocIdx, got: LocIdx },
-    #[error("job {job}: shipment pickup on route {pickup_route} but delivery on route {delivery_route}")]
-    ShipmentSplit { job: JobIdx, pickup_route: usize, delivery_route: usize },
+    WrongLocation {
+        route: usize,
+        stop: usize,
+        expected: LocIdx,
+        got: LocIdx,
+    },
+    #[error(
+        "job {job}: shipment pickup on route {pickup_route} but delivery on route {delivery_route}"
+    )]
+    ShipmentSplit {
+        job: JobIdx,
+        pickup_route: usize,
+        delivery_route: usize,
+    },
     #[error("route {route}: shipment {job} picked up and delivered on different trips")]
     ShipmentAcrossTrips { route: usize, job: JobIdx },
     #[error("route {route}: shipment {job} delivered (stop {delivery_stop}) before its pickup (stop {pickup_stop})")]
-    DeliveryBeforePickup { route: usize, job: JobIdx, pickup_stop: usize, delivery_stop: usize },
+    DeliveryBeforePickup {
+        route: usize,
+        job: JobIdx,
+        pickup_stop: usize,
+        delivery_stop: usize,
+    },
     #[error("route {route}: shipment {job} rides {ride}, more than its limit {max}")]
-    MaxRide { route: usize, job: JobIdx, ride: Time, max: Time },
+    MaxRide {
+        route: usize,
+        job: JobIdx,
+        ride: Time,
+        max: Time,
+    },
     #[error("route {route} {}: load {load} in dimension {dimension} exceeds capacity {capacity}", start_or(.stop))]
-    Capacity { route: usize, stop: Option<usize>, dimension: usize, load: Amount, capacity: Amount },
+    Capacity {
+        route: usize,
+        stop: Option<usize>,
+        dimension: usize,
+        load: Amount,
+        capacity: Amount,
+    },
     #[error("route {route} stop {stop}: reported load {reported} in dimension {dimension}, recomputed {expected}")]
-    LoadMismatch { route: usize, stop: usize, dimension: usize, reported: Amount, expected: Amount },
+    LoadMismatch {
+        route: usize,
+        stop: usize,
+        dimension: usize,
+        reported: Amount,
+        expected: Amount,
+    },
     #[error("route {route}: reported start load {reported} in dimension {dimension}, recomputed {expected}")]
-    StartLoadMismatch { route: usize, dimension: usize, reported: Amount, expected: Amount },
+    StartLoadMismatch {
+        route: usize,
+        dimension: usize,
+        reported: Amount,
+        expected: Amount,
+    },
     #[error("route {route} {}: load has {got} dimensions, the problem has {expected}", start_or(.stop))]
-    LoadDimensions { route: usize, stop: Option<usize>, got: usize, expected: usize },
+    LoadDimensions {
+        route: usize,
+        stop: Option<usize>,
+        got: usize,
+        expected: usize,
+    },
     #[error("route {route} stop {stop}: reload on a vehicle without multi-trip")]
     ReloadNotAllowed { route: usize, stop: usize },
     #[error("route {route} stop {stop}: reload at {location}, not one of the vehicle's reload locations")]
-    ReloadLocation { route: usize, stop: usize, location: LocIdx },
+    ReloadLocation {
+        route: usize,
+        stop: usize,
+        location: LocIdx,
+    },
     #[error("route {route}: {trips} trips, the vehicle allows {max}")]
     TooManyTrips { route: usize, trips: u32, max: u32 },
     #[error("route {route} {}: no path from {from} to {to}", end_or(.stop))]
-    Unreachable { route: usize, stop: Option<usize>, from: LocIdx, to: LocIdx },
+    Unreachable {
+        route: usize,
+        stop: Option<usize>,
+        from: LocIdx,
+        to: LocIdx,
+    },
     #[error("route {route} {}: arrives at {arrival}, but cannot get there before {earliest}", end_or(.stop))]
-    TravelTooShort { route: usize, stop: Option<usize>, earliest: Time, arrival: Time },
+    TravelTooShort {
+        route: usize,
+        stop: Option<usize>,
+        earliest: Time,
+        arrival: Time,
+    },
     #[error("route {route} stop {stop}: service begins at {begin}, before arrival at {arrival}")]
-    BeginBeforeArrival { route: usize, stop: usize, arrival: Time, begin: Time },
+    BeginBeforeArrival {
+        route: usize,
+        stop: usize,
+        arrival: Time,
+        begin: Time,
+    },
     #[error("route {route} stop {stop}: service begins at {begin}, outside every time window")]
-    OutsideWindows { route: usize, stop: usize, begin: Time },
-    #[error("route {route} stop {stop}: departure {departure} is not begin {begin} + service {service}")]
-    ServiceMismatch { route: usize, stop: usize, begin: Time, departure: Time, service: Time },
+    OutsideWindows {
+        route: usize,
+        stop: usize,
+        begin: Time,
+    },
+    #[error(
+        "route {route} stop {stop}: departure {departure} is not begin {begin} + service {service}"
+    )]
+    ServiceMismatch {
+        route: usize,
+        stop: usize,
+        begin: Time,
+        departure: Time,
+        service: Time,
+    },
     #[error("route {route}: starts at {start_time}, before the shift starts at {shift_start}")]
-    ShiftStart { route: usize, start_time: Time, shift_start: Time },
+    ShiftStart {
+        route: usize,
+        start_time: Time,
+        shift_start: Time,
+    },
     #[error("route {route}: ends at {end_time}, after the shift ends at {shift_end}")]
-    ShiftEnd { route: usize, end_time: Time, shift_end: Time },
+    ShiftEnd {
+        route: usize,
+        end_time: Time,
+        shift_end: Time,
+    },
     #[error("route {route}: open start, but start time {start_time} is not the first arrival {first_arrival}")]
-    OpenStartTime { route: usize, start_time: Time, first_arrival: Time },
+    OpenStartTime {
+        route: usize,
+        start_time: Time,
+        first_arrival: Time,
+    },
     #[error("route {route}: open end, but end time {end_time} is not the last departure {last_departure}")]
-    OpenEndTime { route: usize, end_time: Time, last_departure: Time },
+    OpenEndTime {
+        route: usize,
+        end_time: Time,
+        last_departure: Time,
+    },
     #[error("route {route}: duration {duration} exceeds the maximum {max}")]
-    MaxDuration { route: usize, duration: Time, max: Time },
+    MaxDuration {
+        route: usize,
+        duration: Time,
+        max: Time,
+    },
     #[error("route {route}: distance {distance} exceeds the maximum {max}")]
-    MaxDistance { route: usize, distance: Distance, max: Distance },
+    MaxDistance {
+        route: usize,
+        distance: Distance,
+        max: Distance,
+    },
     #[error("route {route}: {stops} stops, the maximum is {max}")]
     MaxStops { route: usize, stops: u32, max: u32 },
     #[error("route {route} stop {stop}: the vehicle lacks a skill job {job} requires")]
-    Skills { route: usize, stop: usize, job: JobIdx },
+    Skills {
+        route: usize,
+        stop: usize,
+        job: JobIdx,
+    },
     #[error("route {route}: reported distance {reported}, recomputed {expected}")]
-    RouteDistance { route: usize, reported: Distance, expected: Distance },
+    RouteDistance {
+        route: usize,
+        reported: Distance,
+        expected: Distance,
+    },
     #[error("route {route}: reported duration {reported}, recomputed {expected}")]
-    RouteDuration { route: usize, reported: Time, expected: Time },
+    RouteDuration {
+        route: usize,
+        reported: Time,
+        expected: Time,
+    },
     #[error("route {route}: reported cost {reported}, recomputed {expected}")]
-    RouteCost { route: usize, reported: Cost, expected: Cost },
+    RouteCost {
+        route: usize,
+        reported: Cost,
+        expected: Cost,
+    },
     #[error("solution: reported cost {reported}, recomputed {expected}")]
     SolutionCost { reported: Cost, expected: Cost },
     #[error("solution: reported objective {reported}, recomputed {expected}")]
@@ -148,11 +286,18 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
     for (r, route) in solution.routes.iter().enumerate() {
         cost_sum = cost_sum.saturating_add(route.cost);
         if route.vehicle.get() >= problem.vehicles().len() {
-            out.push(Violation::UnknownVehicle { route: r, vehicle: route.vehicle });
+            out.push(Violation::UnknownVehicle {
+                route: r,
+                vehicle: route.vehicle,
+            });
             continue;
         }
         if let Some(&first) = vehicle_route.get(&route.vehicle) {
-            out.push(Violation::VehicleUsedTwice { route: r, vehicle: route.vehicle, first_route: first });
+            out.push(Violation::VehicleUsedTwice {
+                route: r,
+                vehicle: route.vehicle,
+                first_route: first,
+            });
         } else {
             vehicle_route.insert(route.vehicle, r);
         }
@@ -183,30 +328,48 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
         let [first, second] = seen[j];
         let routed = first.or(second);
         match (routed, unassigned_count[j]) {
-            (Some((route, _)), n) if n > 0 => out.push(Violation::RoutedAndUnassigned { job: jid, route }),
+            (Some((route, _)), n) if n > 0 => {
+                out.push(Violation::RoutedAndUnassigned { job: jid, route })
+            }
             (None, 0) => out.push(Violation::JobMissing { job: jid }),
             _ => {}
         }
         if let JobKind::Shipment { .. } = job.kind {
             match (first, second) {
-                (Some(_), None) => out.push(Violation::TaskMissing { job: jid, task: "delivery" }),
-                (None, Some(_)) => out.push(Violation::TaskMissing { job: jid, task: "pickup" }),
-                (Some((pr, _)), Some((dr, _))) if pr != dr => {
-                    out.push(Violation::ShipmentSplit { job: jid, pickup_route: pr, delivery_route: dr })
-                }
+                (Some(_), None) => out.push(Violation::TaskMissing {
+                    job: jid,
+                    task: "delivery",
+                }),
+                (None, Some(_)) => out.push(Violation::TaskMissing {
+                    job: jid,
+                    task: "pickup",
+                }),
+                (Some((pr, _)), Some((dr, _))) if pr != dr => out.push(Violation::ShipmentSplit {
+                    job: jid,
+                    pickup_route: pr,
+                    delivery_route: dr,
+                }),
                 _ => {}
             }
         }
     }
 
     if cost_sum != solution.cost {
-        out.push(Violation::SolutionCost { reported: solution.cost, expected: cost_sum });
+        out.push(Violation::SolutionCost {
+            reported: solution.cost,
+            expected: cost_sum,
+        });
     }
-    let objective = cost_sum
-        .saturating_add(prizes)
-        .saturating_add(problem.vehicle_weight().saturating_mul(solution.routes.len() as Cost));
+    let objective = cost_sum.saturating_add(prizes).saturating_add(
+        problem
+            .vehicle_weight()
+            .saturating_mul(solution.routes.len() as Cost),
+    );
     if objective != solution.objective {
-        out.push(Violation::Objective { reported: solution.objective, expected: objective });
+        out.push(Violation::Objective {
+            reported: solution.objective,
+            expected: objective,
+        });
     }
     out
 }
@@ -231,7 +394,9 @@ fn task_of(kind: ActivityKind, job: &JobKind) -> Result<(&Task, usize), &'static
         | (ActivityKind::Pickup(_), JobKind::Pickup(t))
         | (ActivityKind::Visit(_), JobKind::Visit(t)) => Ok((t, 0)),
         (ActivityKind::ShipmentPickup(_), JobKind::Shipment { pickup, .. }) => Ok((pickup, 0)),
-        (ActivityKind::ShipmentDelivery(_), JobKind::Shipment { delivery, .. }) => Ok((delivery, 1)),
+        (ActivityKind::ShipmentDelivery(_), JobKind::Shipment { delivery, .. }) => {
+            Ok((delivery, 1))
+        }
         (ActivityKind::ShipmentPickup(_), k) => Err(expected_kind(k, 0)),
         (_, k) => Err(expected_kind(k, 1)),
     }
@@ -248,7 +413,11 @@ fn record_jobs(
     for (s, act) in route.activities.iter().enumerate() {
         let Some(j) = act.kind.job() else { continue };
         let Some(job) = problem.jobs().get(j.get()) else {
-            out.push(Violation::UnknownJob { route: r, stop: s, job: j });
+            out.push(Violation::UnknownJob {
+                route: r,
+                stop: s,
+                job: j,
+            });
             continue;
         };
         match task_of(act.kind, &job.kind) {
@@ -270,7 +439,12 @@ fn record_jobs(
                     None => seen[j.get()][slot] = Some((r, s)),
                 }
             }
-            Err(expected) => out.push(Violation::WrongActivityKind { route: r, stop: s, job: j, expected }),
+            Err(expected) => out.push(Violation::WrongActivityKind {
+                route: r,
+                stop: s,
+                job: j,
+                expected,
+            }),
         }
     }
 }
@@ -295,7 +469,11 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
                     continue;
                 };
                 if !vehicle.skills.covers(job.skills) {
-                    out.push(Violation::Skills { route: r, stop: s, job: j });
+                    out.push(Violation::Skills {
+                        route: r,
+                        stop: s,
+                        job: j,
+                    });
                 }
                 match task_of(act.kind, &job.kind) {
                     Ok((task, _)) => {
@@ -307,8 +485,16 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
                                 got: act.location,
                             });
                         }
-                        if !task.windows.iter().any(|w| w.start <= act.begin && act.begin <= w.end) {
-                            out.push(Violation::OutsideWindows { route: r, stop: s, begin: act.begin });
+                        if !task
+                            .windows
+                            .iter()
+                            .any(|w| w.start <= act.begin && act.begin <= w.end)
+                        {
+                            out.push(Violation::OutsideWindows {
+                                route: r,
+                                stop: s,
+                                begin: act.begin,
+                            });
                         }
                         Some(task.service)
                     }
@@ -324,7 +510,11 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
                     }
                     Some(reload) => {
                         if !reload.locations.contains(&act.location) {
-                            out.push(Violation::ReloadLocation { route: r, stop: s, location: act.location });
+                            out.push(Violation::ReloadLocation {
+                                route: r,
+                                stop: s,
+                                location: act.location,
+                            });
                         }
                         Some(reload.service)
                     }
@@ -335,13 +525,21 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     }
     if let Some(max) = vehicle.max_stops {
         if stops > max {
-            out.push(Violation::MaxStops { route: r, stops, max });
+            out.push(Violation::MaxStops {
+                route: r,
+                stops,
+                max,
+            });
         }
     }
     if let Some(reload) = &vehicle.reload {
         if let Some(max) = reload.max_trips {
             if reloads + 1 > max {
-                out.push(Violation::TooManyTrips { route: r, trips: reloads + 1, max });
+                out.push(Violation::TooManyTrips {
+                    route: r,
+                    trips: reloads + 1,
+                    max,
+                });
             }
         }
     }
@@ -354,10 +552,25 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     let mut prev: Option<(LocIdx, Time)> = vehicle.start.map(|s| (s, route.start_time));
     for (s, act) in acts.iter().enumerate() {
         if let Some((from, departure)) = prev {
-            travel(matrix, r, Some(s), from, act.location, departure, act.arrival, &mut distance, out);
+            travel(
+                matrix,
+                r,
+                Some(s),
+                from,
+                act.location,
+                departure,
+                act.arrival,
+                &mut distance,
+                out,
+            );
         }
         if act.begin < act.arrival {
-            out.push(Violation::BeginBeforeArrival { route: r, stop: s, arrival: act.arrival, begin: act.begin });
+            out.push(Violation::BeginBeforeArrival {
+                route: r,
+                stop: s,
+                arrival: act.arrival,
+                begin: act.begin,
+            });
         }
         if let Some(service) = services[s] {
             if act.departure != act.begin.saturating_add(service) {
@@ -374,10 +587,24 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     }
     match (vehicle.end, prev) {
         (Some(end), Some((from, departure))) => {
-            travel(matrix, r, None, from, end, departure, route.end_time, &mut distance, out);
+            travel(
+                matrix,
+                r,
+                None,
+                from,
+                end,
+                departure,
+                route.end_time,
+                &mut distance,
+                out,
+            );
         }
         (None, Some((_, departure))) if !acts.is_empty() && route.end_time != departure => {
-            out.push(Violation::OpenEndTime { route: r, end_time: route.end_time, last_departure: departure });
+            out.push(Violation::OpenEndTime {
+                route: r,
+                end_time: route.end_time,
+                last_departure: departure,
+            });
         }
         _ => {}
     }
@@ -393,36 +620,64 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
         }
     }
     if route.start_time < vehicle.shift.start {
-        out.push(Violation::ShiftStart { route: r, start_time: route.start_time, shift_start: vehicle.shift.start });
+        out.push(Violation::ShiftStart {
+            route: r,
+            start_time: route.start_time,
+            shift_start: vehicle.shift.start,
+        });
     }
     if route.end_time > vehicle.shift.end {
-        out.push(Violation::ShiftEnd { route: r, end_time: route.end_time, shift_end: vehicle.shift.end });
+        out.push(Violation::ShiftEnd {
+            route: r,
+            end_time: route.end_time,
+            shift_end: vehicle.shift.end,
+        });
     }
 
     // Limits and reported totals.
     let duration = route.end_time - route.start_time;
     if let Some(max) = vehicle.max_duration {
         if duration > max {
-            out.push(Violation::MaxDuration { route: r, duration, max });
+            out.push(Violation::MaxDuration {
+                route: r,
+                duration,
+                max,
+            });
         }
     }
     if let Some(max) = vehicle.max_distance {
         if distance > max {
-            out.push(Violation::MaxDistance { route: r, distance, max });
+            out.push(Violation::MaxDistance {
+                route: r,
+                distance,
+                max,
+            });
         }
     }
     if route.distance != distance {
-        out.push(Violation::RouteDistance { route: r, reported: route.distance, expected: distance });
+        out.push(Violation::RouteDistance {
+            route: r,
+            reported: route.distance,
+            expected: distance,
+        });
     }
     if route.duration != duration {
-        out.push(Violation::RouteDuration { route: r, reported: route.duration, expected: duration });
+        out.push(Violation::RouteDuration {
+            route: r,
+            reported: route.duration,
+            expected: duration,
+        });
     }
     let cost = vehicle
         .fixed_cost
         .saturating_add(vehicle.cost_per_second.saturating_mul(duration))
         .saturating_add(vehicle.cost_per_metre.saturating_mul(distance));
     if route.cost != cost {
-        out.push(Violation::RouteCost { route: r, reported: route.cost, expected: cost });
+        out.push(Violation::RouteCost {
+            route: r,
+            reported: route.cost,
+            expected: cost,
+        });
     }
 }
 
@@ -440,13 +695,23 @@ fn travel(
     out: &mut Vec<Violation>,
 ) {
     if from.get() >= matrix.size() || to.get() >= matrix.size() || !matrix.reachable(from, to) {
-        out.push(Violation::Unreachable { route: r, stop, from, to });
+        out.push(Violation::Unreachable {
+            route: r,
+            stop,
+            from,
+            to,
+        });
         return;
     }
     *distance += matrix.distance(from, to);
     let earliest = departure.saturating_add(matrix.duration(from, to));
     if arrival < earliest {
-        out.push(Violation::TravelTooShort { route: r, stop, earliest, arrival });
+        out.push(Violation::TravelTooShort {
+            route: r,
+            stop,
+            earliest,
+            arrival,
+        });
     }
 }
 
@@ -461,7 +726,10 @@ fn check_loads(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     // What a trip starting at stop `from` (exclusive of that reload) loads: its deliveries.
     let trip_deliveries = |from: usize| {
         let mut load = vec![0 as Amount; dims];
-        for act in acts[from..].iter().take_while(|a| a.kind != ActivityKind::Reload) {
+        for act in acts[from..]
+            .iter()
+            .take_while(|a| a.kind != ActivityKind::Reload)
+        {
             if let (ActivityKind::Delivery(_), Some(d)) = (act.kind, demand_of(act.kind)) {
                 for (l, x) in load.iter_mut().zip(d) {
                     *l += x;
@@ -473,18 +741,34 @@ fn check_loads(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     let over = |load: &[Amount], stop: Option<usize>, out: &mut Vec<Violation>| {
         for (dimension, (&l, &c)) in load.iter().zip(capacity).enumerate() {
             if l > c {
-                out.push(Violation::Capacity { route: r, stop, dimension, load: l, capacity: c });
+                out.push(Violation::Capacity {
+                    route: r,
+                    stop,
+                    dimension,
+                    load: l,
+                    capacity: c,
+                });
             }
         }
     };
 
     let mut load = trip_deliveries(0);
     if route.start_load.len() != dims {
-        out.push(Violation::LoadDimensions { route: r, stop: None, got: route.start_load.len(), expected: dims });
+        out.push(Violation::LoadDimensions {
+            route: r,
+            stop: None,
+            got: route.start_load.len(),
+            expected: dims,
+        });
     } else {
         for (dimension, (&rep, &exp)) in route.start_load.iter().zip(&load).enumerate() {
             if rep != exp {
-                out.push(Violation::StartLoadMismatch { route: r, dimension, reported: rep, expected: exp });
+                out.push(Violation::StartLoadMismatch {
+                    route: r,
+                    dimension,
+                    reported: rep,
+                    expected: exp,
+                });
             }
         }
     }
@@ -507,12 +791,23 @@ fn check_loads(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
         }
         over(&load, Some(s), out);
         if act.load_after.len() != dims {
-            out.push(Violation::LoadDimensions { route: r, stop: Some(s), got: act.load_after.len(), expected: dims });
+            out.push(Violation::LoadDimensions {
+                route: r,
+                stop: Some(s),
+                got: act.load_after.len(),
+                expected: dims,
+            });
             continue;
         }
         for (dimension, (&rep, &exp)) in act.load_after.iter().zip(&load).enumerate() {
             if rep != exp {
-                out.push(Violation::LoadMismatch { route: r, stop: s, dimension, reported: rep, expected: exp });
+                out.push(Violation::LoadMismatch {
+                    route: r,
+                    stop: s,
+                    dimension,
+                    reported: rep,
+                    expected: exp,
+                });
             }
         }
     }
@@ -539,18 +834,34 @@ fn check_shipments(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Vio
     let mut jobs: Vec<_> = found.into_iter().collect();
     jobs.sort_by_key(|(j, _)| *j);
     for (j, pair) in jobs {
-        let (Some((ps, pt)), Some((ds, dt))) = pair else { continue };
-        let Some(job) = problem.jobs().get(j.get()) else { continue };
-        let JobKind::Shipment { max_ride, .. } = &job.kind else { continue };
+        let (Some((ps, pt)), Some((ds, dt))) = pair else {
+            continue;
+        };
+        let Some(job) = problem.jobs().get(j.get()) else {
+            continue;
+        };
+        let JobKind::Shipment { max_ride, .. } = &job.kind else {
+            continue;
+        };
         if ds < ps {
-            out.push(Violation::DeliveryBeforePickup { route: r, job: j, pickup_stop: ps, delivery_stop: ds });
+            out.push(Violation::DeliveryBeforePickup {
+                route: r,
+                job: j,
+                pickup_stop: ps,
+                delivery_stop: ds,
+            });
         } else if pt != dt {
             out.push(Violation::ShipmentAcrossTrips { route: r, job: j });
         }
         if let Some(max) = *max_ride {
             let ride = route.activities[ds].begin - route.activities[ps].departure;
             if ride > max {
-                out.push(Violation::MaxRide { route: r, job: j, ride, max });
+                out.push(Violation::MaxRide {
+                    route: r,
+                    job: j,
+                    ride,
+                    max,
+                });
             }
         }
     }
@@ -578,7 +889,14 @@ mod tests {
     const OPEN: VehicleIdx = VehicleIdx(2);
 
     fn job(id: &str, kind: JobKind, demand: [Amount; 2]) -> Job {
-        Job { id: id.into(), kind, demand: demand.to_vec(), priority: Priority::Routine, skills: Skills::NONE, prize: None }
+        Job {
+            id: id.into(),
+            kind,
+            demand: demand.to_vec(),
+            priority: Priority::Routine,
+            skills: Skills::NONE,
+            prize: None,
+        }
     }
 
     /// Seven places on a line, 10 s and 100 m apart; place 6 is cut off.
@@ -601,12 +919,30 @@ mod tests {
             job("p2", JobKind::Pickup(t(2)), [2, 0]),
             job(
                 "v3",
-                JobKind::Visit(Task::new(LocIdx(3), 5, vec![TimeWindow::new(0, 20), TimeWindow::new(100, 200)])),
+                JobKind::Visit(Task::new(
+                    LocIdx(3),
+                    5,
+                    vec![TimeWindow::new(0, 20), TimeWindow::new(100, 200)],
+                )),
                 [0, 0],
             ),
-            job("s45", JobKind::Shipment { pickup: t(4), delivery: t(5), max_ride: Some(50) }, [1, 1]),
-            Job { skills: Skills(1), ..job("d2", JobKind::Delivery(t(2)), [4, 0]) },
-            Job { prize: Some(1000), ..job("u6", JobKind::Delivery(t(6)), [1, 0]) },
+            job(
+                "s45",
+                JobKind::Shipment {
+                    pickup: t(4),
+                    delivery: t(5),
+                    max_ride: Some(50),
+                },
+                [1, 1],
+            ),
+            Job {
+                skills: Skills(1),
+                ..job("d2", JobKind::Delivery(t(2)), [4, 0])
+            },
+            Job {
+                prize: Some(1000),
+                ..job("u6", JobKind::Delivery(t(6)), [1, 0])
+            },
             job("d3", JobKind::Delivery(t(3)), [3, 0]),
             job("v1", JobKind::Visit(t(1)), [0, 0]),
         ];
@@ -616,7 +952,11 @@ mod tests {
         van.cost_per_second = 1;
         van.skills = Skills(1);
         let mut multi = Vehicle::new("multi", ProfileIdx(0), LocIdx(0), vec![4, 4]);
-        multi.reload = Some(crate::problem::Reload { locations: vec![LocIdx(0)], service: 5, max_trips: Some(2) });
+        multi.reload = Some(crate::problem::Reload {
+            locations: vec![LocIdx(0)],
+            service: 5,
+            max_trips: Some(2),
+        });
         let mut open = Vehicle::new("open", ProfileIdx(0), LocIdx(0), vec![10, 10]);
         open.start = None;
         open.end = None;
@@ -639,13 +979,25 @@ mod tests {
     }
 
     fn routes(p: &Problem, plan: &[(VehicleIdx, Vec<ActivityKind>)]) -> Solution {
-        let routes = plan.iter().map(|(v, kinds)| build_route(p, *v, kinds)).collect();
+        let routes = plan
+            .iter()
+            .map(|(v, kinds)| build_route(p, *v, kinds))
+            .collect();
         build_solution(p, routes, UnassignedReason::LeftOutForCost)
     }
 
     fn base_plan() -> Vec<(VehicleIdx, Vec<ActivityKind>)> {
         vec![
-            (VAN, vec![Delivery(D2_SKILL), Pickup(P2), Visit(V3), ShipmentPickup(S45), ShipmentDelivery(S45)]),
+            (
+                VAN,
+                vec![
+                    Delivery(D2_SKILL),
+                    Pickup(P2),
+                    Visit(V3),
+                    ShipmentPickup(S45),
+                    ShipmentDelivery(S45),
+                ],
+            ),
             (MULTI, vec![Delivery(D1), Reload, Delivery(D3)]),
             (OPEN, vec![Visit(V1)]),
         ]
@@ -682,7 +1034,13 @@ mod tests {
         assert_eq!(van.start_load, vec![4, 0]);
         assert_eq!(van.distance, 1000);
         assert_eq!(van.cost, 7 + 175 + 1000);
-        assert_eq!(s.unassigned, vec![Unassigned { job: U6, reason: UnassignedReason::LeftOutForCost }]);
+        assert_eq!(
+            s.unassigned,
+            vec![Unassigned {
+                job: U6,
+                reason: UnassignedReason::LeftOutForCost
+            }]
+        );
     }
 
     #[test]
@@ -700,23 +1058,43 @@ mod tests {
         let mut plan = base_plan();
         plan[2].1.push(Visit(V1));
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::ServedTwice { job: V1, route: 2, stop: 1, .. })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::ServedTwice {
+                    job: V1,
+                    route: 2,
+                    stop: 1,
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
     fn job_routed_and_unassigned() {
         let p = problem();
         let mut s = base(&p);
-        s.unassigned.push(Unassigned { job: V1, reason: UnassignedReason::LeftOutForCost });
+        s.unassigned.push(Unassigned {
+            job: V1,
+            reason: UnassignedReason::LeftOutForCost,
+        });
         let s = retotal(&p, s);
-        assert_eq!(check(&p, &s), vec![Violation::RoutedAndUnassigned { job: V1, route: 2 }]);
+        assert_eq!(
+            check(&p, &s),
+            vec![Violation::RoutedAndUnassigned { job: V1, route: 2 }]
+        );
     }
 
     #[test]
     fn job_unassigned_twice() {
         let p = problem();
         let mut s = base(&p);
-        s.unassigned.push(Unassigned { job: U6, reason: UnassignedReason::Unreachable });
+        s.unassigned.push(Unassigned {
+            job: U6,
+            reason: UnassignedReason::Unreachable,
+        });
         let s = retotal(&p, s);
         assert_eq!(check(&p, &s), vec![Violation::UnassignedTwice { job: U6 }]);
     }
@@ -726,12 +1104,39 @@ mod tests {
         let p = problem();
         let mut s = base(&p);
         s.routes[2].activities[0].kind = Visit(JobIdx(99));
-        s.unassigned.push(Unassigned { job: JobIdx(77), reason: UnassignedReason::LeftOutForCost });
-        s.routes.push(Route { vehicle: VehicleIdx(9), ..s.routes[0].clone() });
+        s.unassigned.push(Unassigned {
+            job: JobIdx(77),
+            reason: UnassignedReason::LeftOutForCost,
+        });
+        s.routes.push(Route {
+            vehicle: VehicleIdx(9),
+            ..s.routes[0].clone()
+        });
         let v = check(&p, &s);
-        assert!(has(&v, |x| matches!(x, Violation::UnknownJob { job: JobIdx(99), .. })), "{v:?}");
-        assert!(has(&v, |x| matches!(x, Violation::UnknownUnassignedJob { job: JobIdx(77) })), "{v:?}");
-        assert!(has(&v, |x| matches!(x, Violation::UnknownVehicle { route: 3, .. })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::UnknownJob {
+                    job: JobIdx(99),
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::UnknownUnassignedJob { job: JobIdx(77) }
+            )),
+            "{v:?}"
+        );
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::UnknownVehicle { route: 3, .. }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -740,7 +1145,17 @@ mod tests {
         let mut s = base(&p);
         s.routes[2].activities[0].kind = Delivery(V1);
         let v = check(&p, &s);
-        assert!(has(&v, |x| matches!(x, Violation::WrongActivityKind { job: V1, expected: "Visit", .. })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::WrongActivityKind {
+                    job: V1,
+                    expected: "Visit",
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -749,7 +1164,16 @@ mod tests {
         let mut plan = base_plan();
         plan[0].1.pop();
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::TaskMissing { job: S45, task: "delivery" })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::TaskMissing {
+                    job: S45,
+                    task: "delivery"
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -760,7 +1184,12 @@ mod tests {
         let v = check(&p, &s);
         assert_eq!(
             v,
-            vec![Violation::WrongLocation { route: 2, stop: 0, expected: LocIdx(1), got: LocIdx(2) }]
+            vec![Violation::WrongLocation {
+                route: 2,
+                stop: 0,
+                expected: LocIdx(1),
+                got: LocIdx(2)
+            }]
         );
     }
 
@@ -771,7 +1200,14 @@ mod tests {
         plan[0].1.pop();
         plan[2].1.push(ShipmentDelivery(S45));
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::ShipmentSplit { job: S45, pickup_route: 0, delivery_route: 2 })));
+        assert!(has(&v, |x| matches!(
+            x,
+            Violation::ShipmentSplit {
+                job: S45,
+                pickup_route: 0,
+                delivery_route: 2
+            }
+        )));
     }
 
     #[test]
@@ -780,7 +1216,15 @@ mod tests {
         let mut plan = base_plan();
         plan[0].1.swap(3, 4);
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::DeliveryBeforePickup { job: S45, pickup_stop: 4, delivery_stop: 3, .. })));
+        assert!(has(&v, |x| matches!(
+            x,
+            Violation::DeliveryBeforePickup {
+                job: S45,
+                pickup_stop: 4,
+                delivery_stop: 3,
+                ..
+            }
+        )));
     }
 
     #[test]
@@ -792,9 +1236,18 @@ mod tests {
         });
         let mut plan = base_plan();
         plan[0].1.truncate(3);
-        plan[1].1 = vec![ShipmentPickup(S45), Delivery(D1), Reload, ShipmentDelivery(S45), Delivery(D3)];
+        plan[1].1 = vec![
+            ShipmentPickup(S45),
+            Delivery(D1),
+            Reload,
+            ShipmentDelivery(S45),
+            Delivery(D3),
+        ];
         let v = check(&p, &routes(&p, &plan));
-        assert_eq!(v, vec![Violation::ShipmentAcrossTrips { route: 1, job: S45 }]);
+        assert_eq!(
+            v,
+            vec![Violation::ShipmentAcrossTrips { route: 1, job: S45 }]
+        );
     }
 
     #[test]
@@ -802,9 +1255,23 @@ mod tests {
         let p = problem();
         let mut plan = base_plan();
         // Pickup at 4 (t=40), then the visit at 3 waits for its second window (100..105), delivery at 125.
-        plan[0].1 = vec![Delivery(D2_SKILL), Pickup(P2), ShipmentPickup(S45), Visit(V3), ShipmentDelivery(S45)];
+        plan[0].1 = vec![
+            Delivery(D2_SKILL),
+            Pickup(P2),
+            ShipmentPickup(S45),
+            Visit(V3),
+            ShipmentDelivery(S45),
+        ];
         let v = check(&p, &routes(&p, &plan));
-        assert_eq!(v, vec![Violation::MaxRide { route: 0, job: S45, ride: 85, max: 50 }]);
+        assert_eq!(
+            v,
+            vec![Violation::MaxRide {
+                route: 0,
+                job: S45,
+                ride: 85,
+                max: 50
+            }]
+        );
     }
 
     #[test]
@@ -813,7 +1280,19 @@ mod tests {
         let mut plan = base_plan();
         plan[1].1 = vec![Delivery(D1), Delivery(D3)];
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::Capacity { route: 1, stop: None, dimension: 0, load: 6, capacity: 4 })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::Capacity {
+                    route: 1,
+                    stop: None,
+                    dimension: 0,
+                    load: 6,
+                    capacity: 4
+                }
+            )),
+            "{v:?}"
+        );
         // Second dimension too: the van's 2 parcels with a shipment on board and a pickup-free delivery.
         // The delivery of d1 (1 parcel) still on board when the shipment (1 parcel) is picked up.
         let mut plan = base_plan();
@@ -821,7 +1300,19 @@ mod tests {
         plan[1].1 = vec![Delivery(D3)];
         let p2 = problem_with(|vs, _| vs[0].capacity = vec![10, 1]);
         let v = check(&p2, &routes(&p2, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::Capacity { route: 0, stop: Some(3), dimension: 1, load: 2, capacity: 1 })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::Capacity {
+                    route: 0,
+                    stop: Some(3),
+                    dimension: 1,
+                    load: 2,
+                    capacity: 1
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -833,7 +1324,18 @@ mod tests {
         assert_eq!(check(&p, &routes(&p, &plan)), vec![]);
         plan[0].1.swap(0, 1);
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::Capacity { route: 0, stop: Some(0), load: 6, .. })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::Capacity {
+                    route: 0,
+                    stop: Some(0),
+                    load: 6,
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -846,13 +1348,32 @@ mod tests {
         assert_eq!(
             v,
             vec![
-                Violation::StartLoadMismatch { route: 0, dimension: 0, reported: 5, expected: 4 },
-                Violation::LoadMismatch { route: 1, stop: 1, dimension: 0, reported: 0, expected: 3 },
+                Violation::StartLoadMismatch {
+                    route: 0,
+                    dimension: 0,
+                    reported: 5,
+                    expected: 4
+                },
+                Violation::LoadMismatch {
+                    route: 1,
+                    stop: 1,
+                    dimension: 0,
+                    reported: 0,
+                    expected: 3
+                },
             ]
         );
         let mut s = base(&p);
         s.routes[2].activities[0].load_after = vec![0];
-        assert_eq!(check(&p, &s), vec![Violation::LoadDimensions { route: 2, stop: Some(0), got: 1, expected: 2 }]);
+        assert_eq!(
+            check(&p, &s),
+            vec![Violation::LoadDimensions {
+                route: 2,
+                stop: Some(0),
+                got: 1,
+                expected: 2
+            }]
+        );
     }
 
     #[test]
@@ -861,19 +1382,42 @@ mod tests {
         let mut plan = base_plan();
         plan[0].1.insert(1, Reload);
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::ReloadNotAllowed { route: 0, stop: 1 })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::ReloadNotAllowed { route: 0, stop: 1 }
+            )),
+            "{v:?}"
+        );
 
         let mut s = base(&p);
         s.routes[1].activities[1].location = LocIdx(1);
         let v = check(&p, &s);
-        assert!(has(&v, |x| matches!(x, Violation::ReloadLocation { route: 1, stop: 1, location: LocIdx(1) })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::ReloadLocation {
+                    route: 1,
+                    stop: 1,
+                    location: LocIdx(1)
+                }
+            )),
+            "{v:?}"
+        );
 
         let mut plan = base_plan();
         plan[2].1.clear();
         plan.pop();
         plan[1].1.extend([Reload, Visit(V1)]);
         let v = check(&p, &routes(&p, &plan));
-        assert_eq!(v, vec![Violation::TooManyTrips { route: 1, trips: 3, max: 2 }]);
+        assert_eq!(
+            v,
+            vec![Violation::TooManyTrips {
+                route: 1,
+                trips: 3,
+                max: 2
+            }]
+        );
     }
 
     #[test]
@@ -882,8 +1426,30 @@ mod tests {
         let mut plan = base_plan();
         plan[0].1.push(Delivery(U6));
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::Unreachable { route: 0, stop: Some(5), to: LocIdx(6), .. })), "{v:?}");
-        assert!(has(&v, |x| matches!(x, Violation::Unreachable { route: 0, stop: None, from: LocIdx(6), .. })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::Unreachable {
+                    route: 0,
+                    stop: Some(5),
+                    to: LocIdx(6),
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::Unreachable {
+                    route: 0,
+                    stop: None,
+                    from: LocIdx(6),
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -896,23 +1462,62 @@ mod tests {
         a.begin -= 1;
         a.departure -= 1;
         let v = check(&p, &s);
-        assert!(has(&v, |x| matches!(x, Violation::TravelTooShort { route: 0, stop: Some(1), earliest: 20, arrival: 19 })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::TravelTooShort {
+                    route: 0,
+                    stop: Some(1),
+                    earliest: 20,
+                    arrival: 19
+                }
+            )),
+            "{v:?}"
+        );
         // Begin before arrival.
         let mut s = base(&p);
         s.routes[0].activities[2].begin = 25;
         s.routes[0].activities[2].departure = 30;
         let v = check(&p, &s);
-        assert!(has(&v, |x| matches!(x, Violation::BeginBeforeArrival { route: 0, stop: 2, .. })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::BeginBeforeArrival {
+                    route: 0,
+                    stop: 2,
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
         // Begin between the two windows of the visit.
         let mut s = base(&p);
         s.routes[0].activities[2].begin = 50;
         s.routes[0].activities[2].departure = 55;
-        assert_eq!(check(&p, &s), vec![Violation::OutsideWindows { route: 0, stop: 2, begin: 50 }]);
+        assert_eq!(
+            check(&p, &s),
+            vec![Violation::OutsideWindows {
+                route: 0,
+                stop: 2,
+                begin: 50
+            }]
+        );
         // Departure not begin + service.
         let mut s = base(&p);
         s.routes[0].activities[2].departure = 101;
         let v = check(&p, &s);
-        assert!(has(&v, |x| matches!(x, Violation::ServiceMismatch { route: 0, stop: 2, service: 5, .. })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::ServiceMismatch {
+                    route: 0,
+                    stop: 2,
+                    service: 5,
+                    ..
+                }
+            )),
+            "{v:?}"
+        );
         // Arriving at the end too early.
         let mut s = base(&p);
         s.routes[0].end_time -= 1;
@@ -920,7 +1525,15 @@ mod tests {
         s.routes[0].cost -= 1;
         let s = retotal(&p, s);
         let v = check(&p, &s);
-        assert_eq!(v, vec![Violation::TravelTooShort { route: 0, stop: None, earliest: 175, arrival: 174 }]);
+        assert_eq!(
+            v,
+            vec![Violation::TravelTooShort {
+                route: 0,
+                stop: None,
+                earliest: 175,
+                arrival: 174
+            }]
+        );
     }
 
     #[test]
@@ -931,11 +1544,28 @@ mod tests {
         s.routes[1].start_time = 4;
         s.routes[1].duration += 1; // the walker costs per metre only
         let s = retotal(&p, s);
-        assert_eq!(check(&p, &s), vec![Violation::ShiftStart { route: 1, start_time: 4, shift_start: 5 }]);
+        assert_eq!(
+            check(&p, &s),
+            vec![Violation::ShiftStart {
+                route: 1,
+                start_time: 4,
+                shift_start: 5
+            }]
+        );
 
         let p = problem_with(|vs, _| vs[0].shift = TimeWindow::new(0, 150));
         let v = check(&p, &base(&p));
-        assert!(has(&v, |x| matches!(x, Violation::ShiftEnd { route: 0, end_time: 175, shift_end: 150 })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::ShiftEnd {
+                    route: 0,
+                    end_time: 175,
+                    shift_end: 150
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -951,13 +1581,30 @@ mod tests {
         s2.routes[2].cost = 6 + 0;
         let s2 = retotal(&p, s2);
         let v = check(&p, &s2);
-        assert!(has(&v, |x| matches!(x, Violation::OpenStartTime { route: 2, start_time: -3, first_arrival: 0 })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::OpenStartTime {
+                    route: 2,
+                    start_time: -3,
+                    first_arrival: 0
+                }
+            )),
+            "{v:?}"
+        );
         let mut s3 = s.clone();
         s3.routes[2].end_time = 9;
         s3.routes[2].duration = 9;
         s3.routes[2].cost = 18;
         let s3 = retotal(&p, s3);
-        assert_eq!(check(&p, &s3), vec![Violation::OpenEndTime { route: 2, end_time: 9, last_departure: 0 }]);
+        assert_eq!(
+            check(&p, &s3),
+            vec![Violation::OpenEndTime {
+                route: 2,
+                end_time: 9,
+                last_departure: 0
+            }]
+        );
     }
 
     #[test]
@@ -971,9 +1618,21 @@ mod tests {
         assert_eq!(
             v,
             vec![
-                Violation::MaxStops { route: 0, stops: 5, max: 4 },
-                Violation::MaxDuration { route: 0, duration: 175, max: 174 },
-                Violation::MaxDistance { route: 0, distance: 1000, max: 999 },
+                Violation::MaxStops {
+                    route: 0,
+                    stops: 5,
+                    max: 4
+                },
+                Violation::MaxDuration {
+                    route: 0,
+                    duration: 175,
+                    max: 174
+                },
+                Violation::MaxDistance {
+                    route: 0,
+                    distance: 1000,
+                    max: 999
+                },
             ]
         );
         // Reloads are not stops.
@@ -988,7 +1647,17 @@ mod tests {
         plan[0].1.remove(0);
         plan[1].1.push(Delivery(D2_SKILL));
         let v = check(&p, &routes(&p, &plan));
-        assert!(has(&v, |x| matches!(x, Violation::Skills { route: 1, stop: 3, job: D2_SKILL })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::Skills {
+                    route: 1,
+                    stop: 3,
+                    job: D2_SKILL
+                }
+            )),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -1002,16 +1671,40 @@ mod tests {
         assert_eq!(
             v,
             vec![
-                Violation::RouteDistance { route: 0, reported: 1001, expected: 1000 },
-                Violation::RouteDuration { route: 0, reported: 176, expected: 175 },
-                Violation::RouteCost { route: 0, reported: 1183, expected: 1182 },
-                Violation::SolutionCost { reported: s.cost, expected: s.cost + 1 },
-                Violation::Objective { reported: s.objective, expected: s.objective + 1 },
+                Violation::RouteDistance {
+                    route: 0,
+                    reported: 1001,
+                    expected: 1000
+                },
+                Violation::RouteDuration {
+                    route: 0,
+                    reported: 176,
+                    expected: 175
+                },
+                Violation::RouteCost {
+                    route: 0,
+                    reported: 1183,
+                    expected: 1182
+                },
+                Violation::SolutionCost {
+                    reported: s.cost,
+                    expected: s.cost + 1
+                },
+                Violation::Objective {
+                    reported: s.objective,
+                    expected: s.objective + 1
+                },
             ]
         );
         let mut s = base(&p);
         s.objective -= 1000; // forgets the prize of the unassigned job
-        assert_eq!(check(&p, &s), vec![Violation::Objective { reported: s.objective, expected: s.objective + 1000 }]);
+        assert_eq!(
+            check(&p, &s),
+            vec![Violation::Objective {
+                reported: s.objective,
+                expected: s.objective + 1000
+            }]
+        );
     }
 
     #[test]
@@ -1025,7 +1718,9 @@ mod tests {
         for j in p.jobs() {
             b.job(j.clone());
         }
-        b.objective(Objective { minimise_vehicles: true });
+        b.objective(Objective {
+            minimise_vehicles: true,
+        });
         let pv = b.build().unwrap();
         assert!(pv.vehicle_weight() > 0);
         let s = base(&pv);
@@ -1033,7 +1728,13 @@ mod tests {
         let mut wrong = s.clone();
         wrong.objective = wrong.cost + pv.prize(U6);
         let v = check(&pv, &wrong);
-        assert_eq!(v, vec![Violation::Objective { reported: wrong.objective, expected: s.objective }]);
+        assert_eq!(
+            v,
+            vec![Violation::Objective {
+                reported: wrong.objective,
+                expected: s.objective
+            }]
+        );
     }
 
     #[test]
@@ -1045,19 +1746,58 @@ mod tests {
         s.routes.push(empty);
         let s = retotal(&p, s);
         let v = check(&p, &s);
-        assert!(has(&v, |x| matches!(x, Violation::VehicleUsedTwice { route: 3, vehicle: VAN, first_route: 0 })), "{v:?}");
-        assert!(has(&v, |x| matches!(x, Violation::EmptyRoute { route: 3 })), "{v:?}");
+        assert!(
+            has(&v, |x| matches!(
+                x,
+                Violation::VehicleUsedTwice {
+                    route: 3,
+                    vehicle: VAN,
+                    first_route: 0
+                }
+            )),
+            "{v:?}"
+        );
+        assert!(
+            has(&v, |x| matches!(x, Violation::EmptyRoute { route: 3 })),
+            "{v:?}"
+        );
     }
 
     #[test]
     fn violations_read_well() {
-        let v = Violation::Capacity { route: 2, stop: Some(4), dimension: 1, load: 7, capacity: 5 };
-        assert_eq!(v.to_string(), "route 2 stop 4: load 7 in dimension 1 exceeds capacity 5");
-        let v = Violation::Capacity { route: 2, stop: None, dimension: 0, load: 7, capacity: 5 };
-        assert_eq!(v.to_string(), "route 2 start: load 7 in dimension 0 exceeds capacity 5");
-        let v = Violation::Unreachable { route: 1, stop: None, from: LocIdx(3), to: LocIdx(0) };
+        let v = Violation::Capacity {
+            route: 2,
+            stop: Some(4),
+            dimension: 1,
+            load: 7,
+            capacity: 5,
+        };
+        assert_eq!(
+            v.to_string(),
+            "route 2 stop 4: load 7 in dimension 1 exceeds capacity 5"
+        );
+        let v = Violation::Capacity {
+            route: 2,
+            stop: None,
+            dimension: 0,
+            load: 7,
+            capacity: 5,
+        };
+        assert_eq!(
+            v.to_string(),
+            "route 2 start: load 7 in dimension 0 exceeds capacity 5"
+        );
+        let v = Violation::Unreachable {
+            route: 1,
+            stop: None,
+            from: LocIdx(3),
+            to: LocIdx(0),
+        };
         assert_eq!(v.to_string(), "route 1 end: no path from 3 to 0");
         let v = Violation::JobMissing { job: JobIdx(3) };
-        assert_eq!(v.to_string(), "job 3: neither routed nor listed as unassigned");
+        assert_eq!(
+            v.to_string(),
+            "job 3: neither routed nor listed as unassigned"
+        );
     }
 }

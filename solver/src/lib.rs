@@ -15,11 +15,14 @@
 pub mod check;
 pub mod config;
 pub mod formats;
-pub mod problem;
-pub mod solution;
 pub mod plan;
+pub mod problem;
 pub(crate) mod search;
+pub mod solution;
 
 pub use config::SolveConfig;
-pub use plan::{insertion_options, solve_from, InitialPlan, InitialRoute, InsertionOption, PlanError, PlanIndex, VehicleOption};
+pub use plan::{
+    insertion_options, solve_from, InitialPlan, InitialRoute, InsertionOption, PlanError,
+    PlanIndex, VehicleOption,
+};
 pub use search::{solve, solve_with_stats, SolveStats};

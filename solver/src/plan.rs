@@ -44,7 +44,11 @@ pub enum PlanError {
     #[error("route {route}: shipment {job} must have its pickup before its delivery on the same trip of one route")]
     ShipmentSplit { route: usize, job: u32 },
     #[error("route {route}: {locked} locked stops but only {stops} stops")]
-    LockedBeyondRoute { route: usize, locked: usize, stops: usize },
+    LockedBeyondRoute {
+        route: usize,
+        locked: usize,
+        stops: usize,
+    },
     #[error("route {route}: more reloads than the vehicle's trips allow")]
     TooManyReloads { route: usize },
     #[error("change_penalty is negative")]
@@ -63,24 +67,40 @@ pub fn validate(problem: &Problem, plan: &InitialPlan) -> Result<(), PlanError> 
     for (ri, r) in plan.routes.iter().enumerate() {
         let v = r.vehicle.get();
         if v >= problem.vehicles().len() {
-            return Err(PlanError::UnknownVehicle { route: ri, vehicle: r.vehicle.0 });
+            return Err(PlanError::UnknownVehicle {
+                route: ri,
+                vehicle: r.vehicle.0,
+            });
         }
         if std::mem::replace(&mut seen_vehicle[v], true) {
-            return Err(PlanError::DuplicateVehicle { route: ri, vehicle: r.vehicle.0 });
+            return Err(PlanError::DuplicateVehicle {
+                route: ri,
+                vehicle: r.vehicle.0,
+            });
         }
         if r.locked > r.activities.len() {
-            return Err(PlanError::LockedBeyondRoute { route: ri, locked: r.locked, stops: r.activities.len() });
+            return Err(PlanError::LockedBeyondRoute {
+                route: ri,
+                locked: r.locked,
+                stops: r.activities.len(),
+            });
         }
         let mut open: Vec<u32> = Vec::new();
         for a in &r.activities {
             let Some(j) = a.job() else {
                 if !open.is_empty() {
-                    return Err(PlanError::ShipmentSplit { route: ri, job: open[0] });
+                    return Err(PlanError::ShipmentSplit {
+                        route: ri,
+                        job: open[0],
+                    });
                 }
                 continue;
             };
             if j.get() >= problem.jobs().len() {
-                return Err(PlanError::UnknownJob { route: ri, job: j.0 });
+                return Err(PlanError::UnknownJob {
+                    route: ri,
+                    job: j.0,
+                });
             }
             let kind_ok = matches!(
                 (a, &problem.job(j).kind),
@@ -91,9 +111,16 @@ pub fn validate(problem: &Problem, plan: &InitialPlan) -> Result<(), PlanError> 
                     | (ActivityKind::ShipmentDelivery(_), JobKind::Shipment { .. })
             );
             let count = &mut seen_job[j.get()];
-            let expected = if matches!(a, ActivityKind::ShipmentDelivery(_)) { 1 } else { 0 };
+            let expected = if matches!(a, ActivityKind::ShipmentDelivery(_)) {
+                1
+            } else {
+                0
+            };
             if !kind_ok || *count != expected {
-                return Err(PlanError::BadActivity { route: ri, job: j.0 });
+                return Err(PlanError::BadActivity {
+                    route: ri,
+                    job: j.0,
+                });
             }
             *count += 1;
             match a {
@@ -102,7 +129,10 @@ pub fn validate(problem: &Problem, plan: &InitialPlan) -> Result<(), PlanError> 
                     if let Some(k) = open.iter().position(|&x| x == j.0) {
                         open.swap_remove(k);
                     } else {
-                        return Err(PlanError::ShipmentSplit { route: ri, job: j.0 });
+                        return Err(PlanError::ShipmentSplit {
+                            route: ri,
+                            job: j.0,
+                        });
                     }
                 }
                 _ => {}
@@ -115,7 +145,9 @@ pub fn validate(problem: &Problem, plan: &InitialPlan) -> Result<(), PlanError> 
         let veh = problem.vehicle(r.vehicle);
         let allowed = match &veh.reload {
             None => 0,
-            Some(rl) => rl.max_trips.map_or(usize::MAX, |m| m.saturating_sub(1) as usize),
+            Some(rl) => rl
+                .max_trips
+                .map_or(usize::MAX, |m| m.saturating_sub(1) as usize),
         };
         if reloads > allowed {
             return Err(PlanError::TooManyReloads { route: ri });
@@ -127,14 +159,21 @@ pub fn validate(problem: &Problem, plan: &InitialPlan) -> Result<(), PlanError> 
 /// Solves starting from `plan`: its locked stops stay first on their
 /// routes, the rest may change, each job moved to another vehicle costs
 /// `plan.change_penalty`. New jobs (not in the plan) are inserted.
-pub fn solve_from(problem: &Problem, config: &SolveConfig, plan: &InitialPlan) -> Result<Solution, PlanError> {
+pub fn solve_from(
+    problem: &Problem,
+    config: &SolveConfig,
+    plan: &InitialPlan,
+) -> Result<Solution, PlanError> {
     validate(problem, plan)?;
     Ok(crate::search::dispatch(problem, config, Some(plan)).0)
 }
 
 /// The search state of a validated plan; records the plan's vehicles and
 /// penalty in `data`.
-pub(crate) fn initial_state<const D: usize>(data: &mut Data<'_, D>, plan: &InitialPlan) -> State<D> {
+pub(crate) fn initial_state<const D: usize>(
+    data: &mut Data<'_, D>,
+    plan: &InitialPlan,
+) -> State<D> {
     data.change_penalty = plan.change_penalty;
     for r in &plan.routes {
         for a in &r.activities {
@@ -144,7 +183,10 @@ pub(crate) fn initial_state<const D: usize>(data: &mut Data<'_, D>, plan: &Initi
         }
     }
     let data: &Data<'_, D> = data;
-    let mut st = State::new(data, crate::search::penalty::PenaltyManager::new(data).weights);
+    let mut st = State::new(
+        data,
+        crate::search::penalty::PenaltyManager::new(data).weights,
+    );
     for r in &plan.routes {
         let v = r.vehicle.0;
         let vd = &data.vehicles[v as usize];
@@ -153,15 +195,20 @@ pub(crate) fn initial_state<const D: usize>(data: &mut Data<'_, D>, plan: &Initi
         let mut locked = 0;
         // Jobs with a locked task keep all their tasks (a shipment picked up
         // already must still be delivered by this squad).
-        let locked_jobs: Vec<u32> = r.activities[..r.locked].iter().filter_map(|a| a.job()).map(|j| j.0).collect();
+        let locked_jobs: Vec<u32> = r.activities[..r.locked]
+            .iter()
+            .filter_map(|a| a.job())
+            .map(|j| j.0)
+            .collect();
         for (k, a) in r.activities.iter().enumerate() {
             let is_locked = k < r.locked;
             let node = match *a {
                 ActivityKind::Reload => slots.next().copied().unwrap_or(NONE),
                 ActivityKind::ShipmentDelivery(j) => data.job_nodes[j.get()][1],
-                ActivityKind::Delivery(j) | ActivityKind::Pickup(j) | ActivityKind::Visit(j) | ActivityKind::ShipmentPickup(j) => {
-                    data.job_nodes[j.get()][0]
-                }
+                ActivityKind::Delivery(j)
+                | ActivityKind::Pickup(j)
+                | ActivityKind::Visit(j)
+                | ActivityKind::ShipmentPickup(j) => data.job_nodes[j.get()][0],
             };
             if node == NONE {
                 continue;
@@ -193,7 +240,12 @@ pub(crate) fn initial_state<const D: usize>(data: &mut Data<'_, D>, plan: &Initi
         let route = &mut st.routes[v as usize];
         route.nodes = kept;
         route.locked = locked;
-        let jobs: Vec<u32> = route.nodes.iter().map(|&x| data.nodes[x as usize].job).filter(|&j| j != NONE).collect();
+        let jobs: Vec<u32> = route
+            .nodes
+            .iter()
+            .map(|&x| data.nodes[x as usize].job)
+            .filter(|&j| j != NONE)
+            .collect();
         for j in jobs {
             st.place_job(data, j);
         }
@@ -226,7 +278,6 @@ pub struct InsertionOption {
     /// How many stops begin later.
     pub stops_delayed: usize,
 }
-
 
 /// A plan prepared once for many fast insertion queries (the escalation
 /// desk asks "where could this go?" for each urgent order).
@@ -261,7 +312,11 @@ impl<'p> PlanIndex<'p> {
     /// is priced by O(1) segment concatenation. With `keep_order`, the plan's
     /// stops keep their order; without, the chosen route's unlocked stops may
     /// be re-sequenced around the job (slower: a short descent per vehicle).
-    pub fn options(&mut self, job: crate::problem::JobIdx, keep_order: bool) -> Result<Vec<VehicleOption>, PlanError> {
+    pub fn options(
+        &mut self,
+        job: crate::problem::JobIdx,
+        keep_order: bool,
+    ) -> Result<Vec<VehicleOption>, PlanError> {
         match &mut self.inner {
             Prepared::D1(p) => p.options(job, keep_order),
             Prepared::D2(p) => p.options(job, keep_order),

@@ -79,18 +79,37 @@ pub struct Matrix {
 impl Matrix {
     /// Builds a matrix from row-major arrays of `size * size` entries. Use
     /// [`UNREACHABLE`] for pairs with no path. Negative entries are refused.
-    pub fn new(size: usize, durations: Vec<i32>, distances: Vec<i32>) -> Result<Self, ProblemError> {
+    pub fn new(
+        size: usize,
+        durations: Vec<i32>,
+        distances: Vec<i32>,
+    ) -> Result<Self, ProblemError> {
         let expected = size * size;
-        for (what, len) in [("durations", durations.len()), ("distances", distances.len())] {
+        for (what, len) in [
+            ("durations", durations.len()),
+            ("distances", distances.len()),
+        ] {
             if len != expected {
-                return Err(ProblemError::MatrixSize { what, expected, got: len });
+                return Err(ProblemError::MatrixSize {
+                    what,
+                    expected,
+                    got: len,
+                });
             }
         }
-        if let Some(pos) = durations.iter().chain(distances.iter()).position(|&v| v < 0) {
+        if let Some(pos) = durations
+            .iter()
+            .chain(distances.iter())
+            .position(|&v| v < 0)
+        {
             let (from, to) = ((pos % expected) / size, pos % size);
             return Err(ProblemError::NegativeMatrixEntry { from, to });
         }
-        Ok(Self { size, durations, distances })
+        Ok(Self {
+            size,
+            durations,
+            distances,
+        })
     }
 
     /// A matrix where distance and duration are the same numbers (classic benchmarks).
@@ -132,7 +151,10 @@ pub struct TimeWindow {
 
 impl TimeWindow {
     /// The whole representable day: no constraint.
-    pub const ALWAYS: TimeWindow = TimeWindow { start: 0, end: Time::MAX / 4 };
+    pub const ALWAYS: TimeWindow = TimeWindow {
+        start: 0,
+        end: Time::MAX / 4,
+    };
 
     pub fn new(start: Time, end: Time) -> Self {
         Self { start, end }
@@ -192,7 +214,11 @@ pub struct Task {
 
 impl Task {
     pub fn new(location: LocIdx, service: Time, windows: Vec<TimeWindow>) -> Self {
-        Self { location, service, windows }
+        Self {
+            location,
+            service,
+            windows,
+        }
     }
 
     /// The earliest window start.
@@ -202,7 +228,9 @@ impl Task {
 
     /// The latest window end.
     pub fn latest(&self) -> Time {
-        self.windows.last().map_or(TimeWindow::ALWAYS.end, |w| w.end)
+        self.windows
+            .last()
+            .map_or(TimeWindow::ALWAYS.end, |w| w.end)
     }
 }
 
@@ -218,7 +246,11 @@ pub enum JobKind {
     /// Goods collected at `pickup` and handed over at `delivery`, on the same
     /// route and trip, pickup first. `max_ride` bounds the time from the end of
     /// the pickup service to the start of the delivery service (chilled goods).
-    Shipment { pickup: Task, delivery: Task, max_ride: Option<Time> },
+    Shipment {
+        pickup: Task,
+        delivery: Task,
+        max_ride: Option<Time>,
+    },
 }
 
 /// One request: something for one resident.
@@ -242,7 +274,9 @@ impl Job {
     pub fn tasks(&self) -> impl Iterator<Item = &Task> {
         let (a, b) = match &self.kind {
             JobKind::Delivery(t) | JobKind::Pickup(t) | JobKind::Visit(t) => (t, None),
-            JobKind::Shipment { pickup, delivery, .. } => (pickup, Some(delivery)),
+            JobKind::Shipment {
+                pickup, delivery, ..
+            } => (pickup, Some(delivery)),
         };
         std::iter::once(a).chain(b)
     }
@@ -288,7 +322,12 @@ pub struct Vehicle {
 impl Vehicle {
     /// A vehicle with the given profile and capacity, open 0..ALWAYS, starting
     /// and ending at `depot`, costing one unit per metre: the classic CVRP vehicle.
-    pub fn new(id: impl Into<String>, profile: ProfileIdx, depot: LocIdx, capacity: Vec<Amount>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        profile: ProfileIdx,
+        depot: LocIdx,
+        capacity: Vec<Amount>,
+    ) -> Self {
         Self {
             id: id.into(),
             profile,
@@ -319,23 +358,48 @@ pub struct Objective {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ProblemError {
     #[error("matrix {what} has {got} entries, expected {expected}")]
-    MatrixSize { what: &'static str, expected: usize, got: usize },
+    MatrixSize {
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("matrix entry from {from} to {to} is negative")]
     NegativeMatrixEntry { from: usize, to: usize },
     #[error("profile {profile} matrix has size {got}, expected {expected} (all profiles share the locations)")]
-    ProfileSizeMismatch { profile: usize, expected: usize, got: usize },
+    ProfileSizeMismatch {
+        profile: usize,
+        expected: usize,
+        got: usize,
+    },
     #[error("no travel matrix given")]
     NoMatrix,
     #[error("{owner}: location {location} is out of range (the matrices have {size} locations)")]
-    LocationOutOfRange { owner: String, location: u32, size: usize },
+    LocationOutOfRange {
+        owner: String,
+        location: u32,
+        size: usize,
+    },
     #[error("{owner}: time window [{start}, {end}] ends before it starts")]
-    WindowEndsBeforeStart { owner: String, start: Time, end: Time },
+    WindowEndsBeforeStart {
+        owner: String,
+        start: Time,
+        end: Time,
+    },
     #[error("{owner}: negative {what}")]
     Negative { owner: String, what: &'static str },
     #[error("{owner}: {what} has {got} dimensions, the problem has {expected}")]
-    DimensionMismatch { owner: String, what: &'static str, expected: usize, got: usize },
+    DimensionMismatch {
+        owner: String,
+        what: &'static str,
+        expected: usize,
+        got: usize,
+    },
     #[error("vehicle {vehicle}: unknown profile {profile} (there are {count} matrices)")]
-    UnknownProfile { vehicle: String, profile: u32, count: usize },
+    UnknownProfile {
+        vehicle: String,
+        profile: u32,
+        count: usize,
+    },
     #[error("duplicate {what} id {id:?}")]
     DuplicateId { what: &'static str, id: String },
     #[error("job {job}: max_ride is only allowed on a pickup-and-delivery job")]
@@ -441,7 +505,10 @@ impl ProblemBuilder {
     /// A builder for loads with `dimensions` dimensions (at least one is
     /// recommended; zero is allowed for pure visit problems).
     pub fn new(dimensions: usize) -> Self {
-        Self { dimensions, ..Self::default() }
+        Self {
+            dimensions,
+            ..Self::default()
+        }
     }
     /// Adds the matrix of the next profile; returns its index.
     pub fn matrix(&mut self, m: Matrix) -> ProfileIdx {
@@ -468,26 +535,44 @@ impl ProblemBuilder {
         let size = self.matrices.first().ok_or(ProblemError::NoMatrix)?.size();
         for (p, m) in self.matrices.iter().enumerate() {
             if m.size() != size {
-                return Err(ProblemError::ProfileSizeMismatch { profile: p, expected: size, got: m.size() });
+                return Err(ProblemError::ProfileSizeMismatch {
+                    profile: p,
+                    expected: size,
+                    got: m.size(),
+                });
             }
         }
-        if self.jobs.len() >= u32::MAX as usize || self.vehicles.len() >= u32::MAX as usize || size >= u32::MAX as usize {
+        if self.jobs.len() >= u32::MAX as usize
+            || self.vehicles.len() >= u32::MAX as usize
+            || size >= u32::MAX as usize
+        {
             return Err(ProblemError::TooLarge);
         }
         let dims = self.dimensions;
         if dims > MAX_DIMENSIONS {
-            return Err(ProblemError::TooManyDimensions { got: dims, max: MAX_DIMENSIONS });
+            return Err(ProblemError::TooManyDimensions {
+                got: dims,
+                max: MAX_DIMENSIONS,
+            });
         }
         let check_loc = |owner: &dyn Fn() -> String, l: LocIdx| {
             if l.get() >= size {
-                Err(ProblemError::LocationOutOfRange { owner: owner(), location: l.0, size })
+                Err(ProblemError::LocationOutOfRange {
+                    owner: owner(),
+                    location: l.0,
+                    size,
+                })
             } else {
                 Ok(())
             }
         };
         let check_window = |owner: &dyn Fn() -> String, w: &TimeWindow| {
             if w.end < w.start {
-                Err(ProblemError::WindowEndsBeforeStart { owner: owner(), start: w.start, end: w.end })
+                Err(ProblemError::WindowEndsBeforeStart {
+                    owner: owner(),
+                    start: w.start,
+                    end: w.end,
+                })
             } else {
                 Ok(())
             }
@@ -496,7 +581,10 @@ impl ProblemBuilder {
         for job in &mut self.jobs {
             let owner = || format!("job {}", job.id);
             if !seen.insert(job.id.clone()) {
-                return Err(ProblemError::DuplicateId { what: "job", id: job.id.clone() });
+                return Err(ProblemError::DuplicateId {
+                    what: "job",
+                    id: job.id.clone(),
+                });
             }
             if job.demand.len() != dims {
                 return Err(ProblemError::DimensionMismatch {
@@ -507,24 +595,41 @@ impl ProblemBuilder {
                 });
             }
             if job.demand.iter().any(|&a| a < 0) {
-                return Err(ProblemError::Negative { owner: owner(), what: "demand" });
+                return Err(ProblemError::Negative {
+                    owner: owner(),
+                    what: "demand",
+                });
             }
             if job.prize.is_some_and(|p| p < 0) {
-                return Err(ProblemError::Negative { owner: owner(), what: "prize" });
+                return Err(ProblemError::Negative {
+                    owner: owner(),
+                    what: "prize",
+                });
             }
-            if let JobKind::Shipment { max_ride: Some(r), .. } = &job.kind {
+            if let JobKind::Shipment {
+                max_ride: Some(r), ..
+            } = &job.kind
+            {
                 if *r < 0 {
-                    return Err(ProblemError::Negative { owner: owner(), what: "max_ride" });
+                    return Err(ProblemError::Negative {
+                        owner: owner(),
+                        what: "max_ride",
+                    });
                 }
             }
             let tasks: Vec<&mut Task> = match &mut job.kind {
                 JobKind::Delivery(t) | JobKind::Pickup(t) | JobKind::Visit(t) => vec![t],
-                JobKind::Shipment { pickup, delivery, .. } => vec![pickup, delivery],
+                JobKind::Shipment {
+                    pickup, delivery, ..
+                } => vec![pickup, delivery],
             };
             for t in tasks {
                 check_loc(&owner, t.location)?;
                 if t.service < 0 {
-                    return Err(ProblemError::Negative { owner: owner(), what: "service time" });
+                    return Err(ProblemError::Negative {
+                        owner: owner(),
+                        what: "service time",
+                    });
                 }
                 for w in &t.windows {
                     check_window(&owner, w)?;
@@ -536,7 +641,10 @@ impl ProblemBuilder {
         for v in &self.vehicles {
             let owner = || format!("vehicle {}", v.id);
             if !seen.insert(v.id.clone()) {
-                return Err(ProblemError::DuplicateId { what: "vehicle", id: v.id.clone() });
+                return Err(ProblemError::DuplicateId {
+                    what: "vehicle",
+                    id: v.id.clone(),
+                });
             }
             if v.profile.get() >= self.matrices.len() {
                 return Err(ProblemError::UnknownProfile {
@@ -566,17 +674,25 @@ impl ProblemBuilder {
                 ("cost_per_metre", v.cost_per_metre < 0),
             ];
             if let Some((what, _)) = negatives.iter().find(|(_, bad)| *bad) {
-                return Err(ProblemError::Negative { owner: owner(), what });
+                return Err(ProblemError::Negative {
+                    owner: owner(),
+                    what,
+                });
             }
             if let Some(r) = &v.reload {
                 if r.locations.is_empty() {
-                    return Err(ProblemError::ReloadWithoutLocation { vehicle: v.id.clone() });
+                    return Err(ProblemError::ReloadWithoutLocation {
+                        vehicle: v.id.clone(),
+                    });
                 }
                 for l in &r.locations {
                     check_loc(&owner, *l)?;
                 }
                 if r.service < 0 {
-                    return Err(ProblemError::Negative { owner: owner(), what: "reload service time" });
+                    return Err(ProblemError::Negative {
+                        owner: owner(),
+                        what: "reload service time",
+                    });
                 }
             }
         }
@@ -593,10 +709,13 @@ impl ProblemBuilder {
             .matrices
             .iter()
             .map(|m| {
-                m.durations.iter().zip(&m.distances).filter(|(d, _)| **d != UNREACHABLE).fold(
-                    (0, 0),
-                    |(a, b), (&d, &l)| (a.max(d as Cost), b.max(l as Cost)),
-                )
+                m.durations
+                    .iter()
+                    .zip(&m.distances)
+                    .filter(|(d, _)| **d != UNREACHABLE)
+                    .fold((0, 0), |(a, b), (&d, &l)| {
+                        (a.max(d as Cost), b.max(l as Cost))
+                    })
             })
             .collect();
         let max_arc: Cost = self
@@ -604,26 +723,54 @@ impl ProblemBuilder {
             .iter()
             .map(|v| {
                 let (d, l) = longest[v.profile.get()];
-                v.cost_per_second.saturating_mul(d).saturating_add(v.cost_per_metre.saturating_mul(l))
+                v.cost_per_second
+                    .saturating_mul(d)
+                    .saturating_add(v.cost_per_metre.saturating_mul(l))
             })
             .max()
             .unwrap_or(0);
-        let max_rate = self.vehicles.iter().map(|v| v.cost_per_second).max().unwrap_or(0);
-        let mut bound: Cost = self.vehicles.iter().map(|v| v.fixed_cost + 2 * max_arc).sum();
+        let max_rate = self
+            .vehicles
+            .iter()
+            .map(|v| v.cost_per_second)
+            .max()
+            .unwrap_or(0);
+        let mut bound: Cost = self
+            .vehicles
+            .iter()
+            .map(|v| v.fixed_cost + 2 * max_arc)
+            .sum();
         for job in &self.jobs {
             for t in job.tasks() {
                 bound = bound.saturating_add(2 * max_arc + max_rate * t.service);
             }
         }
         // Waiting time also costs when cost_per_second > 0: bound it by the shifts.
-        let max_shift = self.vehicles.iter().map(|v| (v.shift.end.min(1 << 40) - v.shift.start).max(0)).max().unwrap_or(0);
-        bound = bound.saturating_add(max_rate.saturating_mul(max_shift).saturating_mul(self.vehicles.len() as Cost));
-        let vehicle_weight = if self.objective.minimise_vehicles { bound + 1 } else { 0 };
-        let unit = (bound + 1).saturating_add(vehicle_weight.saturating_mul(self.vehicles.len() as Cost + 1));
+        let max_shift = self
+            .vehicles
+            .iter()
+            .map(|v| (v.shift.end.min(1 << 40) - v.shift.start).max(0))
+            .max()
+            .unwrap_or(0);
+        bound = bound.saturating_add(
+            max_rate
+                .saturating_mul(max_shift)
+                .saturating_mul(self.vehicles.len() as Cost),
+        );
+        let vehicle_weight = if self.objective.minimise_vehicles {
+            bound + 1
+        } else {
+            0
+        };
+        let unit = (bound + 1)
+            .saturating_add(vehicle_weight.saturating_mul(self.vehicles.len() as Cost + 1));
         let prizes = self
             .jobs
             .iter()
-            .map(|j| j.prize.unwrap_or_else(|| unit.saturating_mul(j.priority.weight())))
+            .map(|j| {
+                j.prize
+                    .unwrap_or_else(|| unit.saturating_mul(j.priority.weight()))
+            })
             .collect();
 
         Ok(Problem {
@@ -682,30 +829,54 @@ mod tests {
     fn window_ending_before_start_is_refused() {
         let mut b = tiny();
         b.job(job("a", 1, vec![TimeWindow::new(10, 5)]));
-        assert!(matches!(b.build(), Err(ProblemError::WindowEndsBeforeStart { .. })));
+        assert!(matches!(
+            b.build(),
+            Err(ProblemError::WindowEndsBeforeStart { .. })
+        ));
     }
 
     #[test]
     fn location_out_of_range_is_refused() {
         let mut b = tiny();
         b.job(job("a", 7, vec![]));
-        assert!(matches!(b.build(), Err(ProblemError::LocationOutOfRange { location: 7, .. })));
+        assert!(matches!(
+            b.build(),
+            Err(ProblemError::LocationOutOfRange { location: 7, .. })
+        ));
     }
 
     #[test]
     fn wrong_matrix_size_is_refused() {
-        assert!(matches!(Matrix::from_distances(3, vec![0; 4]), Err(ProblemError::MatrixSize { .. })));
+        assert!(matches!(
+            Matrix::from_distances(3, vec![0; 4]),
+            Err(ProblemError::MatrixSize { .. })
+        ));
     }
 
     #[test]
     fn windows_are_merged_and_defaulted() {
         let mut b = tiny();
-        b.job(job("a", 1, vec![TimeWindow::new(5, 10), TimeWindow::new(0, 6), TimeWindow::new(20, 30)]));
+        b.job(job(
+            "a",
+            1,
+            vec![
+                TimeWindow::new(5, 10),
+                TimeWindow::new(0, 6),
+                TimeWindow::new(20, 30),
+            ],
+        ));
         b.job(job("b", 1, vec![]));
         let p = b.build().unwrap();
-        let JobKind::Delivery(t) = &p.jobs()[0].kind else { unreachable!() };
-        assert_eq!(t.windows, vec![TimeWindow::new(0, 10), TimeWindow::new(20, 30)]);
-        let JobKind::Delivery(t) = &p.jobs()[1].kind else { unreachable!() };
+        let JobKind::Delivery(t) = &p.jobs()[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(
+            t.windows,
+            vec![TimeWindow::new(0, 10), TimeWindow::new(20, 30)]
+        );
+        let JobKind::Delivery(t) = &p.jobs()[1].kind else {
+            unreachable!()
+        };
         assert_eq!(t.windows, vec![TimeWindow::ALWAYS]);
     }
 
@@ -717,7 +888,10 @@ mod tests {
         urgent.priority = Priority::Urgent;
         b.job(urgent);
         let p = b.build().unwrap();
-        assert_eq!(p.prize(JobIdx(1)), p.prize(JobIdx(0)) * PRIORITY_RATIO * PRIORITY_RATIO);
+        assert_eq!(
+            p.prize(JobIdx(1)),
+            p.prize(JobIdx(0)) * PRIORITY_RATIO * PRIORITY_RATIO
+        );
         // Any route cost is far below one routine prize.
         assert!(p.prize(JobIdx(0)) > 4);
     }

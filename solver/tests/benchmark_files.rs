@@ -25,7 +25,10 @@ fn shared_bench() -> Option<PathBuf> {
     if bench.is_dir() {
         Some(bench)
     } else {
-        eprintln!("note: {} not found, skipping the real-data benchmark test", bench.display());
+        eprintln!(
+            "note: {} not found, skipping the real-data benchmark test",
+            bench.display()
+        );
         None
     }
 }
@@ -37,7 +40,12 @@ fn bks(path: &Path, convention: &str) -> HashMap<String, (f64, usize)> {
         .skip(1)
         .filter_map(|l| {
             let f: Vec<&str> = l.splitn(5, ',').collect();
-            (f.len() >= 4 && f[3] == convention).then(|| (f[0].to_string(), (f[1].parse().unwrap(), f[2].parse().unwrap())))
+            (f.len() >= 4 && f[3] == convention).then(|| {
+                (
+                    f[0].to_string(),
+                    (f[1].parse().unwrap(), f[2].parse().unwrap()),
+                )
+            })
         })
         .collect()
 }
@@ -57,15 +65,28 @@ fn checked_cost(inst: &Instance, sol_path: &Path) -> (i64, usize, Option<f64>) {
     let file = sol::parse(&std::fs::read_to_string(sol_path).unwrap()).unwrap();
     let s = sol::to_solution(inst, &file).unwrap_or_else(|e| panic!("{}: {e}", sol_path.display()));
     let v = check(&inst.problem, &s);
-    assert!(v.is_empty(), "{}: {} violations, first: {}", sol_path.display(), v.len(), v[0]);
-    assert!(s.unassigned.is_empty(), "{}: customers missing", sol_path.display());
+    assert!(
+        v.is_empty(),
+        "{}: {} violations, first: {}",
+        sol_path.display(),
+        v.len(),
+        v[0]
+    );
+    assert!(
+        s.unassigned.is_empty(),
+        "{}: customers missing",
+        sol_path.display()
+    );
     (s.cost, s.routes.len(), file.cost)
 }
 
 #[test]
 fn fixtures_parse_and_their_solutions_check() {
     let inst = Instance::read(&fixtures().join("tiny-solomon.txt"), Format::Solomon).unwrap();
-    assert_eq!((inst.problem.jobs().len(), inst.problem.vehicles().len()), (6, 3));
+    assert_eq!(
+        (inst.problem.jobs().len(), inst.problem.vehicles().len()),
+        (6, 3)
+    );
     let (cost, routes, published) = checked_cost(&inst, &fixtures().join("tiny-solomon.sol"));
     assert_eq!((cost, routes), (571, 2));
     assert_eq!(published, Some(57.1));
@@ -84,7 +105,11 @@ fn infeasible_solution_of_a_fixture_is_caught() {
     let file = sol::parse("Route #1: 1 2 3 4\nRoute #2: 6 5\n").unwrap();
     let s = sol::to_solution(&inst, &file).unwrap();
     let v = check(&inst.problem, &s);
-    assert!(v.iter().any(|x| matches!(x, solver::check::Violation::Capacity { route: 0, .. })), "{v:?}");
+    assert!(
+        v.iter()
+            .any(|x| matches!(x, solver::check::Violation::Capacity { route: 0, .. })),
+        "{v:?}"
+    );
 }
 
 #[test]
@@ -97,10 +122,18 @@ fn solomon_dimacs_bks_solutions_are_feasible_at_their_published_cost() {
     for path in instances {
         let inst = Instance::read(&path, Format::Solomon).unwrap();
         assert_eq!(inst.problem.jobs().len(), 100, "{}", inst.name);
-        let (cost, _, published) = checked_cost(&inst, &dir.join(format!("solutions_dimacs/{}.sol", inst.name)));
+        let (cost, _, published) = checked_cost(
+            &inst,
+            &dir.join(format!("solutions_dimacs/{}.sol", inst.name)),
+        );
         let (best, _) = bks[&inst.name];
         assert_eq!(cost, (best * 10.0).round() as i64, "{}", inst.name);
-        assert_eq!(cost, (published.unwrap() * 10.0).round() as i64, "{}", inst.name);
+        assert_eq!(
+            cost,
+            (published.unwrap() * 10.0).round() as i64,
+            "{}",
+            inst.name
+        );
     }
 }
 
@@ -113,7 +146,8 @@ fn cvrplib_x_bks_solutions_are_feasible_at_their_published_cost() {
     assert_eq!(instances.len(), 100);
     for path in instances {
         let inst = Instance::read(&path, Format::Vrplib).unwrap();
-        let (cost, routes, _) = checked_cost(&inst, &dir.join(format!("solutions/{}.sol", inst.name)));
+        let (cost, routes, _) =
+            checked_cost(&inst, &dir.join(format!("solutions/{}.sol", inst.name)));
         let (best, vehicles) = bks[&inst.name];
         assert_eq!((cost, routes), (best as i64, vehicles), "{}", inst.name);
     }
@@ -133,7 +167,13 @@ fn homberger_sintef_solutions_are_feasible_and_match_in_double_precision() {
             let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
             let sol_path = solutions
                 .iter()
-                .find(|p| p.file_name().unwrap().to_str().unwrap().starts_with(&format!("{stem}.")))
+                .find(|p| {
+                    p.file_name()
+                        .unwrap()
+                        .to_str()
+                        .unwrap()
+                        .starts_with(&format!("{stem}."))
+                })
                 .unwrap_or_else(|| panic!("no BKS solution for {stem}"));
             // Truncated arcs are never longer than the real ones, so a solution
             // feasible in double precision is feasible here too.
@@ -148,7 +188,10 @@ fn homberger_sintef_solutions_are_feasible_and_match_in_double_precision() {
                 let mut seq = vec![0usize];
                 seq.extend(customers.iter().map(|x| x.parse::<usize>().unwrap()));
                 seq.push(0);
-                total += seq.windows(2).map(|w| (c[w[0]].0 - c[w[1]].0).hypot(c[w[0]].1 - c[w[1]].1)).sum::<f64>();
+                total += seq
+                    .windows(2)
+                    .map(|w| (c[w[0]].0 - c[w[1]].0).hypot(c[w[0]].1 - c[w[1]].1))
+                    .sum::<f64>();
             }
             assert!((total - best).abs() < 0.01, "{stem}: {total} vs {best}");
         }

@@ -36,20 +36,32 @@ fn delivery(id: &str, loc: u32, demand: Vec<Amount>) -> Job {
 }
 
 fn reason(s: &Solution, j: u32) -> Option<UnassignedReason> {
-    s.unassigned.iter().find(|u| u.job == JobIdx(j)).map(|u| u.reason.clone())
+    s.unassigned
+        .iter()
+        .find(|u| u.job == JobIdx(j))
+        .map(|u| u.reason.clone())
 }
 
 fn served(s: &Solution, j: u32) -> bool {
-    s.routes.iter().any(|r| r.activities.iter().any(|a| a.kind.job() == Some(JobIdx(j))))
+    s.routes
+        .iter()
+        .any(|r| r.activities.iter().any(|a| a.kind.job() == Some(JobIdx(j))))
 }
 
 const LINE: [(i64, i64); 6] = [(0, 0), (10, 0), (20, 0), (30, 0), (0, 10), (0, 20)];
 
 #[test]
 fn capacities_are_per_dimension() {
-    let jobs = (1..=4).map(|i| delivery(&format!("j{i}"), i as u32, vec![1, 1])).collect();
+    let jobs = (1..=4)
+        .map(|i| delivery(&format!("j{i}"), i as u32, vec![1, 1]))
+        .collect();
     // The second dimension (parcels) binds: two per vehicle.
-    let p = problem(&LINE, vec![van("a", vec![10, 2]), van("b", vec![10, 2])], jobs, 2);
+    let p = problem(
+        &LINE,
+        vec![van("a", vec![10, 2]), van("b", vec![10, 2])],
+        jobs,
+        2,
+    );
     let s = solve_checked(&p, ITER, 2, 1);
     assert!(s.unassigned.is_empty());
     assert!(s.routes.iter().all(|r| r.activities.len() == 2));
@@ -57,7 +69,15 @@ fn capacities_are_per_dimension() {
 
 #[test]
 fn a_second_window_is_used_when_the_first_cannot_be_met() {
-    let j = job("w", JobKind::Delivery(task(3, 5, vec![TimeWindow::new(0, 10), TimeWindow::new(100, 110)])), vec![1]);
+    let j = job(
+        "w",
+        JobKind::Delivery(task(
+            3,
+            5,
+            vec![TimeWindow::new(0, 10), TimeWindow::new(100, 110)],
+        )),
+        vec![1],
+    );
     let p = problem(&LINE, vec![van("a", vec![5])], vec![j], 1);
     let s = solve_checked(&p, ITER, 1, 1);
     let a = &s.routes[0].activities[0];
@@ -70,7 +90,11 @@ fn shipments_are_picked_up_first_within_their_ride_limit() {
     // on the way out, but the ride limit forbids a detour after the pickup.
     let ship = job(
         "s",
-        JobKind::Shipment { pickup: task(3, 0, vec![]), delivery: task(5, 0, vec![]), max_ride: Some(37) },
+        JobKind::Shipment {
+            pickup: task(3, 0, vec![]),
+            delivery: task(5, 0, vec![]),
+            max_ride: Some(37),
+        },
         vec![1],
     );
     let other = delivery("d", 4, vec![1]);
@@ -78,13 +102,23 @@ fn shipments_are_picked_up_first_within_their_ride_limit() {
     let s = solve_checked(&p, ITER, 1, 1);
     assert!(s.unassigned.is_empty());
     let kinds: Vec<ActivityKind> = s.routes[0].activities.iter().map(|a| a.kind).collect();
-    let pi = kinds.iter().position(|k| *k == ActivityKind::ShipmentPickup(JobIdx(0))).unwrap();
-    let di = kinds.iter().position(|k| *k == ActivityKind::ShipmentDelivery(JobIdx(0))).unwrap();
+    let pi = kinds
+        .iter()
+        .position(|k| *k == ActivityKind::ShipmentPickup(JobIdx(0)))
+        .unwrap();
+    let di = kinds
+        .iter()
+        .position(|k| *k == ActivityKind::ShipmentDelivery(JobIdx(0)))
+        .unwrap();
     assert_eq!(di, pi + 1, "no stop between pickup and delivery: {kinds:?}");
     // A ride limit shorter than the direct trip makes the job impossible, and says so.
     let ship = job(
         "s",
-        JobKind::Shipment { pickup: task(3, 0, vec![]), delivery: task(5, 0, vec![]), max_ride: Some(30) },
+        JobKind::Shipment {
+            pickup: task(3, 0, vec![]),
+            delivery: task(5, 0, vec![]),
+            max_ride: Some(30),
+        },
         vec![1],
     );
     let p = problem(&LINE, vec![van("a", vec![5])], vec![ship], 1);
@@ -98,7 +132,12 @@ fn skills_pick_the_vehicle_and_their_absence_is_reported() {
     j.skills = Skills(0b10);
     let mut trusted = van("trusted", vec![5]);
     trusted.skills = Skills(0b11);
-    let p = problem(&LINE, vec![van("plain", vec![5]), trusted.clone()], vec![j.clone()], 1);
+    let p = problem(
+        &LINE,
+        vec![van("plain", vec![5]), trusted.clone()],
+        vec![j.clone()],
+        1,
+    );
     let s = solve_checked(&p, ITER, 1, 1);
     assert_eq!(s.routes[0].vehicle, VehicleIdx(1));
     let p = problem(&LINE, vec![van("plain", vec![5])], vec![j], 1);
@@ -115,7 +154,12 @@ fn open_routes_do_not_pay_for_the_missing_legs() {
     assert_eq!(s.routes[0].distance, 30);
     let mut v = van("a", vec![5]);
     v.start = None;
-    let p = problem(&LINE, vec![v], vec![delivery("x", 3, vec![1]), delivery("y", 2, vec![1])], 1);
+    let p = problem(
+        &LINE,
+        vec![v],
+        vec![delivery("x", 3, vec![1]), delivery("y", 2, vec![1])],
+        1,
+    );
     let s = solve_checked(&p, ITER, 1, 1);
     // Start at x=30, then 20, then home: 10 + 20.
     assert_eq!(s.routes[0].distance, 30);
@@ -124,12 +168,30 @@ fn open_routes_do_not_pay_for_the_missing_legs() {
 #[test]
 fn max_stops_duration_and_distance_bind_and_are_named() {
     // Each job alone is a round trip of at most 40; all three take 54.
-    let jobs = || vec![delivery("a", 1, vec![1]), delivery("b", 2, vec![1]), delivery("c", 4, vec![1])];
+    let jobs = || {
+        vec![
+            delivery("a", 1, vec![1]),
+            delivery("b", 2, vec![1]),
+            delivery("c", 4, vec![1]),
+        ]
+    };
     type Limit = fn(&mut Vehicle);
     let cases: [(Limit, Limit, Constraint); 3] = [
-        (|v| v.max_stops = Some(2), |v| v.max_stops = Some(3), Constraint::MaxStops),
-        (|v| v.max_duration = Some(40), |v| v.max_duration = Some(60), Constraint::MaxDuration),
-        (|v| v.max_distance = Some(40), |v| v.max_distance = Some(60), Constraint::MaxDistance),
+        (
+            |v| v.max_stops = Some(2),
+            |v| v.max_stops = Some(3),
+            Constraint::MaxStops,
+        ),
+        (
+            |v| v.max_duration = Some(40),
+            |v| v.max_duration = Some(60),
+            Constraint::MaxDuration,
+        ),
+        (
+            |v| v.max_distance = Some(40),
+            |v| v.max_distance = Some(60),
+            Constraint::MaxDistance,
+        ),
     ];
     for (tight, loose, constraint) in cases {
         let mut v = van("a", vec![5]);
@@ -137,7 +199,10 @@ fn max_stops_duration_and_distance_bind_and_are_named() {
         let p = problem(&LINE, vec![v], jobs(), 1);
         let s = solve_checked(&p, ITER, 1, 1);
         assert_eq!(s.unassigned.len(), 1, "{constraint:?}");
-        assert_eq!(s.unassigned[0].reason, UnassignedReason::NoRoomLeft(constraint));
+        assert_eq!(
+            s.unassigned[0].reason,
+            UnassignedReason::NoRoomLeft(constraint)
+        );
         let mut v = van("a", vec![5]);
         loose(&mut v);
         let p = problem(&LINE, vec![v], jobs(), 1);
@@ -148,22 +213,49 @@ fn max_stops_duration_and_distance_bind_and_are_named() {
 
 #[test]
 fn reloads_let_a_small_squad_do_several_trips() {
-    let jobs = || (1..=5).map(|i| delivery(&format!("j{i}"), i as u32, vec![1])).collect::<Vec<_>>();
+    let jobs = || {
+        (1..=5)
+            .map(|i| delivery(&format!("j{i}"), i as u32, vec![1]))
+            .collect::<Vec<_>>()
+    };
     let p = problem(&LINE, vec![van("walk", vec![2])], jobs(), 1);
     let s = solve_checked(&p, ITER, 1, 1);
     assert_eq!(s.unassigned.len(), 3);
-    assert!(s.unassigned.iter().all(|u| u.reason == UnassignedReason::NoRoomLeft(Constraint::Capacity)));
+    assert!(s
+        .unassigned
+        .iter()
+        .all(|u| u.reason == UnassignedReason::NoRoomLeft(Constraint::Capacity)));
     let mut v = van("walk", vec![2]);
-    v.reload = Some(Reload { locations: vec![LocIdx(0)], service: 5, max_trips: None });
+    v.reload = Some(Reload {
+        locations: vec![LocIdx(0)],
+        service: 5,
+        max_trips: None,
+    });
     let p = problem(&LINE, vec![v], jobs(), 1);
     let s = solve_checked(&p, ITER, 1, 1);
     assert!(s.unassigned.is_empty());
-    let reloads = s.routes[0].activities.iter().filter(|a| a.kind == ActivityKind::Reload).count();
+    let reloads = s.routes[0]
+        .activities
+        .iter()
+        .filter(|a| a.kind == ActivityKind::Reload)
+        .count();
     assert_eq!(reloads, 2);
     // With pickups: the load goes back at the reload too.
     let mut v = van("walk", vec![2]);
-    v.reload = Some(Reload { locations: vec![LocIdx(0)], service: 5, max_trips: Some(2) });
-    let jobs = (1..=4).map(|i| job(format!("p{i}"), JobKind::Pickup(task(i, 0, vec![])), vec![1])).collect();
+    v.reload = Some(Reload {
+        locations: vec![LocIdx(0)],
+        service: 5,
+        max_trips: Some(2),
+    });
+    let jobs = (1..=4)
+        .map(|i| {
+            job(
+                format!("p{i}"),
+                JobKind::Pickup(task(i, 0, vec![])),
+                vec![1],
+            )
+        })
+        .collect();
     let p = problem(&LINE, vec![v], jobs, 1);
     let s = solve_checked(&p, ITER, 1, 1);
     assert!(s.unassigned.is_empty());
@@ -173,11 +265,21 @@ fn reloads_let_a_small_squad_do_several_trips() {
 fn optional_jobs_are_left_out_when_not_worth_it() {
     let mut far = delivery("far", 3, vec![1]);
     far.prize = Some(10);
-    let p = problem(&LINE, vec![van("a", vec![5])], vec![delivery("near", 1, vec![1]), far.clone()], 1);
+    let p = problem(
+        &LINE,
+        vec![van("a", vec![5])],
+        vec![delivery("near", 1, vec![1]), far.clone()],
+        1,
+    );
     let s = solve_checked(&p, ITER, 1, 1);
     assert_eq!(reason(&s, 1), Some(UnassignedReason::LeftOutForCost));
     far.prize = Some(1000);
-    let p = problem(&LINE, vec![van("a", vec![5])], vec![delivery("near", 1, vec![1]), far], 1);
+    let p = problem(
+        &LINE,
+        vec![van("a", vec![5])],
+        vec![delivery("near", 1, vec![1]), far],
+        1,
+    );
     let s = solve_checked(&p, ITER, 1, 1);
     assert!(served(&s, 1));
 }
@@ -188,10 +290,18 @@ fn higher_priorities_are_served_first() {
     v.max_stops = Some(1);
     let mut urgent = delivery("urgent", 3, vec![1]);
     urgent.priority = Priority::Urgent;
-    let p = problem(&LINE, vec![v], vec![delivery("routine", 1, vec![1]), urgent], 1);
+    let p = problem(
+        &LINE,
+        vec![v],
+        vec![delivery("routine", 1, vec![1]), urgent],
+        1,
+    );
     let s = solve_checked(&p, ITER, 1, 1);
     assert!(served(&s, 1));
-    assert_eq!(reason(&s, 0), Some(UnassignedReason::NoRoomLeft(Constraint::MaxStops)));
+    assert_eq!(
+        reason(&s, 0),
+        Some(UnassignedReason::NoRoomLeft(Constraint::MaxStops))
+    );
 }
 
 #[test]
@@ -204,7 +314,9 @@ fn fewer_vehicles_when_asked() {
         b.vehicle(Vehicle::new("east", ProfileIdx(0), LocIdx(1), vec![5]));
         b.job(delivery("a", 2, vec![1]));
         b.job(delivery("b", 3, vec![1]));
-        b.objective(Objective { minimise_vehicles: minimise });
+        b.objective(Objective {
+            minimise_vehicles: minimise,
+        });
         b.build().unwrap()
     };
     let s = solve_checked(&build(false), ITER, 1, 1);
@@ -217,14 +329,36 @@ fn fewer_vehicles_when_asked() {
 #[test]
 fn every_reason_for_a_job_no_vehicle_can_serve_goes_away_with_its_cause() {
     // Over capacity.
-    let p = problem(&LINE, vec![van("a", vec![5])], vec![delivery("heavy", 1, vec![6])], 1);
-    assert_eq!(reason(&solve_checked(&p, ITER, 1, 1), 0), Some(UnassignedReason::OverCapacity));
-    let p = problem(&LINE, vec![van("a", vec![6])], vec![delivery("heavy", 1, vec![6])], 1);
+    let p = problem(
+        &LINE,
+        vec![van("a", vec![5])],
+        vec![delivery("heavy", 1, vec![6])],
+        1,
+    );
+    assert_eq!(
+        reason(&solve_checked(&p, ITER, 1, 1), 0),
+        Some(UnassignedReason::OverCapacity)
+    );
+    let p = problem(
+        &LINE,
+        vec![van("a", vec![6])],
+        vec![delivery("heavy", 1, vec![6])],
+        1,
+    );
     assert!(served(&solve_checked(&p, ITER, 1, 1), 0));
     // Window closed before anyone can arrive (30 away, closes at 20).
-    let late = |end| job("late", JobKind::Delivery(task(3, 0, vec![TimeWindow::new(0, end)])), vec![1]);
+    let late = |end| {
+        job(
+            "late",
+            JobKind::Delivery(task(3, 0, vec![TimeWindow::new(0, end)])),
+            vec![1],
+        )
+    };
     let p = problem(&LINE, vec![van("a", vec![5])], vec![late(20)], 1);
-    assert_eq!(reason(&solve_checked(&p, ITER, 1, 1), 0), Some(UnassignedReason::WindowUnreachable));
+    assert_eq!(
+        reason(&solve_checked(&p, ITER, 1, 1), 0),
+        Some(UnassignedReason::WindowUnreachable)
+    );
     let p = problem(&LINE, vec![van("a", vec![5])], vec![late(30)], 1);
     assert!(served(&solve_checked(&p, ITER, 1, 1), 0));
     // Shift too short for the round trip and the service.
@@ -232,7 +366,10 @@ fn every_reason_for_a_job_no_vehicle_can_serve_goes_away_with_its_cause() {
     let mut v = van("a", vec![5]);
     v.shift = TimeWindow::new(0, 100);
     let p = problem(&LINE, vec![v.clone()], vec![long.clone()], 1);
-    assert_eq!(reason(&solve_checked(&p, ITER, 1, 1), 0), Some(UnassignedReason::ShiftTooShort));
+    assert_eq!(
+        reason(&solve_checked(&p, ITER, 1, 1), 0),
+        Some(UnassignedReason::ShiftTooShort)
+    );
     v.shift = TimeWindow::new(0, 110);
     let p = problem(&LINE, vec![v], vec![long], 1);
     assert!(served(&solve_checked(&p, ITER, 1, 1), 0));
@@ -265,12 +402,31 @@ fn every_reason_for_a_job_no_vehicle_can_serve_goes_away_with_its_cause() {
 #[test]
 fn no_room_left_names_the_window_and_goes_away_with_a_second_squad() {
     // Two jobs at opposite ends, both due at 30: one squad can serve only one.
-    let due = |id: &str, loc| job(id, JobKind::Delivery(task(loc, 0, vec![TimeWindow::new(0, 30)])), vec![1]);
-    let p = problem(&LINE, vec![van("a", vec![5])], vec![due("x", 3), due("y", 5)], 1);
+    let due = |id: &str, loc| {
+        job(
+            id,
+            JobKind::Delivery(task(loc, 0, vec![TimeWindow::new(0, 30)])),
+            vec![1],
+        )
+    };
+    let p = problem(
+        &LINE,
+        vec![van("a", vec![5])],
+        vec![due("x", 3), due("y", 5)],
+        1,
+    );
     let s = solve_checked(&p, ITER, 1, 1);
     assert_eq!(s.unassigned.len(), 1);
-    assert_eq!(s.unassigned[0].reason, UnassignedReason::NoRoomLeft(Constraint::TimeWindow));
-    let p = problem(&LINE, vec![van("a", vec![5]), van("b", vec![5])], vec![due("x", 3), due("y", 5)], 1);
+    assert_eq!(
+        s.unassigned[0].reason,
+        UnassignedReason::NoRoomLeft(Constraint::TimeWindow)
+    );
+    let p = problem(
+        &LINE,
+        vec![van("a", vec![5]), van("b", vec![5])],
+        vec![due("x", 3), due("y", 5)],
+        1,
+    );
     assert!(solve_checked(&p, ITER, 1, 1).unassigned.is_empty());
 }
 
@@ -286,7 +442,12 @@ fn odd_inputs_never_panic() {
     assert!(s.routes.is_empty());
     // Zero-capacity vehicle: visits still go, deliveries cannot.
     let visit = job("v", JobKind::Visit(task(2, 10, vec![])), vec![0]);
-    let p = problem(&LINE, vec![van("z", vec![0])], vec![delivery("d", 1, vec![1]), visit], 1);
+    let p = problem(
+        &LINE,
+        vec![van("z", vec![0])],
+        vec![delivery("d", 1, vec![1]), visit],
+        1,
+    );
     let s = solve_checked(&p, ITER, 2, 1);
     assert_eq!(reason(&s, 0), Some(UnassignedReason::OverCapacity));
     assert!(served(&s, 1));
@@ -303,7 +464,10 @@ fn odd_inputs_never_panic() {
     b.vehicle(van("a", vec![5]));
     b.job(delivery("x", 1, vec![1]));
     let p = b.build().unwrap();
-    assert_eq!(reason(&solve_checked(&p, ITER, 2, 1), 0), Some(UnassignedReason::Unreachable));
+    assert_eq!(
+        reason(&solve_checked(&p, ITER, 2, 1), 0),
+        Some(UnassignedReason::Unreachable)
+    );
 }
 
 #[test]
@@ -324,7 +488,11 @@ fn the_cancel_flag_stops_a_long_solve() {
     let t = Instant::now();
     let s = solver::solve(&p, &config);
     stopper.join().unwrap();
-    assert!(t.elapsed() < Duration::from_secs(10), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        t.elapsed()
+    );
     assert_checked(&p, &s);
 }
 
@@ -337,7 +505,9 @@ fn progress_reports_improving_objectives() {
         max_iterations: Some(2000),
         time_limit: None,
         threads: 2,
-        progress: Some(Arc::new(move |p: solver::config::Progress| sink.lock().unwrap().push(p.best_objective))),
+        progress: Some(Arc::new(move |p: solver::config::Progress| {
+            sink.lock().unwrap().push(p.best_objective)
+        })),
         ..Default::default()
     };
     let s = solver::solve(&p, &config);

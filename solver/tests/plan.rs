@@ -13,11 +13,18 @@ use solver::{insertion_options, solve_from, InitialPlan, InitialRoute, PlanError
 /// Deliveries and pickups with single windows, cost per metre only.
 fn simple(seed: u64, jobs: usize, vehicles: usize) -> Problem {
     let mut g = Gen(seed);
-    let points: Vec<(i64, i64)> = (0..jobs + 1).map(|_| (g.below(500) as i64, g.below(500) as i64)).collect();
+    let points: Vec<(i64, i64)> = (0..jobs + 1)
+        .map(|_| (g.below(500) as i64, g.below(500) as i64))
+        .collect();
     let mut b = ProblemBuilder::new(1);
     b.matrix(matrix(&points, 1));
     for v in 0..vehicles {
-        let mut veh = Vehicle::new(format!("v{v}"), ProfileIdx(0), LocIdx(0), vec![8 + g.below(6) as i64]);
+        let mut veh = Vehicle::new(
+            format!("v{v}"),
+            ProfileIdx(0),
+            LocIdx(0),
+            vec![8 + g.below(6) as i64],
+        );
         veh.shift = TimeWindow::new(0, 4000);
         if g.chance(0.3) {
             veh.skills = Skills(1);
@@ -33,7 +40,11 @@ fn simple(seed: u64, jobs: usize, vehicles: usize) -> Problem {
             vec![]
         };
         let t = Task::new(loc, g.below(30) as i64, w);
-        let kind = if g.chance(0.7) { JobKind::Delivery(t) } else { JobKind::Pickup(t) };
+        let kind = if g.chance(0.7) {
+            JobKind::Delivery(t)
+        } else {
+            JobKind::Pickup(t)
+        };
         let mut jb = job(format!("j{j}"), kind, vec![1 + g.below(3) as i64]);
         if g.chance(0.1) {
             jb.skills = Skills(1);
@@ -61,7 +72,12 @@ fn plan_of(s: &Solution, locked: impl Fn(usize) -> usize) -> InitialPlan {
 
 /// Cost of the plan's routes with `extra` replacing the route of its vehicle;
 /// `None` if the checker finds a route-level violation.
-fn brute_cost(p: &Problem, plan: &InitialPlan, vehicle: VehicleIdx, kinds: &[ActivityKind]) -> Option<Cost> {
+fn brute_cost(
+    p: &Problem,
+    plan: &InitialPlan,
+    vehicle: VehicleIdx,
+    kinds: &[ActivityKind],
+) -> Option<Cost> {
     let mut routes = Vec::new();
     for r in &plan.routes {
         if r.vehicle != vehicle {
@@ -100,10 +116,20 @@ fn insertion_options_match_brute_force() {
         let options = insertion_options(&p, &plan, job, true).unwrap();
         assert_eq!(options.len(), p.vehicles().len());
         for opt in options {
-            let current: Vec<ActivityKind> =
-                plan.routes.iter().find(|r| r.vehicle == opt.vehicle).map(|r| r.activities.clone()).unwrap_or_default();
-            let locked = plan.routes.iter().find(|r| r.vehicle == opt.vehicle).map_or(0, |r| r.locked);
-            let Some(base) = brute_cost(&p, &plan, opt.vehicle, &current) else { continue };
+            let current: Vec<ActivityKind> = plan
+                .routes
+                .iter()
+                .find(|r| r.vehicle == opt.vehicle)
+                .map(|r| r.activities.clone())
+                .unwrap_or_default();
+            let locked = plan
+                .routes
+                .iter()
+                .find(|r| r.vehicle == opt.vehicle)
+                .map_or(0, |r| r.locked);
+            let Some(base) = brute_cost(&p, &plan, opt.vehicle, &current) else {
+                continue;
+            };
             let kind = solver::formats::schedule::activity_kind(&p, job, false);
             let mut best: Option<(Cost, usize)> = None;
             for pos in locked..=current.len() {
@@ -121,7 +147,10 @@ fn insertion_options_match_brute_force() {
                     assert_eq!(o.added_cost, added, "seed {seed} vehicle {}", opt.vehicle);
                     compared += 1;
                 }
-                (b, r) => panic!("seed {seed} vehicle {}: brute force {b:?}, options {r:?}", opt.vehicle),
+                (b, r) => panic!(
+                    "seed {seed} vehicle {}: brute force {b:?}, options {r:?}",
+                    opt.vehicle
+                ),
             }
         }
     }
@@ -153,7 +182,10 @@ fn a_plan_index_answers_repeated_queries() {
     }
     // A job of the plan is refused.
     let planned = plan.routes[0].activities[0].job().unwrap();
-    assert_eq!(index.options(planned, true), Err(PlanError::JobInPlan { job: planned.0 }));
+    assert_eq!(
+        index.options(planned, true),
+        Err(PlanError::JobInPlan { job: planned.0 })
+    );
 }
 
 #[test]
@@ -167,11 +199,20 @@ fn solving_from_a_plan_keeps_the_locked_stops() {
             r.activities.pop();
         }
     }
-    let config = solver::SolveConfig { max_iterations: Some(200), time_limit: None, threads: 2, ..Default::default() };
+    let config = solver::SolveConfig {
+        max_iterations: Some(200),
+        time_limit: None,
+        threads: 2,
+        ..Default::default()
+    };
     let s = solve_from(&p, &config, &plan).unwrap();
     assert_checked(&p, &s);
     for r in &plan.routes {
-        let new = s.routes.iter().find(|x| x.vehicle == r.vehicle).expect("route kept");
+        let new = s
+            .routes
+            .iter()
+            .find(|x| x.vehicle == r.vehicle)
+            .expect("route kept");
         let kinds: Vec<ActivityKind> = new.activities.iter().map(|a| a.kind).collect();
         assert_eq!(&kinds[..r.locked], &r.activities[..r.locked]);
     }
@@ -184,11 +225,20 @@ fn a_high_change_penalty_keeps_jobs_on_their_squads() {
     let first = solve_checked(&p, 150, 1, 8);
     let mut plan = plan_of(&first, |_| 0);
     plan.change_penalty = 1_000_000;
-    let config = solver::SolveConfig { max_iterations: Some(200), time_limit: None, threads: 1, ..Default::default() };
+    let config = solver::SolveConfig {
+        max_iterations: Some(200),
+        time_limit: None,
+        threads: 1,
+        ..Default::default()
+    };
     let s = solve_from(&p, &config, &plan).unwrap();
     assert_checked(&p, &s);
     for r in &plan.routes {
-        let new = s.routes.iter().find(|x| x.vehicle == r.vehicle).expect("route kept");
+        let new = s
+            .routes
+            .iter()
+            .find(|x| x.vehicle == r.vehicle)
+            .expect("route kept");
         let mut a: Vec<_> = r.activities.iter().filter_map(|k| k.job()).collect();
         let mut b: Vec<_> = new.activities.iter().filter_map(|k| k.kind.job()).collect();
         a.sort();
@@ -201,16 +251,37 @@ fn a_high_change_penalty_keeps_jobs_on_their_squads() {
 fn bad_plans_are_refused_with_a_reason() {
     let p = simple(1, 5, 2);
     let route = |v: u32, acts: Vec<ActivityKind>, locked| InitialPlan {
-        routes: vec![InitialRoute { vehicle: VehicleIdx(v), activities: acts, locked }],
+        routes: vec![InitialRoute {
+            vehicle: VehicleIdx(v),
+            activities: acts,
+            locked,
+        }],
         change_penalty: 0,
     };
-    let config = solver::SolveConfig { max_iterations: Some(10), time_limit: None, ..Default::default() };
+    let config = solver::SolveConfig {
+        max_iterations: Some(10),
+        time_limit: None,
+        ..Default::default()
+    };
     let d = |j| solver::formats::schedule::activity_kind(&p, JobIdx(j), false);
-    assert!(matches!(solve_from(&p, &config, &route(9, vec![], 0)), Err(PlanError::UnknownVehicle { .. })));
-    assert!(matches!(solve_from(&p, &config, &route(0, vec![d(0), d(0)], 0)), Err(PlanError::BadActivity { .. })));
-    assert!(matches!(solve_from(&p, &config, &route(0, vec![d(0)], 2)), Err(PlanError::LockedBeyondRoute { .. })));
     assert!(matches!(
-        solve_from(&p, &config, &route(0, vec![ActivityKind::Visit(JobIdx(99))], 0)),
+        solve_from(&p, &config, &route(9, vec![], 0)),
+        Err(PlanError::UnknownVehicle { .. })
+    ));
+    assert!(matches!(
+        solve_from(&p, &config, &route(0, vec![d(0), d(0)], 0)),
+        Err(PlanError::BadActivity { .. })
+    ));
+    assert!(matches!(
+        solve_from(&p, &config, &route(0, vec![d(0)], 2)),
+        Err(PlanError::LockedBeyondRoute { .. })
+    ));
+    assert!(matches!(
+        solve_from(
+            &p,
+            &config,
+            &route(0, vec![ActivityKind::Visit(JobIdx(99))], 0)
+        ),
         Err(PlanError::UnknownJob { .. })
     ));
 }
@@ -222,7 +293,12 @@ fn a_small_change_penalty_lets_jobs_move_and_the_objective_stays_checked() {
     let first = solve_checked(&p, 5, 1, 9);
     let mut plan = plan_of(&first, |_| 0);
     plan.change_penalty = 1;
-    let config = solver::SolveConfig { max_iterations: Some(300), time_limit: None, threads: 2, ..Default::default() };
+    let config = solver::SolveConfig {
+        max_iterations: Some(300),
+        time_limit: None,
+        threads: 2,
+        ..Default::default()
+    };
     let s = solve_from(&p, &config, &plan).unwrap();
     assert_checked(&p, &s);
     assert!(s.objective <= first.objective);
@@ -235,21 +311,47 @@ fn a_shipment_picked_up_already_is_delivered_by_the_same_squad() {
     b.matrix(matrix(&points, 1));
     b.vehicle(Vehicle::new("near", ProfileIdx(0), LocIdx(0), vec![5]));
     b.vehicle(Vehicle::new("far", ProfileIdx(0), LocIdx(3), vec![5]));
-    b.job(job("med", JobKind::Shipment { pickup: task(1, 0, vec![]), delivery: task(2, 0, vec![]), max_ride: None }, vec![1]));
+    b.job(job(
+        "med",
+        JobKind::Shipment {
+            pickup: task(1, 0, vec![]),
+            delivery: task(2, 0, vec![]),
+            max_ride: None,
+        },
+        vec![1],
+    ));
     b.job(job("other", JobKind::Delivery(task(1, 0, vec![])), vec![1]));
     let p = b.build().unwrap();
     let plan = InitialPlan {
         routes: vec![InitialRoute {
             vehicle: VehicleIdx(1),
-            activities: vec![ActivityKind::ShipmentPickup(JobIdx(0)), ActivityKind::ShipmentDelivery(JobIdx(0))],
+            activities: vec![
+                ActivityKind::ShipmentPickup(JobIdx(0)),
+                ActivityKind::ShipmentDelivery(JobIdx(0)),
+            ],
             locked: 1,
         }],
         change_penalty: 0,
     };
-    let config = solver::SolveConfig { max_iterations: Some(200), time_limit: None, threads: 2, ..Default::default() };
+    let config = solver::SolveConfig {
+        max_iterations: Some(200),
+        time_limit: None,
+        threads: 2,
+        ..Default::default()
+    };
     let s = solve_from(&p, &config, &plan).unwrap();
     assert_checked(&p, &s);
-    let far = s.routes.iter().find(|r| r.vehicle == VehicleIdx(1)).expect("the far squad keeps its route");
-    assert_eq!(far.activities[0].kind, ActivityKind::ShipmentPickup(JobIdx(0)));
-    assert!(far.activities.iter().any(|a| a.kind == ActivityKind::ShipmentDelivery(JobIdx(0))));
+    let far = s
+        .routes
+        .iter()
+        .find(|r| r.vehicle == VehicleIdx(1))
+        .expect("the far squad keeps its route");
+    assert_eq!(
+        far.activities[0].kind,
+        ActivityKind::ShipmentPickup(JobIdx(0))
+    );
+    assert!(far
+        .activities
+        .iter()
+        .any(|a| a.kind == ActivityKind::ShipmentDelivery(JobIdx(0))));
 }

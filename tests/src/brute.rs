@@ -16,7 +16,9 @@
 //! limit would need deliberate waiting at a stop: the oracle therefore refuses
 //! problems that combine `max_ride` with time windows.
 
-use solver::problem::{Amount, Cost, Distance, JobIdx, JobKind, LocIdx, Problem, Task, Time, TimeWindow, VehicleIdx};
+use solver::problem::{
+    Amount, Cost, Distance, JobIdx, JobKind, LocIdx, Problem, Task, Time, TimeWindow, VehicleIdx,
+};
 use solver::solution::ActivityKind;
 
 /// The optimum found: its objective and, per used vehicle, the stop order.
@@ -37,14 +39,32 @@ pub const MAX_JOBS: usize = 9;
 pub fn optimum(problem: &Problem) -> Optimum {
     let n = problem.jobs().len();
     assert!(n <= MAX_JOBS, "brute force is for at most {MAX_JOBS} jobs");
-    let has_windows = problem.jobs().iter().any(|j| j.tasks().any(|t| t.windows != vec![TimeWindow::ALWAYS]));
-    let has_ride = problem.jobs().iter().any(|j| matches!(j.kind, JobKind::Shipment { max_ride: Some(_), .. }));
-    assert!(!(has_windows && has_ride), "brute force is not exact with both max_ride and time windows");
+    let has_windows = problem
+        .jobs()
+        .iter()
+        .any(|j| j.tasks().any(|t| t.windows != vec![TimeWindow::ALWAYS]));
+    let has_ride = problem.jobs().iter().any(|j| {
+        matches!(
+            j.kind,
+            JobKind::Shipment {
+                max_ride: Some(_),
+                ..
+            }
+        )
+    });
+    assert!(
+        !(has_windows && has_ride),
+        "brute force is not exact with both max_ride and time windows"
+    );
 
     let full = 1usize << n;
     // best[v][mask]: cheapest route of vehicle v serving exactly `mask`.
     let best: Vec<Vec<Option<(Cost, Vec<(ActivityKind, LocIdx)>)>>> = (0..problem.vehicles().len())
-        .map(|v| (0..full).map(|mask| best_route(problem, VehicleIdx(v as u32), mask)).collect())
+        .map(|v| {
+            (0..full)
+                .map(|mask| best_route(problem, VehicleIdx(v as u32), mask))
+                .collect()
+        })
         .collect();
 
     // f[mask] after k vehicles: min cost of serving exactly `mask` with them.
@@ -74,7 +94,10 @@ pub fn optimum(problem: &Problem) -> Optimum {
         choice.push(pick);
     }
     let prize_of = |mask: usize| -> Cost {
-        (0..n).filter(|j| mask & (1 << j) == 0).map(|j| problem.prize(JobIdx(j as u32))).sum()
+        (0..n)
+            .filter(|j| mask & (1 << j) == 0)
+            .map(|j| problem.prize(JobIdx(j as u32)))
+            .sum()
     };
     let (mask, objective) = (0..full)
         .filter(|&m| f[m] != inf)
@@ -96,8 +119,16 @@ pub fn optimum(problem: &Problem) -> Optimum {
         }
     }
     routes.reverse();
-    let unassigned = (0..n).filter(|j| mask & (1 << j) == 0).map(|j| JobIdx(j as u32)).collect();
-    Optimum { objective, cost, routes, unassigned }
+    let unassigned = (0..n)
+        .filter(|j| mask & (1 << j) == 0)
+        .map(|j| JobIdx(j as u32))
+        .collect();
+    Optimum {
+        objective,
+        cost,
+        routes,
+        unassigned,
+    }
 }
 
 fn task(problem: &Problem, kind: ActivityKind) -> Option<&Task> {
@@ -110,13 +141,23 @@ fn task(problem: &Problem, kind: ActivityKind) -> Option<&Task> {
 }
 
 /// Depth-first search over the stop orders of vehicle `v` serving exactly `mask`.
-fn best_route(problem: &Problem, v: VehicleIdx, mask: usize) -> Option<(Cost, Vec<(ActivityKind, LocIdx)>)> {
+fn best_route(
+    problem: &Problem,
+    v: VehicleIdx,
+    mask: usize,
+) -> Option<(Cost, Vec<(ActivityKind, LocIdx)>)> {
     if mask == 0 {
         return Some((0, Vec::new()));
     }
     let veh = problem.vehicle(v);
-    let jobs: Vec<JobIdx> = (0..problem.jobs().len()).filter(|j| mask & (1 << j) != 0).map(|j| JobIdx(j as u32)).collect();
-    if jobs.iter().any(|&j| !veh.skills.covers(problem.job(j).skills)) {
+    let jobs: Vec<JobIdx> = (0..problem.jobs().len())
+        .filter(|j| mask & (1 << j) != 0)
+        .map(|j| JobIdx(j as u32))
+        .collect();
+    if jobs
+        .iter()
+        .any(|&j| !veh.skills.covers(problem.job(j).skills))
+    {
         return None;
     }
     // Pending single tasks and shipment halves.
@@ -182,8 +223,13 @@ fn dfs(
     let veh = problem.vehicle(v);
     if let Some(reload) = &veh.reload {
         let can = seq.last().is_some_and(|(k, _)| *k != ActivityKind::Reload)
-            && !pending.iter().any(|k| matches!(k, ActivityKind::ShipmentDelivery(_)));
-        let trips = 1 + seq.iter().filter(|(k, _)| *k == ActivityKind::Reload).count() as u32;
+            && !pending
+                .iter()
+                .any(|k| matches!(k, ActivityKind::ShipmentDelivery(_)));
+        let trips = 1 + seq
+            .iter()
+            .filter(|(k, _)| *k == ActivityKind::Reload)
+            .count() as u32;
         if can && reload.max_trips.is_none_or(|m| trips < m) {
             for &l in &reload.locations {
                 seq.push((ActivityKind::Reload, l));
@@ -224,14 +270,20 @@ fn prefix_ok(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) -
                 delivered.iter_mut().for_each(|x| *x = 0);
                 collected.iter_mut().for_each(|x| *x = 0);
             }
-            (ActivityKind::Delivery(_), Some(d)) => delivered.iter_mut().zip(d).for_each(|(x, y)| *x += y),
+            (ActivityKind::Delivery(_), Some(d)) => {
+                delivered.iter_mut().zip(d).for_each(|(x, y)| *x += y)
+            }
             (ActivityKind::Pickup(_) | ActivityKind::ShipmentPickup(_), Some(d)) => {
                 collected.iter_mut().zip(d).for_each(|(x, y)| *x += y)
             }
-            (ActivityKind::ShipmentDelivery(_), Some(d)) => collected.iter_mut().zip(d).for_each(|(x, y)| *x -= y),
+            (ActivityKind::ShipmentDelivery(_), Some(d)) => {
+                collected.iter_mut().zip(d).for_each(|(x, y)| *x -= y)
+            }
             _ => {}
         }
-        if delivered.iter().zip(&veh.capacity).any(|(x, c)| x > c) || collected.iter().zip(&veh.capacity).any(|(x, c)| x > c) {
+        if delivered.iter().zip(&veh.capacity).any(|(x, c)| x > c)
+            || collected.iter().zip(&veh.capacity).any(|(x, c)| x > c)
+        {
             return false;
         }
         prev = Some(loc);
@@ -247,7 +299,10 @@ fn evaluate(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) ->
     // Distance and reachability.
     let mut distance: Distance = 0;
     let mut prev = veh.start;
-    for &(_, loc) in seq.iter().chain(veh.end.map(|e| (ActivityKind::Reload, e)).iter()) {
+    for &(_, loc) in seq
+        .iter()
+        .chain(veh.end.map(|e| (ActivityKind::Reload, e)).iter())
+    {
         if let Some(p) = prev {
             if !m.reachable(p, loc) {
                 return None;
@@ -264,11 +319,16 @@ fn evaluate(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) ->
     let dims = problem.dimensions();
     let mut trip_start = 0;
     while trip_start <= seq.len() {
-        let trip_end = seq[trip_start..].iter().position(|(k, _)| *k == ActivityKind::Reload).map_or(seq.len(), |p| trip_start + p);
+        let trip_end = seq[trip_start..]
+            .iter()
+            .position(|(k, _)| *k == ActivityKind::Reload)
+            .map_or(seq.len(), |p| trip_start + p);
         let mut load = vec![0 as Amount; dims];
         for (k, _) in &seq[trip_start..trip_end] {
             if let ActivityKind::Delivery(j) = k {
-                load.iter_mut().zip(&problem.job(*j).demand).for_each(|(x, y)| *x += y);
+                load.iter_mut()
+                    .zip(&problem.job(*j).demand)
+                    .for_each(|(x, y)| *x += y);
             }
         }
         let fits = |l: &[Amount]| l.iter().zip(&veh.capacity).all(|(x, c)| x <= c);
@@ -281,7 +341,9 @@ fn evaluate(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) ->
                 ActivityKind::Pickup(_) | ActivityKind::ShipmentPickup(_) => 1,
                 _ => 0,
             };
-            load.iter_mut().zip(&problem.job(k.job().unwrap()).demand).for_each(|(x, y)| *x += sign * y);
+            load.iter_mut()
+                .zip(&problem.job(k.job().unwrap()).demand)
+                .for_each(|(x, y)| *x += sign * y);
             if !fits(&load) {
                 return None;
             }
@@ -313,12 +375,20 @@ fn evaluate(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) ->
     }
     candidates.sort_unstable();
     candidates.dedup();
-    let duration = candidates.into_iter().filter_map(|t0| schedule(problem, v, seq, t0)).min()?;
+    let duration = candidates
+        .into_iter()
+        .filter_map(|t0| schedule(problem, v, seq, t0))
+        .min()?;
     Some(veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance)
 }
 
 /// The duration of the as-early-as-possible schedule leaving at `t0`, if feasible.
-fn schedule(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)], t0: Time) -> Option<Time> {
+fn schedule(
+    problem: &Problem,
+    v: VehicleIdx,
+    seq: &[(ActivityKind, LocIdx)],
+    t0: Time,
+) -> Option<Time> {
     let veh = problem.vehicle(v);
     let m = problem.matrix(veh.profile);
     let mut t = t0;
@@ -335,7 +405,10 @@ fn schedule(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)], t0
                 let w = tk.windows.iter().find(|w| w.end >= t)?;
                 let begin = t.max(w.start);
                 if let ActivityKind::ShipmentDelivery(j) = kind {
-                    if let JobKind::Shipment { max_ride: Some(r), .. } = problem.job(j).kind {
+                    if let JobKind::Shipment {
+                        max_ride: Some(r), ..
+                    } = problem.job(j).kind
+                    {
                         let dep = pickup_departure.iter().find(|(x, _)| *x == j)?.1;
                         if begin - dep > r {
                             return None;
@@ -354,7 +427,11 @@ fn schedule(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)], t0
     if let (Some(e), Some(p)) = (veh.end, prev) {
         t += m.duration(p, e);
     }
-    let start = if veh.start.is_some() { t0 } else { first_arrival.unwrap_or(t0) };
+    let start = if veh.start.is_some() {
+        t0
+    } else {
+        first_arrival.unwrap_or(t0)
+    };
     if start < veh.shift.start || t > veh.shift.end {
         return None;
     }

@@ -45,14 +45,24 @@ fn task(loc: usize, service: Time, windows: Vec<TimeWindow>) -> Task {
 }
 
 fn job(id: usize, kind: JobKind, demand: Vec<Amount>) -> Job {
-    Job { id: format!("j{id}"), kind, demand, priority: Priority::Routine, skills: Skills::NONE, prize: None }
+    Job {
+        id: format!("j{id}"),
+        kind,
+        demand,
+        priority: Priority::Routine,
+        skills: Skills::NONE,
+        prize: None,
+    }
 }
 
 /// A random tiny problem of `flavour`; the same seed gives the same problem.
 pub fn problem(flavour: Flavour, seed: u64) -> Problem {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed.wrapping_mul(31).wrapping_add(flavour as u64));
+    let mut rng =
+        Xoshiro256PlusPlus::seed_from_u64(seed.wrapping_mul(31).wrapping_add(flavour as u64));
     let n_loc = 10;
-    let pts: Vec<(i64, i64)> = (0..n_loc).map(|_| (rng.gen_range(0..100), rng.gen_range(0..100))).collect();
+    let pts: Vec<(i64, i64)> = (0..n_loc)
+        .map(|_| (rng.gen_range(0..100), rng.gen_range(0..100)))
+        .collect();
     let mut dist = vec![0i32; n_loc * n_loc];
     for a in 0..n_loc {
         for b in 0..n_loc {
@@ -90,7 +100,11 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
                 if i % 3 == 0 {
                     w.push(TimeWindow::new(s + 100, s + 140));
                 }
-                jobs.push(job(i, JobKind::Delivery(task(l, 5, w)), vec![1 + (i as i64 % 3)]));
+                jobs.push(job(
+                    i,
+                    JobKind::Delivery(task(l, 5, w)),
+                    vec![1 + (i as i64 % 3)],
+                ));
             }
             for k in 0..3 {
                 let mut v = Vehicle::new(format!("v{k}"), profile, depot, cap(8));
@@ -104,7 +118,11 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
                 let max_ride = (i == 0).then_some(40);
                 jobs.push(job(
                     i,
-                    JobKind::Shipment { pickup: task(p, 2, vec![]), delivery: task(d, 2, vec![]), max_ride },
+                    JobKind::Shipment {
+                        pickup: task(p, 2, vec![]),
+                        delivery: task(d, 2, vec![]),
+                        max_ride,
+                    },
                     vec![3],
                 ));
             }
@@ -132,7 +150,13 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
         Flavour::Skills => {
             for i in 0..7 {
                 let mut j = job(i, JobKind::Visit(task(loc(), 3, vec![])), vec![1]);
-                j.skills = Skills(if i % 3 == 0 { 1 } else if i % 3 == 1 { 2 } else { 0 });
+                j.skills = Skills(if i % 3 == 0 {
+                    1
+                } else if i % 3 == 1 {
+                    2
+                } else {
+                    0
+                });
                 jobs.push(j);
             }
             for (k, s) in [1u64, 2, 3].into_iter().enumerate() {
@@ -158,17 +182,29 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
         }
         Flavour::MultiTrip => {
             for i in 0..6 {
-                jobs.push(job(i, JobKind::Delivery(task(loc(), 2, vec![])), vec![2 + (i as i64 % 2)]));
+                jobs.push(job(
+                    i,
+                    JobKind::Delivery(task(loc(), 2, vec![])),
+                    vec![2 + (i as i64 % 2)],
+                ));
             }
             let mut v = Vehicle::new("walker", profile, depot, cap(6));
             let gate = LocIdx(rng.gen_range(1..n_loc) as u32);
-            v.reload = Some(Reload { locations: vec![depot, gate], service: 4, max_trips: Some(3) });
+            v.reload = Some(Reload {
+                locations: vec![depot, gate],
+                service: 4,
+                max_trips: Some(3),
+            });
             vehicles.push(v);
         }
         Flavour::OpenAndLimits => {
             for i in 0..6 {
                 let l = loc();
-                let w = if i % 2 == 0 { vec![TimeWindow::new(20 * i as Time, 20 * i as Time + 60)] } else { vec![] };
+                let w = if i % 2 == 0 {
+                    vec![TimeWindow::new(20 * i as Time, 20 * i as Time + 60)]
+                } else {
+                    vec![]
+                };
                 jobs.push(job(i, JobKind::Delivery(task(l, 3, w)), vec![1]));
             }
             let mut open_end = Vehicle::new("open-end", profile, depot, cap(4));
@@ -194,7 +230,9 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
             for k in 0..3 {
                 vehicles.push(Vehicle::new(format!("v{k}"), profile, depot, cap(6)));
             }
-            b.objective(Objective { minimise_vehicles: true });
+            b.objective(Objective {
+                minimise_vehicles: true,
+            });
         }
     }
     for j in jobs {

@@ -15,7 +15,9 @@ use solver::SolveConfig;
 
 /// Places on a line, 10 apart (distance and time), depot at 0.
 fn line(n: usize) -> Matrix {
-    let d: Vec<i32> = (0..n * n).map(|i| 10 * ((i / n) as i32 - (i % n) as i32).abs()).collect();
+    let d: Vec<i32> = (0..n * n)
+        .map(|i| 10 * ((i / n) as i32 - (i % n) as i32).abs())
+        .collect();
     Matrix::from_distances(n, d).unwrap()
 }
 
@@ -50,11 +52,19 @@ fn van(cap: Amount) -> Vehicle {
 #[test]
 fn oracle_on_hand_solved_cases() {
     // One tour along the line and back.
-    let p = build((1..4).map(|l| delivery(&format!("{l}"), l, 1, vec![])).collect(), vec![van(10)]);
+    let p = build(
+        (1..4)
+            .map(|l| delivery(&format!("{l}"), l, 1, vec![]))
+            .collect(),
+        vec![van(10)],
+    );
     assert_eq!(optimum(&p).objective, 60);
 
     // Capacity splits the work over two vehicles: 0-1-0 and 0-3-0.
-    let p = build(vec![delivery("a", 1, 6, vec![]), delivery("b", 3, 6, vec![])], vec![van(10), van(10)]);
+    let p = build(
+        vec![delivery("a", 1, 6, vec![]), delivery("b", 3, 6, vec![])],
+        vec![van(10), van(10)],
+    );
     let o = optimum(&p);
     assert_eq!((o.objective, o.routes.len()), (80, 2));
 
@@ -63,16 +73,25 @@ fn oracle_on_hand_solved_cases() {
     far.prize = Some(45);
     let p = build(vec![delivery("a", 1, 6, vec![]), far], vec![van(10)]);
     let o = optimum(&p);
-    assert_eq!((o.objective, o.cost, o.unassigned.clone()), (20 + 45, 20, vec![JobIdx(1)]));
+    assert_eq!(
+        (o.objective, o.cost, o.unassigned.clone()),
+        (20 + 45, 20, vec![JobIdx(1)])
+    );
 
     // Windows force the far job first: 0-3-1-0 = 30 + 20 + 10.
     let p = build(
-        vec![delivery("a", 1, 1, vec![TimeWindow::new(40, 100)]), delivery("b", 3, 1, vec![TimeWindow::new(0, 35)])],
+        vec![
+            delivery("a", 1, 1, vec![TimeWindow::new(40, 100)]),
+            delivery("b", 3, 1, vec![TimeWindow::new(0, 35)]),
+        ],
         vec![van(10)],
     );
     let o = optimum(&p);
     assert_eq!(o.objective, 60);
-    assert_eq!(o.routes[0].1.iter().map(|(_, l)| l.0).collect::<Vec<_>>(), vec![3, 1]);
+    assert_eq!(
+        o.routes[0].1.iter().map(|(_, l)| l.0).collect::<Vec<_>>(),
+        vec![3, 1]
+    );
 
     // A shipment from 3 to 1, and a delivery at 2 on the way: 0-3-2-1-0 = 60.
     let ship = Job {
@@ -87,7 +106,10 @@ fn oracle_on_hand_solved_cases() {
         skills: Skills::NONE,
         prize: None,
     };
-    let p = build(vec![ship.clone(), delivery("d", 2, 5, vec![])], vec![van(10)]);
+    let p = build(
+        vec![ship.clone(), delivery("d", 2, 5, vec![])],
+        vec![van(10)],
+    );
     assert_eq!(optimum(&p).objective, 60);
     // The delivery at 2 must be carried from the depot while the shipment is
     // aboard: with capacity 7 it cannot, and the ride limit of 20 forbids the
@@ -97,14 +119,31 @@ fn oracle_on_hand_solved_cases() {
 
     // Multi-trip: two loads of 6 with capacity 6 and a reload at the depot: 0-1-0-3-0 = 80.
     let mut walker = van(6);
-    walker.reload = Some(Reload { locations: vec![LocIdx(0)], service: 0, max_trips: None });
-    let p = build(vec![delivery("a", 1, 6, vec![]), delivery("b", 3, 6, vec![])], vec![walker.clone()]);
+    walker.reload = Some(Reload {
+        locations: vec![LocIdx(0)],
+        service: 0,
+        max_trips: None,
+    });
+    let p = build(
+        vec![delivery("a", 1, 6, vec![]), delivery("b", 3, 6, vec![])],
+        vec![walker.clone()],
+    );
     let o = optimum(&p);
     assert_eq!(o.objective, 80);
-    assert!(o.routes[0].1.iter().any(|(k, _)| *k == ActivityKind::Reload));
+    assert!(o.routes[0]
+        .1
+        .iter()
+        .any(|(k, _)| *k == ActivityKind::Reload));
     // A reload at 2 instead (the gate on the way) saves the return: 0-1-2-3-0 = 60.
-    walker.reload = Some(Reload { locations: vec![LocIdx(2)], service: 0, max_trips: Some(2) });
-    let p = build(vec![delivery("a", 1, 6, vec![]), delivery("b", 3, 6, vec![])], vec![walker]);
+    walker.reload = Some(Reload {
+        locations: vec![LocIdx(2)],
+        service: 0,
+        max_trips: Some(2),
+    });
+    let p = build(
+        vec![delivery("a", 1, 6, vec![]), delivery("b", 3, 6, vec![])],
+        vec![walker],
+    );
     assert_eq!(optimum(&p).objective, 60);
 
     // Per-second cost: leaving late to avoid waiting. Job at 1 opens at 100:
@@ -112,12 +151,18 @@ fn oracle_on_hand_solved_cases() {
     let mut clock = van(10);
     clock.cost_per_metre = 0;
     clock.cost_per_second = 1;
-    let p = build(vec![delivery("a", 1, 1, vec![TimeWindow::new(100, 200)])], vec![clock.clone()]);
+    let p = build(
+        vec![delivery("a", 1, 1, vec![TimeWindow::new(100, 200)])],
+        vec![clock.clone()],
+    );
     assert_eq!(optimum(&p).objective, 20);
     // Two windows and a ride between: job at 1 in [100, 110], job at 3 in [0, 125]:
     // leave at 90 and serve 3 at 120: duration 60 (not 50+).
     let p = build(
-        vec![delivery("a", 1, 1, vec![TimeWindow::new(100, 110)]), delivery("b", 3, 1, vec![TimeWindow::new(0, 125)])],
+        vec![
+            delivery("a", 1, 1, vec![TimeWindow::new(100, 110)]),
+            delivery("b", 3, 1, vec![TimeWindow::new(0, 125)]),
+        ],
         vec![clock],
     );
     assert_eq!(optimum(&p).objective, 60);
@@ -125,7 +170,12 @@ fn oracle_on_hand_solved_cases() {
     // Open end: the route stops at its last job.
     let mut open = van(10);
     open.end = None;
-    let p = build((1..4).map(|l| delivery(&format!("{l}"), l, 1, vec![])).collect(), vec![open]);
+    let p = build(
+        (1..4)
+            .map(|l| delivery(&format!("{l}"), l, 1, vec![]))
+            .collect(),
+        vec![open],
+    );
     assert_eq!(optimum(&p).objective, 30);
 
     // A missing skill leaves the job out, whatever its prize.
@@ -133,7 +183,10 @@ fn oracle_on_hand_solved_cases() {
     skilled.skills = Skills(4);
     let p = build(vec![skilled], vec![van(10)]);
     let o = optimum(&p);
-    assert_eq!((o.unassigned.clone(), o.objective), (vec![JobIdx(0)], p.prize(JobIdx(0))));
+    assert_eq!(
+        (o.unassigned.clone(), o.objective),
+        (vec![JobIdx(0)], p.prize(JobIdx(0)))
+    );
 }
 
 /// The oracle's plan turned into a `Solution` through the formats' scheduler.
@@ -141,9 +194,7 @@ fn as_solution(p: &Problem, o: &Optimum) -> solver::solution::Solution {
     let routes = o
         .routes
         .iter()
-        .map(|(v, seq)| {
-build_route_at(p, *v, seq)
-        })
+        .map(|(v, seq)| build_route_at(p, *v, seq))
         .collect();
     build_solution(p, routes, UnassignedReason::LeftOutForCost)
 }
@@ -152,7 +203,15 @@ build_route_at(p, *v, seq)
 fn oracle_plans_pass_the_checker() {
     // Flavours whose costs do not depend on the start time (no per-second
     // cost, no duration limit) and whose reloads are at the first location.
-    for flavour in [Flavour::Cvrp, Flavour::Vrptw, Flavour::Shipments, Flavour::MultiDim, Flavour::Skills, Flavour::Optional, Flavour::FewestVehicles] {
+    for flavour in [
+        Flavour::Cvrp,
+        Flavour::Vrptw,
+        Flavour::Shipments,
+        Flavour::MultiDim,
+        Flavour::Skills,
+        Flavour::Optional,
+        Flavour::FewestVehicles,
+    ] {
         for seed in 0..3 {
             let p = tiny::problem(flavour, seed);
             let o = optimum(&p);
@@ -171,12 +230,21 @@ fn oracle_multi_trip_plans_pass_the_checker() {
         let s = as_solution(&p, &o);
         assert_eq!(check(&p, &s), vec![], "seed {seed}");
         assert_eq!(s.objective, o.objective, "seed {seed}");
-        assert!(o.unassigned.is_empty(), "seed {seed}: one walker with reloads serves everything");
+        assert!(
+            o.unassigned.is_empty(),
+            "seed {seed}: one walker with reloads serves everything"
+        );
     }
 }
 
 fn config(seed: u64) -> SolveConfig {
-    SolveConfig { seed, threads: 1, max_iterations: Some(1000), time_limit: None, ..Default::default() }
+    SolveConfig {
+        seed,
+        threads: 1,
+        max_iterations: Some(1000),
+        time_limit: None,
+        ..Default::default()
+    }
 }
 
 /// Solves four seeded problems of `flavour` and compares with the oracle.
@@ -187,8 +255,17 @@ fn solver_matches_oracle(flavour: Flavour) {
         let best = optimum(&p);
         let s = solver::solve(&p, &config(seed));
         let v = check(&p, &s);
-        assert_eq!(v, vec![], "{flavour:?} seed {seed}: the solver returned an infeasible plan");
-        assert!(s.objective >= best.objective, "{flavour:?} seed {seed}: better than the optimum? {} < {}", s.objective, best.objective);
+        assert_eq!(
+            v,
+            vec![],
+            "{flavour:?} seed {seed}: the solver returned an infeasible plan"
+        );
+        assert!(
+            s.objective >= best.objective,
+            "{flavour:?} seed {seed}: better than the optimum? {} < {}",
+            s.objective,
+            best.objective
+        );
         if s.objective != best.objective {
             failures.push(format!(
                 "{flavour:?} seed {seed}: objective {} (cost {}, {} unassigned), optimum {} (cost {}, {} unassigned) with {:?}",

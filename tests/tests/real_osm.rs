@@ -26,7 +26,11 @@ fn extracts() -> Option<Vec<PathBuf>> {
 }
 
 /// Points near random road nodes (jittered up to ~30 m), plus a few far away.
-fn sample_points(g: &geo_data::ProfileGraph, rng: &mut Xoshiro256PlusPlus, k: usize) -> (Vec<SnappedPoint>, usize) {
+fn sample_points(
+    g: &geo_data::ProfileGraph,
+    rng: &mut Xoshiro256PlusPlus,
+    k: usize,
+) -> (Vec<SnappedPoint>, usize) {
     let rg = g.road_graph();
     let mut pts = Vec::new();
     let mut refused = 0;
@@ -36,7 +40,10 @@ fn sample_points(g: &geo_data::ProfileGraph, rng: &mut Xoshiro256PlusPlus, k: us
         let (lat, lon) = if i % 50 == 49 {
             (lat + 0.5, lon) // ~55 km north: must be refused, not snapped.
         } else {
-            (lat + rng.gen_range(-0.0003..0.0003), lon + rng.gen_range(-0.0003..0.0003))
+            (
+                lat + rng.gen_range(-0.0003..0.0003),
+                lon + rng.gen_range(-0.0003..0.0003),
+            )
         };
         match g.snap(lat, lon) {
             Ok(p) => pts.push(p),
@@ -50,15 +57,28 @@ fn sample_points(g: &geo_data::ProfileGraph, rng: &mut Xoshiro256PlusPlus, k: us
 #[test]
 fn real_extracts_import_snap_and_match_dijkstra() {
     let Some(files) = extracts() else {
-        eprintln!("SKIP real_osm: no ../shared/data/osm/*.osm.pbf (set LASTMILE_SHARED_DATA to run)");
+        eprintln!(
+            "SKIP real_osm: no ../shared/data/osm/*.osm.pbf (set LASTMILE_SHARED_DATA to run)"
+        );
         return;
     };
     for file in files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
         let (graphs, report) = PreparedGraphs::import_pbf(&file, &NoProgress)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        eprintln!("{name}: {} ways, {} missing node refs", report.ways, report.missing_refs);
-        assert!(graphs.graph(Profile::Walk).unwrap().road_graph().num_nodes() > 100, "{name}: walk graph too small");
+        eprintln!(
+            "{name}: {} ways, {} missing node refs",
+            report.ways, report.missing_refs
+        );
+        assert!(
+            graphs
+                .graph(Profile::Walk)
+                .unwrap()
+                .road_graph()
+                .num_nodes()
+                > 100,
+            "{name}: walk graph too small"
+        );
 
         // The file round trip gives the same answers.
         let path = std::env::temp_dir().join(format!("real-osm-{}-{name}.lmg", std::process::id()));
@@ -85,12 +105,19 @@ fn real_extracts_import_snap_and_match_dijkstra() {
             for i in (0..n).step_by(n / 12) {
                 let row = og.row(i);
                 for j in 0..n {
-                    let expected = if i == j { Some(geo_data::Cost::ZERO) } else { row[j] };
+                    let expected = if i == j {
+                        Some(geo_data::Cost::ZERO)
+                    } else {
+                        row[j]
+                    };
                     assert_eq!(m.cost(i, j), expected, "{name} {p}: {i}→{j}");
                 }
             }
             // The largest strongly connected component is all there is: every pair is reachable.
-            assert!(m.durations.iter().all(|&d| d != geo_data::UNREACHABLE), "{name} {p}: unreachable pair");
+            assert!(
+                m.durations.iter().all(|&d| d != geo_data::UNREACHABLE),
+                "{name} {p}: unreachable pair"
+            );
             if p == Profile::Walk {
                 for i in 0..n {
                     for j in 0..i {

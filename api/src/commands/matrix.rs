@@ -74,7 +74,10 @@ impl Serialize for Rows<'_> {
         let mut seq = s.serialize_seq(Some(self.n))?;
         if self.n > 0 {
             for row in self.values.chunks(self.n) {
-                let row: Vec<Option<u32>> = row.iter().map(|&x| (x != UNREACHABLE).then_some(x)).collect();
+                let row: Vec<Option<u32>> = row
+                    .iter()
+                    .map(|&x| (x != UNREACHABLE).then_some(x))
+                    .collect();
                 seq.serialize_element(&row)?;
             }
         }
@@ -94,7 +97,8 @@ struct Output<'a> {
 
 /// Reads `id,lat,lon` lines; the first line may be a header.
 fn read_points(path: &Path) -> anyhow::Result<Vec<InputPoint>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read points file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read points file {}", path.display()))?;
     let name = path.display();
     let mut points = Vec::new();
     let mut seen = HashSet::new();
@@ -107,7 +111,10 @@ fn read_points(path: &Path) -> anyhow::Result<Vec<InputPoint>> {
         }
         let fields: Vec<&str> = raw.split(',').map(str::trim).collect();
         if fields.len() != 3 {
-            bail!("{name} line {line}: expected `id,lat,lon`, found {} fields", fields.len());
+            bail!(
+                "{name} line {line}: expected `id,lat,lon`, found {} fields",
+                fields.len()
+            );
         }
         let (lat, lon) = (fields[1].parse::<f64>(), fields[2].parse::<f64>());
         // The first line is a header when neither coordinate is a number.
@@ -116,8 +123,18 @@ fn read_points(path: &Path) -> anyhow::Result<Vec<InputPoint>> {
         if header {
             continue;
         }
-        let lat = lat.map_err(|_| anyhow::anyhow!("{name} line {line}: latitude {:?} is not a number", fields[1]))?;
-        let lon = lon.map_err(|_| anyhow::anyhow!("{name} line {line}: longitude {:?} is not a number", fields[2]))?;
+        let lat = lat.map_err(|_| {
+            anyhow::anyhow!(
+                "{name} line {line}: latitude {:?} is not a number",
+                fields[1]
+            )
+        })?;
+        let lon = lon.map_err(|_| {
+            anyhow::anyhow!(
+                "{name} line {line}: longitude {:?} is not a number",
+                fields[2]
+            )
+        })?;
         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
             bail!("{name} line {line}: ({lat}, {lon}) is not a valid latitude/longitude");
         }
@@ -143,15 +160,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .graph(args.profile)
         .with_context(|| format!("{} has no {} graph", args.graph.display(), args.profile))?;
     if graph.road_graph().num_nodes() == 0 {
-        bail!("{} has no roads usable by {}", args.graph.display(), args.profile);
+        bail!(
+            "{} has no roads usable by {}",
+            args.graph.display(),
+            args.profile
+        );
     }
-    let cfg = SnapConfig { max_distance_m: args.max_snap_m };
+    let cfg = SnapConfig {
+        max_distance_m: args.max_snap_m,
+    };
     let mut kept: Vec<(&InputPoint, SnappedPoint)> = Vec::new();
     let mut refused = Vec::new();
     for p in &points {
         match graph.snap_with(p.lat, p.lon, &cfg) {
             Ok(s) => kept.push((p, s)),
-            Err(e) => refused.push(Refused { id: p.id.clone(), line: p.line, lat: p.lat, lon: p.lon, reason: e.to_string() }),
+            Err(e) => refused.push(Refused {
+                id: p.id.clone(),
+                line: p.line,
+                lat: p.lat,
+                lon: p.lon,
+                reason: e.to_string(),
+            }),
         }
     }
     let snapped: Vec<SnappedPoint> = kept.iter().map(|(_, s)| *s).collect();
@@ -160,18 +189,29 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let out = Output {
         profile: args.profile.name(),
         ids: kept.iter().map(|(p, _)| p.id.as_str()).collect(),
-        durations: Rows { values: &m.durations, n },
-        distances: Rows { values: &m.distances, n },
-        snap_distance: kept.iter().map(|(_, s)| (s.snap_distance_m() * 10.0).round() / 10.0).collect(),
+        durations: Rows {
+            values: &m.durations,
+            n,
+        },
+        distances: Rows {
+            values: &m.distances,
+            n,
+        },
+        snap_distance: kept
+            .iter()
+            .map(|(_, s)| (s.snap_distance_m() * 10.0).round() / 10.0)
+            .collect(),
         refused,
     };
     let unreachable = m.durations.iter().filter(|&&d| d == UNREACHABLE).count();
     match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
             let mut w = BufWriter::new(file);
             serde_json::to_writer(&mut w, &out)?;
-            w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+            w.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
         None => {
             let stdout = std::io::stdout();

@@ -56,7 +56,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         b.0.finish_and_clear();
     }
     graphs.save(&args.output)?;
-    let size = std::fs::metadata(&args.output).with_context(|| format!("reading back {}", args.output.display()))?.len();
+    let size = std::fs::metadata(&args.output)
+        .with_context(|| format!("reading back {}", args.output.display()))?
+        .len();
 
     println!(
         "read {} routable ways in {:.2} s ({} references to nodes outside the extract skipped)",
@@ -81,7 +83,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             p.build_time.as_secs_f64()
         );
         if c.kept_nodes == 0 {
-            println!("        (no roads usable by {} in this extract)", p.profile.name());
+            println!(
+                "        (no roads usable by {} in this extract)",
+                p.profile.name()
+            );
         }
     }
     println!(

@@ -43,14 +43,27 @@ pub struct Args {
     utc_offset_h: i64,
 }
 
-pub fn load_graphs(graph: Option<&PathBuf>, osm: Option<&PathBuf>, district: bool) -> anyhow::Result<PreparedGraphs> {
+pub fn load_graphs(
+    graph: Option<&PathBuf>,
+    osm: Option<&PathBuf>,
+    district: bool,
+) -> anyhow::Result<PreparedGraphs> {
     Ok(match (graph, osm, district) {
-        (Some(g), _, _) => PreparedGraphs::load(g).with_context(|| format!("loading prepared graphs {}", g.display()))?,
-        (_, Some(o), _) => PreparedGraphs::import_pbf(o, &geo_data::NoProgress).with_context(|| format!("importing {}", o.display()))?.0,
-        (_, _, true) => {
-            PreparedGraphs::from_osm(&geo_data::district::osm_data(), std::path::Path::new("district"), &geo_data::NoProgress)
-                .context("building the demo district")?
+        (Some(g), _, _) => PreparedGraphs::load(g)
+            .with_context(|| format!("loading prepared graphs {}", g.display()))?,
+        (_, Some(o), _) => {
+            PreparedGraphs::import_pbf(o, &geo_data::NoProgress)
+                .with_context(|| format!("importing {}", o.display()))?
                 .0
+        }
+        (_, _, true) => {
+            PreparedGraphs::from_osm(
+                &geo_data::district::osm_data(),
+                std::path::Path::new("district"),
+                &geo_data::NoProgress,
+            )
+            .context("building the demo district")?
+            .0
         }
         _ => bail!("give the road map: --graph <prepared file>, --osm <extract.pbf> or --district"),
     })
@@ -59,16 +72,29 @@ pub fn load_graphs(graph: Option<&PathBuf>, osm: Option<&PathBuf>, district: boo
 pub fn run(args: Args) -> anyhow::Result<()> {
     // Logs carry ids, counts and timings only: never request bodies, names, phones or tokens.
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_target(false)
         .init();
-    let access_text = std::fs::read_to_string(&args.access).with_context(|| format!("reading {}", args.access.display()))?;
-    let access = Access::from_json(&access_text).with_context(|| format!("reading {}", args.access.display()))?;
+    let access_text = std::fs::read_to_string(&args.access)
+        .with_context(|| format!("reading {}", args.access.display()))?;
+    let access = Access::from_json(&access_text)
+        .with_context(|| format!("reading {}", args.access.display()))?;
     if access.is_empty() {
-        bail!("{} lists no tokens: nobody could use the service", args.access.display());
+        bail!(
+            "{} lists no tokens: nobody could use the service",
+            args.access.display()
+        );
     }
-    let graphs = Arc::new(load_graphs(args.graph.as_ref(), args.osm.as_ref(), args.district)?);
-    let store = Arc::new(Store::open(&args.db).with_context(|| format!("opening database {}", args.db.display()))?);
+    let graphs = Arc::new(load_graphs(
+        args.graph.as_ref(),
+        args.osm.as_ref(),
+        args.district,
+    )?);
+    let store = Arc::new(
+        Store::open(&args.db).with_context(|| format!("opening database {}", args.db.display()))?,
+    );
     let config = EngineConfig {
         max_solving: args.max_solving.max(1),
         max_queued: args.max_queued.max(1),
@@ -76,7 +102,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         utc_offset_s: args.utc_offset_h * 3600,
         ..EngineConfig::default()
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     rt.block_on(async move {
         let engine = Engine::new(store, graphs, config);
         let rec = engine.resume_unfinished().context("recovering unfinished plans")?;

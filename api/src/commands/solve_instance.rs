@@ -41,7 +41,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !(args.seconds.is_finite() && args.seconds > 0.0) {
         bail!("--seconds must be a positive number, got {}", args.seconds);
     }
-    let instance = Instance::read(&args.file, args.format).with_context(|| format!("reading {}", args.file.display()))?;
+    let instance = Instance::read(&args.file, args.format)
+        .with_context(|| format!("reading {}", args.file.display()))?;
     let config = solver::SolveConfig {
         seed: args.seed,
         threads: args.threads,
@@ -55,14 +56,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let violations = solver::check::check(&instance.problem, &solution);
     if !violations.is_empty() {
         let shown: Vec<String> = violations.iter().take(5).map(|v| v.to_string()).collect();
-        bail!("the solver returned an infeasible plan ({} violations): {}", violations.len(), shown.join("; "));
+        bail!(
+            "the solver returned an infeasible plan ({} violations): {}",
+            violations.len(),
+            shown.join("; ")
+        );
     }
     if !solution.unassigned.is_empty() {
-        bail!("{} customers could not be served (first: {})", solution.unassigned.len(), instance.problem.job(solution.unassigned[0].job).id);
+        bail!(
+            "{} customers could not be served (first: {})",
+            solution.unassigned.len(),
+            instance.problem.job(solution.unassigned[0].job).id
+        );
     }
     print!("{}", sol::write(&instance, &solution));
     if args.verbose {
-        eprintln!("{}: {} routes in {:.2} s", instance.name, solution.routes.len(), elapsed.as_secs_f64());
+        eprintln!(
+            "{}: {} routes in {:.2} s",
+            instance.name,
+            solution.routes.len(),
+            elapsed.as_secs_f64()
+        );
     }
     Ok(())
 }

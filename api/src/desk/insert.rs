@@ -136,7 +136,11 @@ impl Timeline {
             t.reload.push(a.kind == ActivityKind::Reload);
             let mut slack = BIG;
             if let Some(task) = task_of(problem, a.kind) {
-                if let Some(w) = task.windows.iter().find(|w| w.start <= a.begin && a.begin <= w.end) {
+                if let Some(w) = task
+                    .windows
+                    .iter()
+                    .find(|w| w.start <= a.begin && a.begin <= w.end)
+                {
                     slack = w.end - a.begin;
                 } else if !task.windows.is_empty() {
                     slack = BIG; // already outside its windows: not this order's doing
@@ -146,7 +150,13 @@ impl Timeline {
                 pickup_dep.insert(j.0, a.departure);
             }
             if let ActivityKind::ShipmentDelivery(j) = a.kind {
-                if let (solver::problem::JobKind::Shipment { max_ride: Some(r), .. }, Some(pd)) = (&problem.job(j).kind, pickup_dep.get(&j.0)) {
+                if let (
+                    solver::problem::JobKind::Shipment {
+                        max_ride: Some(r), ..
+                    },
+                    Some(pd),
+                ) = (&problem.job(j).kind, pickup_dep.get(&j.0))
+                {
                     let ride_slack = r - (a.begin - pd);
                     if ride_slack >= 0 {
                         slack = slack.min(ride_slack);
@@ -241,10 +251,19 @@ pub fn best_for_squad(
     };
     // The door right after node y, reached from `(cur_dep, cur_loc)`, with the
     // pickup (if any) done at `pick` and `between` effects accumulated so far.
-    let mut price_door = |y: usize, cur_dep: Time, cur_loc: LocIdx, pick: Option<(usize, Time, i64)>, between: (bool, Time, usize, i64), best: &mut Option<Placement>| {
-        let Some((t_in, d_in)) = travel.to_door(p, cur_loc) else { return };
+    let mut price_door = |y: usize,
+                          cur_dep: Time,
+                          cur_loc: LocIdx,
+                          pick: Option<(usize, Time, i64)>,
+                          between: (bool, Time, usize, i64),
+                          best: &mut Option<Placement>| {
+        let Some((t_in, d_in)) = travel.to_door(p, cur_loc) else {
+            return;
+        };
         let next = y + 1;
-        let Some((t_out, d_out)) = travel.from_door(p, tl.loc[next]) else { return };
+        let Some((t_out, d_out)) = travel.from_door(p, tl.loc[next]) else {
+            return;
+        };
         any_reach = true;
         let arr = cur_dep + t_in;
         let begin = arr.max(c.lo);
@@ -269,7 +288,10 @@ pub fn best_for_squad(
         let pick_m = match pick {
             None => 0,
             Some((i, _, to_depot)) if i == y => to_depot,
-            Some((i, _, to_depot)) => to_depot + m.distance(pickup_loc.unwrap_or(cur_loc), tl.loc[i + 1]) - m.distance(tl.loc[i], tl.loc[i + 1]),
+            Some((i, _, to_depot)) => {
+                to_depot + m.distance(pickup_loc.unwrap_or(cur_loc), tl.loc[i + 1])
+                    - m.distance(tl.loc[i], tl.loc[i + 1])
+            }
         };
         let added_m = pick_m + d_in + d_out - base_d;
         let pl = Placement {
@@ -308,7 +330,14 @@ pub fn best_for_squad(
                 let mut y = i;
                 loop {
                     if is_door_gap[y] {
-                        price_door(y, cur_dep, cur_loc, Some((i, p_dep, pick_d)), (b_break, b_delay, b_count, b_cap), &mut best);
+                        price_door(
+                            y,
+                            cur_dep,
+                            cur_loc,
+                            Some((i, p_dep, pick_d)),
+                            (b_break, b_delay, b_count, b_cap),
+                            &mut best,
+                        );
                     }
                     y += 1;
                     if y > tl.m || tl.reload[y] {
@@ -341,4 +370,3 @@ pub fn best_for_squad(
         None => Err(Why::TooFar { earliest }),
     }
 }
-

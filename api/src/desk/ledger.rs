@@ -77,7 +77,11 @@ impl Ledger {
     /// The id a new retry of `of` gets: `R12~2`, `R12~3`, ...
     pub fn next_retry_id(&self, of: &str) -> String {
         let r = root(of);
-        let n = self.pending.iter().filter(|p| p.is_retry && root(&p.of) == r).count();
+        let n = self
+            .pending
+            .iter()
+            .filter(|p| p.is_retry && root(&p.of) == r)
+            .count();
         format!("{r}~{}", n + 2)
     }
 
@@ -100,7 +104,9 @@ impl Ledger {
                 sq.finished_at = Some(at);
             }
             ProgressKind::Delivered | ProgressKind::Failed | ProgressKind::Skipped => {
-                let Some(req) = ev.request.clone() else { return };
+                let Some(req) = ev.request.clone() else {
+                    return;
+                };
                 sq.started_at.get_or_insert(at);
                 sq.done_order.push(req.clone());
                 let outcome = match ev.event {
@@ -108,7 +114,14 @@ impl Ledger {
                     ProgressKind::Failed => Outcome::Failed(ev.reason.unwrap_or(FailReason::Other)),
                     _ => Outcome::Skipped,
                 };
-                self.done.insert(req.clone(), Done { squad: e.squad.clone(), outcome, at });
+                self.done.insert(
+                    req.clone(),
+                    Done {
+                        squad: e.squad.clone(),
+                        outcome,
+                        at,
+                    },
+                );
                 if outcome == Outcome::Delivered {
                     return;
                 }
@@ -116,20 +129,36 @@ impl Ledger {
                 let what = match outcome {
                     Outcome::Failed(FailReason::NobodyHome) => "nobody home",
                     Outcome::Failed(FailReason::Refused) => "refused at the door",
-                    Outcome::Failed(FailReason::WrongAddress) => "wrong address: correct it before the next attempt",
+                    Outcome::Failed(FailReason::WrongAddress) => {
+                        "wrong address: correct it before the next attempt"
+                    }
                     Outcome::Failed(FailReason::Other) => "failed",
                     _ => "skipped",
                 };
                 let reason = format!("{what} ({} at {})", e.squad, Clock::format(at));
-                let id = if when == RetryWhen::Never { req.clone() } else { self.next_retry_id(&req) };
-                self.pending.push(PendingEntry { id, of: req, when, after, reason, is_retry: when != RetryWhen::Never });
+                let id = if when == RetryWhen::Never {
+                    req.clone()
+                } else {
+                    self.next_retry_id(&req)
+                };
+                self.pending.push(PendingEntry {
+                    id,
+                    of: req,
+                    when,
+                    after,
+                    reason,
+                    is_retry: when != RetryWhen::Never,
+                });
             }
         }
     }
 
     /// Requests pending (not inserted anywhere yet), given the ids now on routes.
     pub fn open_pending(&self, routed: &dyn Fn(&str) -> bool) -> Vec<&PendingEntry> {
-        self.pending.iter().filter(|p| p.when == RetryWhen::Never || !routed(&p.id)).collect()
+        self.pending
+            .iter()
+            .filter(|p| p.when == RetryWhen::Never || !routed(&p.id))
+            .collect()
     }
 }
 
@@ -143,7 +172,13 @@ pub fn retry_policy(ev: &ProgressIn, outcome: Outcome, at: i64) -> (RetryWhen, O
     let when = ev.retry.unwrap_or(default);
     let after = match when {
         RetryWhen::Today => Some(ev.retry_after.map_or_else(
-            || if outcome == Outcome::Failed(FailReason::NobodyHome) { at + 3600 } else { at },
+            || {
+                if outcome == Outcome::Failed(FailReason::NobodyHome) {
+                    at + 3600
+                } else {
+                    at
+                }
+            },
             Clock::seconds,
         )),
         _ => None,
@@ -156,15 +191,23 @@ pub fn overlay(result: &mut PlanResult, ledger: &Ledger) {
     if ledger.squads.is_empty() {
         return;
     }
-    let routed: std::collections::HashSet<String> =
-        result.routes.iter().flat_map(|r| &r.stops).filter_map(|s| s.request.clone()).collect();
+    let routed: std::collections::HashSet<String> = result
+        .routes
+        .iter()
+        .flat_map(|r| &r.stops)
+        .filter_map(|s| s.request.clone())
+        .collect();
     for r in &mut result.routes {
         let sq = ledger.squads.get(&r.squad);
         let started = sq.is_some_and(|s| s.started_at.is_some());
         let finished = sq.is_some_and(|s| s.finished_at.is_some());
         let mut first_open = true;
         for s in &mut r.stops {
-            let done = s.request.as_ref().and_then(|q| ledger.done.get(q)).filter(|d| d.squad == r.squad);
+            let done = s
+                .request
+                .as_ref()
+                .and_then(|q| ledger.done.get(q))
+                .filter(|d| d.squad == r.squad);
             s.status = Some(match done {
                 Some(d) => {
                     s.done_at = Some(Clock::format(d.at));
@@ -174,7 +217,9 @@ pub fn overlay(result: &mut PlanResult, ledger: &Ledger) {
                         Outcome::Skipped => StopStatus::Skipped,
                     }
                 }
-                None if s.kind == StopKind::Reload || s.kind == StopKind::Pickup => StopStatus::Planned,
+                None if s.kind == StopKind::Reload || s.kind == StopKind::Pickup => {
+                    StopStatus::Planned
+                }
                 None if finished => StopStatus::Skipped,
                 None if started && first_open => {
                     first_open = false;
@@ -197,7 +242,9 @@ pub fn overlay(result: &mut PlanResult, ledger: &Ledger) {
         .collect();
     // Stops left on the route of a squad that finished its day.
     for r in &result.routes {
-        let Some(fin) = ledger.squads.get(&r.squad).and_then(|s| s.finished_at) else { continue };
+        let Some(fin) = ledger.squads.get(&r.squad).and_then(|s| s.finished_at) else {
+            continue;
+        };
         for s in &r.stops {
             if let (Some(q), StopKind::Delivery | StopKind::Visit) = (&s.request, s.kind) {
                 if !ledger.done.contains_key(q) {
@@ -206,13 +253,18 @@ pub fn overlay(result: &mut PlanResult, ledger: &Ledger) {
                         retry_of: None,
                         when: RetryWhen::Today,
                         after: None,
-                        reason: format!("{} finished its day at {} before this stop", r.squad, Clock::format(fin)),
+                        reason: format!(
+                            "{} finished its day at {} before this stop",
+                            r.squad,
+                            Clock::format(fin)
+                        ),
                     });
                 }
             }
         }
     }
-    let listed: std::collections::HashSet<String> = pending.iter().map(|p| p.request.clone()).collect();
+    let listed: std::collections::HashSet<String> =
+        pending.iter().map(|p| p.request.clone()).collect();
     result.unserved.retain(|u| !listed.contains(&u.request));
     result.pending = pending;
 }

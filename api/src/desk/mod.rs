@@ -22,7 +22,10 @@ use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
 use crate::assemble::assemble;
-use crate::convert::{building_index, geo_profile, grams, matrices, priority_of, request_point, request_weight_kg, service_s, skill_bits, snap_day, PICKUP_SERVICE_S};
+use crate::convert::{
+    building_index, geo_profile, grams, matrices, priority_of, request_point, request_weight_kg,
+    service_s, skill_bits, snap_day, PICKUP_SERVICE_S,
+};
 use crate::dto::*;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::jobs::{Engine, LANGS};
@@ -91,14 +94,32 @@ pub fn warm_state(engine: &Engine, plan: &PlanRow) -> Result<Arc<Mutex<DeskState
     if let Some(s) = engine.desk.get(&plan.id) {
         return Ok(s);
     }
-    let day_json = engine.store.request_json(&plan.id)?.ok_or_else(|| ApiError::not_found("plan"))?;
+    let day_json = engine
+        .store
+        .request_json(&plan.id)?
+        .ok_or_else(|| ApiError::not_found("plan"))?;
     let day: DayRequest = serde_json::from_str(&day_json).map_err(|e| ApiError::internal(&e))?;
-    let (result_json, _) = engine.store.result(&plan.id)?.ok_or_else(|| ApiError::new(ErrorCode::PlanNotReady, "", "the plan has no result yet"))?;
-    let result: PlanResult = serde_json::from_str(&result_json).map_err(|e| ApiError::internal(&e))?;
-    let snapped = snap_day(&day, &engine.graphs).map_err(|e| ApiError::internal(&format!("stored day no longer snaps: {}", e[0].message)))?;
+    let (result_json, _) = engine
+        .store
+        .result(&plan.id)?
+        .ok_or_else(|| ApiError::new(ErrorCode::PlanNotReady, "", "the plan has no result yet"))?;
+    let result: PlanResult =
+        serde_json::from_str(&result_json).map_err(|e| ApiError::internal(&e))?;
+    let snapped = snap_day(&day, &engine.graphs).map_err(|e| {
+        ApiError::internal(&format!("stored day no longer snaps: {}", e[0].message))
+    })?;
     let m = matrices(&snapped, &engine.graphs);
-    let problem = crate::convert::build_problem(&day, &snapped, m).map_err(|e| ApiError::internal(&e))?;
-    let mut st = DeskState::new(&plan.id, &plan.office, plan.version, day, snapped, problem, &Default::default());
+    let problem =
+        crate::convert::build_problem(&day, &snapped, m).map_err(|e| ApiError::internal(&e))?;
+    let mut st = DeskState::new(
+        &plan.id,
+        &plan.office,
+        plan.version,
+        day,
+        snapped,
+        problem,
+        &Default::default(),
+    );
     st.routes_from_result(&result);
     for (squad, json) in engine.store.progress_events(&plan.id)? {
         let ev: StoredEvent = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
@@ -112,28 +133,50 @@ pub fn warm_state(engine: &Engine, plan: &PlanRow) -> Result<Arc<Mutex<DeskState
 }
 
 fn lock(st: &Arc<Mutex<DeskState>>) -> Result<std::sync::MutexGuard<'_, DeskState>, ApiError> {
-    st.lock().map_err(|_| ApiError::internal(&"desk state lock poisoned"))
+    st.lock()
+        .map_err(|_| ApiError::internal(&"desk state lock poisoned"))
 }
 
 // ---------------------------------------------------------------- progress
 
 /// Records one event: checked against the routes, stored, then applied.
-pub fn record_progress(engine: &Engine, plan: &PlanRow, squad: &str, mut ev: ProgressIn) -> Result<SquadProgressView, ApiError> {
+pub fn record_progress(
+    engine: &Engine,
+    plan: &PlanRow,
+    squad: &str,
+    mut ev: ProgressIn,
+) -> Result<SquadProgressView, ApiError> {
     let arc = warm_state(engine, plan)?;
     let mut st = lock(&arc)?;
     if st.is_closed() {
-        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+        return Err(ApiError::new(
+            ErrorCode::PlanFinished,
+            "",
+            "every squad has finished: the day is over",
+        ));
     }
     if !st.squad_of.contains_key(squad) {
-        return Err(ApiError::new(ErrorCode::NotFound, "squad", format!("no squad {squad:?} in this plan")));
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "squad",
+            format!("no squad {squad:?} in this plan"),
+        ));
     }
     let at = ev.at.map_or_else(|| clock_now(engine), Clock::seconds);
     ev.at = Some(Clock(at.max(0) as u32));
     if ev.retry_after.is_some() && ev.retry.is_some_and(|r| r != RetryWhen::Today) {
-        return Err(ApiError::new(ErrorCode::InvalidValue, "retry_after", "retry_after goes with retry: today"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidValue,
+            "retry_after",
+            "retry_after goes with retry: today",
+        ));
     }
-    let stored = StoredEvent { squad: squad.to_string(), event: ev };
-    st.apply_event(&stored).map_err(|e| ApiError::many(vec![e]))?;
+    let stored = StoredEvent {
+        squad: squad.to_string(),
+        event: ev,
+    };
+    st.apply_event(&stored)
+        .map_err(|e| ApiError::many(vec![e]))?;
     let json = serde_json::to_string(&stored).map_err(|e| ApiError::internal(&e))?;
     if let Err(e) = engine.store.add_progress(&plan.id, squad, &json) {
         drop(st);
@@ -147,7 +190,12 @@ pub fn record_progress(engine: &Engine, plan: &PlanRow, squad: &str, mut ev: Pro
 fn squad_view(st: &DeskState, k: usize) -> SquadProgressView {
     let s = &st.day.squads[k];
     let l = st.ledger.squads.get(&s.id);
-    let doors = |a: &&ActivityKind| matches!(a, ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_));
+    let doors = |a: &&ActivityKind| {
+        matches!(
+            a,
+            ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)
+        )
+    };
     let route = &st.routes[k];
     let locked = st.locked[k];
     let req = |a: &ActivityKind| a.job().map(|j| st.day.requests[j.get()].id.clone());
@@ -164,8 +212,16 @@ fn squad_view(st: &DeskState, k: usize) -> SquadProgressView {
         done: route[..locked].iter().filter(doors).count(),
         stops: route.iter().filter(doors).count(),
         last_done: l.and_then(|l| l.done_order.last().cloned()),
-        in_progress: (st.started(k).is_some() && st.finished(k).is_none()).then(|| route.get(locked).and_then(req)).flatten(),
-        position: l.and_then(|l| l.position).map(|(lat, lon, at)| PositionView { lat, lon, at: Clock::format(at) }),
+        in_progress: (st.started(k).is_some() && st.finished(k).is_none())
+            .then(|| route.get(locked).and_then(req))
+            .flatten(),
+        position: l
+            .and_then(|l| l.position)
+            .map(|(lat, lon, at)| PositionView {
+                lat,
+                lon,
+                at: Clock::format(at),
+            }),
     }
 }
 
@@ -173,11 +229,19 @@ fn squad_view(st: &DeskState, k: usize) -> SquadProgressView {
 pub fn progress_view(engine: &Engine, plan: &PlanRow) -> Result<ProgressView, ApiError> {
     let arc = warm_state(engine, plan)?;
     let st = lock(&arc)?;
-    let routed: HashSet<&str> = st.routes.iter().flatten().filter_map(|a| a.job()).map(|j| st.day.requests[j.get()].id.as_str()).collect();
+    let routed: HashSet<&str> = st
+        .routes
+        .iter()
+        .flatten()
+        .filter_map(|a| a.job())
+        .map(|j| st.day.requests[j.get()].id.as_str())
+        .collect();
     Ok(ProgressView {
         plan_id: plan.id.clone(),
         plan_version: st.version,
-        squads: (0..st.day.squads.len()).map(|k| squad_view(&st, k)).collect(),
+        squads: (0..st.day.squads.len())
+            .map(|k| squad_view(&st, k))
+            .collect(),
         pending: pending_views(&st.ledger, &|id| routed.contains(id)),
     })
 }
@@ -210,22 +274,51 @@ struct Order {
     candidate: Candidate,
 }
 
-fn resolve_order(engine: &Engine, st: &DeskState, request: Option<&Request>, pending: Option<&str>, deadline: Option<Clock>, now: Time) -> Result<Order, ApiError> {
+fn resolve_order(
+    engine: &Engine,
+    st: &DeskState,
+    request: Option<&Request>,
+    pending: Option<&str>,
+    deadline: Option<Clock>,
+    now: Time,
+) -> Result<Order, ApiError> {
     let nd = st.day.depots.len();
-    let latest_shift = st.day.squads.iter().map(|s| s.shift.end.seconds()).max().unwrap_or(0);
+    let latest_shift = st
+        .day
+        .squads
+        .iter()
+        .map(|s| s.shift.end.seconds())
+        .max()
+        .unwrap_or(0);
     let (mut req, existing_loc, existing_job, hi) = match (request, pending) {
         (Some(_), Some(_)) | (None, None) => {
-            return Err(ApiError::new(ErrorCode::InvalidValue, "request", "give either request (a new order) or pending (the id of a pending request)"))
+            return Err(ApiError::new(
+                ErrorCode::InvalidValue,
+                "request",
+                "give either request (a new order) or pending (the id of a pending request)",
+            ))
         }
         (Some(r), None) => {
             let Some(d) = deadline else {
-                return Err(ApiError::new(ErrorCode::MissingField, "deadline", "an urgent order needs a deadline (\"HH:MM\")"));
+                return Err(ApiError::new(
+                    ErrorCode::MissingField,
+                    "deadline",
+                    "an urgent order needs a deadline (\"HH:MM\")",
+                ));
             };
             if st.job_of.contains_key(&r.id) {
-                return Err(ApiError::new(ErrorCode::DuplicateId, "request.id", format!("request {:?} is already in this plan", r.id)));
+                return Err(ApiError::new(
+                    ErrorCode::DuplicateId,
+                    "request.id",
+                    format!("request {:?} is already in this plan", r.id),
+                ));
             }
             if r.id.contains('~') {
-                return Err(ApiError::new(ErrorCode::InvalidValue, "request.id", "'~' is reserved for retries"));
+                return Err(ApiError::new(
+                    ErrorCode::InvalidValue,
+                    "request.id",
+                    "'~' is reserved for retries",
+                ));
             }
             // The same checks as a day's request, on a day holding only this one.
             let mut mini = st.day.clone_without_requests();
@@ -233,17 +326,42 @@ fn resolve_order(engine: &Engine, st: &DeskState, request: Option<&Request>, pen
             r2.windows.clear();
             mini.requests = vec![r2];
             crate::validate::check_day(&mut mini).map_err(|errs| {
-                ApiError::many(errs.into_iter().map(|e| FieldError::new(e.code, e.path.replacen("requests[0]", "request", 1), e.message)).collect())
+                ApiError::many(
+                    errs.into_iter()
+                        .map(|e| {
+                            FieldError::new(
+                                e.code,
+                                e.path.replacen("requests[0]", "request", 1),
+                                e.message,
+                            )
+                        })
+                        .collect(),
+                )
             })?;
             let mut r = mini.requests.pop().expect("one request");
             r.priority.get_or_insert(Priority::Urgent);
             (r, None, None, d.seconds())
         }
         (None, Some(id)) => {
-            let routed: HashSet<usize> = st.routes.iter().flatten().filter_map(|a| a.job()).map(|j| j.get()).collect();
-            if let Some(p) = st.ledger.pending.iter().find(|p| p.id == id && p.is_retry && p.when != RetryWhen::Never) {
+            let routed: HashSet<usize> = st
+                .routes
+                .iter()
+                .flatten()
+                .filter_map(|a| a.job())
+                .map(|j| j.get())
+                .collect();
+            if let Some(p) = st
+                .ledger
+                .pending
+                .iter()
+                .find(|p| p.id == id && p.is_retry && p.when != RetryWhen::Never)
+            {
                 if st.job_of.get(&p.id).is_some_and(|j| routed.contains(j)) {
-                    return Err(ApiError::new(ErrorCode::InvalidValue, "pending", format!("{id} is already on a route")));
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidValue,
+                        "pending",
+                        format!("{id} is already on a route"),
+                    ));
                 }
                 let of = st.job_of[&p.of];
                 let mut r = st.day.requests[of].clone();
@@ -259,33 +377,88 @@ fn resolve_order(engine: &Engine, st: &DeskState, request: Option<&Request>, pen
                 return finish_order(st, o, lo.max(now), now);
             }
             let Some(&j) = st.job_of.get(id) else {
-                return Err(ApiError::new(ErrorCode::UnknownReference, "pending", format!("no pending request {id:?} in this plan")));
+                return Err(ApiError::new(
+                    ErrorCode::UnknownReference,
+                    "pending",
+                    format!("no pending request {id:?} in this plan"),
+                ));
             };
             if routed.contains(&j) {
-                return Err(ApiError::new(ErrorCode::InvalidValue, "pending", format!("{id} is already on a route")));
+                return Err(ApiError::new(
+                    ErrorCode::InvalidValue,
+                    "pending",
+                    format!("{id} is already on a route"),
+                ));
             }
             let r = st.day.requests[j].clone();
-            let hi = deadline.map_or_else(|| r.windows.iter().map(|w| w.end.seconds()).max().unwrap_or(latest_shift), Clock::seconds);
+            let hi = deadline.map_or_else(
+                || {
+                    r.windows
+                        .iter()
+                        .map(|w| w.end.seconds())
+                        .max()
+                        .unwrap_or(latest_shift)
+                },
+                Clock::seconds,
+            );
             (r, Some(nd + j), Some(j), hi)
         }
     };
     if hi <= now {
-        return Err(ApiError::new(ErrorCode::DeadlinePassed, "deadline", format!("the deadline {} is not after now ({})", Clock::format(hi), Clock::format(now))));
+        return Err(ApiError::new(
+            ErrorCode::DeadlinePassed,
+            "deadline",
+            format!(
+                "the deadline {} is not after now ({})",
+                Clock::format(hi),
+                Clock::format(now)
+            ),
+        ));
     }
-    let lo = req.windows.iter().map(|w| w.start.seconds()).min().unwrap_or(now).max(now);
+    let lo = req
+        .windows
+        .iter()
+        .map(|w| w.start.seconds())
+        .min()
+        .unwrap_or(now)
+        .max(now);
     req.windows.clear();
     let _ = engine;
     finish_order(st, (req, existing_loc, existing_job, hi), lo, now)
 }
 
-fn finish_order(st: &DeskState, (mut req, existing_loc, existing_job, hi): (Request, Option<usize>, Option<usize>, Time), lo: Time, now: Time) -> Result<Order, ApiError> {
+fn finish_order(
+    st: &DeskState,
+    (mut req, existing_loc, existing_job, hi): (Request, Option<usize>, Option<usize>, Time),
+    lo: Time,
+    now: Time,
+) -> Result<Order, ApiError> {
     if hi <= now {
-        return Err(ApiError::new(ErrorCode::DeadlinePassed, "deadline", format!("the deadline {} is not after now ({})", Clock::format(hi), Clock::format(now))));
+        return Err(ApiError::new(
+            ErrorCode::DeadlinePassed,
+            "deadline",
+            format!(
+                "the deadline {} is not after now ({})",
+                Clock::format(hi),
+                Clock::format(now)
+            ),
+        ));
     }
     if lo > hi {
-        return Err(ApiError::new(ErrorCode::ImpossibleWindow, "deadline", format!("not before {} but due by {}", Clock::format(lo), Clock::format(hi))));
+        return Err(ApiError::new(
+            ErrorCode::ImpossibleWindow,
+            "deadline",
+            format!(
+                "not before {} but due by {}",
+                Clock::format(lo),
+                Clock::format(hi)
+            ),
+        ));
     }
-    req.windows = vec![Window { start: Clock(lo as u32), end: Clock(hi as u32) }];
+    req.windows = vec![Window {
+        start: Clock(lo as u32),
+        end: Clock(hi as u32),
+    }];
     let buildings = building_index(&st.day);
     let point = request_point(&st.day, &buildings, &req);
     let bits = skill_bits(&st.day);
@@ -294,9 +467,18 @@ fn finish_order(st: &DeskState, (mut req, existing_loc, existing_job, hi): (Requ
     let skills = solver::problem::Skills(if unknown_skill {
         u64::MAX
     } else {
-        req.skills.iter().filter_map(|s| bits.get(s.as_str())).fold(0, |a, &b| a | (1 << b))
+        req.skills
+            .iter()
+            .filter_map(|s| bits.get(s.as_str()))
+            .fold(0, |a, &b| a | (1 << b))
     });
-    let depot_loc = |id: &str| st.day.depots.iter().position(|d| d.id == id).map(|i| LocIdx(i as u32));
+    let depot_loc = |id: &str| {
+        st.day
+            .depots
+            .iter()
+            .position(|d| d.id == id)
+            .map(|i| LocIdx(i as u32))
+    };
     let pickup = match req.kind {
         RequestKind::Visit => None,
         RequestKind::Delivery => Some(req.pickup.as_deref().and_then(depot_loc)),
@@ -313,7 +495,15 @@ fn finish_order(st: &DeskState, (mut req, existing_loc, existing_job, hi): (Requ
         max_ride: chilled.then_some(st.day.options.chilled_max_s as Time),
     };
     let _ = priority_of;
-    Ok(Order { request: req, existing_loc, existing_job, point, lo, hi, candidate })
+    Ok(Order {
+        request: req,
+        existing_loc,
+        existing_job,
+        point,
+        lo,
+        hi,
+        candidate,
+    })
 }
 
 impl DayRequest {
@@ -341,11 +531,13 @@ struct MatrixTravel<'a> {
 impl DoorTravel for MatrixTravel<'_> {
     fn to_door(&self, p: usize, from: LocIdx) -> Option<(Time, i64)> {
         let m = &self.problem.matrices()[p];
-        m.reachable(from, self.door).then(|| (m.duration(from, self.door), m.distance(from, self.door)))
+        m.reachable(from, self.door)
+            .then(|| (m.duration(from, self.door), m.distance(from, self.door)))
     }
     fn from_door(&self, p: usize, to: LocIdx) -> Option<(Time, i64)> {
         let m = &self.problem.matrices()[p];
-        m.reachable(self.door, to).then(|| (m.duration(self.door, to), m.distance(self.door, to)))
+        m.reachable(self.door, to)
+            .then(|| (m.duration(self.door, to), m.distance(self.door, to)))
     }
 }
 
@@ -357,39 +549,75 @@ struct PointTravel {
 
 impl DoorTravel for PointTravel {
     fn to_door(&self, p: usize, from: LocIdx) -> Option<(Time, i64)> {
-        self.per_profile.get(p)?.to_new.get(from.get()).copied().flatten().map(|(t, d)| (t as Time, d as i64))
+        self.per_profile
+            .get(p)?
+            .to_new
+            .get(from.get())
+            .copied()
+            .flatten()
+            .map(|(t, d)| (t as Time, d as i64))
     }
     fn from_door(&self, p: usize, to: LocIdx) -> Option<(Time, i64)> {
-        self.per_profile.get(p)?.from_new.get(to.get()).copied().flatten().map(|(t, d)| (t as Time, d as i64))
+        self.per_profile
+            .get(p)?
+            .from_new
+            .get(to.get())
+            .copied()
+            .flatten()
+            .map(|(t, d)| (t as Time, d as i64))
     }
 }
 
 /// Snaps the new point on every profile in use and computes travel between it
 /// and `locs` (one small many-to-many per profile: the point plus `locs`).
-fn point_travel(engine: &Engine, st: &DeskState, point: (f64, f64), locs: &[usize]) -> Result<PointTravel, ApiError> {
+fn point_travel(
+    engine: &Engine,
+    st: &DeskState,
+    point: (f64, f64),
+    locs: &[usize],
+) -> Result<PointTravel, ApiError> {
     let n = st.snapped.points.len();
     let mut per_profile = Vec::new();
     let mut snapped = Vec::new();
     let mut why = None;
     for (pi, &prof) in st.snapped.profiles.iter().enumerate() {
-        let mut t = Travel { to_new: vec![None; n], from_new: vec![None; n] };
-        let pg = engine.graphs.graph(geo_profile(prof)).ok_or_else(|| ApiError::internal(&"profile graph missing"))?;
+        let mut t = Travel {
+            to_new: vec![None; n],
+            from_new: vec![None; n],
+        };
+        let pg = engine
+            .graphs
+            .graph(geo_profile(prof))
+            .ok_or_else(|| ApiError::internal(&"profile graph missing"))?;
         match pg.snap(point.0, point.1) {
             Err(e) => {
                 why.get_or_insert(e.to_string());
                 snapped.push(None);
             }
             Ok(sp) => {
-                let present: Vec<usize> = locs.iter().copied().filter(|&l| st.snapped.snapped[pi][l].is_some()).collect();
+                let present: Vec<usize> = locs
+                    .iter()
+                    .copied()
+                    .filter(|&l| st.snapped.snapped[pi][l].is_some())
+                    .collect();
                 let mut pts = Vec::with_capacity(present.len() + 1);
                 pts.push(sp);
-                pts.extend(present.iter().map(|&l| st.snapped.snapped[pi][l].expect("present")));
+                pts.extend(
+                    present
+                        .iter()
+                        .map(|&l| st.snapped.snapped[pi][l].expect("present")),
+                );
                 let mx = pg.matrix(&pts);
                 for (i, &l) in present.iter().enumerate() {
                     let (a, b) = (0, i + 1);
                     let get = |x: usize, y: usize| {
                         let d = mx.durations[x * mx.size + y];
-                        (d != geo_data::UNREACHABLE).then(|| (d.min(i32::MAX as u32 - 1) as i32, mx.distances[x * mx.size + y].min(i32::MAX as u32 - 1) as i32))
+                        (d != geo_data::UNREACHABLE).then(|| {
+                            (
+                                d.min(i32::MAX as u32 - 1) as i32,
+                                mx.distances[x * mx.size + y].min(i32::MAX as u32 - 1) as i32,
+                            )
+                        })
                     };
                     t.from_new[l] = get(a, b);
                     t.to_new[l] = get(b, a);
@@ -403,10 +631,16 @@ fn point_travel(engine: &Engine, st: &DeskState, point: (f64, f64), locs: &[usiz
         return Err(ApiError::new(
             ErrorCode::OffMap,
             "request",
-            format!("this point is off the map for every squad's travel mode: {}", why.unwrap_or_default()),
+            format!(
+                "this point is off the map for every squad's travel mode: {}",
+                why.unwrap_or_default()
+            ),
         ));
     }
-    Ok(PointTravel { per_profile, snapped })
+    Ok(PointTravel {
+        per_profile,
+        snapped,
+    })
 }
 
 fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -422,7 +656,13 @@ fn door_gaps(st: &DeskState, k: usize, tl: &Timeline, ff: usize, point: (f64, f6
     let mut gaps: Vec<usize> = (ff..=last).take(FIRST_GAPS).collect();
     let pt = |l: LocIdx| st.snapped.points[l.get()];
     let mut by_detour: Vec<(f64, usize)> = (ff..=last)
-        .map(|g| (haversine(pt(tl.loc[g]), point) + haversine(point, pt(tl.loc[g + 1])) - haversine(pt(tl.loc[g]), pt(tl.loc[g + 1])), g))
+        .map(|g| {
+            (
+                haversine(pt(tl.loc[g]), point) + haversine(point, pt(tl.loc[g + 1]))
+                    - haversine(pt(tl.loc[g]), pt(tl.loc[g + 1])),
+                g,
+            )
+        })
         .collect();
     by_detour.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     gaps.extend(by_detour.iter().take(DETOUR_GAPS).map(|x| x.1));
@@ -443,7 +683,15 @@ pub struct Exact {
     pub meets_deadline: bool,
 }
 
-fn exact(st: &DeskState, k: usize, tl: &Timeline, c: &Candidate, pl_pick: Option<(usize, LocIdx)>, gap: usize, travel: &dyn DoorTravel) -> Option<Exact> {
+fn exact(
+    st: &DeskState,
+    k: usize,
+    tl: &Timeline,
+    c: &Candidate,
+    pl_pick: Option<(usize, LocIdx)>,
+    gap: usize,
+    travel: &dyn DoorTravel,
+) -> Option<Exact> {
     let v = st.problem.vehicle(VehicleIdx(k as u32));
     let p = v.profile.get();
     let m = st.problem.matrix(v.profile);
@@ -453,16 +701,17 @@ fn exact(st: &DeskState, k: usize, tl: &Timeline, c: &Candidate, pl_pick: Option
     let mut broken = Vec::new();
     let mut eta = 0;
     let mut pick_dep = 0;
-    let step_existing = |x: usize, t: &mut Time, cur: &mut LocIdx, dist: &mut i64, broken: &mut Vec<usize>| {
-        let arr = *t + m.duration(*cur, tl.loc[x]);
-        *dist += m.distance(*cur, tl.loc[x]);
-        let begin = arr.max(tl.begin[x]);
-        if begin - tl.begin[x] > tl.slack[x] {
-            broken.push(x);
-        }
-        *t = begin + tl.service[x];
-        *cur = tl.loc[x];
-    };
+    let step_existing =
+        |x: usize, t: &mut Time, cur: &mut LocIdx, dist: &mut i64, broken: &mut Vec<usize>| {
+            let arr = *t + m.duration(*cur, tl.loc[x]);
+            *dist += m.distance(*cur, tl.loc[x]);
+            let begin = arr.max(tl.begin[x]);
+            if begin - tl.begin[x] > tl.slack[x] {
+                broken.push(x);
+            }
+            *t = begin + tl.service[x];
+            *cur = tl.loc[x];
+        };
     // Done and fixed stops keep their times exactly.
     for x in 1..=tl.m {
         if x <= gap.min(pl_pick.map_or(usize::MAX, |q| q.0)) {
@@ -523,8 +772,12 @@ fn exact(st: &DeskState, k: usize, tl: &Timeline, c: &Candidate, pl_pick: Option
         step_existing(x, &mut t, &mut cur, &mut dist, &mut broken);
         x += 1;
     }
-    let ride_ok = c.max_ride.is_none_or(|r| pl_pick.is_none() || eta - pick_dep <= r);
-    let old_dist: i64 = (0..=tl.m).map(|x| m.distance(tl.loc[x], tl.loc[x + 1])).sum();
+    let ride_ok = c
+        .max_ride
+        .is_none_or(|r| pl_pick.is_none() || eta - pick_dep <= r);
+    let old_dist: i64 = (0..=tl.m)
+        .map(|x| m.distance(tl.loc[x], tl.loc[x + 1]))
+        .sum();
     Some(Exact {
         eta,
         broken,
@@ -545,13 +798,26 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
     let arc = warm_state(engine, plan)?;
     let st = lock(&arc)?;
     if st.is_closed() {
-        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+        return Err(ApiError::new(
+            ErrorCode::PlanFinished,
+            "",
+            "every squad has finished: the day is over",
+        ));
     }
     let now = now_of(engine, input.now);
     let limit = input.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 20);
-    let order = resolve_order(engine, &st, input.request.as_ref(), input.pending.as_deref(), input.deadline, now)?;
+    let order = resolve_order(
+        engine,
+        &st,
+        input.request.as_ref(),
+        input.pending.as_deref(),
+        input.deadline,
+        now,
+    )?;
     let n_sq = st.day.squads.len();
-    let timelines: Vec<Timeline> = (0..n_sq).map(|k| Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now)).collect();
+    let timelines: Vec<Timeline> = (0..n_sq)
+        .map(|k| Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now))
+        .collect();
     let frees: Vec<usize> = (0..n_sq).map(|k| st.first_free(k)).collect();
     let gaps: Vec<Vec<usize>> = (0..n_sq)
         .map(|k| match order.existing_loc {
@@ -564,7 +830,10 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
     let matrix_travel;
     let travel: &dyn DoorTravel = match order.existing_loc {
         Some(l) => {
-            matrix_travel = MatrixTravel { problem: &st.problem, door: LocIdx(l as u32) };
+            matrix_travel = MatrixTravel {
+                problem: &st.problem,
+                door: LocIdx(l as u32),
+            };
             &matrix_travel
         }
         None => {
@@ -586,10 +855,22 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
             if st.finished(k).is_some() {
                 return Err(Why::Finished);
             }
-            best_for_squad(&st.problem, k, &timelines[k], frees[k], &order.candidate, &gaps[k], travel)
+            best_for_squad(
+                &st.problem,
+                k,
+                &timelines[k],
+                frees[k],
+                &order.candidate,
+                &gaps[k],
+                travel,
+            )
         })
         .collect();
-    let mut ranked: Vec<(usize, &Placement)> = answers.iter().enumerate().filter_map(|(k, a)| a.as_ref().ok().map(|p| (k, p))).collect();
+    let mut ranked: Vec<(usize, &Placement)> = answers
+        .iter()
+        .enumerate()
+        .filter_map(|(k, a)| a.as_ref().ok().map(|p| (k, p)))
+        .collect();
     ranked.sort_by_key(|(k, p)| (p.breaks(), p.score(), p.added_m, *k));
     let mut opts = Vec::new();
     for (k, p) in ranked.iter().take(limit) {
@@ -604,7 +885,12 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
         let route = &st.routes[k];
         let names: Vec<String> = broken
             .iter()
-            .filter_map(|&x| route.get(x - 1).and_then(|a| a.job()).map(|j| st.day.requests[j.get()].id.clone()))
+            .filter_map(|&x| {
+                route
+                    .get(x - 1)
+                    .and_then(|a| a.job())
+                    .map(|j| st.day.requests[j.get()].id.clone())
+            })
             .collect();
         let squad = st.day.squads[k].id.clone();
         opts.push(InsertionOptionView {
@@ -636,29 +922,75 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
             },
         });
     }
-    let fmt_dur = |s: Time| if s >= 3600 { format!("{} h {:02} min", s / 3600, s % 3600 / 60) } else { format!("{} min", (s + 59) / 60) };
+    let fmt_dur = |s: Time| {
+        if s >= 3600 {
+            format!("{} h {:02} min", s / 3600, s % 3600 / 60)
+        } else {
+            format!("{} min", (s + 59) / 60)
+        }
+    };
     let mut no_fit = Vec::new();
     for (k, a) in answers.iter().enumerate() {
         let squad = st.day.squads[k].id.clone();
         let (reason, earliest, explanation) = match a {
             Ok(p) if !p.breaks() => continue,
-            Ok(p) if p.breaks_shift => (NoFitReason::ShiftEnds, Some(p.eta), format!("could be there at {}, but would be back after the shift ends", Clock::format(p.eta))),
-            Ok(p) => (NoFitReason::BreaksOtherWindows, Some(p.eta), format!("could be there at {}, but another resident's window would be missed", Clock::format(p.eta))),
-            Err(Why::LacksSkill) => (NoFitReason::LacksSkill, None, "the squad lacks a skill the order needs".to_string()),
-            Err(Why::OutOfCapacity) => (NoFitReason::OutOfCapacity, None, "no room left on board for this weight on any trip it could make in time".to_string()),
-            Err(Why::Unreachable) => (NoFitReason::Unreachable, None, "no road for this squad's travel mode reaches the place".to_string()),
-            Err(Why::Finished) => (NoFitReason::SquadFinished, None, "the squad has finished its day".to_string()),
+            Ok(p) if p.breaks_shift => (
+                NoFitReason::ShiftEnds,
+                Some(p.eta),
+                format!(
+                    "could be there at {}, but would be back after the shift ends",
+                    Clock::format(p.eta)
+                ),
+            ),
+            Ok(p) => (
+                NoFitReason::BreaksOtherWindows,
+                Some(p.eta),
+                format!(
+                    "could be there at {}, but another resident's window would be missed",
+                    Clock::format(p.eta)
+                ),
+            ),
+            Err(Why::LacksSkill) => (
+                NoFitReason::LacksSkill,
+                None,
+                "the squad lacks a skill the order needs".to_string(),
+            ),
+            Err(Why::OutOfCapacity) => (
+                NoFitReason::OutOfCapacity,
+                None,
+                "no room left on board for this weight on any trip it could make in time"
+                    .to_string(),
+            ),
+            Err(Why::Unreachable) => (
+                NoFitReason::Unreachable,
+                None,
+                "no road for this squad's travel mode reaches the place".to_string(),
+            ),
+            Err(Why::Finished) => (
+                NoFitReason::SquadFinished,
+                None,
+                "the squad has finished its day".to_string(),
+            ),
             Err(Why::TooFar { earliest }) => (
                 NoFitReason::TooFarForDeadline,
                 (*earliest < Time::MAX / 16).then_some(*earliest),
                 if *earliest < Time::MAX / 16 {
-                    format!("cannot be there before {}, after the deadline {}", Clock::format(*earliest), Clock::format(order.hi))
+                    format!(
+                        "cannot be there before {}, after the deadline {}",
+                        Clock::format(*earliest),
+                        Clock::format(order.hi)
+                    )
                 } else {
                     "cannot be there before the deadline".to_string()
                 },
             ),
         };
-        no_fit.push(SquadNoFit { squad, reason, earliest_eta: earliest.map(Clock::format), explanation });
+        no_fit.push(SquadNoFit {
+            squad,
+            reason,
+            earliest_eta: earliest.map(Clock::format),
+            explanation,
+        });
     }
     let mut suggestions = Vec::new();
     if !ranked.iter().any(|(_, p)| !p.breaks()) {
@@ -672,12 +1004,22 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
             })
             .min_by_key(|x| x.1)
         {
-            suggestions.push(format!("extend the deadline to {}: {} could be there then", Clock::format(e), st.day.squads[k].id));
+            suggestions.push(format!(
+                "extend the deadline to {}: {} could be there then",
+                Clock::format(e),
+                st.day.squads[k].id
+            ));
         }
         // Squads with spare time at the end of their day.
         let mut spare: Vec<(Time, usize)> = (0..n_sq)
             .filter(|&k| st.finished(k).is_none())
-            .map(|k| (st.problem.vehicle(VehicleIdx(k as u32)).shift.end - timelines[k].arr[timelines[k].m + 1], k))
+            .map(|k| {
+                (
+                    st.problem.vehicle(VehicleIdx(k as u32)).shift.end
+                        - timelines[k].arr[timelines[k].m + 1],
+                    k,
+                )
+            })
             .filter(|x| x.0 >= 1800)
             .collect();
         spare.sort_by_key(|x| std::cmp::Reverse(x.0));
@@ -690,7 +1032,9 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
         for d in 0..nd {
             let pick = match order.candidate.pickup {
                 None => 0,
-                Some(Some(p)) => st.problem.matrices()[prof].duration(LocIdx(d as u32), p) + PICKUP_SERVICE_S,
+                Some(Some(p)) => {
+                    st.problem.matrices()[prof].duration(LocIdx(d as u32), p) + PICKUP_SERVICE_S
+                }
                 Some(None) => PICKUP_SERVICE_S,
             };
             let from = order.candidate.pickup.flatten().unwrap_or(LocIdx(d as u32));
@@ -708,7 +1052,11 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
                 st.day.depots[d].name,
                 st.day.depots[d].id,
                 Clock::format(eta),
-                if fits { ", in time" } else { ", still after the deadline" }
+                if fits {
+                    ", in time"
+                } else {
+                    ", still after the deadline"
+                }
             ));
         }
     }
@@ -733,19 +1081,41 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
         return Err(ApiError::new(
             ErrorCode::VersionConflict,
             "based_on_version",
-            format!("the plan is at version {}, not {}: ask for options again", st.version, c.based_on_version),
+            format!(
+                "the plan is at version {}, not {}: ask for options again",
+                st.version, c.based_on_version
+            ),
         ));
     }
     if st.is_closed() {
-        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+        return Err(ApiError::new(
+            ErrorCode::PlanFinished,
+            "",
+            "every squad has finished: the day is over",
+        ));
     }
     let now = now_of(engine, c.now);
-    let order = resolve_order(engine, &st, c.request.as_ref(), c.pending.as_deref(), c.deadline, now)?;
+    let order = resolve_order(
+        engine,
+        &st,
+        c.request.as_ref(),
+        c.pending.as_deref(),
+        c.deadline,
+        now,
+    )?;
     let Some(&k) = st.squad_of.get(&c.squad) else {
-        return Err(ApiError::new(ErrorCode::NotFound, "squad", format!("no squad {:?} in this plan", c.squad)));
+        return Err(ApiError::new(
+            ErrorCode::NotFound,
+            "squad",
+            format!("no squad {:?} in this plan", c.squad),
+        ));
     };
     if st.finished(k).is_some() {
-        return Err(ApiError::new(ErrorCode::PlanFinished, "squad", format!("squad {} has finished its day", c.squad)));
+        return Err(ApiError::new(
+            ErrorCode::PlanFinished,
+            "squad",
+            format!("squad {} has finished its day", c.squad),
+        ));
     }
     let gap = c.insert_after_seq as usize;
     let pick_gap = c.pickup_after_seq.map(|x| x as usize);
@@ -756,37 +1126,79 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
         return Err(stale(format!("squad {} has done or started stops up to {}: this position is fixed now; ask for options again", c.squad, ff)));
     }
     match (order.candidate.pickup.is_some(), pick_gap) {
-        (true, None) => return Err(ApiError::new(ErrorCode::MissingField, "pickup_after_seq", "a delivery needs where its goods are collected")),
-        (false, Some(_)) => return Err(ApiError::new(ErrorCode::InvalidValue, "pickup_after_seq", "a visit has nothing to collect")),
+        (true, None) => {
+            return Err(ApiError::new(
+                ErrorCode::MissingField,
+                "pickup_after_seq",
+                "a delivery needs where its goods are collected",
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidValue,
+                "pickup_after_seq",
+                "a visit has nothing to collect",
+            ))
+        }
         _ => {}
     }
     if let Some(p) = pick_gap {
         if st.routes[k][p..gap].contains(&ActivityKind::Reload) {
-            return Err(stale("the pickup and the door must be on the same trip".into()));
+            return Err(stale(
+                "the pickup and the door must be on the same trip".into(),
+            ));
         }
     }
     let v = st.problem.vehicle(VehicleIdx(k as u32));
     if !v.skills.covers(order.candidate.skills) {
-        return Err(stale(format!("squad {} lacks a skill this order needs", c.squad)));
+        return Err(stale(format!(
+            "squad {} lacks a skill this order needs",
+            c.squad
+        )));
     }
-    let pickup_loc = order.candidate.pickup.map(|d| d.or(v.start).unwrap_or(LocIdx(0)));
+    let pickup_loc = order
+        .candidate
+        .pickup
+        .map(|d| d.or(v.start).unwrap_or(LocIdx(0)));
     // Travel to every location, so the new location is complete in the problem.
     let n = st.snapped.points.len();
-    let (travel_all, snapped_new): (Vec<Travel>, Vec<Option<geo_data::SnappedPoint>>) = match order.existing_loc {
-        Some(l) => (st.problem.matrices().iter().map(|m| Travel::copy_of(m, l)).collect(), st.snapped.snapped.iter().map(|s| s[l]).collect()),
-        None => {
-            let all: Vec<usize> = (0..n).collect();
-            let pt = point_travel(engine, &st, order.point, &all)?;
-            (pt.per_profile, pt.snapped)
-        }
-    };
+    let (travel_all, snapped_new): (Vec<Travel>, Vec<Option<geo_data::SnappedPoint>>) =
+        match order.existing_loc {
+            Some(l) => (
+                st.problem
+                    .matrices()
+                    .iter()
+                    .map(|m| Travel::copy_of(m, l))
+                    .collect(),
+                st.snapped.snapped.iter().map(|s| s[l]).collect(),
+            ),
+            None => {
+                let all: Vec<usize> = (0..n).collect();
+                let pt = point_travel(engine, &st, order.point, &all)?;
+                (pt.per_profile, pt.snapped)
+            }
+        };
     let tl = Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now);
-    let door_travel = PointTravel { per_profile: travel_all.clone(), snapped: snapped_new.clone() };
+    let door_travel = PointTravel {
+        per_profile: travel_all.clone(),
+        snapped: snapped_new.clone(),
+    };
     let travel: &dyn DoorTravel = &door_travel;
-    let ex = exact(&st, k, &tl, &order.candidate, pick_gap.zip(pickup_loc), gap, travel)
-        .ok_or_else(|| stale(format!("squad {} cannot reach this place", c.squad)))?;
+    let ex = exact(
+        &st,
+        k,
+        &tl,
+        &order.candidate,
+        pick_gap.zip(pickup_loc),
+        gap,
+        travel,
+    )
+    .ok_or_else(|| stale(format!("squad {} cannot reach this place", c.squad)))?;
     if !ex.meets_deadline {
-        return Err(stale(format!("this squad would be there at {}, after the deadline; ask for options again", Clock::format(ex.eta))));
+        return Err(stale(format!(
+            "this squad would be there at {}, after the deadline; ask for options again",
+            Clock::format(ex.eta)
+        )));
     }
     let load_ok = {
         let cap = v.capacity.first().copied().unwrap_or(i64::MAX);
@@ -806,10 +1218,14 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     let (j, day_changed) = match order.existing_job {
         Some(j) => (j, false),
         None => {
-            if let Some(pl) = pickup_loc.filter(|_| req.pickup.is_none() && req.kind == RequestKind::Delivery) {
+            if let Some(pl) =
+                pickup_loc.filter(|_| req.pickup.is_none() && req.kind == RequestKind::Delivery)
+            {
                 req.pickup = Some(st.day.depots[pl.get()].id.clone());
             }
-            let j = st.add_request(req.clone(), order.point, snapped_new, &travel_all).map_err(|e| ApiError::internal(&e))?;
+            let j = st
+                .add_request(req.clone(), order.point, snapped_new, &travel_all)
+                .map_err(|e| ApiError::internal(&e))?;
             (j, true)
         }
     };
@@ -819,7 +1235,10 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     let jidx = solver::problem::JobIdx(j as u32);
     let kind = &st.problem.job(jidx).kind;
     let (pick_act, door_act) = match kind {
-        solver::problem::JobKind::Shipment { .. } => (Some(ActivityKind::ShipmentPickup(jidx)), ActivityKind::ShipmentDelivery(jidx)),
+        solver::problem::JobKind::Shipment { .. } => (
+            Some(ActivityKind::ShipmentPickup(jidx)),
+            ActivityKind::ShipmentDelivery(jidx),
+        ),
         solver::problem::JobKind::Visit(_) => (None, ActivityKind::Visit(jidx)),
         solver::problem::JobKind::Delivery(_) => (None, ActivityKind::Delivery(jidx)),
         solver::problem::JobKind::Pickup(_) => (None, ActivityKind::Pickup(jidx)),
@@ -855,12 +1274,31 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
 /// ground truth over it), GeoJSON, and new sheets for `changed` squads only;
 /// every other sheet keeps its stored bytes. Returns the new plan version and
 /// the sheet version of the first changed squad.
-fn publish(engine: &Engine, st: &mut DeskState, changed: &[usize], now: Time, day_changed: bool) -> Result<(u32, u32), ApiError> {
+fn publish(
+    engine: &Engine,
+    st: &mut DeskState,
+    changed: &[usize],
+    now: Time,
+    day_changed: bool,
+) -> Result<(u32, u32), ApiError> {
     let sol = st.solution(now);
     let new_version = st.version + 1;
-    let mut a = assemble(&st.plan_id, new_version, &st.day, &st.problem, &sol, &st.snapped, &engine.graphs, engine.config.background_roads);
+    let mut a = assemble(
+        &st.plan_id,
+        new_version,
+        &st.day,
+        &st.problem,
+        &sol,
+        &st.snapped,
+        &engine.graphs,
+        engine.config.background_roads,
+    );
     let state = engine.store.sheet_state(&st.plan_id)?;
-    let mut versions: HashMap<String, u32> = state.iter().filter(|((_, l), _)| l == "zh").map(|((s, _), (v, _))| (s.clone(), *v)).collect();
+    let mut versions: HashMap<String, u32> = state
+        .iter()
+        .filter(|((_, l), _)| l == "zh")
+        .map(|((s, _), (v, _))| (s.clone(), *v))
+        .collect();
     let mut sheets = Vec::new();
     let mut first_version = 0;
     for &k in changed {
@@ -874,7 +1312,13 @@ fn publish(engine: &Engine, st: &mut DeskState, changed: &[usize], now: Time, da
         }
         let hash = sheet.route_hash();
         for lang in LANGS {
-            sheets.push(SheetIn { squad: sheet.squad_id.clone(), lang: lang.code().into(), sheet_version: v, route_hash: hash.clone(), html: render(sheet, lang) });
+            sheets.push(SheetIn {
+                squad: sheet.squad_id.clone(),
+                lang: lang.code().into(),
+                sheet_version: v,
+                route_hash: hash.clone(),
+                html: render(sheet, lang),
+            });
         }
     }
     for r in &mut a.result.routes {
@@ -882,20 +1326,39 @@ fn publish(engine: &Engine, st: &mut DeskState, changed: &[usize], now: Time, da
     }
     ledger::overlay(&mut a.result, &st.ledger);
     let buildings = building_index(&st.day);
-    let points: HashMap<&str, (f64, f64)> = st.day.requests.iter().map(|r| (r.id.as_str(), request_point(&st.day, &buildings, r))).collect();
+    let points: HashMap<&str, (f64, f64)> = st
+        .day
+        .requests
+        .iter()
+        .map(|r| (r.id.as_str(), request_point(&st.day, &buildings, r)))
+        .collect();
     let geometry: Vec<crate::geojson::RouteGeometry> = a
         .result
         .routes
         .iter()
-        .map(|r| crate::geojson::RouteGeometry { squad: &r.squad, legs: a.legs.get(&r.squad).map_or(&[][..], |l| l) })
+        .map(|r| crate::geojson::RouteGeometry {
+            squad: &r.squad,
+            legs: a.legs.get(&r.squad).map_or(&[][..], |l| l),
+        })
         .collect();
-    let geojson = crate::geojson::plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied()).to_string();
+    let geojson =
+        crate::geojson::plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied())
+            .to_string();
     let result_json = serde_json::to_string(&a.result).map_err(|e| ApiError::internal(&e))?;
-    let day_json = if day_changed { Some(serde_json::to_string(&st.day).map_err(|e| ApiError::internal(&e))?) } else { None };
+    let day_json = if day_changed {
+        Some(serde_json::to_string(&st.day).map_err(|e| ApiError::internal(&e))?)
+    } else {
+        None
+    };
     let stored = engine.store.store_desk_result(
         &st.plan_id,
         st.version,
-        &ResultIn { result_json, geojson, sheets, timings: Timings::default() },
+        &ResultIn {
+            result_json,
+            geojson,
+            sheets,
+            timings: Timings::default(),
+        },
         day_json.as_deref().map(|j| (j, st.day.requests.len())),
     )?;
     st.version = stored;
@@ -912,15 +1375,26 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         return Err(ApiError::new(
             ErrorCode::VersionConflict,
             "based_on_version",
-            format!("the plan is at version {}, not {}", st.version, input.based_on_version),
+            format!(
+                "the plan is at version {}, not {}",
+                st.version, input.based_on_version
+            ),
         ));
     }
     if st.is_closed() {
-        return Err(ApiError::new(ErrorCode::PlanFinished, "", "every squad has finished: the day is over"));
+        return Err(ApiError::new(
+            ErrorCode::PlanFinished,
+            "",
+            "every squad has finished: the day is over",
+        ));
     }
     let budget = input.budget_s.unwrap_or(5);
     if !(1..=30).contains(&budget) {
-        return Err(ApiError::new(ErrorCode::OutOfRange, "budget_s", "budget_s must be 1..30"));
+        return Err(ApiError::new(
+            ErrorCode::OutOfRange,
+            "budget_s",
+            "budget_s must be 1..30",
+        ));
     }
     let now = now_of(engine, input.now);
     let mode = input.mode.unwrap_or_default();
@@ -929,7 +1403,13 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         ReplanMode::KeepPrinted => input.change_penalty_s.unwrap_or(DEFAULT_CHANGE_PENALTY_S),
     } as i64;
     // Retries due today join the day as requests (same door, not before their time).
-    let latest_shift = st.day.squads.iter().map(|s| s.shift.end.seconds()).max().unwrap_or(0);
+    let latest_shift = st
+        .day
+        .squads
+        .iter()
+        .map(|s| s.shift.end.seconds())
+        .max()
+        .unwrap_or(0);
     let retries: Vec<ledger::PendingEntry> = st
         .ledger
         .pending
@@ -947,13 +1427,28 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         if lo >= latest_shift {
             continue;
         }
-        r.windows = vec![Window { start: Clock(lo as u32), end: Clock(latest_shift as u32) }];
-        let travel: Vec<Travel> = st.problem.matrices().iter().map(|m| Travel::copy_of(m, loc)).collect();
-        let sn: Vec<Option<geo_data::SnappedPoint>> = st.snapped.snapped.iter().map(|s| s[loc]).collect();
+        r.windows = vec![Window {
+            start: Clock(lo as u32),
+            end: Clock(latest_shift as u32),
+        }];
+        let travel: Vec<Travel> = st
+            .problem
+            .matrices()
+            .iter()
+            .map(|m| Travel::copy_of(m, loc))
+            .collect();
+        let sn: Vec<Option<geo_data::SnappedPoint>> =
+            st.snapped.snapped.iter().map(|s| s[loc]).collect();
         let point = st.snapped.points[loc];
-        st.add_request(r, point, sn, &travel).map_err(|e| ApiError::internal(&e))?;
+        st.add_request(r, point, sn, &travel)
+            .map_err(|e| ApiError::internal(&e))?;
         let last = st.day.requests.len() - 1;
-        st.reasons.insert(last, solver::solution::UnassignedReason::NoRoomLeft(solver::solution::Constraint::TimeWindow));
+        st.reasons.insert(
+            last,
+            solver::solution::UnassignedReason::NoRoomLeft(
+                solver::solution::Constraint::TimeWindow,
+            ),
+        );
         day_changed = true;
     }
     // The day as of now: done stops pinned at their times, squads not yet out leave now at the earliest.
@@ -967,7 +1462,12 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
             None => {
                 let ff = st.first_free(k);
                 let next_is_door = ff > st.locked[k]
-                    && matches!(st.routes[k][ff - 1], ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_));
+                    && matches!(
+                        st.routes[k][ff - 1],
+                        ActivityKind::Delivery(_)
+                            | ActivityKind::ShipmentDelivery(_)
+                            | ActivityKind::Visit(_)
+                    );
                 let mut f = if next_is_door { ff } else { st.locked[k] };
                 // Goods collected are in this squad's hands: their deliveries stay
                 // on this route, so the stretch up to them is fixed too (the search
@@ -976,7 +1476,10 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
                 let mut p = 0;
                 while p < f.min(r.len()) {
                     if let ActivityKind::ShipmentPickup(j) = r[p] {
-                        if let Some(d) = r.iter().position(|a| *a == ActivityKind::ShipmentDelivery(j)) {
+                        if let Some(d) = r
+                            .iter()
+                            .position(|a| *a == ActivityKind::ShipmentDelivery(j))
+                        {
                             f = f.max(d + 1);
                         }
                     }
@@ -999,9 +1502,17 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
                 // before now for the one under way): the search plans the rest
                 // from there, not from the morning's model times. The time is at
                 // or after the model's arrival, so the pin is always reachable.
-                let at_door = matches!(a, ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_));
+                let at_door = matches!(
+                    a,
+                    ActivityKind::Delivery(_)
+                        | ActivityKind::ShipmentDelivery(_)
+                        | ActivityKind::Visit(_)
+                );
                 r.windows = match times.and_then(|t| t.activities.get(i)).filter(|_| at_door) {
-                    Some(act) => vec![Window { start: Clock(act.begin as u32), end: Clock(act.begin as u32) }],
+                    Some(act) => vec![Window {
+                        start: Clock(act.begin as u32),
+                        end: Clock(act.begin as u32),
+                    }],
                     None => Vec::new(),
                 };
                 r.skills.clear();
@@ -1014,7 +1525,14 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         }
     }
     // Nothing not fixed happens before now: the search knows no clock.
-    let fixed_jobs: HashSet<usize> = (0..st.routes.len()).flat_map(|k| st.routes[k][..fixed[k]].iter().filter_map(|a| a.job()).map(|j| j.get())).collect();
+    let fixed_jobs: HashSet<usize> = (0..st.routes.len())
+        .flat_map(|k| {
+            st.routes[k][..fixed[k]]
+                .iter()
+                .filter_map(|a| a.job())
+                .map(|j| j.get())
+        })
+        .collect();
     for (j, r) in pinned.requests.iter_mut().enumerate() {
         if fixed_jobs.contains(&j) {
             continue;
@@ -1023,10 +1541,16 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
             .windows
             .iter()
             .filter(|w| w.end.seconds() >= now)
-            .map(|w| Window { start: Clock(w.start.0.max(now as u32)), end: w.end })
+            .map(|w| Window {
+                start: Clock(w.start.0.max(now as u32)),
+                end: w.end,
+            })
             .collect();
         if r.windows.is_empty() {
-            r.windows = vec![Window { start: Clock(now as u32), end: Clock(47 * 3600 + 59 * 60) }];
+            r.windows = vec![Window {
+                start: Clock(now as u32),
+                end: Clock(47 * 3600 + 59 * 60),
+            }];
         } else if !open.is_empty() {
             r.windows = open;
         }
@@ -1038,12 +1562,18 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         }
         if let Some(r) = before.routes.iter().find(|r| r.vehicle.get() == k) {
             if st.finished(k).is_some() {
-                s.shift.end = Clock(s.shift.end.0.min(r.end_time.max(s.shift.start.seconds()) as u32));
+                s.shift.end = Clock(
+                    s.shift
+                        .end
+                        .0
+                        .min(r.end_time.max(s.shift.start.seconds()) as u32),
+                );
             }
         }
     }
     let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
-    let problem = crate::convert::build_problem(&pinned, &st.snapped, mats).map_err(|e| ApiError::internal(&e))?;
+    let problem = crate::convert::build_problem(&pinned, &st.snapped, mats)
+        .map_err(|e| ApiError::internal(&e))?;
     let init = solver::InitialPlan {
         routes: (0..st.routes.len())
             .filter(|&k| !st.routes[k].is_empty())
@@ -1056,7 +1586,11 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
                     &st.routes[k],
                     fixed[k],
                 );
-                solver::InitialRoute { vehicle: VehicleIdx(k as u32), activities, locked }
+                solver::InitialRoute {
+                    vehicle: VehicleIdx(k as u32),
+                    activities,
+                    locked,
+                }
             })
             .filter(|r| !r.activities.is_empty())
             .collect(),
@@ -1080,44 +1614,91 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
     for k in 0..st.routes.len() {
         // The fixed stops keep their order (a reload the squad is heading to with
         // nothing after it may be dropped by the search: it is not a stop).
-        let jobs = |r: &[ActivityKind]| r.iter().filter(|a| **a != ActivityKind::Reload).copied().collect::<Vec<_>>();
+        let jobs = |r: &[ActivityKind]| {
+            r.iter()
+                .filter(|a| **a != ActivityKind::Reload)
+                .copied()
+                .collect::<Vec<_>>()
+        };
         let old_fixed = jobs(&st.routes[k][..fixed[k]]);
         if !jobs(&new_routes[k]).starts_with(&old_fixed) {
-            return Err(ApiError::internal(&format!("re-plan moved a fixed stop of squad {k}")));
+            return Err(ApiError::internal(&format!(
+                "re-plan moved a fixed stop of squad {k}"
+            )));
         }
     }
     // What changed, sheet by sheet.
     let doors = |r: &[ActivityKind]| -> Vec<usize> {
-        r.iter().filter(|a| matches!(a, ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_))).filter_map(|a| a.job()).map(|j| j.get()).collect()
+        r.iter()
+            .filter(|a| {
+                matches!(
+                    a,
+                    ActivityKind::Delivery(_)
+                        | ActivityKind::ShipmentDelivery(_)
+                        | ActivityKind::Visit(_)
+                )
+            })
+            .filter_map(|a| a.job())
+            .map(|j| j.get())
+            .collect()
     };
     let mut changes = Vec::new();
     let mut changed = Vec::new();
     let mut total_moved = 0;
-    let old_owner: HashMap<usize, usize> = (0..st.routes.len()).flat_map(|k| doors(&st.routes[k]).into_iter().map(move |j| (j, k))).collect();
+    let old_owner: HashMap<usize, usize> = (0..st.routes.len())
+        .flat_map(|k| doors(&st.routes[k]).into_iter().map(move |j| (j, k)))
+        .collect();
     let state = engine.store.sheet_state(&st.plan_id)?;
     for k in 0..st.routes.len() {
         let old = doors(&st.routes[k][fixed[k].min(st.routes[k].len())..]);
-        let fixed_doors: HashSet<usize> = doors(&st.routes[k][..fixed[k].min(st.routes[k].len())]).into_iter().collect();
-        let new: Vec<usize> = doors(&new_routes[k]).into_iter().filter(|j| !fixed_doors.contains(j)).collect();
+        let fixed_doors: HashSet<usize> = doors(&st.routes[k][..fixed[k].min(st.routes[k].len())])
+            .into_iter()
+            .collect();
+        let new: Vec<usize> = doors(&new_routes[k])
+            .into_iter()
+            .filter(|j| !fixed_doors.contains(j))
+            .collect();
         let old_set: HashSet<usize> = old.iter().copied().collect();
         let new_set: HashSet<usize> = new.iter().copied().collect();
-        let stay_old: Vec<usize> = old.iter().copied().filter(|j| new_set.contains(j)).collect();
-        let stay_new: Vec<usize> = new.iter().copied().filter(|j| old_set.contains(j)).collect();
+        let stay_old: Vec<usize> = old
+            .iter()
+            .copied()
+            .filter(|j| new_set.contains(j))
+            .collect();
+        let stay_new: Vec<usize> = new
+            .iter()
+            .copied()
+            .filter(|j| old_set.contains(j))
+            .collect();
         let moved = (old.len() - stay_old.len()) + (stay_old.len() - lcs(&stay_old, &stay_new));
         total_moved += moved;
         let is_changed = new_routes[k] != st.routes[k];
         let name = |j: &usize| st.day.requests[*j].id.clone();
-        let sv = state.get(&(st.day.squads[k].id.clone(), "zh".to_string())).map_or(0, |x| x.0);
+        let sv = state
+            .get(&(st.day.squads[k].id.clone(), "zh".to_string()))
+            .map_or(0, |x| x.0);
         if is_changed {
             changed.push(k);
         }
         if is_changed || !old.is_empty() {
             changes.push(SheetChange {
                 squad: st.day.squads[k].id.clone(),
-                sheet_version: if is_changed && !input.dry_run { sv + 1 } else { sv },
+                sheet_version: if is_changed && !input.dry_run {
+                    sv + 1
+                } else {
+                    sv
+                },
                 changed: is_changed,
-                added: new.iter().filter(|j| !old_set.contains(j)).map(name).collect(),
-                removed: old.iter().filter(|j| !new_set.contains(j)).map(name).collect(),
+                added: new
+                    .iter()
+                    .filter(|j| !old_set.contains(j))
+                    .map(name)
+                    .collect(),
+                removed: old
+                    .iter()
+                    .filter(|j| !new_set.contains(j))
+                    .map(name)
+                    .collect(),
                 printed_stops_moved: moved,
             });
         }
@@ -1180,7 +1761,11 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
 /// fixed prefix) gets its delivery back right after it; an unfixed shipment
 /// split by a reload (the solver has been seen to return such a route) is left
 /// out, and the search inserts it again.
-fn whole_shipments(acts: &[ActivityKind], full: &[ActivityKind], fixed: usize) -> (Vec<ActivityKind>, usize) {
+fn whole_shipments(
+    acts: &[ActivityKind],
+    full: &[ActivityKind],
+    fixed: usize,
+) -> (Vec<ActivityKind>, usize) {
     let mut out: Vec<ActivityKind> = acts.to_vec();
     let mut fixed = fixed;
     // A done shipment split by a done reload cannot be undone: the reload
@@ -1188,7 +1773,10 @@ fn whole_shipments(acts: &[ActivityKind], full: &[ActivityKind], fixed: usize) -
     let mut p = 0;
     while p < fixed.min(out.len()) {
         if let ActivityKind::ShipmentPickup(j) = out[p] {
-            if let Some(d) = out[..fixed].iter().position(|x| *x == ActivityKind::ShipmentDelivery(j)) {
+            if let Some(d) = out[..fixed]
+                .iter()
+                .position(|x| *x == ActivityKind::ShipmentDelivery(j))
+            {
                 let mut x = p + 1;
                 let mut d = d;
                 while x < d {
@@ -1206,7 +1794,9 @@ fn whole_shipments(acts: &[ActivityKind], full: &[ActivityKind], fixed: usize) -
     }
     for (i, a) in acts.iter().enumerate() {
         if let ActivityKind::ShipmentPickup(j) = a {
-            if !out.contains(&ActivityKind::ShipmentDelivery(*j)) && full.contains(&ActivityKind::ShipmentDelivery(*j)) {
+            if !out.contains(&ActivityKind::ShipmentDelivery(*j))
+                && full.contains(&ActivityKind::ShipmentDelivery(*j))
+            {
                 let _ = i;
                 out.push(ActivityKind::ShipmentDelivery(*j));
             }
@@ -1216,10 +1806,16 @@ fn whole_shipments(acts: &[ActivityKind], full: &[ActivityKind], fixed: usize) -
     let mut p = 0;
     while p < out.len() {
         if let ActivityKind::ShipmentPickup(j) = out[p] {
-            let d = out.iter().position(|x| *x == ActivityKind::ShipmentDelivery(j));
+            let d = out
+                .iter()
+                .position(|x| *x == ActivityKind::ShipmentDelivery(j));
             if let Some(d) = d {
                 let at = fixed.max(p + 1);
-                if p < fixed && d > at && out[p..d].contains(&ActivityKind::Reload) && !out[p..at].contains(&ActivityKind::Reload) {
+                if p < fixed
+                    && d > at
+                    && out[p..d].contains(&ActivityKind::Reload)
+                    && !out[p..at].contains(&ActivityKind::Reload)
+                {
                     let x = out.remove(d);
                     out.insert(at, x);
                 }
@@ -1229,8 +1825,12 @@ fn whole_shipments(acts: &[ActivityKind], full: &[ActivityKind], fixed: usize) -
     }
     let mut drop = Vec::new();
     for (p, a) in out.iter().enumerate() {
-        let ActivityKind::ShipmentPickup(j) = a else { continue };
-        let d = out.iter().position(|x| *x == ActivityKind::ShipmentDelivery(*j));
+        let ActivityKind::ShipmentPickup(j) = a else {
+            continue;
+        };
+        let d = out
+            .iter()
+            .position(|x| *x == ActivityKind::ShipmentDelivery(*j));
         let ok = d.is_some_and(|d| d > p && !out[p..d].contains(&ActivityKind::Reload));
         if !ok && p >= fixed && d.is_none_or(|d| d >= fixed) {
             drop.push(*j);
@@ -1247,7 +1847,11 @@ fn lcs(a: &[usize], b: &[usize]) -> usize {
         let mut prev = 0;
         for (j, &y) in b.iter().enumerate() {
             let tmp = dp[j + 1];
-            dp[j + 1] = if x == y { prev + 1 } else { dp[j + 1].max(dp[j]) };
+            dp[j + 1] = if x == y {
+                prev + 1
+            } else {
+                dp[j + 1].max(dp[j])
+            };
             prev = tmp;
         }
     }
@@ -1256,7 +1860,16 @@ fn lcs(a: &[usize], b: &[usize]) -> usize {
 
 /// Seeds the warm state from a solve that just finished (no second snap or matrix).
 #[allow(clippy::too_many_arguments)]
-pub fn seed(engine: &Engine, id: &str, office: &str, version: u32, day: DayRequest, snapped: crate::convert::Snapped, problem: solver::problem::Problem, sol: &solver::solution::Solution) {
+pub fn seed(
+    engine: &Engine,
+    id: &str,
+    office: &str,
+    version: u32,
+    day: DayRequest,
+    snapped: crate::convert::Snapped,
+    problem: solver::problem::Problem,
+    sol: &solver::solution::Solution,
+) {
     let st = DeskState::new(id, office, version, day, snapped, problem, sol);
     engine.desk.put(st);
 }

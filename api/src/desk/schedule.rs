@@ -29,7 +29,13 @@ pub fn task_of(problem: &Problem, a: ActivityKind) -> Option<&Task> {
 pub fn location_of(problem: &Problem, v: VehicleIdx, a: ActivityKind) -> LocIdx {
     match task_of(problem, a) {
         Some(t) => t.location,
-        None => problem.vehicle(v).reload.as_ref().and_then(|r| r.locations.first().copied()).or(problem.vehicle(v).start).unwrap_or(LocIdx(0)),
+        None => problem
+            .vehicle(v)
+            .reload
+            .as_ref()
+            .and_then(|r| r.locations.first().copied())
+            .or(problem.vehicle(v).start)
+            .unwrap_or(LocIdx(0)),
     }
 }
 
@@ -39,7 +45,10 @@ pub fn begin_for(task: &Task, arrival: Time) -> Time {
     if task.windows.is_empty() {
         return arrival;
     }
-    task.windows.iter().find(|w| w.end >= arrival).map_or(arrival, |w| arrival.max(w.start))
+    task.windows
+        .iter()
+        .find(|w| w.end >= arrival)
+        .map_or(arrival, |w| arrival.max(w.start))
 }
 
 /// The load change of an activity, and whether it is loaded at the trip start.
@@ -49,14 +58,23 @@ fn demand(problem: &Problem, a: ActivityKind) -> (i64, bool) {
     let d = job.demand.first().copied().unwrap_or(0);
     match (&job.kind, a) {
         (JobKind::Delivery(_), _) => (-d, true),
-        (JobKind::Pickup(_), _) | (JobKind::Shipment { .. }, ActivityKind::ShipmentPickup(_)) => (d, false),
+        (JobKind::Pickup(_), _) | (JobKind::Shipment { .. }, ActivityKind::ShipmentPickup(_)) => {
+            (d, false)
+        }
         (JobKind::Shipment { .. }, _) => (-d, false),
         (JobKind::Visit(_), _) => (0, false),
     }
 }
 
 /// Schedules one route. `done_at[k]` is the recorded completion time of activity `k` (locked ones).
-pub fn schedule_route(problem: &Problem, v: VehicleIdx, acts: &[ActivityKind], anchor: Anchor, done_at: &[Option<Time>], now: Time) -> Route {
+pub fn schedule_route(
+    problem: &Problem,
+    v: VehicleIdx,
+    acts: &[ActivityKind],
+    anchor: Anchor,
+    done_at: &[Option<Time>],
+    now: Time,
+) -> Route {
     let veh = problem.vehicle(v);
     let m = problem.matrix(veh.profile);
     let start_loc = veh.start.unwrap_or(LocIdx(0));
@@ -86,8 +104,12 @@ pub fn schedule_route(problem: &Problem, v: VehicleIdx, acts: &[ActivityKind], a
     let mut prev = start_loc;
     let mut distance = 0i64;
     let mut activities = Vec::with_capacity(acts.len());
-    let first_door = (anchor.locked..acts.len())
-        .find(|&k| matches!(acts[k], ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)));
+    let first_door = (anchor.locked..acts.len()).find(|&k| {
+        matches!(
+            acts[k],
+            ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)
+        )
+    });
     for (k, &a) in acts.iter().enumerate() {
         let loc = location_of(problem, v, a);
         let arrival = t + m.duration(prev, loc);
@@ -112,7 +134,14 @@ pub fn schedule_route(problem: &Problem, v: VehicleIdx, acts: &[ActivityKind], a
         } else {
             load += demand(problem, a).0;
         }
-        activities.push(Activity { kind: a, location: loc, arrival, begin, departure, load_after: vec![load] });
+        activities.push(Activity {
+            kind: a,
+            location: loc,
+            arrival,
+            begin,
+            departure,
+            load_after: vec![load],
+        });
         t = departure;
         prev = loc;
     }
@@ -140,10 +169,18 @@ pub fn schedule_route(problem: &Problem, v: VehicleIdx, acts: &[ActivityKind], a
 
 /// The whole plan as a [`Solution`].
 pub fn solution(problem: &Problem, routes: Vec<Route>, unassigned: Vec<Unassigned>) -> Solution {
-    let routes: Vec<Route> = routes.into_iter().filter(|r| !r.activities.is_empty()).collect();
+    let routes: Vec<Route> = routes
+        .into_iter()
+        .filter(|r| !r.activities.is_empty())
+        .collect();
     let cost: i64 = routes.iter().map(|r| r.cost).sum();
     let objective = cost
         + unassigned.iter().map(|u| problem.prize(u.job)).sum::<i64>()
         + problem.vehicle_weight() * routes.len() as i64;
-    Solution { routes, unassigned, cost, objective }
+    Solution {
+        routes,
+        unassigned,
+        cost,
+        objective,
+    }
 }

@@ -33,15 +33,37 @@ pub struct DeskState {
 }
 
 impl DeskState {
-    pub fn new(plan_id: &str, office: &str, version: u32, day: DayRequest, snapped: Snapped, problem: Problem, sol: &Solution) -> Self {
+    pub fn new(
+        plan_id: &str,
+        office: &str,
+        version: u32,
+        day: DayRequest,
+        snapped: Snapped,
+        problem: Problem,
+        sol: &Solution,
+    ) -> Self {
         let n = day.squads.len();
         let mut routes = vec![Vec::new(); n];
         for r in &sol.routes {
             routes[r.vehicle.get()] = r.activities.iter().map(|a| a.kind).collect();
         }
-        let reasons = sol.unassigned.iter().map(|u| (u.job.get(), u.reason.clone())).collect();
-        let job_of = day.requests.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
-        let squad_of = day.squads.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        let reasons = sol
+            .unassigned
+            .iter()
+            .map(|u| (u.job.get(), u.reason.clone()))
+            .collect();
+        let job_of = day
+            .requests
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.clone(), i))
+            .collect();
+        let squad_of = day
+            .squads
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
         Self {
             plan_id: plan_id.into(),
             office: office.into(),
@@ -64,29 +86,51 @@ impl DeskState {
             r.clear();
         }
         for rv in &result.routes {
-            let Some(&k) = self.squad_of.get(&rv.squad) else { continue };
+            let Some(&k) = self.squad_of.get(&rv.squad) else {
+                continue;
+            };
             let acts = rv
                 .stops
                 .iter()
                 .filter_map(|s| {
                     let j = s.request.as_ref().and_then(|q| self.job_of.get(q)).copied();
-                    let kind = &self.problem.jobs().get(j.unwrap_or(usize::MAX)).map(|x| &x.kind);
+                    let kind = &self
+                        .problem
+                        .jobs()
+                        .get(j.unwrap_or(usize::MAX))
+                        .map(|x| &x.kind);
                     Some(match (s.kind, j, kind) {
                         (StopKind::Reload, _, _) => ActivityKind::Reload,
-                        (StopKind::Pickup, Some(j), _) => ActivityKind::ShipmentPickup(JobIdx(j as u32)),
-                        (StopKind::Visit, Some(j), _) => ActivityKind::Visit(JobIdx(j as u32)),
-                        (StopKind::Delivery, Some(j), Some(solver::problem::JobKind::Shipment { .. })) => {
-                            ActivityKind::ShipmentDelivery(JobIdx(j as u32))
+                        (StopKind::Pickup, Some(j), _) => {
+                            ActivityKind::ShipmentPickup(JobIdx(j as u32))
                         }
-                        (StopKind::Delivery, Some(j), _) => ActivityKind::Delivery(JobIdx(j as u32)),
+                        (StopKind::Visit, Some(j), _) => ActivityKind::Visit(JobIdx(j as u32)),
+                        (
+                            StopKind::Delivery,
+                            Some(j),
+                            Some(solver::problem::JobKind::Shipment { .. }),
+                        ) => ActivityKind::ShipmentDelivery(JobIdx(j as u32)),
+                        (StopKind::Delivery, Some(j), _) => {
+                            ActivityKind::Delivery(JobIdx(j as u32))
+                        }
                         _ => return None,
                     })
                 })
                 .collect();
             self.routes[k] = acts;
         }
-        let routed: std::collections::HashSet<usize> = self.routes.iter().flatten().filter_map(|a| a.job()).map(|j| j.get()).collect();
-        let by_id: HashMap<&str, UnservedReason> = result.unserved.iter().map(|u| (u.request.as_str(), u.reason)).collect();
+        let routed: std::collections::HashSet<usize> = self
+            .routes
+            .iter()
+            .flatten()
+            .filter_map(|a| a.job())
+            .map(|j| j.get())
+            .collect();
+        let by_id: HashMap<&str, UnservedReason> = result
+            .unserved
+            .iter()
+            .map(|u| (u.request.as_str(), u.reason))
+            .collect();
         self.reasons = (0..self.day.requests.len())
             .filter(|j| !routed.contains(j))
             .map(|j| {
@@ -105,15 +149,27 @@ impl DeskState {
     }
 
     pub fn is_closed(&self) -> bool {
-        !self.day.squads.is_empty() && self.day.squads.iter().all(|s| self.ledger.squads.get(&s.id).is_some_and(|l| l.finished_at.is_some()))
+        !self.day.squads.is_empty()
+            && self.day.squads.iter().all(|s| {
+                self.ledger
+                    .squads
+                    .get(&s.id)
+                    .is_some_and(|l| l.finished_at.is_some())
+            })
     }
 
     pub fn started(&self, k: usize) -> Option<Time> {
-        self.ledger.squads.get(&self.day.squads[k].id).and_then(|l| l.started_at)
+        self.ledger
+            .squads
+            .get(&self.day.squads[k].id)
+            .and_then(|l| l.started_at)
     }
 
     pub fn finished(&self, k: usize) -> Option<Time> {
-        self.ledger.squads.get(&self.day.squads[k].id).and_then(|l| l.finished_at)
+        self.ledger
+            .squads
+            .get(&self.day.squads[k].id)
+            .and_then(|l| l.finished_at)
     }
 
     /// The first activity the desk may put something before: after the done
@@ -130,41 +186,91 @@ impl DeskState {
     /// Validates an event against the routes and applies it. Errors name the field.
     pub fn apply_event(&mut self, e: &StoredEvent) -> Result<(), FieldError> {
         let Some(&k) = self.squad_of.get(&e.squad) else {
-            return Err(FieldError::new(ErrorCode::NotFound, "squad", "no such squad in this plan"));
+            return Err(FieldError::new(
+                ErrorCode::NotFound,
+                "squad",
+                "no such squad in this plan",
+            ));
         };
         if self.finished(k).is_some() {
-            return Err(FieldError::new(ErrorCode::PlanFinished, "event", format!("squad {} has finished its day", e.squad)));
+            return Err(FieldError::new(
+                ErrorCode::PlanFinished,
+                "event",
+                format!("squad {} has finished its day", e.squad),
+            ));
         }
         let ev = &e.event;
         match ev.event {
             ProgressKind::Started | ProgressKind::Finished => {}
-            ProgressKind::Position => {
-                match (ev.lat, ev.lon) {
-                    (Some(lat), Some(lon)) if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
-                    (Some(_), Some(_)) => return Err(FieldError::new(ErrorCode::OutOfRange, "lat", "lat must be in −90..90 and lon in −180..180")),
-                    _ => return Err(FieldError::new(ErrorCode::MissingField, "lat", "a position needs lat and lon")),
+            ProgressKind::Position => match (ev.lat, ev.lon) {
+                (Some(lat), Some(lon))
+                    if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
+                (Some(_), Some(_)) => {
+                    return Err(FieldError::new(
+                        ErrorCode::OutOfRange,
+                        "lat",
+                        "lat must be in −90..90 and lon in −180..180",
+                    ))
                 }
-            }
+                _ => {
+                    return Err(FieldError::new(
+                        ErrorCode::MissingField,
+                        "lat",
+                        "a position needs lat and lon",
+                    ))
+                }
+            },
             ProgressKind::Delivered | ProgressKind::Failed | ProgressKind::Skipped => {
                 let Some(req) = &ev.request else {
-                    return Err(FieldError::new(ErrorCode::MissingField, "request", "which stop: give the request id"));
+                    return Err(FieldError::new(
+                        ErrorCode::MissingField,
+                        "request",
+                        "which stop: give the request id",
+                    ));
                 };
                 if ev.event == ProgressKind::Failed && ev.reason.is_none() {
-                    return Err(FieldError::new(ErrorCode::MissingField, "reason", "why it failed: nobody_home, refused, wrong_address or other"));
+                    return Err(FieldError::new(
+                        ErrorCode::MissingField,
+                        "reason",
+                        "why it failed: nobody_home, refused, wrong_address or other",
+                    ));
                 }
-                if ev.event == ProgressKind::Delivered && (ev.reason.is_some() || ev.retry.is_some() || ev.retry_after.is_some()) {
-                    return Err(FieldError::new(ErrorCode::InvalidValue, "reason", "a delivered stop has no reason or retry"));
+                if ev.event == ProgressKind::Delivered
+                    && (ev.reason.is_some() || ev.retry.is_some() || ev.retry_after.is_some())
+                {
+                    return Err(FieldError::new(
+                        ErrorCode::InvalidValue,
+                        "reason",
+                        "a delivered stop has no reason or retry",
+                    ));
                 }
                 let Some(&j) = self.job_of.get(req) else {
-                    return Err(FieldError::new(ErrorCode::UnknownReference, "request", format!("request {req:?} is not in this plan")));
+                    return Err(FieldError::new(
+                        ErrorCode::UnknownReference,
+                        "request",
+                        format!("request {req:?} is not in this plan"),
+                    ));
                 };
                 let route = &self.routes[k];
-                let pos: Vec<usize> = route.iter().enumerate().filter(|(_, a)| a.job().is_some_and(|x| x.get() == j)).map(|(i, _)| i).collect();
+                let pos: Vec<usize> = route
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| a.job().is_some_and(|x| x.get() == j))
+                    .map(|(i, _)| i)
+                    .collect();
                 if pos.is_empty() {
-                    return Err(FieldError::new(ErrorCode::InvalidValue, "request", format!("request {req:?} is not on squad {}'s route", e.squad)));
+                    return Err(FieldError::new(
+                        ErrorCode::InvalidValue,
+                        "request",
+                        format!("request {req:?} is not on squad {}'s route", e.squad),
+                    ));
                 }
                 if pos.iter().all(|&p| p < self.locked[k]) {
-                    return Err(FieldError::new(ErrorCode::InvalidValue, "request", format!("request {req:?} is already recorded")));
+                    return Err(FieldError::new(
+                        ErrorCode::InvalidValue,
+                        "request",
+                        format!("request {req:?} is already recorded"),
+                    ));
                 }
             }
         }
@@ -178,8 +284,14 @@ impl DeskState {
     /// A finished squad's remaining stops leave the route (they become pending).
     pub fn sync_locks(&mut self, k: usize) {
         let sid = self.day.squads[k].id.clone();
-        let Some(l) = self.ledger.squads.get(&sid) else { return };
-        let done: Vec<usize> = l.done_order.iter().filter_map(|q| self.job_of.get(q).copied()).collect();
+        let Some(l) = self.ledger.squads.get(&sid) else {
+            return;
+        };
+        let done: Vec<usize> = l
+            .done_order
+            .iter()
+            .filter_map(|q| self.job_of.get(q).copied())
+            .collect();
         let finished = l.finished_at.is_some();
         let route = std::mem::take(&mut self.routes[k]);
         let mut locked: Vec<ActivityKind> = Vec::new();
@@ -187,13 +299,24 @@ impl DeskState {
         for j in done {
             // Everything of this job still in `rest` (its pickup, then its door) moves
             // to the done prefix, with the pickups and reloads passed on the way.
-            let idx: Vec<usize> = rest.iter().enumerate().filter(|(_, a)| a.job().is_some_and(|x| x.get() == j)).map(|(i, _)| i).collect();
+            let idx: Vec<usize> = rest
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.job().is_some_and(|x| x.get() == j))
+                .map(|(i, _)| i)
+                .collect();
             let Some(&last) = idx.last() else { continue };
             let mut moved = Vec::new();
             let mut keep = Vec::new();
             for (i, a) in rest.into_iter().enumerate() {
                 // Pickups and reloads before it were passed on the way: done too.
-                let passed = i < last && matches!(a, ActivityKind::Reload | ActivityKind::ShipmentPickup(_) | ActivityKind::Pickup(_));
+                let passed = i < last
+                    && matches!(
+                        a,
+                        ActivityKind::Reload
+                            | ActivityKind::ShipmentPickup(_)
+                            | ActivityKind::Pickup(_)
+                    );
                 if idx.contains(&i) || passed {
                     moved.push(a);
                 } else {
@@ -207,7 +330,8 @@ impl DeskState {
         if finished {
             for a in &rest {
                 if let Some(j) = a.job() {
-                    self.reasons.insert(j.get(), UnassignedReason::ShiftTooShort);
+                    self.reasons
+                        .insert(j.get(), UnassignedReason::ShiftTooShort);
                 }
             }
             rest.clear();
@@ -232,28 +356,54 @@ impl DeskState {
             .take(self.locked[k])
             .map(|a| match a {
                 // Only doors are reported; a pickup keeps its planned time.
-                ActivityKind::Delivery(j) | ActivityKind::ShipmentDelivery(j) | ActivityKind::Visit(j) => {
-                    self.ledger.done.get(&self.day.requests[j.get()].id).map(|d| d.at)
-                }
+                ActivityKind::Delivery(j)
+                | ActivityKind::ShipmentDelivery(j)
+                | ActivityKind::Visit(j) => self
+                    .ledger
+                    .done
+                    .get(&self.day.requests[j.get()].id)
+                    .map(|d| d.at),
                 _ => None,
             })
             .collect()
     }
 
     pub fn route_schedule(&self, k: usize, acts: &[ActivityKind], now: Time) -> Route {
-        let anchor = Anchor { started_at: self.started(k), locked: self.locked[k] };
-        schedule_route(&self.problem, VehicleIdx(k as u32), acts, anchor, &self.done_times(k), now)
+        let anchor = Anchor {
+            started_at: self.started(k),
+            locked: self.locked[k],
+        };
+        schedule_route(
+            &self.problem,
+            VehicleIdx(k as u32),
+            acts,
+            anchor,
+            &self.done_times(k),
+            now,
+        )
     }
 
     /// The plan as it stands, as a solver [`Solution`] (checked by `solver::check`).
     pub fn solution(&self, now: Time) -> Solution {
-        let routes: Vec<Route> = (0..self.routes.len()).map(|k| self.route_schedule(k, &self.routes[k], now)).collect();
-        let routed: std::collections::HashSet<usize> = self.routes.iter().flatten().filter_map(|a| a.job()).map(|j| j.get()).collect();
+        let routes: Vec<Route> = (0..self.routes.len())
+            .map(|k| self.route_schedule(k, &self.routes[k], now))
+            .collect();
+        let routed: std::collections::HashSet<usize> = self
+            .routes
+            .iter()
+            .flatten()
+            .filter_map(|a| a.job())
+            .map(|j| j.get())
+            .collect();
         let unassigned = (0..self.problem.jobs().len())
             .filter(|j| !routed.contains(j))
             .map(|j| Unassigned {
                 job: JobIdx(j as u32),
-                reason: self.reasons.get(&j).cloned().unwrap_or(UnassignedReason::NoRoomLeft(Constraint::TimeWindow)),
+                reason: self
+                    .reasons
+                    .get(&j)
+                    .cloned()
+                    .unwrap_or(UnassignedReason::NoRoomLeft(Constraint::TimeWindow)),
             })
             .collect();
         solution(&self.problem, routes, unassigned)
@@ -262,7 +412,13 @@ impl DeskState {
     /// Adds a request (and its location, at the end) to the day and rebuilds the problem.
     /// `travel[p]` gives, for profile `p`, `(to_new[loc], from_new[loc])` in seconds and
     /// metres for every existing location, `None` when unreachable.
-    pub fn add_request(&mut self, req: Request, point: (f64, f64), snapped: Vec<Option<geo_data::SnappedPoint>>, travel: &[Travel]) -> Result<usize, String> {
+    pub fn add_request(
+        &mut self,
+        req: Request,
+        point: (f64, f64),
+        snapped: Vec<Option<geo_data::SnappedPoint>>,
+        travel: &[Travel],
+    ) -> Result<usize, String> {
         let n = self.snapped.points.len();
         let mats: Vec<Matrix> = self
             .problem
@@ -276,8 +432,10 @@ impl DeskState {
                 for a in 0..n {
                     for b in 0..n {
                         if m.reachable(LocIdx(a as u32), LocIdx(b as u32)) {
-                            dur[a * size + b] = m.duration(LocIdx(a as u32), LocIdx(b as u32)) as i32;
-                            dist[a * size + b] = m.distance(LocIdx(a as u32), LocIdx(b as u32)) as i32;
+                            dur[a * size + b] =
+                                m.duration(LocIdx(a as u32), LocIdx(b as u32)) as i32;
+                            dist[a * size + b] =
+                                m.distance(LocIdx(a as u32), LocIdx(b as u32)) as i32;
                         }
                     }
                     if let Some((d, s)) = t.to_new[a] {
@@ -297,7 +455,11 @@ impl DeskState {
         let mut day = self.day.clone();
         let id = req.id.clone();
         day.requests.push(req);
-        let mut snapped_new = Snapped { points: self.snapped.points.clone(), profiles: self.snapped.profiles.clone(), snapped: self.snapped.snapped.clone() };
+        let mut snapped_new = Snapped {
+            points: self.snapped.points.clone(),
+            profiles: self.snapped.profiles.clone(),
+            snapped: self.snapped.snapped.clone(),
+        };
         snapped_new.points.push(point);
         for (p, s) in snapped_new.snapped.iter_mut().zip(snapped) {
             p.push(s);
@@ -326,7 +488,10 @@ impl Travel {
     pub fn copy_of(m: &Matrix, loc: usize) -> Travel {
         let n = m.size();
         let l = LocIdx(loc as u32);
-        let get = |a: LocIdx, b: LocIdx| m.reachable(a, b).then(|| (m.duration(a, b) as i32, m.distance(a, b) as i32));
+        let get = |a: LocIdx, b: LocIdx| {
+            m.reachable(a, b)
+                .then(|| (m.duration(a, b) as i32, m.distance(a, b) as i32))
+        };
         Travel {
             to_new: (0..n).map(|a| get(LocIdx(a as u32), l)).collect(),
             from_new: (0..n).map(|a| get(l, LocIdx(a as u32))).collect(),

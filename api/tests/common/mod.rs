@@ -23,33 +23,75 @@ pub fn volunteer_token(squad: &str) -> String {
 pub fn graphs() -> Arc<PreparedGraphs> {
     static G: OnceLock<Arc<PreparedGraphs>> = OnceLock::new();
     G.get_or_init(|| {
-        let (g, _) = PreparedGraphs::from_osm(&geo_data::district::osm_data(), std::path::Path::new("district"), &geo_data::NoProgress)
-            .expect("the district builds");
+        let (g, _) = PreparedGraphs::from_osm(
+            &geo_data::district::osm_data(),
+            std::path::Path::new("district"),
+            &geo_data::NoProgress,
+        )
+        .expect("the district builds");
         Arc::new(g)
     })
     .clone()
 }
 
 pub fn tmp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("lastmile-{name}-{}-{:x}", std::process::id(), rand::random::<u64>()));
+    let d = std::env::temp_dir().join(format!(
+        "lastmile-{name}-{}-{:x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
 pub fn access(squads: &[String]) -> Access {
     let mut a = Access::default();
-    a.add(COORD, Principal { office: DEMO_OFFICE.into(), role: Role::Coordinator }).unwrap();
-    a.add(DESK, Principal { office: DEMO_OFFICE.into(), role: Role::Desk }).unwrap();
-    a.add(OTHER_COORD, Principal { office: "another-office".into(), role: Role::Coordinator }).unwrap();
+    a.add(
+        COORD,
+        Principal {
+            office: DEMO_OFFICE.into(),
+            role: Role::Coordinator,
+        },
+    )
+    .unwrap();
+    a.add(
+        DESK,
+        Principal {
+            office: DEMO_OFFICE.into(),
+            role: Role::Desk,
+        },
+    )
+    .unwrap();
+    a.add(
+        OTHER_COORD,
+        Principal {
+            office: "another-office".into(),
+            role: Role::Coordinator,
+        },
+    )
+    .unwrap();
     for s in squads {
-        a.add(&volunteer_token(s), Principal { office: DEMO_OFFICE.into(), role: Role::Volunteer { squad: s.clone() } }).unwrap();
+        a.add(
+            &volunteer_token(s),
+            Principal {
+                office: DEMO_OFFICE.into(),
+                role: Role::Volunteer { squad: s.clone() },
+            },
+        )
+        .unwrap();
     }
     a
 }
 
 /// A small day: `requests` requests, `squads` squads, a 1 s budget.
 pub fn small_day(requests: usize, squads: usize, seed: u64) -> DayRequest {
-    district_day(&DemoConfig { requests, squads, seed, budget_s: 1, ..DemoConfig::default() })
+    district_day(&DemoConfig {
+        requests,
+        squads,
+        seed,
+        budget_s: 1,
+        ..DemoConfig::default()
+    })
 }
 
 pub fn engine(dir: &std::path::Path) -> Arc<Engine> {
@@ -57,6 +99,11 @@ pub fn engine(dir: &std::path::Path) -> Arc<Engine> {
     Engine::new(
         store,
         graphs(),
-        EngineConfig { budget_cap: Some(Duration::from_secs(1)), solve_threads: 1, background_roads: true, ..EngineConfig::default() },
+        EngineConfig {
+            budget_cap: Some(Duration::from_secs(1)),
+            solve_threads: 1,
+            background_roads: true,
+            ..EngineConfig::default()
+        },
     )
 }

@@ -35,7 +35,15 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { osm: None, graph: None, requests: 1000, squads: 40, budget_s: 30, load_s: 10, connections: 32 };
+    let mut a = Args {
+        osm: None,
+        graph: None,
+        requests: 1000,
+        squads: 40,
+        budget_s: 30,
+        load_s: 10,
+        connections: 32,
+    };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < v.len() {
@@ -56,7 +64,12 @@ fn args() -> Args {
 }
 
 /// One HTTP/1.1 request on a kept-alive connection; returns status and body.
-async fn request(conn: &mut BufReader<TcpStream>, method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+async fn request(
+    conn: &mut BufReader<TcpStream>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -65,7 +78,11 @@ async fn request(conn: &mut BufReader<TcpStream>, method: &str, path: &str, body
     conn.get_mut().write_all(body).await?;
     let mut line = String::new();
     conn.read_line(&mut line).await?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("bad status line"))?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))?;
     let mut len = 0usize;
     loop {
         line.clear();
@@ -83,7 +100,11 @@ async fn request(conn: &mut BufReader<TcpStream>, method: &str, path: &str, body
 }
 
 async fn connect(addr: SocketAddr) -> BufReader<TcpStream> {
-    BufReader::new(TcpStream::connect(addr).await.expect("connect to the in-process server"))
+    BufReader::new(
+        TcpStream::connect(addr)
+            .await
+            .expect("connect to the in-process server"),
+    )
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
@@ -92,31 +113,57 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let a = args();
-    let shared = std::env::var("LASTMILE_SHARED_DATA").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("../shared/data"));
+    let shared = std::env::var("LASTMILE_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("../shared/data"));
     let t = Instant::now();
     let graphs = match (&a.graph, &a.osm) {
         (Some(g), _) => PreparedGraphs::load(g).expect("load prepared graphs"),
         (None, osm) => {
-            let path = osm.clone().unwrap_or_else(|| shared.join("osm/chengdu-central.osm.pbf"));
+            let path = osm
+                .clone()
+                .unwrap_or_else(|| shared.join("osm/chengdu-central.osm.pbf"));
             if !path.exists() {
-                eprintln!("SKIPPED: {} not found (set LASTMILE_SHARED_DATA or pass --osm/--graph)", path.display());
+                eprintln!(
+                    "SKIPPED: {} not found (set LASTMILE_SHARED_DATA or pass --osm/--graph)",
+                    path.display()
+                );
                 return;
             }
-            PreparedGraphs::import_pbf(&path, &geo_data::NoProgress).expect("import the extract").0
+            PreparedGraphs::import_pbf(&path, &geo_data::NoProgress)
+                .expect("import the extract")
+                .0
         }
     };
     let load_graph = t.elapsed();
     let graphs = Arc::new(graphs);
-    let cfg = DemoConfig { requests: a.requests, squads: a.squads, budget_s: a.budget_s, seed: 1, ..DemoConfig::default() };
+    let cfg = DemoConfig {
+        requests: a.requests,
+        squads: a.squads,
+        budget_s: a.budget_s,
+        seed: 1,
+        ..DemoConfig::default()
+    };
     let day = osm_day(&graphs, &cfg).expect("a day on the extract");
     let body = serde_json::to_vec(&day).unwrap();
     let dir = std::env::temp_dir().join(format!("lastmile-bench-api-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let store = Arc::new(Store::open(&dir.join("plans.db")).unwrap());
     let mut access = Access::default();
-    access.add(TOKEN, Principal { office: DEMO_OFFICE.into(), role: Role::Coordinator }).unwrap();
+    access
+        .add(
+            TOKEN,
+            Principal {
+                office: DEMO_OFFICE.into(),
+                role: Role::Coordinator,
+            },
+        )
+        .unwrap();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let engine = Engine::new(store, graphs, EngineConfig::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -125,12 +172,19 @@ fn main() {
 
         let mut c = connect(addr).await;
         let t0 = Instant::now();
-        let (st, resp) = request(&mut c, "POST", "/api/v1/plans", &body).await.unwrap();
+        let (st, resp) = request(&mut c, "POST", "/api/v1/plans", &body)
+            .await
+            .unwrap();
         let ack = t0.elapsed();
         assert_eq!(st, 202, "{}", String::from_utf8_lossy(&resp));
-        let id = serde_json::from_slice::<Value>(&resp).unwrap()["plan_id"].as_str().unwrap().to_string();
+        let id = serde_json::from_slice::<Value>(&resp).unwrap()["plan_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let status = loop {
-            let (_, s) = request(&mut c, "GET", &format!("/api/v1/plans/{id}"), b"").await.unwrap();
+            let (_, s) = request(&mut c, "GET", &format!("/api/v1/plans/{id}"), b"")
+                .await
+                .unwrap();
             let s: Value = serde_json::from_slice(&s).unwrap();
             if s["status"] == "done" || s["status"] == "failed" {
                 break s;
@@ -138,9 +192,16 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         assert_eq!(status["status"], "done", "{status}");
-        let (_, list) = request(&mut c, "GET", &format!("/api/v1/plans/{id}/sheets"), b"").await.unwrap();
+        let (_, list) = request(&mut c, "GET", &format!("/api/v1/plans/{id}/sheets"), b"")
+            .await
+            .unwrap();
         let list: Value = serde_json::from_slice(&list).unwrap();
-        let urls: Vec<String> = list["sheets"].as_array().unwrap().iter().map(|s| s["url"].as_str().unwrap().to_string()).collect();
+        let urls: Vec<String> = list["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["url"].as_str().unwrap().to_string())
+            .collect();
         let mut sheet_bytes = 0;
         for u in &urls {
             let (st, b) = request(&mut c, "GET", u, b"").await.unwrap();
@@ -148,20 +209,49 @@ fn main() {
             sheet_bytes += b.len();
         }
         let all = t0.elapsed();
-        let (_, res) = request(&mut c, "GET", &format!("/api/v1/plans/{id}/result"), b"").await.unwrap();
+        let (_, res) = request(&mut c, "GET", &format!("/api/v1/plans/{id}/result"), b"")
+            .await
+            .unwrap();
         let res: Value = serde_json::from_slice(&res).unwrap();
         let tm = &status["timings"];
         let ms = |k: &str| tm[k].as_u64().unwrap_or(0);
-        let non_solve = ms("parse_validate_ms") + ms("snap_ms") + ms("matrix_ms") + ms("render_ms") + ms("store_ms");
-        println!("bench_api: {} requests, {} squads, {} s budget, {} threads", a.requests, a.squads, a.budget_s, rayon_threads());
+        let non_solve = ms("parse_validate_ms")
+            + ms("snap_ms")
+            + ms("matrix_ms")
+            + ms("render_ms")
+            + ms("store_ms");
+        println!(
+            "bench_api: {} requests, {} squads, {} s budget, {} threads",
+            a.requests,
+            a.squads,
+            a.budget_s,
+            rayon_threads()
+        );
         println!("| stage | ms |\n|---|---:|");
-        println!("| load/prepare graph (once, before serving) | {} |", load_graph.as_millis());
-        println!("| POST acknowledged (parse, validate, snap, store) | {} |", ack.as_millis());
-        for k in ["parse_validate_ms", "snap_ms", "matrix_ms", "solve_ms", "render_ms", "store_ms"] {
+        println!(
+            "| load/prepare graph (once, before serving) | {} |",
+            load_graph.as_millis()
+        );
+        println!(
+            "| POST acknowledged (parse, validate, snap, store) | {} |",
+            ack.as_millis()
+        );
+        for k in [
+            "parse_validate_ms",
+            "snap_ms",
+            "matrix_ms",
+            "solve_ms",
+            "render_ms",
+            "store_ms",
+        ] {
             println!("| {k} | {} |", ms(k));
         }
         println!("| everything but the solve | {non_solve} |");
-        println!("| POST → all {} sheets fetched | {} |", urls.len(), all.as_millis());
+        println!(
+            "| POST → all {} sheets fetched | {} |",
+            urls.len(),
+            all.as_millis()
+        );
         println!(
             "result: {} routed, {} unserved, {} squads used, {:.1} km; sheets {:.0} KB on average",
             res["summary"]["routed"],
@@ -183,7 +273,9 @@ fn main() {
                 let mut i = k;
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    let (st, _) = request(&mut c, "GET", &urls[i % urls.len()], b"").await.expect("GET sheet");
+                    let (st, _) = request(&mut c, "GET", &urls[i % urls.len()], b"")
+                        .await
+                        .expect("GET sheet");
                     assert_eq!(st, 200);
                     lat.push(t.elapsed());
                     i += 1;

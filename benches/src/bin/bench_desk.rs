@@ -40,7 +40,14 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { osm: None, requests: 2000, squads: 60, orders: 1000, budget_s: 30, replan_s: 5 };
+    let mut a = Args {
+        osm: None,
+        requests: 2000,
+        squads: 60,
+        orders: 1000,
+        budget_s: 30,
+        replan_s: 5,
+    };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < v.len() {
@@ -59,7 +66,12 @@ fn args() -> Args {
     a
 }
 
-async fn request(conn: &mut BufReader<TcpStream>, method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
+async fn request(
+    conn: &mut BufReader<TcpStream>,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> std::io::Result<(u16, Vec<u8>)> {
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -70,7 +82,11 @@ async fn request(conn: &mut BufReader<TcpStream>, method: &str, path: &str, body
     conn.get_mut().write_all(&msg).await?;
     let mut line = String::new();
     conn.read_line(&mut line).await?;
-    let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("bad status line"))?;
+    let status: u16 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("bad status line"))?;
     let mut len = 0usize;
     loop {
         line.clear();
@@ -106,15 +122,35 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
                     None
                 } else if st.started(k).is_none() {
                     let at = st.day.squads[k].shift.start;
-                    Some((squad, ProgressIn { event: ProgressKind::Started, request: None, at: Some(at), reason: None, retry: None, retry_after: None, lat: None, lon: None }))
+                    Some((
+                        squad,
+                        ProgressIn {
+                            event: ProgressKind::Started,
+                            request: None,
+                            at: Some(at),
+                            reason: None,
+                            retry: None,
+                            retry_after: None,
+                            lat: None,
+                            lon: None,
+                        },
+                    ))
                 } else {
-                    let t_k = st.ledger.squads.get(&squad).and_then(|l| l.done_order.last()).and_then(|q| st.ledger.done.get(q)).map_or(0, |d| d.at);
+                    let t_k = st
+                        .ledger
+                        .squads
+                        .get(&squad)
+                        .and_then(|l| l.done_order.last())
+                        .and_then(|q| st.ledger.done.get(q))
+                        .map_or(0, |d| d.at);
                     let r = st.route_schedule(k, &st.routes[k], t_k);
                     r.activities
                         .iter()
                         .skip(st.locked[k])
                         .find_map(|a| match a.kind {
-                            ActivityKind::Delivery(j) | ActivityKind::ShipmentDelivery(j) | ActivityKind::Visit(j) => Some((j, a.departure)),
+                            ActivityKind::Delivery(j)
+                            | ActivityKind::ShipmentDelivery(j)
+                            | ActivityKind::Visit(j) => Some((j, a.departure)),
                             _ => None,
                         })
                         .filter(|&(_, dep)| dep <= until)
@@ -134,7 +170,13 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
                 }
             };
             let Some((squad, ev)) = next else { break };
-            api::desk::record_progress(engine, &engine.store.plan(id).unwrap().unwrap(), &squad, ev).unwrap();
+            api::desk::record_progress(
+                engine,
+                &engine.store.plan(id).unwrap().unwrap(),
+                &squad,
+                ev,
+            )
+            .unwrap();
             recorded += 1;
         }
     }
@@ -143,14 +185,32 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
 
 fn main() {
     let a = args();
-    let shared = std::env::var("LASTMILE_SHARED_DATA").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("../shared/data"));
-    let path = a.osm.clone().unwrap_or_else(|| shared.join("osm/chengdu-central.osm.pbf"));
+    let shared = std::env::var("LASTMILE_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("../shared/data"));
+    let path = a
+        .osm
+        .clone()
+        .unwrap_or_else(|| shared.join("osm/chengdu-central.osm.pbf"));
     if !path.exists() {
-        eprintln!("SKIPPED: {} not found (set LASTMILE_SHARED_DATA or pass --osm)", path.display());
+        eprintln!(
+            "SKIPPED: {} not found (set LASTMILE_SHARED_DATA or pass --osm)",
+            path.display()
+        );
         return;
     }
-    let graphs = Arc::new(PreparedGraphs::import_pbf(&path, &geo_data::NoProgress).expect("import the extract").0);
-    let cfg = DemoConfig { requests: a.requests, squads: a.squads, budget_s: a.budget_s, seed: 1, ..DemoConfig::default() };
+    let graphs = Arc::new(
+        PreparedGraphs::import_pbf(&path, &geo_data::NoProgress)
+            .expect("import the extract")
+            .0,
+    );
+    let cfg = DemoConfig {
+        requests: a.requests,
+        squads: a.squads,
+        budget_s: a.budget_s,
+        seed: 1,
+        ..DemoConfig::default()
+    };
     let mut day = osm_day(&graphs, &cfg).expect("a day on the extract");
     // A long day (08:00–18:00) for every squad: the demo's half-day shifts cannot
     // carry 2,000 stops with 60 squads, and the benchmark wants them routed.
@@ -158,7 +218,12 @@ fn main() {
         s.shift.end = Clock(18 * 3600);
         s.max_trips = None;
     }
-    let points: Vec<(f64, f64)> = day.requests.iter().filter_map(|r| r.lat.zip(r.lon)).chain(day.buildings.iter().map(|b| (b.lat, b.lon))).collect();
+    let points: Vec<(f64, f64)> = day
+        .requests
+        .iter()
+        .filter_map(|r| r.lat.zip(r.lon))
+        .chain(day.buildings.iter().map(|b| (b.lat, b.lon)))
+        .collect();
     assert!(!points.is_empty(), "the day has no places");
     let dir = std::env::temp_dir().join(format!("lastmile-bench-desk-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -167,14 +232,27 @@ fn main() {
     let t = Instant::now();
     let id = engine.plan_now(day).expect("the day plans");
     let plan_s = t.elapsed().as_secs_f64();
-    let routed_first = serde_json::from_str::<PlanResult>(&engine.store.result(&id).unwrap().unwrap().0).unwrap().summary.routed;
+    let routed_first =
+        serde_json::from_str::<PlanResult>(&engine.store.result(&id).unwrap().unwrap().0)
+            .unwrap()
+            .summary
+            .routed;
     // The solve leaves many requests `no_room_left` on this day (see the closing
     // note); a re-plan before anyone starts (same budget, from that plan) places
     // most of them, so the desk works on a full day.
     let t = Instant::now();
     let row = engine.store.plan(&id).unwrap().unwrap();
-    let fill = ReplanIn { based_on_version: row.version, budget_s: Some(a.budget_s.min(30)), change_penalty_s: None, mode: None, now: Some(Clock(8 * 3600)), dry_run: false };
-    api::desk::replan(&engine, &row, &fill).map_err(|e| format!("{:?}", e.errors)).expect("re-plan before the start");
+    let fill = ReplanIn {
+        based_on_version: row.version,
+        budget_s: Some(a.budget_s.min(30)),
+        change_penalty_s: None,
+        mode: None,
+        now: Some(Clock(8 * 3600)),
+        dry_run: false,
+    };
+    api::desk::replan(&engine, &row, &fill)
+        .map_err(|e| format!("{:?}", e.errors))
+        .expect("re-plan before the start");
     let fill_s = t.elapsed().as_secs_f64();
     let (result_json, _) = engine.store.result(&id).unwrap().unwrap();
     let result: PlanResult = serde_json::from_str(&result_json).unwrap();
@@ -188,9 +266,20 @@ fn main() {
     let version = engine.store.plan(&id).unwrap().unwrap().version;
 
     let mut access = Access::default();
-    access.add(TOKEN, Principal { office: DEMO_OFFICE.into(), role: Role::Desk }).unwrap();
+    access
+        .add(
+            TOKEN,
+            Principal {
+                office: DEMO_OFFICE.into(),
+                role: Role::Desk,
+            },
+        )
+        .unwrap();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let engine2 = engine.clone();
     let engine = engine.clone();
     rt.block_on(async move {

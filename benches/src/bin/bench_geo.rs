@@ -45,11 +45,15 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 
 fn time_runs(runs: usize, mut f: impl FnMut()) -> Duration {
     f(); // warm-up: scratch buffers, page cache
-    median((0..runs).map(|_| {
-        let t = Instant::now();
-        f();
-        t.elapsed()
-    }).collect())
+    median(
+        (0..runs)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed()
+            })
+            .collect(),
+    )
 }
 
 fn ms(d: Duration) -> String {
@@ -67,7 +71,10 @@ fn points(g: &ProfileGraph, k: usize, seed: u64) -> Vec<SnappedPoint> {
     let mut pts = Vec::with_capacity(k);
     while pts.len() < k {
         let (lat, lon) = rg.coord(geo_data::NodeIdx(rng.gen_range(0..rg.num_nodes() as u32)));
-        if let Ok(p) = g.snap(lat + rng.gen_range(-0.0002..0.0002), lon + rng.gen_range(-0.0002..0.0002)) {
+        if let Ok(p) = g.snap(
+            lat + rng.gen_range(-0.0002..0.0002),
+            lon + rng.gen_range(-0.0002..0.0002),
+        ) {
             pts.push(p);
         }
     }
@@ -91,7 +98,9 @@ fn main() {
     }
     let runs = 7;
     let threads = rayon::current_num_threads();
-    println!("geo-data benchmark, release build, {threads} rayon threads, medians of {runs} runs\n");
+    println!(
+        "geo-data benchmark, release build, {threads} rayon threads, medians of {runs} runs\n"
+    );
     println!("| {:<52} | {:>12} | note |", "what", "time");
     println!("|{}|{}|------|", "-".repeat(54), "-".repeat(14));
 
@@ -99,13 +108,24 @@ fn main() {
     for name in ["monaco", "chengdu-central"] {
         let file = osm.join(format!("{name}.osm.pbf"));
         if !file.exists() {
-            row(&format!("import {name} (3 profiles + hierarchies)"), "skipped".into(), "no data".into());
+            row(
+                &format!("import {name} (3 profiles + hierarchies)"),
+                "skipped".into(),
+                "no data".into(),
+            );
             continue;
         }
         let exe = std::env::current_exe().expect("own path");
-        let out = Command::new(exe).arg("--import-child").arg(&file).output().expect("child runs");
+        let out = Command::new(exe)
+            .arg("--import-child")
+            .arg(&file)
+            .output()
+            .expect("child runs");
         let text = String::from_utf8_lossy(&out.stdout);
-        let v: Vec<f64> = text.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+        let v: Vec<f64> = text
+            .split_whitespace()
+            .filter_map(|x| x.parse().ok())
+            .collect();
         row(
             &format!("import {name} (3 profiles + hierarchies)"),
             format!("{:.2} s", v[0]),
@@ -118,11 +138,22 @@ fn main() {
         let dir = std::env::temp_dir().join(format!("bench-geo-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let graph_file = dir.join("chengdu.lmg");
-        PreparedGraphs::import_pbf(&chengdu, &NoProgress).unwrap().0.save(&graph_file).unwrap();
+        PreparedGraphs::import_pbf(&chengdu, &NoProgress)
+            .unwrap()
+            .0
+            .save(&graph_file)
+            .unwrap();
         let load = time_runs(runs, || {
             PreparedGraphs::load(&graph_file).unwrap();
         });
-        row("load chengdu graph file (all profiles)", ms(load), format!("{:.1} MB", std::fs::metadata(&graph_file).unwrap().len() as f64 / 1e6));
+        row(
+            "load chengdu graph file (all profiles)",
+            ms(load),
+            format!(
+                "{:.1} MB",
+                std::fs::metadata(&graph_file).unwrap().len() as f64 / 1e6
+            ),
+        );
         let graphs = PreparedGraphs::load(&graph_file).unwrap();
         let walk = graphs.graph(Profile::Walk).unwrap();
         let all = points(walk, 2000, 1);
@@ -131,20 +162,32 @@ fn main() {
                 walk.snap(p.lat(), p.lon()).unwrap();
             }
         });
-        row("snap 1,000 points (walk, chengdu)", ms(snap_t), "R-tree built on first use".into());
+        row(
+            "snap 1,000 points (walk, chengdu)",
+            ms(snap_t),
+            "R-tree built on first use".into(),
+        );
         for k in [100, 1000, 2000] {
             let pts = &all[..k];
             let t = time_runs(runs, || {
                 walk.matrix(pts);
             });
-            row(&format!("matrix {k}x{k} walk, chengdu (CH buckets)"), ms(t), format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / (k * k) as f64));
+            row(
+                &format!("matrix {k}x{k} walk, chengdu (CH buckets)"),
+                ms(t),
+                format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / (k * k) as f64),
+            );
         }
         let pts = &all[..1000];
         let t = time_runs(3, || {
             let og = oracle::OracleGraph::new(walk.road_graph(), pts);
             let _rows: Vec<_> = (0..pts.len()).into_par_iter().map(|i| og.row(i)).collect();
         });
-        row("  baseline: 1000 plain Dijkstras in parallel, chengdu", ms(t), "the test oracle".into());
+        row(
+            "  baseline: 1000 plain Dijkstras in parallel, chengdu",
+            ms(t),
+            "the test oracle".into(),
+        );
 
         // The whole command, as a user runs it.
         let lastmile = std::env::current_exe().unwrap().with_file_name("lastmile");
@@ -168,9 +211,20 @@ fn main() {
                     .unwrap();
                 assert!(st.success());
             });
-            row("`lastmile matrix` 1,000 points walk, chengdu", ms(t), format!("load + snap + matrix + {:.1} MB JSON", std::fs::metadata(&out).unwrap().len() as f64 / 1e6));
+            row(
+                "`lastmile matrix` 1,000 points walk, chengdu",
+                ms(t),
+                format!(
+                    "load + snap + matrix + {:.1} MB JSON",
+                    std::fs::metadata(&out).unwrap().len() as f64 / 1e6
+                ),
+            );
         } else {
-            row("`lastmile matrix` 1,000 points", "skipped".into(), "build it: cargo build --release -p api".into());
+            row(
+                "`lastmile matrix` 1,000 points",
+                "skipped".into(),
+                "build it: cargo build --release -p api".into(),
+            );
         }
         std::fs::remove_dir_all(&dir).ok();
     } else {
@@ -206,13 +260,21 @@ fn main() {
         let t = time_runs(runs, || {
             g.matrix(&pts);
         });
-        row(&format!("matrix 1000x1000 {p}, synthetic city (CH buckets)"), ms(t), format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / 1e6));
+        row(
+            &format!("matrix 1000x1000 {p}, synthetic city (CH buckets)"),
+            ms(t),
+            format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / 1e6),
+        );
         if p == Profile::Walk {
             let og = oracle::OracleGraph::new(g.road_graph(), &pts);
             let t = Instant::now();
             let _rows: Vec<_> = (0..20usize).into_par_iter().map(|i| og.row(i)).collect();
             let per_row = t.elapsed() / 20;
-            row("  baseline: plain Dijkstra, extrapolated to 1000 rows", format!("{:.1} s", per_row.as_secs_f64() * 1000.0), "20 rows measured, in parallel".into());
+            row(
+                "  baseline: plain Dijkstra, extrapolated to 1000 rows",
+                format!("{:.1} s", per_row.as_secs_f64() * 1000.0),
+                "20 rows measured, in parallel".into(),
+            );
         }
     }
     println!("\npeak RSS of this process: {:.0} MB", peak_rss_mb());

@@ -40,13 +40,27 @@ fn generate(stops: usize, squads: usize, seed: u64) -> Problem {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     // 4 depots in a 12 km square, then clusters of stops around 60 centres.
     let side = 12_000.0;
-    let mut pts: Vec<(f64, f64)> = (0..4).map(|_| (rng.gen_range(2000.0..side - 2000.0), rng.gen_range(2000.0..side - 2000.0))).collect();
-    let centres: Vec<(f64, f64)> = (0..60).map(|_| (rng.gen_range(0.0..side), rng.gen_range(0.0..side))).collect();
+    let mut pts: Vec<(f64, f64)> = (0..4)
+        .map(|_| {
+            (
+                rng.gen_range(2000.0..side - 2000.0),
+                rng.gen_range(2000.0..side - 2000.0),
+            )
+        })
+        .collect();
+    let centres: Vec<(f64, f64)> = (0..60)
+        .map(|_| (rng.gen_range(0.0..side), rng.gen_range(0.0..side)))
+        .collect();
     let mut point = |rng: &mut Xoshiro256PlusPlus| {
         let c = centres[rng.gen_range(0..centres.len())];
         // Sum of uniforms: a cheap bell shape of about 600 m spread.
-        let spread = |rng: &mut Xoshiro256PlusPlus| (0..3).map(|_| rng.gen_range(-400.0..400.0)).sum::<f64>();
-        let p = ((c.0 + spread(rng)).clamp(0.0, side), (c.1 + spread(rng)).clamp(0.0, side));
+        let spread = |rng: &mut Xoshiro256PlusPlus| {
+            (0..3).map(|_| rng.gen_range(-400.0..400.0)).sum::<f64>()
+        };
+        let p = (
+            (c.0 + spread(rng)).clamp(0.0, side),
+            (c.1 + spread(rng)).clamp(0.0, side),
+        );
         pts.push(p);
         LocIdx(pts.len() as u32 - 1)
     };
@@ -60,7 +74,10 @@ fn generate(stops: usize, squads: usize, seed: u64) -> Problem {
                 let s = rng.gen_range(DAY_START..DAY_END - 2 * 3600);
                 vec![TimeWindow::new(s, s + 2 * 3600)]
             }
-            _ => vec![TimeWindow::new(DAY_START, DAY_START + 3 * 3600), TimeWindow::new(DAY_END - 3 * 3600, DAY_END)],
+            _ => vec![
+                TimeWindow::new(DAY_START, DAY_START + 3 * 3600),
+                TimeWindow::new(DAY_END - 3 * 3600, DAY_END),
+            ],
         }
     };
     for i in 0..singles {
@@ -74,8 +91,16 @@ fn generate(stops: usize, squads: usize, seed: u64) -> Problem {
         };
         jobs.push(Job {
             id: format!("s{i}"),
-            kind: if visit { JobKind::Visit(task) } else { JobKind::Delivery(task) },
-            demand: if visit { vec![0, 0] } else { vec![rng.gen_range(1..6), rng.gen_range(1..3)] },
+            kind: if visit {
+                JobKind::Visit(task)
+            } else {
+                JobKind::Delivery(task)
+            },
+            demand: if visit {
+                vec![0, 0]
+            } else {
+                vec![rng.gen_range(1..6), rng.gen_range(1..3)]
+            },
             priority,
             skills: Skills(if rng.gen_range(0..20) == 0 { 1 } else { 0 }),
             prize: None,
@@ -118,7 +143,11 @@ fn generate(stops: usize, squads: usize, seed: u64) -> Problem {
         v.skills = Skills(if k % 3 == 0 { 1 } else { 0 });
         if k % 2 == 1 {
             v.capacity = vec![60, 20];
-            v.reload = Some(Reload { locations: vec![depot], service: 600, max_trips: None });
+            v.reload = Some(Reload {
+                locations: vec![depot],
+                service: 600,
+                max_trips: None,
+            });
         }
         b.vehicle(v);
     }
@@ -172,17 +201,29 @@ fn main() -> anyhow::Result<()> {
     println!("| locations | {} |", problem.locations());
     println!("| generate + matrix s | {gen_secs:.2} |");
     match *first_feasible.lock().unwrap() {
-        Some(d) => println!("| first plan with every job served s | {:.2} |", d.as_secs_f64()),
+        Some(d) => println!(
+            "| first plan with every job served s | {:.2} |",
+            d.as_secs_f64()
+        ),
         None => println!("| first plan with every job served s | not reached |"),
     }
     println!("| progress reports | {} |", reports.lock().unwrap());
-    println!("| solve wall s (budget {}) | {solve_secs:.2} |", args.seconds);
+    println!(
+        "| solve wall s (budget {}) | {solve_secs:.2} |",
+        args.seconds
+    );
     println!("| final cost | {} |", solution.cost);
     println!("| routes | {} |", solution.routes.len());
     println!("| unassigned | {} |", solution.unassigned.len());
     println!("| checker violations | {} |", violations.len());
-    println!("| peak memory after generation MiB | {} |", mem_after_gen.map_or("?".into(), |m| format!("{m:.0}")));
-    println!("| peak memory MiB (VmHWM) | {} |", peak_mib().map_or("?".into(), |m| format!("{m:.0}")));
+    println!(
+        "| peak memory after generation MiB | {} |",
+        mem_after_gen.map_or("?".into(), |m| format!("{m:.0}"))
+    );
+    println!(
+        "| peak memory MiB (VmHWM) | {} |",
+        peak_mib().map_or("?".into(), |m| format!("{m:.0}"))
+    );
     if let Some(v) = violations.first() {
         anyhow::bail!("the plan is infeasible: {v}");
     }

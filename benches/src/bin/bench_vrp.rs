@@ -58,23 +58,52 @@ struct SetSpec {
 
 fn spec(set: &str) -> anyhow::Result<SetSpec> {
     Ok(match set {
-        "solomon" => SetSpec { dir: "solomon", instances: "instances", ext: "txt", format: Format::Solomon, convention: "distance_only_dimacs_trunc1" },
-        "x" => SetSpec { dir: "cvrplib-x", instances: "instances", ext: "vrp", format: Format::Vrplib, convention: "cvrplib_rounded_int" },
-        "gh200" => SetSpec { dir: "homberger", instances: "200", ext: "txt", format: Format::Solomon, convention: "hierarchical_sintef" },
-        "gh400" => SetSpec { dir: "homberger", instances: "400", ext: "txt", format: Format::Solomon, convention: "hierarchical_sintef" },
+        "solomon" => SetSpec {
+            dir: "solomon",
+            instances: "instances",
+            ext: "txt",
+            format: Format::Solomon,
+            convention: "distance_only_dimacs_trunc1",
+        },
+        "x" => SetSpec {
+            dir: "cvrplib-x",
+            instances: "instances",
+            ext: "vrp",
+            format: Format::Vrplib,
+            convention: "cvrplib_rounded_int",
+        },
+        "gh200" => SetSpec {
+            dir: "homberger",
+            instances: "200",
+            ext: "txt",
+            format: Format::Solomon,
+            convention: "hierarchical_sintef",
+        },
+        "gh400" => SetSpec {
+            dir: "homberger",
+            instances: "400",
+            ext: "txt",
+            format: Format::Solomon,
+            convention: "hierarchical_sintef",
+        },
         other => bail!("unknown set {other:?} (solomon, x, gh200, gh400)"),
     })
 }
 
 /// `instance -> (cost, vehicles)` of one convention.
 fn read_bks(path: &Path, convention: &str) -> anyhow::Result<HashMap<String, (f64, usize)>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut out = HashMap::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.splitn(5, ',').collect();
         if f.len() >= 4 && f[3] == convention {
-            let cost = f[1].parse().with_context(|| format!("{}:{}: cost", path.display(), i + 1))?;
-            let veh = f[2].parse().with_context(|| format!("{}:{}: vehicles", path.display(), i + 1))?;
+            let cost = f[1]
+                .parse()
+                .with_context(|| format!("{}:{}: cost", path.display(), i + 1))?;
+            let veh = f[2]
+                .parse()
+                .with_context(|| format!("{}:{}: vehicles", path.display(), i + 1))?;
             out.insert(f[0].to_string(), (cost, veh));
         }
     }
@@ -85,7 +114,8 @@ fn read_bks(path: &Path, convention: &str) -> anyhow::Result<HashMap<String, (f6
 type Peers = BTreeMap<String, HashMap<String, (Option<f64>, Option<usize>)>>;
 
 fn read_peers(path: &Path) -> anyhow::Result<(Vec<String>, Peers)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut solvers: Vec<String> = Vec::new();
     let mut peers = Peers::new();
     for line in text.lines().skip(1) {
@@ -96,7 +126,10 @@ fn read_peers(path: &Path) -> anyhow::Result<(Vec<String>, Peers)> {
         if !solvers.iter().any(|s| s == f[1]) {
             solvers.push(f[1].to_string());
         }
-        peers.entry(f[0].to_string()).or_default().insert(f[1].to_string(), (f[2].parse().ok(), f[3].parse().ok()));
+        peers
+            .entry(f[0].to_string())
+            .or_default()
+            .insert(f[1].to_string(), (f[2].parse().ok(), f[3].parse().ok()));
     }
     Ok((solvers, peers))
 }
@@ -108,7 +141,10 @@ fn double_distance(inst: &Instance, sol: &solver::solution::Solution) -> f64 {
     sol.routes
         .iter()
         .map(|r| {
-            let locs: Vec<usize> = std::iter::once(0).chain(r.activities.iter().map(|a| a.location.get())).chain([0]).collect();
+            let locs: Vec<usize> = std::iter::once(0)
+                .chain(r.activities.iter().map(|a| a.location.get()))
+                .chain([0])
+                .collect();
             locs.windows(2).map(|w| d(w[0], w[1])).sum::<f64>()
         })
         .sum()
@@ -139,7 +175,13 @@ fn main() -> anyhow::Result<()> {
         .collect();
     // Natural order: by size for X (X-n101 < X-n1001), by name otherwise.
     let size = |p: &PathBuf| {
-        p.file_stem().unwrap().to_string_lossy().split('-').nth(1).and_then(|n| n[1..].parse::<usize>().ok()).unwrap_or(0)
+        p.file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .split('-')
+            .nth(1)
+            .and_then(|n| n[1..].parse::<usize>().ok())
+            .unwrap_or(0)
     };
     files.sort_by_key(|p| (size(p), p.clone()));
     if args.set == "x" {
@@ -160,7 +202,8 @@ fn main() -> anyhow::Result<()> {
     let mut gaps: Vec<Vec<f64>> = vec![Vec::new(); 1 + peer_names.len()];
     let mut infeasible = 0;
     for path in &files {
-        let inst = Instance::read(path, s.format).with_context(|| format!("reading {}", path.display()))?;
+        let inst = Instance::read(path, s.format)
+            .with_context(|| format!("reading {}", path.display()))?;
         let key = path.file_stem().unwrap().to_string_lossy().to_string();
         let config = solver::SolveConfig {
             seed: args.seed,
@@ -172,13 +215,24 @@ fn main() -> anyhow::Result<()> {
         let sol = solver::solve(&inst.problem, &config);
         let secs = started.elapsed().as_secs_f64();
         let violations = solver::check::check(&inst.problem, &sol);
-        let (best, best_routes) = bks.get(&key).or_else(|| bks.get(&inst.name)).copied().unwrap_or((f64::NAN, 0));
+        let (best, best_routes) = bks
+            .get(&key)
+            .or_else(|| bks.get(&inst.name))
+            .copied()
+            .unwrap_or((f64::NAN, 0));
         let ok = violations.is_empty() && sol.unassigned.is_empty();
-        let cost = if gh { double_distance(&inst, &sol) } else { sol.cost as f64 / inst.cost_scale() as f64 };
+        let cost = if gh {
+            double_distance(&inst, &sol)
+        } else {
+            sol.cost as f64 / inst.cost_scale() as f64
+        };
         let gap = 100.0 * (cost - best) / best;
         let mut row = if ok {
             gaps[0].push(gap);
-            format!("| {key} | {cost:.1} | {best} | {gap:.2} | {} ({best_routes}) | {secs:.1} |", sol.routes.len())
+            format!(
+                "| {key} | {cost:.1} | {best} | {gap:.2} | {} ({best_routes}) | {secs:.1} |",
+                sol.routes.len()
+            )
         } else {
             infeasible += 1;
             format!(
@@ -189,7 +243,11 @@ fn main() -> anyhow::Result<()> {
             )
         };
         for (k, p) in peer_names.iter().enumerate() {
-            match peers.get(&key).or_else(|| peers.get(&inst.name)).and_then(|m| m.get(p)) {
+            match peers
+                .get(&key)
+                .or_else(|| peers.get(&inst.name))
+                .and_then(|m| m.get(p))
+            {
                 Some((Some(c), r)) => {
                     let g = 100.0 * (c - best) / best;
                     gaps[k + 1].push(g);

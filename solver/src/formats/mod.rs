@@ -39,7 +39,9 @@ impl std::str::FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "solomon" | "homberger" | "gh" => Ok(Format::Solomon),
             "vrplib" | "cvrplib" | "tsplib" => Ok(Format::Vrplib),
-            other => Err(format!("unknown instance format {other:?} (expected solomon or vrplib)")),
+            other => Err(format!(
+                "unknown instance format {other:?} (expected solomon or vrplib)"
+            )),
         }
     }
 }
@@ -67,8 +69,10 @@ impl Instance {
 
     /// Reads and parses an instance file.
     pub fn read(path: &Path, format: Format) -> Result<Self, FormatError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| FormatError::Io { path: path.display().to_string(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|e| FormatError::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
         Self::parse(&text, format)
     }
 
@@ -88,9 +92,17 @@ pub enum FormatError {
     #[error("cannot read {path}: {message}")]
     Io { path: String, message: String },
     #[error("line {line}: {field}: {text:?} is not a valid number")]
-    BadNumber { line: usize, field: &'static str, text: String },
+    BadNumber {
+        line: usize,
+        field: &'static str,
+        text: String,
+    },
     #[error("line {line}: expected {expected} fields, found {found}")]
-    FieldCount { line: usize, expected: usize, found: usize },
+    FieldCount {
+        line: usize,
+        expected: usize,
+        found: usize,
+    },
     #[error("missing {what}")]
     Missing { what: &'static str },
     #[error("line {line}: {what} is not supported")]
@@ -106,13 +118,23 @@ pub enum FormatError {
 }
 
 /// Parses one whitespace-separated field as a number, naming the line and field on failure.
-fn number<T: std::str::FromStr>(text: &str, line: usize, field: &'static str) -> Result<T, FormatError> {
-    text.parse().map_err(|_| FormatError::BadNumber { line, field, text: text.to_string() })
+fn number<T: std::str::FromStr>(
+    text: &str,
+    line: usize,
+    field: &'static str,
+) -> Result<T, FormatError> {
+    text.parse().map_err(|_| FormatError::BadNumber {
+        line,
+        field,
+        text: text.to_string(),
+    })
 }
 
 /// Whether every coordinate is a whole number (then distances can be computed exactly in integers).
 fn integral(coords: &[(f64, f64)]) -> bool {
-    coords.iter().all(|&(x, y)| x.fract() == 0.0 && y.fract() == 0.0 && x.abs() < 1e7 && y.abs() < 1e7)
+    coords
+        .iter()
+        .all(|&(x, y)| x.fract() == 0.0 && y.fract() == 0.0 && x.abs() < 1e7 && y.abs() < 1e7)
 }
 
 /// `floor(sqrt(n))` exactly, for the integer distance conventions.

@@ -26,7 +26,9 @@ pub fn activity_kind(problem: &Problem, j: JobIdx, delivery: bool) -> ActivityKi
 /// The kinds of a sequence of single-task jobs (deliveries, pickups, visits),
 /// e.g. a route read from a `.sol` file.
 pub fn job_sequence(problem: &Problem, jobs: &[JobIdx]) -> Vec<ActivityKind> {
-    jobs.iter().map(|&j| activity_kind(problem, j, false)).collect()
+    jobs.iter()
+        .map(|&j| activity_kind(problem, j, false))
+        .collect()
 }
 
 fn task(problem: &Problem, kind: ActivityKind) -> Option<&Task> {
@@ -41,34 +43,56 @@ fn task(problem: &Problem, kind: ActivityKind) -> Option<&Task> {
 /// The earliest begin at or after `arrival` inside one of `task`'s windows
 /// (`arrival` itself when every window has closed).
 fn earliest_begin(task: Option<&Task>, arrival: Time) -> Time {
-    task.and_then(|t| t.windows.iter().find(|w| w.end >= arrival).map(|w| w.start.max(arrival)))
-        .unwrap_or(arrival)
+    task.and_then(|t| {
+        t.windows
+            .iter()
+            .find(|w| w.end >= arrival)
+            .map(|w| w.start.max(arrival))
+    })
+    .unwrap_or(arrival)
 }
 
 /// Builds the route of `vehicle` visiting `kinds` in order. A `Reload` goes to
 /// the vehicle's first reload location.
 pub fn build_route(problem: &Problem, vehicle: VehicleIdx, kinds: &[ActivityKind]) -> Route {
     let v = problem.vehicle(vehicle);
-    let reload_loc = v.reload.as_ref().and_then(|r| r.locations.first().copied()).unwrap_or(LocIdx(0));
-    let stops: Vec<(ActivityKind, LocIdx)> =
-        kinds.iter().map(|&k| (k, task(problem, k).map_or(reload_loc, |t| t.location))).collect();
+    let reload_loc = v
+        .reload
+        .as_ref()
+        .and_then(|r| r.locations.first().copied())
+        .unwrap_or(LocIdx(0));
+    let stops: Vec<(ActivityKind, LocIdx)> = kinds
+        .iter()
+        .map(|&k| (k, task(problem, k).map_or(reload_loc, |t| t.location)))
+        .collect();
     build_route_at(problem, vehicle, &stops)
 }
 
 /// Like [`build_route`], with the location of every stop given (a reload may
 /// be at any of the vehicle's reload locations).
-pub fn build_route_at(problem: &Problem, vehicle: VehicleIdx, stops: &[(ActivityKind, LocIdx)]) -> Route {
+pub fn build_route_at(
+    problem: &Problem,
+    vehicle: VehicleIdx,
+    stops: &[(ActivityKind, LocIdx)],
+) -> Route {
     let v = problem.vehicle(vehicle);
     let m = problem.matrix(v.profile);
     let dims = problem.dimensions();
     let kinds: Vec<ActivityKind> = stops.iter().map(|s| s.0).collect();
     let reload_service = v.reload.as_ref().map_or(0, |r| r.service);
-    let demand_of = |k: ActivityKind| k.job().map(|j| problem.job(j).demand.clone()).unwrap_or_else(|| vec![0; dims]);
+    let demand_of = |k: ActivityKind| {
+        k.job()
+            .map(|j| problem.job(j).demand.clone())
+            .unwrap_or_else(|| vec![0; dims])
+    };
 
     // Loads: each trip starts with its deliveries on board.
     let trip_start_load = |from: usize| {
         let mut load = vec![0 as Amount; dims];
-        for k in kinds[from..].iter().take_while(|k| **k != ActivityKind::Reload) {
+        for k in kinds[from..]
+            .iter()
+            .take_while(|k| **k != ActivityKind::Reload)
+        {
             if let ActivityKind::Delivery(_) = k {
                 for (l, d) in load.iter_mut().zip(demand_of(*k)) {
                     *l += d;
@@ -115,7 +139,14 @@ pub fn build_route_at(problem: &Problem, vehicle: VehicleIdx, stops: &[(Activity
             }
             ActivityKind::Visit(_) => {}
         }
-        activities.push(Activity { kind, location, arrival, begin, departure, load_after: load.clone() });
+        activities.push(Activity {
+            kind,
+            location,
+            arrival,
+            begin,
+            departure,
+            load_after: load.clone(),
+        });
         prev = Some((location, departure));
     }
     let end_time = match (v.end, prev) {
@@ -128,7 +159,16 @@ pub fn build_route_at(problem: &Problem, vehicle: VehicleIdx, stops: &[(Activity
     };
     let duration = end_time - start_time;
     let cost = v.fixed_cost + v.cost_per_second * duration + v.cost_per_metre * distance;
-    Route { vehicle, start_time, end_time, start_load, activities, distance, duration, cost }
+    Route {
+        vehicle,
+        start_time,
+        end_time,
+        start_load,
+        activities,
+        distance,
+        duration,
+        cost,
+    }
 }
 
 /// A solution from routes; every job not in a route is listed as unassigned
@@ -146,11 +186,22 @@ pub fn build_solution(problem: &Problem, routes: Vec<Route>, reason: UnassignedR
     }
     let unassigned: Vec<Unassigned> = (0..problem.jobs().len())
         .filter(|&j| !routed[j])
-        .map(|j| Unassigned { job: JobIdx(j as u32), reason: reason.clone() })
+        .map(|j| Unassigned {
+            job: JobIdx(j as u32),
+            reason: reason.clone(),
+        })
         .collect();
     let cost: Cost = routes.iter().map(|r| r.cost).sum();
     let objective = cost
-        + unassigned.iter().map(|u| problem.prize(u.job)).sum::<Cost>()
+        + unassigned
+            .iter()
+            .map(|u| problem.prize(u.job))
+            .sum::<Cost>()
         + problem.vehicle_weight() * routes.len() as Cost;
-    Solution { routes, unassigned, cost, objective }
+    Solution {
+        routes,
+        unassigned,
+        cost,
+        objective,
+    }
 }

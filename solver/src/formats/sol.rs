@@ -41,7 +41,10 @@ pub fn parse(text: &str) -> Result<SolFile, FormatError> {
                 line,
                 message: "a route line needs a ':' before its customers".into(),
             })?;
-            routes.push((line, customers.split_whitespace().map(str::to_string).collect()));
+            routes.push((
+                line,
+                customers.split_whitespace().map(str::to_string).collect(),
+            ));
         } else if let Some(rest) = l.strip_prefix("Cost") {
             cost = Some(number(rest.trim(), line, "cost")?);
         }
@@ -79,19 +82,42 @@ pub fn format_cost(instance: &Instance, cost: Cost) -> String {
 pub fn to_solution(instance: &Instance, sol: &SolFile) -> Result<Solution, FormatError> {
     let problem = &instance.problem;
     if sol.routes.len() > problem.vehicles().len() {
-        return Err(FormatError::TooManyRoutes { routes: sol.routes.len(), vehicles: problem.vehicles().len() });
+        return Err(FormatError::TooManyRoutes {
+            routes: sol.routes.len(),
+            vehicles: problem.vehicles().len(),
+        });
     }
-    let by_id: HashMap<&str, JobIdx> =
-        problem.jobs().iter().enumerate().map(|(i, j)| (j.id.as_str(), JobIdx(i as u32))).collect();
+    let by_id: HashMap<&str, JobIdx> = problem
+        .jobs()
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (j.id.as_str(), JobIdx(i as u32)))
+        .collect();
     let mut routes = Vec::with_capacity(sol.routes.len());
     for (k, (line, customers)) in sol.routes.iter().enumerate() {
         let jobs = customers
             .iter()
-            .map(|c| by_id.get(c.as_str()).copied().ok_or(FormatError::UnknownCustomer { line: *line, customer: c.clone() }))
+            .map(|c| {
+                by_id
+                    .get(c.as_str())
+                    .copied()
+                    .ok_or(FormatError::UnknownCustomer {
+                        line: *line,
+                        customer: c.clone(),
+                    })
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        routes.push(build_route(problem, VehicleIdx(k as u32), &job_sequence(problem, &jobs)));
+        routes.push(build_route(
+            problem,
+            VehicleIdx(k as u32),
+            &job_sequence(problem, &jobs),
+        ));
     }
-    Ok(build_solution(problem, routes, UnassignedReason::LeftOutForCost))
+    Ok(build_solution(
+        problem,
+        routes,
+        UnassignedReason::LeftOutForCost,
+    ))
 }
 
 #[cfg(test)]
@@ -118,14 +144,30 @@ NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 1 1\n4 0 7\nDEMAND_SECTION\n1 0\n2 5\n3 4\n4
 
     #[test]
     fn sintef_header_and_errors() {
-        let sol = parse("Instance name: x\nAuthors: a\nSolution\nRoute 1 : 1 2\nRoute 2 : 3\n").unwrap();
-        assert_eq!(sol.routes, vec![(4, vec!["1".into(), "2".into()]), (5, vec!["3".into()])]);
+        let sol =
+            parse("Instance name: x\nAuthors: a\nSolution\nRoute 1 : 1 2\nRoute 2 : 3\n").unwrap();
+        assert_eq!(
+            sol.routes,
+            vec![(4, vec!["1".into(), "2".into()]), (5, vec!["3".into()])]
+        );
         assert_eq!(sol.cost, None);
-        assert!(matches!(parse("Route #1 3 4").unwrap_err(), FormatError::Invalid { line: 1, .. }));
-        assert!(matches!(parse("Route #1: 3\nCost abc").unwrap_err(), FormatError::BadNumber { line: 2, .. }));
+        assert!(matches!(
+            parse("Route #1 3 4").unwrap_err(),
+            FormatError::Invalid { line: 1, .. }
+        ));
+        assert!(matches!(
+            parse("Route #1: 3\nCost abc").unwrap_err(),
+            FormatError::BadNumber { line: 2, .. }
+        ));
         let inst = Instance::parse(INSTANCE, Format::Vrplib).unwrap();
         let bad = parse("Route #1: 2 9\n").unwrap();
-        assert_eq!(to_solution(&inst, &bad).unwrap_err(), FormatError::UnknownCustomer { line: 1, customer: "9".into() });
+        assert_eq!(
+            to_solution(&inst, &bad).unwrap_err(),
+            FormatError::UnknownCustomer {
+                line: 1,
+                customer: "9".into()
+            }
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! window becomes every vehicle's shift. Costs are therefore in tenths.
 
 use super::{integral, isqrt, number, FormatError, Instance};
-use crate::problem::{Job, JobKind, LocIdx, Matrix, Priority, ProblemBuilder, Skills, Task, TimeWindow, Vehicle};
+use crate::problem::{
+    Job, JobKind, LocIdx, Matrix, Priority, ProblemBuilder, Skills, Task, TimeWindow, Vehicle,
+};
 
 /// Scale of times and distances in the problem relative to the file.
 pub const SCALE: i64 = 10;
@@ -27,24 +29,47 @@ pub fn distance(a: (f64, f64), b: (f64, f64), exact_integers: bool) -> i64 {
 /// Parses a Solomon file: name, `VEHICLE` (number, capacity), `CUSTOMER` table
 /// (number, x, y, demand, ready time, due date, service time), depot first.
 pub fn parse(text: &str) -> Result<Instance, FormatError> {
-    let lines: Vec<(usize, &str)> =
-        text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
-    let name = lines.first().ok_or(FormatError::Missing { what: "instance name" })?.1.to_string();
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let name = lines
+        .first()
+        .ok_or(FormatError::Missing {
+            what: "instance name",
+        })?
+        .1
+        .to_string();
     let pos = |key: &str| lines.iter().position(|(_, l)| l.eq_ignore_ascii_case(key));
-    let v = pos("VEHICLE").ok_or(FormatError::Missing { what: "VEHICLE section" })?;
+    let v = pos("VEHICLE").ok_or(FormatError::Missing {
+        what: "VEHICLE section",
+    })?;
     // VEHICLE, then the "NUMBER CAPACITY" header, then the two numbers.
-    let &(vline, vtext) = lines.get(v + 2).ok_or(FormatError::Missing { what: "vehicle number and capacity" })?;
+    let &(vline, vtext) = lines.get(v + 2).ok_or(FormatError::Missing {
+        what: "vehicle number and capacity",
+    })?;
     let vf: Vec<&str> = vtext.split_whitespace().collect();
     if vf.len() != 2 {
-        return Err(FormatError::FieldCount { line: vline, expected: 2, found: vf.len() });
+        return Err(FormatError::FieldCount {
+            line: vline,
+            expected: 2,
+            found: vf.len(),
+        });
     }
     let fleet: usize = number(vf[0], vline, "vehicle number")?;
     let capacity: i64 = number(vf[1], vline, "capacity")?;
     if fleet == 0 {
-        return Err(FormatError::Invalid { line: vline, message: "the fleet has no vehicle".into() });
+        return Err(FormatError::Invalid {
+            line: vline,
+            message: "the fleet has no vehicle".into(),
+        });
     }
 
-    let c = pos("CUSTOMER").ok_or(FormatError::Missing { what: "CUSTOMER section" })?;
+    let c = pos("CUSTOMER").ok_or(FormatError::Missing {
+        what: "CUSTOMER section",
+    })?;
     struct Row {
         line: usize,
         id: String,
@@ -59,28 +84,43 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
     for &(line, l) in lines.iter().skip(c + 2) {
         let f: Vec<&str> = l.split_whitespace().collect();
         if f.len() != 7 {
-            return Err(FormatError::FieldCount { line, expected: 7, found: f.len() });
+            return Err(FormatError::FieldCount {
+                line,
+                expected: 7,
+                found: f.len(),
+            });
         }
         rows.push(Row {
             line,
             id: f[0].to_string(),
-            xy: (number(f[1], line, "x coordinate")?, number(f[2], line, "y coordinate")?),
+            xy: (
+                number(f[1], line, "x coordinate")?,
+                number(f[2], line, "y coordinate")?,
+            ),
             demand: number(f[3], line, "demand")?,
             ready: number(f[4], line, "ready time")?,
             due: number(f[5], line, "due date")?,
             service: number(f[6], line, "service time")?,
         });
     }
-    let depot = rows.first().ok_or(FormatError::Missing { what: "depot row" })?;
+    let depot = rows
+        .first()
+        .ok_or(FormatError::Missing { what: "depot row" })?;
     for r in &rows {
         if r.due < r.ready {
             return Err(FormatError::Invalid {
                 line: r.line,
-                message: format!("customer {}: due date {} before ready time {}", r.id, r.due, r.ready),
+                message: format!(
+                    "customer {}: due date {} before ready time {}",
+                    r.id, r.due, r.ready
+                ),
             });
         }
         if r.demand < 0 || r.service < 0 {
-            return Err(FormatError::Invalid { line: r.line, message: format!("customer {}: negative demand or service", r.id) });
+            return Err(FormatError::Invalid {
+                line: r.line,
+                message: format!("customer {}: negative demand or service", r.id),
+            });
         }
     }
 
@@ -116,7 +156,12 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
             prize: None,
         });
     }
-    Ok(Instance { name, format: super::Format::Solomon, problem: b.build()?, coords })
+    Ok(Instance {
+        name,
+        format: super::Format::Solomon,
+        problem: b.build()?,
+        coords,
+    })
 }
 
 #[cfg(test)]
@@ -147,8 +192,13 @@ CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME
         assert_eq!(p.vehicles()[0].capacity, vec![10]);
         assert_eq!(p.vehicles()[0].shift, TimeWindow::new(0, 1000));
         assert_eq!(p.jobs()[0].id, "1");
-        let JobKind::Delivery(t) = &p.jobs()[0].kind else { panic!() };
-        assert_eq!((t.service, t.windows.clone()), (20, vec![TimeWindow::new(100, 200)]));
+        let JobKind::Delivery(t) = &p.jobs()[0].kind else {
+            panic!()
+        };
+        assert_eq!(
+            (t.service, t.windows.clone()),
+            (20, vec![TimeWindow::new(100, 200)])
+        );
         let m = p.matrix(ProfileIdx(0));
         assert_eq!(m.distance(LocIdx(0), LocIdx(1)), 50);
         // sqrt(2) = 1.414.. truncated to 1.4, in tenths.
@@ -171,13 +221,40 @@ CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE TIME
         let bad = TINY.replace("    1      3         4", "    1      3         x");
         assert_eq!(
             parse(&bad).unwrap_err(),
-            FormatError::BadNumber { line: 11, field: "y coordinate", text: "x".into() }
+            FormatError::BadNumber {
+                line: 11,
+                field: "y coordinate",
+                text: "x".into()
+            }
         );
-        let short = TINY.replace("    2      1         1          4          0         50          1", "    2 1 1");
-        assert!(matches!(parse(&short).unwrap_err(), FormatError::FieldCount { line: 12, expected: 7, found: 3 }));
+        let short = TINY.replace(
+            "    2      1         1          4          0         50          1",
+            "    2 1 1",
+        );
+        assert!(matches!(
+            parse(&short).unwrap_err(),
+            FormatError::FieldCount {
+                line: 12,
+                expected: 7,
+                found: 3
+            }
+        ));
         let window = TINY.replace("10         20", "30         20");
-        assert!(matches!(parse(&window).unwrap_err(), FormatError::Invalid { line: 11, .. }));
-        assert_eq!(parse("X\n").unwrap_err(), FormatError::Missing { what: "VEHICLE section" });
-        assert_eq!(parse("").unwrap_err(), FormatError::Missing { what: "instance name" });
+        assert!(matches!(
+            parse(&window).unwrap_err(),
+            FormatError::Invalid { line: 11, .. }
+        ));
+        assert_eq!(
+            parse("X\n").unwrap_err(),
+            FormatError::Missing {
+                what: "VEHICLE section"
+            }
+        );
+        assert_eq!(
+            parse("").unwrap_err(),
+            FormatError::Missing {
+                what: "instance name"
+            }
+        );
     }
 }

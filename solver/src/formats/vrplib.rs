@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 
 use super::{integral, isqrt, number, FormatError, Instance};
-use crate::problem::{Job, JobKind, LocIdx, Matrix, Priority, ProblemBuilder, Skills, Task, Vehicle};
+use crate::problem::{
+    Job, JobKind, LocIdx, Matrix, Priority, ProblemBuilder, Skills, Task, Vehicle,
+};
 
 /// The TSPLIB `EUC_2D` distance: `nint(euclid)`, exact for integer coordinates.
 pub fn distance(a: (f64, f64), b: (f64, f64), exact_integers: bool) -> i64 {
@@ -46,18 +48,27 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
         let upper = l.to_ascii_uppercase();
         if upper.ends_with("_SECTION") {
             match upper.as_str() {
-                "NODE_COORD_SECTION" | "DEMAND_SECTION" | "DEPOT_SECTION" => section = Some(match upper.as_str() {
-                    "NODE_COORD_SECTION" => "coord",
-                    "DEMAND_SECTION" => "demand",
-                    _ => "depot",
-                }),
-                other => return Err(FormatError::Unsupported { line, what: other.to_string() }),
+                "NODE_COORD_SECTION" | "DEMAND_SECTION" | "DEPOT_SECTION" => {
+                    section = Some(match upper.as_str() {
+                        "NODE_COORD_SECTION" => "coord",
+                        "DEMAND_SECTION" => "demand",
+                        _ => "depot",
+                    })
+                }
+                other => {
+                    return Err(FormatError::Unsupported {
+                        line,
+                        what: other.to_string(),
+                    })
+                }
             }
             continue;
         }
         if let Some((key, value)) = l.split_once(':') {
             let (key, value) = (key.trim().to_ascii_uppercase(), value.trim());
-            if !key.contains(char::is_whitespace) && key.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+            if !key.contains(char::is_whitespace)
+                && key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            {
                 section = None;
                 match key.as_str() {
                     "NAME" => name = Some(value.to_string()),
@@ -65,10 +76,16 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
                     "CAPACITY" => capacity = Some(number(value, line, "CAPACITY")?),
                     "VEHICLES" => fleet = Some(number(value, line, "VEHICLES")?),
                     "TYPE" if !value.eq_ignore_ascii_case("CVRP") => {
-                        return Err(FormatError::Unsupported { line, what: format!("TYPE {value}") })
+                        return Err(FormatError::Unsupported {
+                            line,
+                            what: format!("TYPE {value}"),
+                        })
                     }
                     "EDGE_WEIGHT_TYPE" if !value.eq_ignore_ascii_case("EUC_2D") => {
-                        return Err(FormatError::Unsupported { line, what: format!("EDGE_WEIGHT_TYPE {value}") })
+                        return Err(FormatError::Unsupported {
+                            line,
+                            what: format!("EDGE_WEIGHT_TYPE {value}"),
+                        })
                     }
                     _ => {}
                 }
@@ -79,22 +96,39 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
         match section {
             Some("coord") => {
                 if f.len() != 3 {
-                    return Err(FormatError::FieldCount { line, expected: 3, found: f.len() });
+                    return Err(FormatError::FieldCount {
+                        line,
+                        expected: 3,
+                        found: f.len(),
+                    });
                 }
                 let id: usize = number(f[0], line, "node id")?;
-                let xy = (number(f[1], line, "x coordinate")?, number(f[2], line, "y coordinate")?);
+                let xy = (
+                    number(f[1], line, "x coordinate")?,
+                    number(f[2], line, "y coordinate")?,
+                );
                 if coords.insert(id, (line, xy)).is_some() {
-                    return Err(FormatError::Invalid { line, message: format!("node {id} listed twice") });
+                    return Err(FormatError::Invalid {
+                        line,
+                        message: format!("node {id} listed twice"),
+                    });
                 }
             }
             Some("demand") => {
                 if f.len() != 2 {
-                    return Err(FormatError::FieldCount { line, expected: 2, found: f.len() });
+                    return Err(FormatError::FieldCount {
+                        line,
+                        expected: 2,
+                        found: f.len(),
+                    });
                 }
                 let id: usize = number(f[0], line, "node id")?;
                 let d: i64 = number(f[1], line, "demand")?;
                 if d < 0 {
-                    return Err(FormatError::Invalid { line, message: format!("node {id}: negative demand") });
+                    return Err(FormatError::Invalid {
+                        line,
+                        message: format!("node {id}: negative demand"),
+                    });
                 }
                 demands.insert(id, (line, d));
             }
@@ -106,20 +140,33 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
                     }
                 }
             }
-            _ => return Err(FormatError::Invalid { line, message: format!("unexpected line {l:?}") }),
+            _ => {
+                return Err(FormatError::Invalid {
+                    line,
+                    message: format!("unexpected line {l:?}"),
+                })
+            }
         }
     }
 
     let n = dimension.ok_or(FormatError::Missing { what: "DIMENSION" })?;
     let capacity = capacity.ok_or(FormatError::Missing { what: "CAPACITY" })?;
-    let &(depot_line, depot) = depots.first().ok_or(FormatError::Missing { what: "DEPOT_SECTION" })?;
+    let &(depot_line, depot) = depots.first().ok_or(FormatError::Missing {
+        what: "DEPOT_SECTION",
+    })?;
     if depots.len() > 1 {
-        return Err(FormatError::Unsupported { line: depots[1].0, what: "more than one depot".into() });
+        return Err(FormatError::Unsupported {
+            line: depots[1].0,
+            what: "more than one depot".into(),
+        });
     }
     if coords.len() != n {
         return Err(FormatError::Invalid {
             line: 0,
-            message: format!("NODE_COORD_SECTION has {} nodes, DIMENSION says {n}", coords.len()),
+            message: format!(
+                "NODE_COORD_SECTION has {} nodes, DIMENSION says {n}",
+                coords.len()
+            ),
         });
     }
     // Node ids in file order: the depot first, then customers by id; the
@@ -127,7 +174,10 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
     let mut ids: Vec<usize> = coords.keys().copied().filter(|&id| id != depot).collect();
     ids.sort_unstable();
     if !coords.contains_key(&depot) {
-        return Err(FormatError::Invalid { line: depot_line, message: format!("depot {depot} has no coordinates") });
+        return Err(FormatError::Invalid {
+            line: depot_line,
+            message: format!("depot {depot} has no coordinates"),
+        });
     }
     ids.insert(0, depot);
     let points: Vec<(f64, f64)> = ids.iter().map(|id| coords[id].1).collect();
@@ -135,16 +185,23 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
     let mut d = vec![0i32; n * n];
     for a in 0..n {
         for b in 0..n {
-            d[a * n + b] = i32::try_from(distance(points[a], points[b], exact)).map_err(|_| FormatError::Invalid {
-                line: coords[&ids[a]].0,
-                message: "coordinates too far apart for 32-bit distances".into(),
+            d[a * n + b] = i32::try_from(distance(points[a], points[b], exact)).map_err(|_| {
+                FormatError::Invalid {
+                    line: coords[&ids[a]].0,
+                    message: "coordinates too far apart for 32-bit distances".into(),
+                }
             })?;
         }
     }
     let mut b = ProblemBuilder::new(1);
     let profile = b.matrix(Matrix::from_distances(n, d)?);
     for k in 0..fleet.unwrap_or(n - 1).max(1) {
-        b.vehicle(Vehicle::new(format!("{}", k + 1), profile, LocIdx(0), vec![capacity]));
+        b.vehicle(Vehicle::new(
+            format!("{}", k + 1),
+            profile,
+            LocIdx(0),
+            vec![capacity],
+        ));
     }
     for (rank, id) in ids.iter().enumerate().skip(1) {
         let &(_, demand) = demands.get(id).ok_or(FormatError::Invalid {
@@ -207,7 +264,9 @@ NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 1 1\n4 0 7\nDEMAND_SECTION\n1 0\n2 5\n3 4\n4
 
     #[test]
     fn depot_elsewhere_and_vehicle_count() {
-        let text = TINY.replace("DEPOT_SECTION\n1\n", "DEPOT_SECTION\n3\n").replace("CAPACITY : 10", "CAPACITY : 10\nVEHICLES : 2");
+        let text = TINY
+            .replace("DEPOT_SECTION\n1\n", "DEPOT_SECTION\n3\n")
+            .replace("CAPACITY : 10", "CAPACITY : 10\nVEHICLES : 2");
         let inst = parse(&text).unwrap();
         assert_eq!(inst.coords[0], (1.0, 1.0));
         assert_eq!(inst.problem.vehicles().len(), 2);
@@ -218,14 +277,27 @@ NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 1 1\n4 0 7\nDEMAND_SECTION\n1 0\n2 5\n3 4\n4
     fn malformed_files_name_the_line() {
         assert_eq!(
             parse(&TINY.replace("2 3 4", "2 3 four")).unwrap_err(),
-            FormatError::BadNumber { line: 8, field: "y coordinate", text: "four".into() }
+            FormatError::BadNumber {
+                line: 8,
+                field: "y coordinate",
+                text: "four".into()
+            }
         );
         assert!(matches!(
             parse(&TINY.replace("EUC_2D", "GEO")).unwrap_err(),
             FormatError::Unsupported { line: 4, .. }
         ));
-        assert_eq!(parse(&TINY.replace("CAPACITY : 10\n", "")).unwrap_err(), FormatError::Missing { what: "CAPACITY" });
-        assert!(matches!(parse(&TINY.replace("4 6\n", "")).unwrap_err(), FormatError::Invalid { line: 10, .. }));
-        assert!(matches!(parse(&TINY.replace("3 4\n", "3 -4\n")).unwrap_err(), FormatError::Invalid { line: 14, .. }));
+        assert_eq!(
+            parse(&TINY.replace("CAPACITY : 10\n", "")).unwrap_err(),
+            FormatError::Missing { what: "CAPACITY" }
+        );
+        assert!(matches!(
+            parse(&TINY.replace("4 6\n", "")).unwrap_err(),
+            FormatError::Invalid { line: 10, .. }
+        ));
+        assert!(matches!(
+            parse(&TINY.replace("3 4\n", "3 -4\n")).unwrap_err(),
+            FormatError::Invalid { line: 14, .. }
+        ));
     }
 }

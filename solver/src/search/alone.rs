@@ -45,17 +45,30 @@ pub(crate) fn fits_alone<const D: usize>(data: &Data<'_, D>, j: u32, v: u32) -> 
     let [a, b] = data.job_nodes[j as usize];
     let m = data.matrix(v);
     let reach = |x: u32, y: u32| {
-        x == NOWHERE || y == NOWHERE || m.reachable(crate::problem::LocIdx(x), crate::problem::LocIdx(y))
+        x == NOWHERE
+            || y == NOWHERE
+            || m.reachable(crate::problem::LocIdx(x), crate::problem::LocIdx(y))
     };
-    let (s, e) = (data.nodes[vd.start_node as usize].loc, data.nodes[vd.end_node as usize].loc);
+    let (s, e) = (
+        data.nodes[vd.start_node as usize].loc,
+        data.nodes[vd.end_node as usize].loc,
+    );
     let la = data.nodes[a as usize].loc;
-    let lb = if b == NONE { la } else { data.nodes[b as usize].loc };
+    let lb = if b == NONE {
+        la
+    } else {
+        data.nodes[b as usize].loc
+    };
     if !reach(s, la) || !reach(la, lb) || !reach(lb, e) {
         return Err(Stage::Reach);
     }
     // Try every combination of windows: feasible if one combination is.
     let wa = &data.nodes[a as usize].windows;
-    let wb: &[(i64, i64)] = if b == NONE { &[(0, 0)] } else { &data.nodes[b as usize].windows };
+    let wb: &[(i64, i64)] = if b == NONE {
+        &[(0, 0)]
+    } else {
+        &data.nodes[b as usize].windows
+    };
     let seq: Vec<u32> = if b == NONE {
         vec![vd.start_node, a, vd.end_node]
     } else {
@@ -64,16 +77,22 @@ pub(crate) fn fits_alone<const D: usize>(data: &Data<'_, D>, j: u32, v: u32) -> 
     let mut window_ok = false;
     for &x in wa {
         for &y in wb {
-            let f = forward(data, v, &seq, |n| {
-                let node = &data.nodes[n as usize];
-                if n == a {
-                    node.seg(x)
-                } else if n == b {
-                    node.seg(y)
-                } else {
-                    node.seg(node.windows[0])
-                }
-            }, None);
+            let f = forward(
+                data,
+                v,
+                &seq,
+                |n| {
+                    let node = &data.nodes[n as usize];
+                    if n == a {
+                        node.seg(x)
+                    } else if n == b {
+                        node.seg(y)
+                    } else {
+                        node.seg(node.windows[0])
+                    }
+                },
+                None,
+            );
             if f.job_warp == 0 && f.ride_excess == 0 {
                 window_ok = true;
                 let seg = f.seg;

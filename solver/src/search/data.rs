@@ -45,8 +45,18 @@ impl<const D: usize> Node<D> {
     /// Segment of this node with window `w`.
     #[inline]
     pub fn seg(&self, w: (Time, Time)) -> Seg<D> {
-        let stops = matches!(self.kind, NodeKind::Single | NodeKind::Pickup | NodeKind::Delivery) as u32;
-        Seg::single(self.loc, self.service, w, self.load, stops, self.kind == NodeKind::Reload)
+        let stops = matches!(
+            self.kind,
+            NodeKind::Single | NodeKind::Pickup | NodeKind::Delivery
+        ) as u32;
+        Seg::single(
+            self.loc,
+            self.service,
+            w,
+            self.load,
+            stops,
+            self.kind == NodeKind::Reload,
+        )
     }
 }
 
@@ -142,12 +152,28 @@ impl<'p, const D: usize> Data<'p, D> {
             let first = nodes.len() as u32;
             match &job.kind {
                 JobKind::Delivery(t) => {
-                    nodes.push(mk(t, NodeKind::Single, TripLoad { dsum: q, delta: neg, mx: zero }));
+                    nodes.push(mk(
+                        t,
+                        NodeKind::Single,
+                        TripLoad {
+                            dsum: q,
+                            delta: neg,
+                            mx: zero,
+                        },
+                    ));
                     job_nodes.push([first, NONE]);
                     max_ride.push(i64::MAX);
                 }
                 JobKind::Pickup(t) => {
-                    nodes.push(mk(t, NodeKind::Single, TripLoad { dsum: zero, delta: q, mx: q }));
+                    nodes.push(mk(
+                        t,
+                        NodeKind::Single,
+                        TripLoad {
+                            dsum: zero,
+                            delta: q,
+                            mx: q,
+                        },
+                    ));
                     job_nodes.push([first, NONE]);
                     max_ride.push(i64::MAX);
                 }
@@ -156,9 +182,29 @@ impl<'p, const D: usize> Data<'p, D> {
                     job_nodes.push([first, NONE]);
                     max_ride.push(i64::MAX);
                 }
-                JobKind::Shipment { pickup, delivery, max_ride: r } => {
-                    let mut p = mk(pickup, NodeKind::Pickup, TripLoad { dsum: zero, delta: q, mx: q });
-                    let mut d = mk(delivery, NodeKind::Delivery, TripLoad { dsum: zero, delta: neg, mx: zero });
+                JobKind::Shipment {
+                    pickup,
+                    delivery,
+                    max_ride: r,
+                } => {
+                    let mut p = mk(
+                        pickup,
+                        NodeKind::Pickup,
+                        TripLoad {
+                            dsum: zero,
+                            delta: q,
+                            mx: q,
+                        },
+                    );
+                    let mut d = mk(
+                        delivery,
+                        NodeKind::Delivery,
+                        TripLoad {
+                            dsum: zero,
+                            delta: neg,
+                            mx: zero,
+                        },
+                    );
                     p.partner = first + 1;
                     d.partner = first;
                     nodes.push(p);
@@ -191,7 +237,13 @@ impl<'p, const D: usize> Data<'p, D> {
                     .map(|d| problem.jobs().iter().map(|j| j.demand[d]).sum::<i64>())
                     .collect();
                 let trips_needed = (0..dims)
-                    .map(|d| if v.capacity[d] > 0 { total[d] / v.capacity[d] + 1 } else { 1 })
+                    .map(|d| {
+                        if v.capacity[d] > 0 {
+                            total[d] / v.capacity[d] + 1
+                        } else {
+                            1
+                        }
+                    })
                     .max()
                     .unwrap_or(1);
                 let by_jobs = problem.jobs().len() as i64;
@@ -258,7 +310,9 @@ impl<'p, const D: usize> Data<'p, D> {
         }
         let njobs = problem.jobs().len();
         let words = problem.vehicles().len().div_ceil(64).max(1);
-        let prize = (0..njobs).map(|j| problem.prize(JobIdx(j as u32))).collect();
+        let prize = (0..njobs)
+            .map(|j| problem.prize(JobIdx(j as u32)))
+            .collect();
         let mut data = Data {
             problem,
             nodes,
@@ -283,14 +337,23 @@ impl<'p, const D: usize> Data<'p, D> {
             depot_dist: Vec::new(),
             deadline: Vec::new(),
         };
-        data.demand_size = problem.jobs().iter().map(|j| j.demand.iter().sum()).collect();
-        let depot = data.vehicles.first().map_or(NOWHERE, |v| data.nodes[v.start_node as usize].loc);
+        data.demand_size = problem
+            .jobs()
+            .iter()
+            .map(|j| j.demand.iter().sum())
+            .collect();
+        let depot = data
+            .vehicles
+            .first()
+            .map_or(NOWHERE, |v| data.nodes[v.start_node as usize].loc);
         data.depot_dist = data
             .job_nodes
             .iter()
             .map(|jn| {
                 let l = data.nodes[jn[0] as usize].loc;
-                crate::search::segment::travel(&problem.matrices()[0], depot, l).1.min(i32::MAX as i64)
+                crate::search::segment::travel(&problem.matrices()[0], depot, l)
+                    .1
+                    .min(i32::MAX as i64)
             })
             .collect();
         data.deadline = data
@@ -298,7 +361,10 @@ impl<'p, const D: usize> Data<'p, D> {
             .iter()
             .map(|jn| {
                 let last = if jn[1] == NONE { jn[0] } else { jn[1] };
-                data.nodes[last as usize].windows.last().map_or(i64::MAX, |w| w.1)
+                data.nodes[last as usize]
+                    .windows
+                    .last()
+                    .map_or(i64::MAX, |w| w.1)
             })
             .collect();
         for j in 0..njobs {
@@ -310,7 +376,8 @@ impl<'p, const D: usize> Data<'p, D> {
             }
         }
         data.all_allowed = (0..njobs).all(|j| {
-            !data.servable[j] || (0..data.vehicles.len() as u32).all(|v| data.can_serve(j as u32, v))
+            !data.servable[j]
+                || (0..data.vehicles.len() as u32).all(|v| data.can_serve(j as u32, v))
         });
         data.clients = (0..njobs)
             .filter(|&j| data.servable[j])

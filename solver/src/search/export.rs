@@ -23,7 +23,11 @@ pub(crate) fn activity_kind<const D: usize>(data: &Data<'_, D>, n: u32) -> Activ
 }
 
 /// Builds the solution; `unassigned` carries the reasons.
-pub(crate) fn export<const D: usize>(data: &Data<'_, D>, st: &State<D>, unassigned: Vec<Unassigned>) -> Solution {
+pub(crate) fn export<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    unassigned: Vec<Unassigned>,
+) -> Solution {
     let dims = data.problem.dimensions();
     let mut routes = Vec::new();
     let mut times: Vec<StopTimes> = Vec::new();
@@ -87,11 +91,17 @@ pub(crate) fn export<const D: usize>(data: &Data<'_, D>, st: &State<D>, unassign
         });
     }
     let cost: i64 = routes.iter().map(|r| r.cost).sum();
-    let mut objective = cost.saturating_add(data.vehicle_weight.saturating_mul(routes.len() as i64));
+    let mut objective =
+        cost.saturating_add(data.vehicle_weight.saturating_mul(routes.len() as i64));
     for u in &unassigned {
         objective = objective.saturating_add(data.prize[u.job.get()]);
     }
     // Change penalties of `solve_from` steer the search but are not part of
     // the reported objective, whose definition the checker shares.
-    Solution { routes, unassigned, cost, objective }
+    Solution {
+        routes,
+        unassigned,
+        cost,
+        objective,
+    }
 }

@@ -6,15 +6,18 @@ use crate::problem::JobIdx;
 use crate::search::alone::alone_reason;
 use crate::search::data::{Data, NONE};
 use crate::search::insert::{apply, best_insertion, Blink, Scratch};
+use crate::search::options::binding;
 use crate::search::penalty::{Violations, Weights};
 use crate::search::schedule::forward;
-use crate::search::options::binding;
 use crate::search::state::State;
 use crate::search::Rng;
 use crate::solution::{Constraint, Unassigned, UnassignedReason};
 
 /// Weights under which any violation outweighs any routing cost.
-const HARD: Weights = Weights { load: 1 << 30, time: 1 << 30 };
+const HARD: Weights = Weights {
+    load: 1 << 30,
+    time: 1 << 30,
+};
 
 /// Removes job `job` from its route.
 fn unassign<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, job: u32) {
@@ -29,10 +32,24 @@ fn unassign<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, job: u32) {
 }
 
 /// Violations of route `r`, with the time warp split into windows and shift.
-fn route_violations<const D: usize>(data: &Data<'_, D>, st: &State<D>, r: u32) -> (Violations, i64, i64) {
+fn route_violations<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    r: u32,
+) -> (Violations, i64, i64) {
     let route = &st.routes[r as usize];
-    let f = forward(data, route.vehicle, &route.nodes, |x| st.nseg[x as usize], None);
-    let v = Violations::of(&f.seg, &data.vehicles[route.vehicle as usize], f.ride_excess);
+    let f = forward(
+        data,
+        route.vehicle,
+        &route.nodes,
+        |x| st.nseg[x as usize],
+        None,
+    );
+    let v = Violations::of(
+        &f.seg,
+        &data.vehicles[route.vehicle as usize],
+        f.ride_excess,
+    );
     (v, f.job_warp, f.end_warp)
 }
 
@@ -47,7 +64,10 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
             }
             let route = &st.routes[r as usize];
             // A job with a locked task (a shipment picked up already) stays.
-            let locked_jobs: Vec<u32> = route.nodes[1..=route.locked].iter().map(|&x| data.nodes[x as usize].job).collect();
+            let locked_jobs: Vec<u32> = route.nodes[1..=route.locked]
+                .iter()
+                .map(|&x| data.nodes[x as usize].job)
+                .collect();
             let candidates: Vec<u32> = route.nodes[route.locked + 1..route.nodes.len() - 1]
                 .iter()
                 .map(|&x| data.nodes[x as usize].job)
@@ -61,7 +81,9 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
                 let saved = st.clone_route(r);
                 unassign(data, st, j);
                 // Cheapest to lose: the route cost after removal plus the prize given up.
-                let c = st.routes[r as usize].cost.saturating_add(data.prize[j as usize]);
+                let c = st.routes[r as usize]
+                    .cost
+                    .saturating_add(data.prize[j as usize]);
                 if c < best.0 {
                     best = (c, j);
                 }
@@ -75,7 +97,9 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
     let mut jobs = st.unassigned.clone();
     jobs.sort_by_key(|&j| (std::cmp::Reverse(data.prize[j as usize]), j));
     for &j in &jobs {
-        if let Some(ins) = best_insertion::<D, Rng>(data, st, j, &mut scratch, None::<&mut Blink<'_, Rng>>, None) {
+        if let Some(ins) =
+            best_insertion::<D, Rng>(data, st, j, &mut scratch, None::<&mut Blink<'_, Rng>>, None)
+        {
             if ins.delta < data.prize[j as usize] {
                 apply(data, st, j, &ins);
                 if !route_violations(data, st, ins.route).0.feasible() {
@@ -91,13 +115,23 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
             continue;
         }
         if !data.servable[j as usize] {
-            out.push(Unassigned { job: JobIdx(j), reason: alone_reason(data, j) });
+            out.push(Unassigned {
+                job: JobIdx(j),
+                reason: alone_reason(data, j),
+            });
             continue;
         }
         if !st.is_unassigned(j) {
             continue;
         }
-        let reason = match best_insertion::<D, Rng>(data, st, j, &mut scratch, None::<&mut Blink<'_, Rng>>, None) {
+        let reason = match best_insertion::<D, Rng>(
+            data,
+            st,
+            j,
+            &mut scratch,
+            None::<&mut Blink<'_, Rng>>,
+            None,
+        ) {
             None => UnassignedReason::NoRoomLeft(Constraint::Skills),
             Some(ins) => {
                 apply(data, st, j, &ins);
@@ -110,8 +144,10 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
                 }
             }
         };
-        out.push(Unassigned { job: JobIdx(j), reason });
+        out.push(Unassigned {
+            job: JobIdx(j),
+            reason,
+        });
     }
     out
 }
-

@@ -134,7 +134,9 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                             continue;
                         }
                     }
-                    let seg = route.pre[p].concat(&sa, m, cap).concat(&route.suf[p + 1], m, cap);
+                    let seg = route.pre[p]
+                        .concat(&sa, m, cap)
+                        .concat(&route.suf[p + 1], m, cap);
                     let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
                     if delta >= best_here {
                         continue;
@@ -144,13 +146,22 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                         scratch.seq.extend_from_slice(&route.nodes[..=p]);
                         scratch.seq.push(a);
                         scratch.seq.extend_from_slice(&route.nodes[p + 1..]);
-                        delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)]) + away - route.cost;
+                        delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)])
+                            + away
+                            - route.cost;
                         if delta >= best_here {
                             continue;
                         }
                     }
                     best_here = delta;
-                    best = Some(Insertion { route: r as u32, p: p as u32, q: p as u32, wa, wb: wa, delta });
+                    best = Some(Insertion {
+                        route: r as u32,
+                        p: p as u32,
+                        q: p as u32,
+                        wa,
+                        wb: wa,
+                        delta,
+                    });
                 }
             } else {
                 let nb = &data.nodes[b as usize];
@@ -174,18 +185,34 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                                 scratch.seq.extend_from_slice(&route.nodes[p + 1..=q]);
                                 scratch.seq.push(b);
                                 scratch.seq.extend_from_slice(&route.nodes[q + 1..]);
-                                delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (b, sb)]) + away - route.cost;
+                                delta = exact_cost(
+                                    data,
+                                    st,
+                                    r as u32,
+                                    &scratch.seq,
+                                    [(a, sa), (b, sb)],
+                                ) + away
+                                    - route.cost;
                             }
                             if delta < best_here {
                                 best_here = delta;
-                                best = Some(Insertion { route: r as u32, p: p as u32, q: q as u32, wa, wb, delta });
+                                best = Some(Insertion {
+                                    route: r as u32,
+                                    p: p as u32,
+                                    q: q as u32,
+                                    wa,
+                                    wb,
+                                    delta,
+                                });
                             }
                             q += 1;
                             if q >= n - 1 {
                                 break;
                             }
                             let next = route.nodes[q];
-                            if data.nodes[next as usize].kind == crate::search::data::NodeKind::Reload {
+                            if data.nodes[next as usize].kind
+                                == crate::search::data::NodeKind::Reload
+                            {
                                 break;
                             }
                             mid = mid.concat(&st.nseg[next as usize], m, cap);
@@ -227,7 +254,9 @@ fn near_insertion<const D: usize, R: RngCore>(
         let away = route.away + data.away(job, v);
         for &wa in &na.windows {
             let sa = na.seg(wa);
-            let seg = route.pre[p].concat(&sa, m, cap).concat(&route.suf[p + 1], m, cap);
+            let seg = route.pre[p]
+                .concat(&sa, m, cap)
+                .concat(&route.suf[p + 1], m, cap);
             let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
             if best.is_some_and(|b| delta >= b.delta) {
                 continue;
@@ -237,12 +266,20 @@ fn near_insertion<const D: usize, R: RngCore>(
                 scratch.seq.extend_from_slice(&route.nodes[..=p]);
                 scratch.seq.push(a);
                 scratch.seq.extend_from_slice(&route.nodes[p + 1..]);
-                delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)]) + away - route.cost;
+                delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)]) + away
+                    - route.cost;
                 if best.is_some_and(|b| delta >= b.delta) {
                     continue;
                 }
             }
-            *best = Some(Insertion { route: r as u32, p: p as u32, q: p as u32, wa, wb: wa, delta });
+            *best = Some(Insertion {
+                route: r as u32,
+                p: p as u32,
+                q: p as u32,
+                wa,
+                wb: wa,
+                delta,
+            });
         }
     };
     for &x in data.adjacency[a as usize].iter().take(NEAR) {
@@ -297,7 +334,12 @@ fn near_insertion<const D: usize, R: RngCore>(
 }
 
 /// Applies an insertion found by [`best_insertion`].
-pub(crate) fn apply<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, job: u32, ins: &Insertion) {
+pub(crate) fn apply<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    job: u32,
+    ins: &Insertion,
+) {
     let [a, b] = data.job_nodes[job as usize];
     st.nseg[a as usize] = data.nodes[a as usize].seg(ins.wa);
     let route = &mut st.routes[ins.route as usize];

@@ -77,7 +77,13 @@ impl LocalSearch {
     /// Descends starting from the nodes of `jobs` (just reinserted) and
     /// whatever the applied moves touch: after a small perturbation only
     /// the perturbed region is examined.
-    pub fn run_from<const D: usize>(&mut self, data: &Data<'_, D>, st: &mut State<D>, rng: &mut Rng, jobs: &[u32]) {
+    pub fn run_from<const D: usize>(
+        &mut self,
+        data: &Data<'_, D>,
+        st: &mut State<D>,
+        rng: &mut Rng,
+        jobs: &[u32],
+    ) {
         for &j in jobs {
             for x in data.job_nodes[j as usize] {
                 if x != NONE {
@@ -117,17 +123,29 @@ impl LocalSearch {
                     if rv == NONE || ru == NONE {
                         continue;
                     }
-                    if st.routes[ru as usize].stamp <= tested && st.routes[rv as usize].stamp <= tested {
+                    if st.routes[ru as usize].stamp <= tested
+                        && st.routes[rv as usize].stamp <= tested
+                    {
                         continue;
                     }
                     let applied = if single {
                         ops::relocate::apply_best(data, st, &mut self.sc, u, v, self.max_chain)
-                            || ops::swap::apply_best(data, st, &mut self.sc, u, v, 2.min(self.max_chain))
-                            || (ru != rv && ops::two_opt_star::apply_best(data, st, &mut self.sc, u, v))
+                            || ops::swap::apply_best(
+                                data,
+                                st,
+                                &mut self.sc,
+                                u,
+                                v,
+                                2.min(self.max_chain),
+                            )
+                            || (ru != rv
+                                && ops::two_opt_star::apply_best(data, st, &mut self.sc, u, v))
                             || (ru == rv && ops::two_opt::apply_best(data, st, &mut self.sc, u, v))
                     } else {
-                        (has_pairs && ops::pair::apply_best(data, st, &mut self.sc, &mut self.isc, u, v))
-                            || (ru != rv && ops::two_opt_star::apply_best(data, st, &mut self.sc, u, v))
+                        (has_pairs
+                            && ops::pair::apply_best(data, st, &mut self.sc, &mut self.isc, u, v))
+                            || (ru != rv
+                                && ops::two_opt_star::apply_best(data, st, &mut self.sc, u, v))
                             || (ru == rv && ops::two_opt::apply_best(data, st, &mut self.sc, u, v))
                     };
                     improved |= applied;
@@ -141,7 +159,11 @@ impl LocalSearch {
                     }
                 }
                 let (ru, _) = st.pos[u as usize];
-                if single && ru != NONE && st.routes[ru as usize].stamp > tested && ops::relocate::to_empty(data, st, &mut self.sc, u, &mut self.seen) {
+                if single
+                    && ru != NONE
+                    && st.routes[ru as usize].stamp > tested
+                    && ops::relocate::to_empty(data, st, &mut self.sc, u, &mut self.seen)
+                {
                     improved = true;
                     self.mark(st, u);
                 }
@@ -165,4 +187,3 @@ impl LocalSearch {
         }
     }
 }
-

@@ -116,8 +116,16 @@ fn run<const D: usize>(
     let mut data = Data::<D>::new(problem, GRANULARITY);
     let initial = plan.map(|p| crate::plan::initial_state(&mut data, p));
     let data = data;
-    let threads = if config.threads == 0 { rayon::current_num_threads() } else { config.threads }.max(1);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().ok();
+    let threads = if config.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        config.threads
+    }
+    .max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .ok();
     let max_iter = match (config.max_iterations, config.time_limit) {
         (Some(m), _) => Some(m),
         (None, None) if config.cancel.is_none() => Some(DEFAULT_ITERATIONS),
@@ -125,18 +133,32 @@ fn run<const D: usize>(
     };
     let deadline = config.time_limit.map(|t| started + t);
     let stop = || {
-        config.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) || deadline.is_some_and(|d| Instant::now() >= d)
+        config
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+            || deadline.is_some_and(|d| Instant::now() >= d)
     };
     let params = Params::default();
     let seeds: Vec<u64> = (0..threads as u64)
-        .map(|t| config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(t.wrapping_mul(0xBF58_476D_1CE4_E5B9)))
+        .map(|t| {
+            config
+                .seed
+                .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                .wrapping_add(t.wrapping_mul(0xBF58_476D_1CE4_E5B9))
+        })
         .collect();
     let cancel = config.cancel.clone();
-    let shared_stop: std::sync::Arc<dyn Fn() -> bool + Send + Sync> = std::sync::Arc::new(move || {
-        cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) || deadline.is_some_and(|d| Instant::now() >= d)
-    });
+    let shared_stop: std::sync::Arc<dyn Fn() -> bool + Send + Sync> =
+        std::sync::Arc::new(move || {
+            cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+                || deadline.is_some_and(|d| Instant::now() >= d)
+        });
     let build = || -> Vec<Trajectory<'_, '_, D>> {
-        seeds.par_iter().map(|&s| Trajectory::new(&data, s, params, initial.as_ref(), shared_stop.clone())).collect()
+        seeds
+            .par_iter()
+            .map(|&s| Trajectory::new(&data, s, params, initial.as_ref(), shared_stop.clone()))
+            .collect()
     };
     let mut trajectories = match &pool {
         Some(p) => p.install(build),
@@ -148,7 +170,11 @@ fn run<const D: usize>(
     };
     let mut last_report = i64::MAX;
     let report = |trajectories: &[Trajectory<'_, '_, D>], last_report: &mut i64| {
-        let Some((b, bo)) = trajectories.iter().filter_map(|t| t.best.as_ref()).min_by_key(|b| b.1) else {
+        let Some((b, bo)) = trajectories
+            .iter()
+            .filter_map(|t| t.best.as_ref())
+            .min_by_key(|b| b.1)
+        else {
             return;
         };
         if let Some(cb) = &config.progress {
@@ -167,7 +193,11 @@ fn run<const D: usize>(
     // The constructed plan is reported before the first (possibly long) descent.
     report(&trajectories, &mut last_report);
     match &pool {
-        Some(p) => p.install(|| trajectories.par_iter_mut().for_each(|t| t.descend_initial())),
+        Some(p) => p.install(|| {
+            trajectories
+                .par_iter_mut()
+                .for_each(|t| t.descend_initial())
+        }),
         None => trajectories.iter_mut().for_each(|t| t.descend_initial()),
     }
     loop {
@@ -200,7 +230,12 @@ fn run<const D: usize>(
             .min_by_key(|&(i, o)| (o, i))
             .expect("one thread");
         if bo < i64::MAX {
-            let best = trajectories[bi].best.as_ref().expect("feasible best").0.clone();
+            let best = trajectories[bi]
+                .best
+                .as_ref()
+                .expect("feasible best")
+                .0
+                .clone();
             for (i, t) in trajectories.iter_mut().enumerate() {
                 if i != bi && t.best_objective() > bo {
                     t.adopt(&best, bo);
@@ -209,9 +244,18 @@ fn run<const D: usize>(
         }
         report(&trajectories, &mut last_report);
     }
-    let mut final_state: State<D> = match trajectories.iter().filter_map(|t| t.best.as_ref()).min_by_key(|b| b.1) {
+    let mut final_state: State<D> = match trajectories
+        .iter()
+        .filter_map(|t| t.best.as_ref())
+        .min_by_key(|b| b.1)
+    {
         Some((s, _)) => s.clone(),
-        None => trajectories.iter().min_by_key(|t| t.cur.cost()).expect("one thread").cur.clone(),
+        None => trajectories
+            .iter()
+            .min_by_key(|t| t.cur.cost())
+            .expect("one thread")
+            .cur
+            .clone(),
     };
     let unassigned = finish::finish(&data, &mut final_state);
     let stats = SolveStats {

@@ -28,7 +28,10 @@ pub(crate) fn build<const D: usize>(data: &mut Data<'_, D>, k: usize) {
             return (0, 0);
         }
         let (a, b) = (LocIdx(a), LocIdx(b));
-        (m.duration(a, b).min(i32::MAX as i64 / 2), m.distance(a, b).min(i32::MAX as i64 / 2))
+        (
+            m.duration(a, b).min(i32::MAX as i64 / 2),
+            m.distance(a, b).min(i32::MAX as i64 / 2),
+        )
     };
     let mut neighbours = vec![Vec::new(); n];
     let mut adjacency = vec![Vec::new(); n];
@@ -71,8 +74,19 @@ pub(crate) fn build<const D: usize>(data: &mut Data<'_, D>, k: usize) {
     }
     data.neighbours = neighbours;
     data.adjacency = adjacency;
-    let cpm = data.vehicles.iter().map(|v| v.cpm + v.cps).max().unwrap_or(1).max(1);
+    let cpm = data
+        .vehicles
+        .iter()
+        .map(|v| v.cpm + v.cps)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     data.avg_arc_cost = (arc_sum / arc_count.max(1) * cpm).max(1);
-    let demands: Vec<i64> = data.problem.jobs().iter().map(|j| j.demand.iter().sum::<i64>()).collect();
+    let demands: Vec<i64> = data
+        .problem
+        .jobs()
+        .iter()
+        .map(|j| j.demand.iter().sum::<i64>())
+        .collect();
     data.avg_demand = (demands.iter().sum::<i64>() / (demands.len() as i64).max(1)).max(1);
 }

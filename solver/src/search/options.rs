@@ -15,7 +15,10 @@ use crate::search::Rng;
 use crate::solution::Constraint;
 
 /// Weights under which any violation outweighs any routing cost.
-const HARD: Weights = Weights { load: 1 << 30, time: 1 << 30 };
+const HARD: Weights = Weights {
+    load: 1 << 30,
+    time: 1 << 30,
+};
 
 /// A plan prepared for fast insertion queries (one per dimension count).
 pub(crate) struct Prepared<'p, const D: usize> {
@@ -39,19 +42,39 @@ impl<'p, const D: usize> Prepared<'p, D> {
             if r.is_empty() {
                 continue;
             }
-            forward(&data, r.vehicle, &r.nodes, |x| state.nseg[x as usize], Some(&mut times));
+            forward(
+                &data,
+                r.vehicle,
+                &r.nodes,
+                |x| state.nseg[x as usize],
+                Some(&mut times),
+            );
             for (k, &x) in r.nodes.iter().enumerate() {
                 begin[x as usize] = times[k].begin;
             }
         }
-        Prepared { data, state, begin, scratch: Scratch::default(), seq: Vec::new(), times }
+        Prepared {
+            data,
+            state,
+            begin,
+            scratch: Scratch::default(),
+            seq: Vec::new(),
+            times,
+        }
     }
 
-    pub fn options(&mut self, job: JobIdx, keep_order: bool) -> Result<Vec<VehicleOption>, PlanError> {
+    pub fn options(
+        &mut self,
+        job: JobIdx,
+        keep_order: bool,
+    ) -> Result<Vec<VehicleOption>, PlanError> {
         let data = &self.data;
         let j = job.0;
         if j as usize >= data.job_nodes.len() {
-            return Err(PlanError::UnknownJob { route: usize::MAX, job: j });
+            return Err(PlanError::UnknownJob {
+                route: usize::MAX,
+                job: j,
+            });
         }
         if !self.state.is_unassigned(j) && data.servable[j as usize] {
             return Err(PlanError::JobInPlan { job: j });
@@ -60,12 +83,25 @@ impl<'p, const D: usize> Prepared<'p, D> {
         for v in 0..data.vehicles.len() as u32 {
             let vehicle = VehicleIdx(v);
             if let Err(stage) = fits_alone(data, j, v) {
-                out.push(VehicleOption { vehicle, result: Err(stage_constraint(stage)) });
+                out.push(VehicleOption {
+                    vehicle,
+                    result: Err(stage_constraint(stage)),
+                });
                 continue;
             }
-            let ins = best_insertion::<D, Rng>(data, &self.state, j, &mut self.scratch, None::<&mut Blink<'_, Rng>>, Some(v));
+            let ins = best_insertion::<D, Rng>(
+                data,
+                &self.state,
+                j,
+                &mut self.scratch,
+                None::<&mut Blink<'_, Rng>>,
+                Some(v),
+            );
             let Some(ins) = ins else {
-                out.push(VehicleOption { vehicle, result: Err(Constraint::Skills) });
+                out.push(VehicleOption {
+                    vehicle,
+                    result: Err(Constraint::Skills),
+                });
                 continue;
             };
             let [a, b] = data.job_nodes[j as usize];
@@ -83,25 +119,40 @@ impl<'p, const D: usize> Prepared<'p, D> {
             if saved.is_some() {
                 self.seq.extend_from_slice(&route.nodes);
             } else {
-            self.seq.extend_from_slice(&route.nodes[..=ins.p as usize]);
-            self.seq.push(a);
-            if b != NONE {
-                self.seq.extend_from_slice(&route.nodes[ins.p as usize + 1..=ins.q as usize]);
-                self.seq.push(b);
-                self.seq.extend_from_slice(&route.nodes[ins.q as usize + 1..]);
-            } else {
-                self.seq.extend_from_slice(&route.nodes[ins.p as usize + 1..]);
-            }
+                self.seq.extend_from_slice(&route.nodes[..=ins.p as usize]);
+                self.seq.push(a);
+                if b != NONE {
+                    self.seq
+                        .extend_from_slice(&route.nodes[ins.p as usize + 1..=ins.q as usize]);
+                    self.seq.push(b);
+                    self.seq
+                        .extend_from_slice(&route.nodes[ins.q as usize + 1..]);
+                } else {
+                    self.seq
+                        .extend_from_slice(&route.nodes[ins.p as usize + 1..]);
+                }
             }
             let index = self.seq.iter().position(|&x| x == a).expect("inserted") - 1;
             let sa = data.nodes[a as usize].seg(ins.wa);
-            let sb = if b != NONE { data.nodes[b as usize].seg(ins.wb) } else { sa };
+            let sb = if b != NONE {
+                data.nodes[b as usize].seg(ins.wb)
+            } else {
+                sa
+            };
             let nseg = &self.state.nseg;
             let f = forward(
                 data,
                 v,
                 &self.seq,
-                |x| if x == a { sa } else if x == b { sb } else { nseg[x as usize] },
+                |x| {
+                    if x == a {
+                        sa
+                    } else if x == b {
+                        sb
+                    } else {
+                        nseg[x as usize]
+                    }
+                },
                 Some(&mut self.times),
             );
             let viol = Violations::of(&f.seg, &data.vehicles[v as usize], f.ride_excess);
@@ -113,7 +164,10 @@ impl<'p, const D: usize> Prepared<'p, D> {
             }
             let route = &self.state.routes[v as usize];
             if !viol.feasible() {
-                out.push(VehicleOption { vehicle, result: Err(binding(&viol, f.job_warp, f.end_warp)) });
+                out.push(VehicleOption {
+                    vehicle,
+                    result: Err(binding(&viol, f.job_warp, f.end_warp)),
+                });
                 continue;
             }
             let (mut max_delay, mut delayed, mut eta, mut delivery_index) = (0, 0, 0, None);
@@ -132,7 +186,11 @@ impl<'p, const D: usize> Prepared<'p, D> {
             }
             let vd = &data.vehicles[v as usize];
             let base = crate::search::penalty::base_cost(data, vd, &f.seg);
-            let old = if route.is_empty() { 0 } else { crate::search::penalty::base_cost(data, vd, &old_total) };
+            let old = if route.is_empty() {
+                0
+            } else {
+                crate::search::penalty::base_cost(data, vd, &old_total)
+            };
             out.push(VehicleOption {
                 vehicle,
                 result: Ok(InsertionOption {

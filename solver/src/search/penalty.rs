@@ -49,7 +49,11 @@ impl Violations {
     }
 
     pub fn time_ok(&self) -> bool {
-        self.time_warp == 0 && self.duration == 0 && self.distance == 0 && self.ride == 0 && self.unreach == 0
+        self.time_warp == 0
+            && self.duration == 0
+            && self.distance == 0
+            && self.ride == 0
+            && self.unreach == 0
     }
 
     pub fn feasible(&self) -> bool {
@@ -59,14 +63,24 @@ impl Violations {
 
 /// Routing cost (no penalty) of a whole-route segment for vehicle `vd`.
 #[inline]
-pub(crate) fn base_cost<const D: usize>(data: &Data<'_, D>, vd: &VehicleData<D>, seg: &Seg<D>) -> i64 {
+pub(crate) fn base_cost<const D: usize>(
+    data: &Data<'_, D>,
+    vd: &VehicleData<D>,
+    seg: &Seg<D>,
+) -> i64 {
     vd.fixed + data.vehicle_weight + vd.cps * seg.dur + vd.cpm * seg.dist
 }
 
 /// Penalised cost of a whole route (start and end depots included) with
 /// `ride` seconds of ride excess. Empty routes cost nothing.
 #[inline]
-pub(crate) fn route_cost<const D: usize>(data: &Data<'_, D>, v: u32, seg: &Seg<D>, ride: i64, w: &Weights) -> i64 {
+pub(crate) fn route_cost<const D: usize>(
+    data: &Data<'_, D>,
+    v: u32,
+    seg: &Seg<D>,
+    ride: i64,
+    w: &Weights,
+) -> i64 {
     if seg.stops == 0 && !seg.reload {
         return 0;
     }
@@ -99,7 +113,13 @@ const WINDOW: u32 = 50;
 impl PenaltyManager {
     pub fn new<const D: usize>(data: &Data<'_, D>) -> Self {
         let load = (data.avg_arc_cost / data.avg_demand.max(1)).clamp(1, 1 << 30);
-        let rate = data.vehicles.iter().map(|v| v.cps + v.cpm).max().unwrap_or(1).max(1);
+        let rate = data
+            .vehicles
+            .iter()
+            .map(|v| v.cps + v.cpm)
+            .max()
+            .unwrap_or(1)
+            .max(1);
         PenaltyManager {
             weights: Weights { load, time: rate },
             load_hist: 0,
@@ -134,8 +154,16 @@ impl PenaltyManager {
             }
         };
         let old = self.weights;
-        self.weights.load = adapt(self.weights.load, self.load_ok as f64 / self.load_hist as f64, self.min_load);
-        self.weights.time = adapt(self.weights.time, self.time_ok as f64 / self.time_hist as f64, self.min_time);
+        self.weights.load = adapt(
+            self.weights.load,
+            self.load_ok as f64 / self.load_hist as f64,
+            self.min_load,
+        );
+        self.weights.time = adapt(
+            self.weights.time,
+            self.time_ok as f64 / self.time_hist as f64,
+            self.min_time,
+        );
         self.load_hist = 0;
         self.load_ok = 0;
         self.time_hist = 0;

@@ -68,7 +68,10 @@ pub(crate) fn recreate<const D: usize>(
         if !st.is_unassigned(j) {
             continue;
         }
-        let mut blink = Blink { rng: &mut *rng, threshold };
+        let mut blink = Blink {
+            rng: &mut *rng,
+            threshold,
+        };
         let ins = best_insertion(data, st, j, scratch, Some(&mut blink), None);
         if let Some(ins) = ins {
             if ins.delta < data.prize[j as usize] {

@@ -43,7 +43,11 @@ pub(crate) struct Route<const D: usize> {
 
 impl<const D: usize> Route<D> {
     pub fn new(vehicle: u32, start: u32, end: u32) -> Self {
-        Route { vehicle, nodes: vec![start, end], ..Default::default() }
+        Route {
+            vehicle,
+            nodes: vec![start, end],
+            ..Default::default()
+        }
     }
 
     /// Number of stops (depots excluded).
@@ -75,9 +79,14 @@ impl<const D: usize> Route<D> {
         self.cum.push(0);
         self.rcum.push(0);
         for k in 1..n {
-            let (a, b) = (data.nodes[self.nodes[k - 1] as usize].loc, data.nodes[self.nodes[k] as usize].loc);
-            self.cum.push(self.cum[k - 1] + crate::search::segment::travel(m, a, b).1);
-            self.rcum.push(self.rcum[k - 1] + crate::search::segment::travel(m, b, a).1);
+            let (a, b) = (
+                data.nodes[self.nodes[k - 1] as usize].loc,
+                data.nodes[self.nodes[k] as usize].loc,
+            );
+            self.cum
+                .push(self.cum[k - 1] + crate::search::segment::travel(m, a, b).1);
+            self.rcum
+                .push(self.rcum[k - 1] + crate::search::segment::travel(m, b, a).1);
         }
         let mut acc = nseg[self.nodes[0] as usize];
         self.pre.push(acc);
@@ -95,7 +104,8 @@ impl<const D: usize> Route<D> {
                 NodeKind::Delivery => open = open.saturating_sub(1),
                 _ => {}
             }
-            if matches!(node.kind, NodeKind::Single | NodeKind::Pickup) && data.change_penalty != 0 {
+            if matches!(node.kind, NodeKind::Single | NodeKind::Pickup) && data.change_penalty != 0
+            {
                 self.away += data.away(node.job, self.vehicle);
             }
             self.multi_window |= node.windows.len() > 1;
@@ -145,6 +155,10 @@ impl<const D: usize> Route<D> {
         if self.is_empty() {
             return Violations::default();
         }
-        Violations::of(self.total(), &data.vehicles[self.vehicle as usize], self.ride_excess)
+        Violations::of(
+            self.total(),
+            &data.vehicles[self.vehicle as usize],
+            self.ride_excess,
+        )
     }
 }

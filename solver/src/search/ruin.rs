@@ -24,7 +24,12 @@ pub(crate) struct RuinParams {
 
 impl Default for RuinParams {
     fn default() -> Self {
-        RuinParams { avg_removed: 10.0, max_string: 10.0, split_rate: 0.5, split_depth: 0.01 }
+        RuinParams {
+            avg_removed: 10.0,
+            max_string: 10.0,
+            split_rate: 0.5,
+            split_depth: 0.01,
+        }
     }
 }
 
@@ -112,8 +117,16 @@ pub(crate) fn ruin<const D: usize>(
         // String [s, s + total) containing i, inside [lo, hi].
         let s_min = i.saturating_sub(total - 1).max(lo);
         let s_max = i.min(hi + 1 - total);
-        let s = if s_max > s_min { rng.gen_range(s_min..=s_max) } else { s_min };
-        let keep_from = if m > 0 { s + rng.gen_range(0..=l) } else { usize::MAX };
+        let s = if s_max > s_min {
+            rng.gen_range(s_min..=s_max)
+        } else {
+            s_min
+        };
+        let keep_from = if m > 0 {
+            s + rng.gen_range(0..=l)
+        } else {
+            usize::MAX
+        };
         let mut remove_nodes: Vec<u32> = Vec::with_capacity(total);
         for k in s..s + total {
             if k >= keep_from && k < keep_from + m {
@@ -131,7 +144,13 @@ pub(crate) fn ruin<const D: usize>(
 }
 
 /// Removes node `x` (and its partner) from its route without rebuilding caches.
-fn remove_node<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, x: u32, out: &mut Vec<u32>, touched: &mut Vec<u32>) {
+fn remove_node<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    x: u32,
+    out: &mut Vec<u32>,
+    touched: &mut Vec<u32>,
+) {
     let node = &data.nodes[x as usize];
     let targets: [u32; 2] = match node.kind {
         NodeKind::Single | NodeKind::Reload => [x, NONE],

@@ -46,7 +46,10 @@ pub(crate) fn forward<const D: usize>(
         seg = seg.concat(&nseg(n), m, cap);
     }
     let start = seg.e.min(seg.l).max(nseg(nodes[0]).e);
-    let mut out = Forward { seg, ..Default::default() };
+    let mut out = Forward {
+        seg,
+        ..Default::default()
+    };
     if let Some(t) = times.as_deref_mut() {
         t.clear();
     }
@@ -87,7 +90,11 @@ pub(crate) fn forward<const D: usize>(
             }
         }
         if let Some(t) = times.as_deref_mut() {
-            t.push(StopTimes { arrival, begin, departure: dep });
+            t.push(StopTimes {
+                arrival,
+                begin,
+                departure: dep,
+            });
         }
     }
     out

@@ -32,7 +32,11 @@ pub(crate) struct TripLoad<const D: usize> {
 
 impl<const D: usize> Default for TripLoad<D> {
     fn default() -> Self {
-        TripLoad { dsum: [0; D], delta: [0; D], mx: [0; D] }
+        TripLoad {
+            dsum: [0; D],
+            delta: [0; D],
+            mx: [0; D],
+        }
     }
 }
 
@@ -108,7 +112,14 @@ pub(crate) fn travel(m: &Matrix, a: u32, b: u32) -> (i64, i64, u32) {
 
 impl<const D: usize> Seg<D> {
     /// The segment of one stop.
-    pub fn single(loc: u32, service: i64, window: (i64, i64), load: TripLoad<D>, stops: u32, reload: bool) -> Self {
+    pub fn single(
+        loc: u32,
+        service: i64,
+        window: (i64, i64),
+        load: TripLoad<D>,
+        stops: u32,
+        reload: bool,
+    ) -> Self {
         Seg {
             first: loc,
             last: loc,
@@ -183,7 +194,11 @@ mod tests {
     }
 
     fn load(d: i64, p: i64) -> TripLoad<1> {
-        TripLoad { dsum: [d], delta: [p - d], mx: [(p - d).max(0)] }
+        TripLoad {
+            dsum: [d],
+            delta: [p - d],
+            mx: [(p - d).max(0)],
+        }
     }
 
     #[test]
@@ -214,8 +229,13 @@ mod tests {
             Seg::single(2, 1, (30, 90), load(2, 0), 1, false),
             Seg::single(0, 0, (0, 1000), load(0, 0), 0, false),
         ];
-        let left = segs[1..].iter().fold(segs[0], |acc, s| acc.concat(s, &m, &cap));
-        let right = segs[..5].iter().rev().fold(segs[5], |acc, s| s.concat(&acc, &m, &cap));
+        let left = segs[1..]
+            .iter()
+            .fold(segs[0], |acc, s| acc.concat(s, &m, &cap));
+        let right = segs[..5]
+            .iter()
+            .rev()
+            .fold(segs[5], |acc, s| s.concat(&acc, &m, &cap));
         assert_eq!(left, right);
         // Trip 1 carries 4 out and 3 back: peak 4 then 1+3 = 4 <= 5. Trip 2: 2.
         assert_eq!(left.load_excess(&cap), 0);
@@ -226,11 +246,19 @@ mod tests {
     fn pickup_after_delivery_shares_the_vehicle() {
         let m = m();
         // Delivery of 4 then pickup of 5: peak is max(4, 5).
-        let s = Seg::single(1, 0, (0, 99), load(4, 0), 1, false).concat(&Seg::single(2, 0, (0, 99), load(0, 5), 1, false), &m, &[5]);
+        let s = Seg::single(1, 0, (0, 99), load(4, 0), 1, false).concat(
+            &Seg::single(2, 0, (0, 99), load(0, 5), 1, false),
+            &m,
+            &[5],
+        );
         assert_eq!(s.load_excess(&[5]), 0);
         assert_eq!(s.load_excess(&[4]), 1);
         // Pickup first: 5 on board plus 4 still to deliver = 9.
-        let s = Seg::single(2, 0, (0, 99), load(0, 5), 1, false).concat(&Seg::single(1, 0, (0, 99), load(4, 0), 1, false), &m, &[5]);
+        let s = Seg::single(2, 0, (0, 99), load(0, 5), 1, false).concat(
+            &Seg::single(1, 0, (0, 99), load(4, 0), 1, false),
+            &m,
+            &[5],
+        );
         assert_eq!(s.load_excess(&[5]), 4);
     }
 }

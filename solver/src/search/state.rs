@@ -33,7 +33,9 @@ pub(crate) struct State<const D: usize> {
 impl<const D: usize> State<D> {
     /// All routes empty, every servable job unassigned.
     pub fn new(data: &Data<'_, D>, weights: Weights) -> Self {
-        let nseg: Vec<Seg<D>> = (0..data.nodes.len() as u32).map(|n| data.default_seg(n)).collect();
+        let nseg: Vec<Seg<D>> = (0..data.nodes.len() as u32)
+            .map(|n| data.default_seg(n))
+            .collect();
         let mut s = State {
             routes: Vec::with_capacity(data.vehicles.len()),
             pos: vec![(NONE, 0); data.nodes.len()],
@@ -118,13 +120,18 @@ impl<const D: usize> State<D> {
         self.counter += 1;
         let route = &mut self.routes[r as usize];
         self.routes_cost -= route.cost;
-        if route.nodes.iter().any(|&n| data.nodes[n as usize].windows.len() > 1) {
+        if route
+            .nodes
+            .iter()
+            .any(|&n| data.nodes[n as usize].windows.len() > 1)
+        {
             // Re-choose windows, but never at a loss: the move was priced with
             // the windows it carried in, so keep those if they are better.
             route.rebuild(data, &self.nseg, &self.weights);
             let before = route.cost;
             self.saved.clear();
-            self.saved.extend(route.nodes.iter().map(|&n| (n, self.nseg[n as usize])));
+            self.saved
+                .extend(route.nodes.iter().map(|&n| (n, self.nseg[n as usize])));
             select_windows(data, route.vehicle, &route.nodes, &mut self.nseg);
             route.rebuild(data, &self.nseg, &self.weights);
             if route.cost > before {
@@ -226,7 +233,12 @@ impl<const D: usize> State<D> {
 /// Chooses, for each stop with several windows, the window in which service
 /// begins on the earliest schedule of the route (the dominant choice for
 /// feasibility), and stores the matching node segment.
-pub(crate) fn select_windows<const D: usize>(data: &Data<'_, D>, vehicle: u32, nodes: &[u32], nseg: &mut [Seg<D>]) {
+pub(crate) fn select_windows<const D: usize>(
+    data: &Data<'_, D>,
+    vehicle: u32,
+    nodes: &[u32],
+    nseg: &mut [Seg<D>],
+) {
     let m = data.matrix(vehicle);
     let first = &data.nodes[nodes[0] as usize];
     let mut dep = first.windows[0].0;
@@ -234,7 +246,12 @@ pub(crate) fn select_windows<const D: usize>(data: &Data<'_, D>, vehicle: u32, n
     for &n in &nodes[1..] {
         let node = &data.nodes[n as usize];
         let arr = dep + travel(m, loc, node.loc).0;
-        let w = node.windows.iter().copied().find(|w| w.1 >= arr).unwrap_or(*node.windows.last().expect("windows"));
+        let w = node
+            .windows
+            .iter()
+            .copied()
+            .find(|w| w.1 >= arr)
+            .unwrap_or(*node.windows.last().expect("windows"));
         if node.windows.len() > 1 {
             nseg[n as usize] = node.seg(w);
         }

@@ -31,7 +31,14 @@ pub(crate) struct Params {
 
 impl Default for Params {
     fn default() -> Self {
-        Params { ruin: RuinParams::default(), blink_rate: 0.01, t_start: 0.15, t_end: 0.005, stall: 20_000, ls_rate: 1.0 }
+        Params {
+            ruin: RuinParams::default(),
+            blink_rate: 0.01,
+            t_start: 0.15,
+            t_end: 0.005,
+            stall: 20_000,
+            ls_rate: 1.0,
+        }
     }
 }
 
@@ -72,7 +79,10 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
         ls.stop = Some(stop);
         // Construction with violations priced out: a feasible first plan
         // (jobs that fit nowhere stay out), quickly, even on big days.
-        let hard = crate::search::penalty::Weights { load: 1 << 30, time: 1 << 30 };
+        let hard = crate::search::penalty::Weights {
+            load: 1 << 30,
+            time: 1 << 30,
+        };
         let mut cur = match initial {
             Some(s) => {
                 let mut s = s.clone();
@@ -82,7 +92,15 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
             None => State::new(data, hard),
         };
         let mut jobs = cur.unassigned.clone();
-        recreate(data, &mut cur, &mut rng, &mut jobs, Order::Far, 0.0, &mut scratch);
+        recreate(
+            data,
+            &mut cur,
+            &mut rng,
+            &mut jobs,
+            Order::Far,
+            0.0,
+            &mut scratch,
+        );
         let constructed = cur.feasible(data).then(|| cur.clone());
         cur.set_weights(data, pm.weights);
         cur.clear_dirty();
@@ -152,13 +170,29 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
         let data = self.data;
         self.iterations += 1;
         self.since_best += 1;
-        ruin(data, &mut self.cand, &mut self.rng, &self.params.ruin, &mut self.removed, &mut self.touched);
+        ruin(
+            data,
+            &mut self.cand,
+            &mut self.rng,
+            &self.params.ruin,
+            &mut self.removed,
+            &mut self.touched,
+        );
         let order = Order::pick(&mut self.rng);
         let mut removed = std::mem::take(&mut self.removed);
-        recreate(data, &mut self.cand, &mut self.rng, &mut removed, order, self.params.blink_rate, &mut self.scratch);
+        recreate(
+            data,
+            &mut self.cand,
+            &mut self.rng,
+            &mut removed,
+            order,
+            self.params.blink_rate,
+            &mut self.scratch,
+        );
         self.removed = removed;
         if self.rng.gen::<f64>() < self.params.ls_rate {
-            self.ls.run_from(data, &mut self.cand, &mut self.rng, &self.removed);
+            self.ls
+                .run_from(data, &mut self.cand, &mut self.rng, &self.removed);
         }
 
         let (load_ok, time_ok) = self.cand.feasibility(data);

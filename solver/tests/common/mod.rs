@@ -9,7 +9,13 @@ use solver::SolveConfig;
 
 /// Solves with an iteration limit and asserts the checker finds nothing.
 pub fn solve_checked(problem: &Problem, iterations: u64, threads: usize, seed: u64) -> Solution {
-    let config = SolveConfig { seed, threads, time_limit: None, max_iterations: Some(iterations), ..Default::default() };
+    let config = SolveConfig {
+        seed,
+        threads,
+        time_limit: None,
+        max_iterations: Some(iterations),
+        ..Default::default()
+    };
     let s = solver::solve(problem, &config);
     assert_checked(problem, &s);
     s
@@ -17,7 +23,13 @@ pub fn solve_checked(problem: &Problem, iterations: u64, threads: usize, seed: u
 
 pub fn assert_checked(problem: &Problem, s: &Solution) {
     let v = check(problem, s);
-    assert!(v.is_empty(), "checker found {} violations: {:#?}\nsolution: {:#?}", v.len(), &v[..v.len().min(10)], s.routes);
+    assert!(
+        v.is_empty(),
+        "checker found {} violations: {:#?}\nsolution: {:#?}",
+        v.len(),
+        &v[..v.len().min(10)],
+        s.routes
+    );
 }
 
 /// A tiny deterministic generator (splitmix64) so tests need no extra crate.
@@ -46,7 +58,10 @@ pub fn matrix(points: &[(i64, i64)], speed: i64) -> Matrix {
     let mut t = vec![0i32; n * n];
     for i in 0..n {
         for j in 0..n {
-            let (dx, dy) = ((points[i].0 - points[j].0) as f64, (points[i].1 - points[j].1) as f64);
+            let (dx, dy) = (
+                (points[i].0 - points[j].0) as f64,
+                (points[i].1 - points[j].1) as f64,
+            );
             let e = (dx * dx + dy * dy).sqrt().round() as i32;
             d[i * n + j] = e;
             t[i * n + j] = e * speed as i32;
@@ -60,14 +75,23 @@ pub fn task(loc: u32, service: Time, windows: Vec<TimeWindow>) -> Task {
 }
 
 pub fn job(id: impl Into<String>, kind: JobKind, demand: Vec<Amount>) -> Job {
-    Job { id: id.into(), kind, demand, priority: Priority::Routine, skills: Skills::NONE, prize: None }
+    Job {
+        id: id.into(),
+        kind,
+        demand,
+        priority: Priority::Routine,
+        skills: Skills::NONE,
+        prize: None,
+    }
 }
 
 /// A random problem using every feature of the model.
 pub fn rich(seed: u64, jobs: usize, vehicles: usize) -> Problem {
     let mut g = Gen(seed);
     let n = jobs * 2 + 3;
-    let points: Vec<(i64, i64)> = (0..n).map(|_| (g.below(1000) as i64, g.below(1000) as i64)).collect();
+    let points: Vec<(i64, i64)> = (0..n)
+        .map(|_| (g.below(1000) as i64, g.below(1000) as i64))
+        .collect();
     let mut b = ProblemBuilder::new(2);
     b.matrix(matrix(&points, 1));
     b.matrix(matrix(&points, 3));
@@ -86,7 +110,10 @@ pub fn rich(seed: u64, jobs: usize, vehicles: usize) -> Problem {
             }
             2 => {
                 let s = g.below(horizon / 2) as i64;
-                vec![TimeWindow::new(s, s + 600), TimeWindow::new(s + 2000, s + 2600)]
+                vec![
+                    TimeWindow::new(s, s + 600),
+                    TimeWindow::new(s + 2000, s + 2600),
+                ]
             }
             _ => {
                 let s = g.below(horizon - 3000) as i64;
@@ -104,7 +131,11 @@ pub fn rich(seed: u64, jobs: usize, vehicles: usize) -> Problem {
             _ => JobKind::Shipment {
                 pickup: task(next_loc(), service, vec![]),
                 delivery: task(next_loc(), service, window(&mut g)),
-                max_ride: if g.chance(0.5) { Some(1500 + g.below(1500) as i64) } else { None },
+                max_ride: if g.chance(0.5) {
+                    Some(1500 + g.below(1500) as i64)
+                } else {
+                    None
+                },
             },
         };
         let mut jb = job(format!("j{j}"), kind, demand);
@@ -123,10 +154,12 @@ pub fn rich(seed: u64, jobs: usize, vehicles: usize) -> Problem {
     }
     for v in 0..vehicles {
         let depot = (v % 3) as u32;
-        let mut veh = Vehicle::new(format!("v{v}"), ProfileIdx((v % 2) as u32), LocIdx(depot), vec![
-            10 + g.below(10) as i64,
-            4 + g.below(4) as i64,
-        ]);
+        let mut veh = Vehicle::new(
+            format!("v{v}"),
+            ProfileIdx((v % 2) as u32),
+            LocIdx(depot),
+            vec![10 + g.below(10) as i64, 4 + g.below(4) as i64],
+        );
         veh.skills = Skills(g.below(4));
         veh.shift = TimeWindow::new(g.below(500) as i64, horizon as i64 - g.below(1000) as i64);
         match g.below(5) {
@@ -144,7 +177,11 @@ pub fn rich(seed: u64, jobs: usize, vehicles: usize) -> Problem {
             veh.max_distance = Some(2000 + g.below(4000) as i64);
         }
         if g.chance(0.4) {
-            veh.reload = Some(Reload { locations: vec![LocIdx(depot)], service: 30, max_trips: if g.chance(0.5) { Some(3) } else { None } });
+            veh.reload = Some(Reload {
+                locations: vec![LocIdx(depot)],
+                service: 30,
+                max_trips: if g.chance(0.5) { Some(3) } else { None },
+            });
         }
         veh.fixed_cost = g.below(100) as i64;
         veh.cost_per_second = g.below(2) as i64;

@@ -23,8 +23,15 @@ fn all_allowed<const D: usize>(data: &Data<'_, D>, st: &State<D>, r: usize, veh:
 }
 
 /// Best improving merge of two used routes into an empty one; applied if found.
-pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, sc: &mut MoveScratch, seen: &mut Vec<u32>) -> bool {
-    let used: Vec<usize> = (0..st.routes.len()).filter(|&r| !st.routes[r].is_empty()).collect();
+pub(crate) fn apply_best<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    sc: &mut MoveScratch,
+    seen: &mut Vec<u32>,
+) -> bool {
+    let used: Vec<usize> = (0..st.routes.len())
+        .filter(|&r| !st.routes[r].is_empty())
+        .collect();
     if used.len() < 2 || used.len() > MAX_USED || used.iter().any(|&r| st.routes[r].locked > 0) {
         return false;
     }
@@ -54,7 +61,15 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
                 let (a32, b32) = (a as u32, b as u32);
                 for (x, nx, y, ny) in [(a32, na, b32, nb), (b32, nb, a32, na)] {
                     let mv = [
-                        NewRoute::new(c, &[range(c, 0, 1), range(x, 1, nx - 1), range(y, 1, ny - 1), range(c, 1, 2)]),
+                        NewRoute::new(
+                            c,
+                            &[
+                                range(c, 0, 1),
+                                range(x, 1, nx - 1),
+                                range(y, 1, ny - 1),
+                                range(c, 1, 2),
+                            ],
+                        ),
                         NewRoute::new(a32, &[range(a32, 0, 1), range(a32, na - 1, na)]),
                         NewRoute::new(b32, &[range(b32, 0, 1), range(b32, nb - 1, nb)]),
                     ];

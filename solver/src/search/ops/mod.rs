@@ -7,8 +7,8 @@
 
 pub(crate) mod merge;
 pub(crate) mod pair;
-pub(crate) mod relocate;
 pub(crate) mod reload;
+pub(crate) mod relocate;
 pub(crate) mod swap;
 pub(crate) mod two_opt;
 pub(crate) mod two_opt_star;
@@ -23,7 +23,12 @@ use crate::search::state::State;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Piece {
     /// Nodes `from..to` of current route `r`, reversed if `rev`.
-    Range { r: u32, from: u32, to: u32, rev: bool },
+    Range {
+        r: u32,
+        from: u32,
+        to: u32,
+        rev: bool,
+    },
     Node(u32),
 }
 
@@ -42,7 +47,11 @@ impl NewRoute {
     pub fn new(r: u32, pieces: &[Piece]) -> Self {
         let mut p = [Piece::Node(NONE); MAX_PIECES];
         p[..pieces.len()].copy_from_slice(pieces);
-        NewRoute { r, pieces: p, len: pieces.len() }
+        NewRoute {
+            r,
+            pieces: p,
+            len: pieces.len(),
+        }
     }
 
     pub fn pieces(&self) -> &[Piece] {
@@ -53,16 +62,31 @@ impl NewRoute {
 /// `Range` helper.
 #[inline]
 pub(crate) fn range(r: u32, from: usize, to: usize) -> Piece {
-    Piece::Range { r, from: from as u32, to: to as u32, rev: false }
+    Piece::Range {
+        r,
+        from: from as u32,
+        to: to as u32,
+        rev: false,
+    }
 }
 
 #[inline]
 pub(crate) fn rev(r: u32, from: usize, to: usize) -> Piece {
-    Piece::Range { r, from: from as u32, to: to as u32, rev: true }
+    Piece::Range {
+        r,
+        from: from as u32,
+        to: to as u32,
+        rev: true,
+    }
 }
 
 /// Segment of a piece list for the vehicle of route `target`.
-pub(crate) fn seg_of<const D: usize>(data: &Data<'_, D>, st: &State<D>, target: u32, pieces: &[Piece]) -> Seg<D> {
+pub(crate) fn seg_of<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    target: u32,
+    pieces: &[Piece],
+) -> Seg<D> {
     let v = st.routes[target as usize].vehicle;
     let m = data.matrix(v);
     let cap = &data.vehicles[v as usize].cap;
@@ -133,7 +157,10 @@ fn lower_bound<const D: usize>(data: &Data<'_, D>, st: &State<D>, new: &[NewRout
                         return i64::MIN;
                     }
                     let (f, t) = (from as usize, to as usize - 1);
-                    let (la, lb) = (data.nodes[src.nodes[f] as usize].loc, data.nodes[src.nodes[t] as usize].loc);
+                    let (la, lb) = (
+                        data.nodes[src.nodes[f] as usize].loc,
+                        data.nodes[src.nodes[t] as usize].loc,
+                    );
                     if rev {
                         (lb, la, src.rcum[t] - src.rcum[f], to - from)
                     } else {
@@ -150,7 +177,11 @@ fn lower_bound<const D: usize>(data: &Data<'_, D>, st: &State<D>, new: &[NewRout
             count += len;
         }
         let old = route.cost_without_ride(&st.weights);
-        let new_cost = if count > 2 { vd.fixed + data.vehicle_weight + vd.cpm * dist } else { 0 };
+        let new_cost = if count > 2 {
+            vd.fixed + data.vehicle_weight + vd.cpm * dist
+        } else {
+            0
+        };
         d += new_cost - old;
     }
     if data.change_penalty != 0 {
@@ -171,9 +202,18 @@ fn away_delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, nr: &NewRoute) 
         let node = &data.nodes[x as usize];
         if matches!(node.kind, NodeKind::Single | NodeKind::Pickup) {
             let (r, _) = st.pos[x as usize];
-            let from = if r == NONE { NONE } else { st.routes[r as usize].vehicle };
+            let from = if r == NONE {
+                NONE
+            } else {
+                st.routes[r as usize].vehicle
+            };
             if from != v {
-                d += data.away(node.job, v) - if from == NONE { 0 } else { data.away(node.job, from) };
+                d += data.away(node.job, v)
+                    - if from == NONE {
+                        0
+                    } else {
+                        data.away(node.job, from)
+                    };
             }
         }
     };
@@ -222,7 +262,12 @@ pub(crate) struct MoveScratch {
 /// Change of the penalised objective if the routes became `new`. Segment
 /// evaluation first; routes with ride limits are confirmed exactly when the
 /// move looks improving. Returns `i64::MAX` when not improving.
-pub(crate) fn delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, new: &[NewRoute], sc: &mut MoveScratch) -> i64 {
+pub(crate) fn delta<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    new: &[NewRoute],
+    sc: &mut MoveScratch,
+) -> i64 {
     if lower_bound(data, st, new) >= 0 {
         return i64::MAX;
     }
@@ -233,7 +278,8 @@ pub(crate) fn delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, new: &[Ne
         let route = &st.routes[nr.r as usize];
         let seg = seg_of(data, st, nr.r, nr.pieces());
         let away = away_delta(data, st, nr);
-        d += route_cost(data, route.vehicle, &seg, 0, w) + route.away + away - route.cost_without_ride(w);
+        d += route_cost(data, route.vehicle, &seg, 0, w) + route.away + away
+            - route.cost_without_ride(w);
         ride |= route.has_ride;
     }
     if ride && d < 0 {
@@ -260,7 +306,10 @@ pub(crate) fn delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, new: &[Ne
                 let route = &st.routes[nr.r as usize];
                 build_nodes(st, nr, &mut sc.a);
                 let none = (NONE, Seg::default());
-                d += exact_cost(data, st, nr.r, &sc.a, [none, none]) + route.away + away_delta(data, st, nr) - route.cost;
+                d += exact_cost(data, st, nr.r, &sc.a, [none, none])
+                    + route.away
+                    + away_delta(data, st, nr)
+                    - route.cost;
             }
         }
     }
@@ -272,7 +321,12 @@ pub(crate) fn delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, new: &[Ne
 }
 
 /// Applies a move described by `new`.
-pub(crate) fn apply<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, new: &[NewRoute], sc: &mut MoveScratch) {
+pub(crate) fn apply<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    new: &[NewRoute],
+    sc: &mut MoveScratch,
+) {
     debug_assert!(new.len() <= 2);
     build_nodes(st, &new[0], &mut sc.a);
     if new.len() > 1 {
@@ -287,8 +341,6 @@ pub(crate) fn apply<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, new: 
     }
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;
@@ -301,12 +353,15 @@ mod tests {
 
     fn problem() -> Problem {
         let n = 13;
-        let pts: Vec<(i64, i64)> = (0..n).map(|i| ((i * 37 % 11) as i64 * 10, (i * 53 % 7) as i64 * 10)).collect();
+        let pts: Vec<(i64, i64)> = (0..n)
+            .map(|i| ((i * 37 % 11) as i64 * 10, (i * 53 % 7) as i64 * 10))
+            .collect();
         let mut d = vec![0i32; n * n];
         for i in 0..n {
             for j in 0..n {
                 // Asymmetric on purpose: reversed pieces must use the reverse arcs.
-                d[i * n + j] = ((pts[i].0 - pts[j].0).abs() + (pts[i].1 - pts[j].1).abs()) as i32 + (i > j) as i32 * 3;
+                d[i * n + j] = ((pts[i].0 - pts[j].0).abs() + (pts[i].1 - pts[j].1).abs()) as i32
+                    + (i > j) as i32 * 3;
             }
         }
         let mut b = ProblemBuilder::new(1);
@@ -317,7 +372,11 @@ mod tests {
             b.vehicle(veh);
         }
         for j in 1..n {
-            let w = if j % 3 == 0 { vec![TimeWindow::new(j as i64 * 10, j as i64 * 10 + 60)] } else { vec![] };
+            let w = if j % 3 == 0 {
+                vec![TimeWindow::new(j as i64 * 10, j as i64 * 10 + 60)]
+            } else {
+                vec![]
+            };
             b.job(Job {
                 id: format!("j{j}"),
                 kind: JobKind::Delivery(Task::new(LocIdx(j as u32), 5, w)),
@@ -339,30 +398,61 @@ mod tests {
         let mut st = State::new(&data, w);
         let mut rng = Rng::seed_from_u64(3);
         let mut jobs = st.unassigned.clone();
-        recreate(&data, &mut st, &mut rng, &mut jobs, Order::Random, 0.0, &mut Scratch::default());
+        recreate(
+            &data,
+            &mut st,
+            &mut rng,
+            &mut jobs,
+            Order::Random,
+            0.0,
+            &mut Scratch::default(),
+        );
         let mut checked = 0;
         let mut buf = Vec::new();
         for ra in 0..st.routes.len() as u32 {
             for rb in 0..st.routes.len() as u32 {
-                let (na, nb) = (st.routes[ra as usize].nodes.len(), st.routes[rb as usize].nodes.len());
+                let (na, nb) = (
+                    st.routes[ra as usize].nodes.len(),
+                    st.routes[rb as usize].nodes.len(),
+                );
                 for i in 1..na - 1 {
                     for j in 0..nb - 1 {
                         let end_a = st.routes[ra as usize].nodes[na - 1];
                         let candidates = [
-                            NewRoute::new(ra, &[range(ra, 0, i), rev(ra, i, na - 1), Piece::Node(end_a)]),
-                            NewRoute::new(ra, &[range(ra, 0, i), range(rb, j + 1, nb - 1), Piece::Node(end_a)]),
-                            NewRoute::new(rb, &[range(rb, 0, j + 1), range(ra, i, i + 1), range(rb, j + 1, nb)]),
+                            NewRoute::new(
+                                ra,
+                                &[range(ra, 0, i), rev(ra, i, na - 1), Piece::Node(end_a)],
+                            ),
+                            NewRoute::new(
+                                ra,
+                                &[
+                                    range(ra, 0, i),
+                                    range(rb, j + 1, nb - 1),
+                                    Piece::Node(end_a),
+                                ],
+                            ),
+                            NewRoute::new(
+                                rb,
+                                &[
+                                    range(rb, 0, j + 1),
+                                    range(ra, i, i + 1),
+                                    range(rb, j + 1, nb),
+                                ],
+                            ),
                         ];
                         for nr in candidates {
                             build_nodes(&st, &nr, &mut buf);
                             let v = st.routes[nr.r as usize].vehicle;
                             let (m, cap) = (data.matrix(v), &data.vehicles[v as usize].cap);
-                            let fold = buf[1..].iter().fold(st.nseg[buf[0] as usize], |acc, &x| acc.concat(&st.nseg[x as usize], m, cap));
+                            let fold = buf[1..].iter().fold(st.nseg[buf[0] as usize], |acc, &x| {
+                                acc.concat(&st.nseg[x as usize], m, cap)
+                            });
                             assert_eq!(seg_of(&data, &st, nr.r, nr.pieces()), fold);
                             // The distance bound never exceeds the true change.
                             let lb = lower_bound(&data, &st, std::slice::from_ref(&nr));
                             let route = &st.routes[nr.r as usize];
-                            let exact = crate::search::penalty::route_cost(&data, v, &fold, 0, &w) - route.cost_without_ride(&w);
+                            let exact = crate::search::penalty::route_cost(&data, v, &fold, 0, &w)
+                                - route.cost_without_ride(&w);
                             assert!(lb <= exact, "bound {lb} above exact {exact}");
                             checked += 1;
                         }

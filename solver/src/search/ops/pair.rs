@@ -29,7 +29,10 @@ pub(crate) fn apply_best<const D: usize>(
     }
     let (i, k) = (i as usize, k as usize);
     let n = st.routes[ru as usize].nodes.len();
-    let removal = [NewRoute::new(ru, &[range(ru, 0, i), range(ru, i + 1, k), range(ru, k + 1, n)])];
+    let removal = [NewRoute::new(
+        ru,
+        &[range(ru, 0, i), range(ru, i + 1, k), range(ru, k + 1, n)],
+    )];
     // `delta` only reports improvements; price the removal directly instead.
     let seg = crate::search::ops::seg_of(data, st, ru, removal[0].pieces());
     let route = &st.routes[ru as usize];
@@ -37,7 +40,9 @@ pub(crate) fn apply_best<const D: usize>(
     let removed = crate::search::penalty::route_cost(data, route.vehicle, &seg, 0, &w) + route.away
         - data.away(job, route.vehicle)
         - route.cost;
-    let Some(ins) = best_insertion::<D, Rng>(data, st, job, isc, None::<&mut Blink<'_, Rng>>, Some(rv)) else {
+    let Some(ins) =
+        best_insertion::<D, Rng>(data, st, job, isc, None::<&mut Blink<'_, Rng>>, Some(rv))
+    else {
         return false;
     };
     if removed + ins.delta >= 0 {
@@ -49,7 +54,9 @@ pub(crate) fn apply_best<const D: usize>(
         let mut seq = Vec::new();
         crate::search::ops::build_nodes(st, &removal[0], &mut seq);
         let none = (NONE, crate::search::segment::Seg::default());
-        let exact = insert::exact_cost(data, st, ru, &seq, [none, none]) + route.away - data.away(job, route.vehicle) - route.cost;
+        let exact = insert::exact_cost(data, st, ru, &seq, [none, none]) + route.away
+            - data.away(job, route.vehicle)
+            - route.cost;
         if exact + ins.delta >= 0 {
             return false;
         }

@@ -7,7 +7,12 @@ use crate::search::ops::{apply, delta, range, MoveScratch, NewRoute, Piece};
 use crate::search::state::State;
 
 /// Best improving reload insertion or removal on route `r`; applied if found.
-pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, sc: &mut MoveScratch, r: u32) -> bool {
+pub(crate) fn apply_best<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    sc: &mut MoveScratch,
+    r: u32,
+) -> bool {
     let route = &st.routes[r as usize];
     let slots = &data.vehicles[route.vehicle as usize].reloads;
     if slots.is_empty() || route.is_empty() {
@@ -31,7 +36,11 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
     // each reload (the best one depends on the neighbours of the slot).
     let mut free: Vec<u32> = Vec::new();
     for &s in slots {
-        if st.pos[s as usize].0 == NONE && !free.iter().any(|&f| data.nodes[f as usize].loc == data.nodes[s as usize].loc) {
+        if st.pos[s as usize].0 == NONE
+            && !free
+                .iter()
+                .any(|&f| data.nodes[f as usize].loc == data.nodes[s as usize].loc)
+        {
             free.push(s);
         }
     }
@@ -45,7 +54,10 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
             if data.nodes[f as usize].loc == data.nodes[x as usize].loc {
                 continue;
             }
-            let mv = [NewRoute::new(r, &[range(r, 0, k), Piece::Node(f), range(r, k + 1, n)])];
+            let mv = [NewRoute::new(
+                r,
+                &[range(r, 0, k), Piece::Node(f), range(r, k + 1, n)],
+            )];
             let d = delta(data, st, &mv, sc);
             if d < best {
                 best = d;
@@ -55,14 +67,23 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
     }
     // Insertion of a free slot where the load is too high.
     let cap = &data.vehicles[route.vehicle as usize].cap;
-    let used = route.nodes.iter().filter(|&&x| data.nodes[x as usize].kind == NodeKind::Reload).count();
-    if route.total().load_excess(cap) > 0 && used < data.vehicles[route.vehicle as usize].max_reloads {
+    let used = route
+        .nodes
+        .iter()
+        .filter(|&&x| data.nodes[x as usize].kind == NodeKind::Reload)
+        .count();
+    if route.total().load_excess(cap) > 0
+        && used < data.vehicles[route.vehicle as usize].max_reloads
+    {
         for &f in &free {
             for p in route.locked..n - 1 {
                 if route.open[p] != 0 {
                     continue;
                 }
-                let mv = [NewRoute::new(r, &[range(r, 0, p + 1), Piece::Node(f), range(r, p + 1, n)])];
+                let mv = [NewRoute::new(
+                    r,
+                    &[range(r, 0, p + 1), Piece::Node(f), range(r, p + 1, n)],
+                )];
                 let d = delta(data, st, &mv, sc);
                 if d < best {
                     best = d;
@@ -75,7 +96,12 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
         let removed: Vec<u32> = st.routes[r as usize].nodes.clone();
         apply(data, st, &mv, sc);
         for x in removed {
-            if st.pos[x as usize].0 == r && st.routes[r as usize].nodes.get(st.pos[x as usize].1 as usize) != Some(&x) {
+            if st.pos[x as usize].0 == r
+                && st.routes[r as usize]
+                    .nodes
+                    .get(st.pos[x as usize].1 as usize)
+                    != Some(&x)
+            {
                 st.pos[x as usize] = (NONE, 0);
             }
         }

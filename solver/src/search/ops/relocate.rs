@@ -9,22 +9,40 @@ use crate::search::state::State;
 #[inline]
 pub(crate) fn movable<const D: usize>(data: &Data<'_, D>, st: &State<D>, x: u32) -> bool {
     let (r, i) = st.pos[x as usize];
-    r != NONE && data.nodes[x as usize].kind == NodeKind::Single && i as usize > st.routes[r as usize].locked
+    r != NONE
+        && data.nodes[x as usize].kind == NodeKind::Single
+        && i as usize > st.routes[r as usize].locked
 }
 
 /// Length of the movable chain starting at index `i` of route `r`, up to `max`.
 #[inline]
-pub(crate) fn chain<const D: usize>(data: &Data<'_, D>, st: &State<D>, r: u32, i: usize, max: usize) -> usize {
+pub(crate) fn chain<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    r: u32,
+    i: usize,
+    max: usize,
+) -> usize {
     let nodes = &st.routes[r as usize].nodes;
     let mut k = 0;
-    while k < max && i + k < nodes.len() - 1 && data.nodes[nodes[i + k] as usize].kind == NodeKind::Single {
+    while k < max
+        && i + k < nodes.len() - 1
+        && data.nodes[nodes[i + k] as usize].kind == NodeKind::Single
+    {
         k += 1;
     }
     k
 }
 
 /// Best improving relocation of a chain at `u` next to `v`; applied if found.
-pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, sc: &mut MoveScratch, u: u32, v: u32, max_chain: usize) -> bool {
+pub(crate) fn apply_best<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    sc: &mut MoveScratch,
+    u: u32,
+    v: u32,
+    max_chain: usize,
+) -> bool {
     if !movable(data, st, u) {
         return false;
     }
@@ -50,7 +68,11 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
             if reversed && k == 1 {
                 continue;
             }
-            let ch = if reversed { rev(ru, i, i + k) } else { range(ru, i, i + k) };
+            let ch = if reversed {
+                rev(ru, i, i + k)
+            } else {
+                range(ru, i, i + k)
+            };
             // Insert after v; before v only when v is first (after the start depot).
             for after in [j, if j == 1 { 0 } else { usize::MAX }] {
                 if after == usize::MAX || after < st.routes[rv as usize].locked {
@@ -62,7 +84,10 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
                     (
                         [
                             NewRoute::new(ru, &[range(ru, 0, i), range(ru, i + k, nu)]),
-                            NewRoute::new(rv, &[range(rv, 0, after + 1), ch, range(rv, after + 1, nv)]),
+                            NewRoute::new(
+                                rv,
+                                &[range(rv, 0, after + 1), ch, range(rv, after + 1, nv)],
+                            ),
                         ],
                         2,
                     )
@@ -72,9 +97,19 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
                         continue;
                     }
                     let pieces: [Piece; 4] = if after < i {
-                        [range(ru, 0, after + 1), ch, range(ru, after + 1, i), range(ru, i + k, n)]
+                        [
+                            range(ru, 0, after + 1),
+                            ch,
+                            range(ru, after + 1, i),
+                            range(ru, i + k, n),
+                        ]
                     } else {
-                        [range(ru, 0, i), range(ru, i + k, after + 1), ch, range(ru, after + 1, n)]
+                        [
+                            range(ru, 0, i),
+                            range(ru, i + k, after + 1),
+                            ch,
+                            range(ru, after + 1, n),
+                        ]
                     };
                     ([NewRoute::new(ru, &pieces), NewRoute::new(ru, &[])], 1)
                 };
@@ -95,7 +130,13 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
 }
 
 /// Moves `u` alone into an empty route of each vehicle class, if that improves.
-pub(crate) fn to_empty<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, sc: &mut MoveScratch, u: u32, seen: &mut Vec<u32>) -> bool {
+pub(crate) fn to_empty<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    sc: &mut MoveScratch,
+    u: u32,
+    seen: &mut Vec<u32>,
+) -> bool {
     if !movable(data, st, u) {
         return false;
     }
@@ -120,7 +161,10 @@ pub(crate) fn to_empty<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, sc
         let nu = st.routes[ru as usize].nodes.len();
         let mv = [
             NewRoute::new(ru, &[range(ru, 0, i), range(ru, i + 1, nu)]),
-            NewRoute::new(r as u32, &[range(r as u32, 0, 1), Piece::Node(u), range(r as u32, 1, 2)]),
+            NewRoute::new(
+                r as u32,
+                &[range(r as u32, 0, 1), Piece::Node(u), range(r as u32, 1, 2)],
+            ),
         ];
         let d = delta(data, st, &mv, sc);
         if d < best {

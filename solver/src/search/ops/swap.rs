@@ -6,7 +6,14 @@ use crate::search::ops::relocate::{chain, movable};
 use crate::search::ops::{apply, delta, range, MoveScratch, NewRoute};
 use crate::search::state::State;
 
-pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, sc: &mut MoveScratch, u: u32, v: u32, max_chain: usize) -> bool {
+pub(crate) fn apply_best<const D: usize>(
+    data: &Data<'_, D>,
+    st: &mut State<D>,
+    sc: &mut MoveScratch,
+    u: u32,
+    v: u32,
+    max_chain: usize,
+) -> bool {
     if !movable(data, st, u) || !movable(data, st, v) {
         return false;
     }
@@ -15,7 +22,10 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
     let (i, j) = (i as usize, j as usize);
     let ku_max = chain(data, st, ru, i, max_chain);
     let kv_max = chain(data, st, rv, j, max_chain);
-    let (vu, vv) = (st.routes[ru as usize].vehicle, st.routes[rv as usize].vehicle);
+    let (vu, vv) = (
+        st.routes[ru as usize].vehicle,
+        st.routes[rv as usize].vehicle,
+    );
     let allowed = |r: u32, from: usize, k: usize, veh: u32| {
         let nodes = &st.routes[r as usize].nodes;
         (from..from + k).all(|x| data.can_serve(data.nodes[nodes[x] as usize].job, veh))
@@ -32,14 +42,24 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
                 let nv = st.routes[rv as usize].nodes.len();
                 (
                     [
-                        NewRoute::new(ru, &[range(ru, 0, i), range(rv, j, j + kv), range(ru, i + ku, nu)]),
-                        NewRoute::new(rv, &[range(rv, 0, j), range(ru, i, i + ku), range(rv, j + kv, nv)]),
+                        NewRoute::new(
+                            ru,
+                            &[range(ru, 0, i), range(rv, j, j + kv), range(ru, i + ku, nu)],
+                        ),
+                        NewRoute::new(
+                            rv,
+                            &[range(rv, 0, j), range(ru, i, i + ku), range(rv, j + kv, nv)],
+                        ),
                     ],
                     2,
                 )
             } else {
                 let n = st.routes[ru as usize].nodes.len();
-                let (a, ka, b, kb) = if i < j { (i, ku, j, kv) } else { (j, kv, i, ku) };
+                let (a, ka, b, kb) = if i < j {
+                    (i, ku, j, kv)
+                } else {
+                    (j, kv, i, ku)
+                };
                 if a + ka > b {
                     continue;
                 }
@@ -47,7 +67,13 @@ pub(crate) fn apply_best<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, 
                     [
                         NewRoute::new(
                             ru,
-                            &[range(ru, 0, a), range(ru, b, b + kb), range(ru, a + ka, b), range(ru, a, a + ka), range(ru, b + kb, n)],
+                            &[
+                                range(ru, 0, a),
+                                range(ru, b, b + kb),
+                                range(ru, a + ka, b),
+                                range(ru, a, a + ka),
+                                range(ru, b + kb, n),
+                            ],
                         ),
                         NewRoute::new(ru, &[]),
                     ],
