@@ -470,7 +470,8 @@ async fn openapi_lists_every_route_and_error_code() {
     }
     // The router source and the document agree on the set of routes.
     let src = include_str!("../src/lib.rs");
-    let routed = src.matches(".route(\"").count();
+    // Count `.route(` calls whatever rustfmt does with their layout.
+    let routed = src.matches(".route(").count();
     assert_eq!(
         routed,
         paths.len(),
