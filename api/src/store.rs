@@ -290,25 +290,7 @@ impl Store {
         let timings_json = serde_json::to_string(&result.timings)?;
         self.write(|c| {
             let tx = c.transaction()?;
-            let version: u32 = tx.query_row("SELECT version FROM plans WHERE id=?1", [id], |r| r.get(0))?;
-            if version != based_on {
-                return Err(StoreError::Conflict { expected: based_on, found: version });
-            }
-            let new_version = version + 1;
-            for s in &result.sheets {
-                tx.execute(
-                    "INSERT INTO sheets (plan_id, squad, lang, sheet_version, plan_version, route_hash, html)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT(plan_id, squad, lang) DO UPDATE SET
-                       sheet_version=excluded.sheet_version, plan_version=excluded.plan_version,
-                       route_hash=excluded.route_hash, html=excluded.html",
-                    params![id, s.squad, s.lang, s.sheet_version, new_version, s.route_hash, s.html],
-                )?;
-            }
-            tx.execute(
-                "INSERT INTO plan_versions (plan_id, version, created_at, result_json, geojson) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, new_version, now_unix(), result.result_json, result.geojson],
-            )?;
+            let new_version = insert_version(&tx, id, based_on, result)?;
             tx.execute(
                 "UPDATE plans SET status='done', version=?2, timings_json=?3, failure=NULL, updated_at=?4 WHERE id=?1",
                 params![id, new_version, timings_json, now_unix()],
@@ -330,28 +312,16 @@ impl Store {
     ) -> Result<u32> {
         self.write(|c| {
             let tx = c.transaction()?;
-            let version: u32 = tx.query_row("SELECT version FROM plans WHERE id=?1", [id], |r| r.get(0))?;
-            if version != based_on {
-                return Err(StoreError::Conflict { expected: based_on, found: version });
-            }
-            let new_version = version + 1;
-            for s in &result.sheets {
-                tx.execute(
-                    "INSERT INTO sheets (plan_id, squad, lang, sheet_version, plan_version, route_hash, html)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT(plan_id, squad, lang) DO UPDATE SET
-                       sheet_version=excluded.sheet_version, plan_version=excluded.plan_version,
-                       route_hash=excluded.route_hash, html=excluded.html",
-                    params![id, s.squad, s.lang, s.sheet_version, new_version, s.route_hash, s.html],
-                )?;
-            }
+            let new_version = insert_version(&tx, id, based_on, result)?;
             tx.execute(
-                "INSERT INTO plan_versions (plan_id, version, created_at, result_json, geojson) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id, new_version, now_unix(), result.result_json, result.geojson],
+                "UPDATE plans SET version=?2, updated_at=?3 WHERE id=?1",
+                params![id, new_version, now_unix()],
             )?;
-            tx.execute("UPDATE plans SET version=?2, updated_at=?3 WHERE id=?1", params![id, new_version, now_unix()])?;
             if let Some((json, count)) = day {
-                tx.execute("UPDATE plans SET request_json=?2, request_count=?3 WHERE id=?1", params![id, json, count as i64])?;
+                tx.execute(
+                    "UPDATE plans SET request_json=?2, request_count=?3 WHERE id=?1",
+                    params![id, json, count as i64],
+                )?;
             }
             tx.commit()?;
             Ok(new_version)
@@ -638,4 +608,38 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_736_930_000), "2025-01-15T08:33:20Z");
     }
+}
+
+/// Checks that the plan is still at `based_on`, then writes version
+/// `based_on + 1`: the changed sheets and the result. Shared by plan solves
+/// and desk results so both keep the same conflict rule.
+fn insert_version(
+    tx: &rusqlite::Transaction<'_>,
+    id: &str,
+    based_on: u32,
+    result: &ResultIn,
+) -> Result<u32> {
+    let version: u32 = tx.query_row("SELECT version FROM plans WHERE id=?1", [id], |r| r.get(0))?;
+    if version != based_on {
+        return Err(StoreError::Conflict {
+            expected: based_on,
+            found: version,
+        });
+    }
+    let new_version = version + 1;
+    for s in &result.sheets {
+        tx.execute(
+            "INSERT INTO sheets (plan_id, squad, lang, sheet_version, plan_version, route_hash, html)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(plan_id, squad, lang) DO UPDATE SET
+               sheet_version=excluded.sheet_version, plan_version=excluded.plan_version,
+               route_hash=excluded.route_hash, html=excluded.html",
+            params![id, s.squad, s.lang, s.sheet_version, new_version, s.route_hash, s.html],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO plan_versions (plan_id, version, created_at, result_json, geojson) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, new_version, now_unix(), result.result_json, result.geojson],
+    )?;
+    Ok(new_version)
 }
