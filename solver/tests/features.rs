@@ -517,3 +517,68 @@ fn progress_reports_improving_objectives() {
     assert!(seen.windows(2).all(|w| w[1] < w[0]));
     assert!(*seen.last().unwrap() >= s.objective);
 }
+
+/// A walking squad carries a few parcels per trip: the first plan must open
+/// new trips as it goes (1,200 stops, 12 squads of capacity 4 with a reload at
+/// their gate: about 30 trips each). Before insertion could open a trip, construction stopped at
+/// the first full trip of each squad and a big day ended half unserved.
+#[test]
+fn construction_opens_new_trips_on_a_big_day() {
+    let mut g = Gen(5);
+    let mut points = vec![(500, 500)];
+    points.extend((0..1_200).map(|_| (g.below(1_000) as i64, g.below(1_000) as i64)));
+    let vehicles: Vec<Vehicle> = (0..12)
+        .map(|k| {
+            let mut v = van(&format!("s{k}"), vec![4]);
+            v.reload = Some(Reload {
+                locations: vec![LocIdx(0)],
+                service: 30,
+                max_trips: None,
+            });
+            v
+        })
+        .collect();
+    let jobs: Vec<Job> = (1..=1_200u32)
+        .map(|i| delivery(&format!("j{i}"), i, vec![1 + (i % 2) as i64]))
+        .collect();
+    let p = problem(&points, vehicles, jobs, 1);
+    // No search at all: the constructed plan.
+    let s = solve_checked(&p, 0, 1, 1);
+    assert!(s.unassigned.is_empty(), "{} left out", s.unassigned.len());
+}
+
+/// Pickup-and-delivery pairs on multi-trip vehicles stay within one trip
+/// whatever the search does (the checker's `ShipmentAcrossTrips`), over
+/// seeds that once produced a split.
+#[test]
+fn shipments_never_straddle_a_reload() {
+    for seed in 1..=6 {
+        let mut g = Gen(seed);
+        let mut points = vec![(0, 0)];
+        points.extend((0..40).map(|_| (g.below(100) as i64, g.below(100) as i64)));
+        let mut v = van("walk", vec![4]);
+        v.reload = Some(Reload {
+            locations: vec![LocIdx(0)],
+            service: 5,
+            max_trips: None,
+        });
+        let mut jobs = Vec::new();
+        for i in 0..10u32 {
+            jobs.push(job(
+                format!("s{i}"),
+                JobKind::Shipment {
+                    pickup: task(1 + 2 * i, 0, vec![]),
+                    delivery: task(2 + 2 * i, 0, vec![]),
+                    max_ride: None,
+                },
+                vec![1 + (i % 3) as i64],
+            ));
+        }
+        for i in 21..=40u32 {
+            jobs.push(delivery(&format!("d{i}"), i, vec![1]));
+        }
+        let p = problem(&points, vec![v], jobs, 1);
+        let s = solve_checked(&p, 400, 1, seed);
+        assert!(s.unassigned.is_empty(), "seed {seed}: {:?}", s.unassigned);
+    }
+}

@@ -159,6 +159,7 @@ impl<'p, const D: usize> Data<'p, D> {
                             dsum: q,
                             delta: neg,
                             mx: zero,
+                            open: 0,
                         },
                     ));
                     job_nodes.push([first, NONE]);
@@ -172,6 +173,7 @@ impl<'p, const D: usize> Data<'p, D> {
                             dsum: zero,
                             delta: q,
                             mx: q,
+                            open: 0,
                         },
                     ));
                     job_nodes.push([first, NONE]);
@@ -194,6 +196,7 @@ impl<'p, const D: usize> Data<'p, D> {
                             dsum: zero,
                             delta: q,
                             mx: q,
+                            open: 1,
                         },
                     );
                     let mut d = mk(
@@ -203,6 +206,7 @@ impl<'p, const D: usize> Data<'p, D> {
                             dsum: zero,
                             delta: neg,
                             mx: zero,
+                            open: -1,
                         },
                     );
                     p.partner = first + 1;

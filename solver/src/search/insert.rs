@@ -4,7 +4,7 @@
 
 use rand::RngCore;
 
-use crate::search::data::{Data, NONE};
+use crate::search::data::{Data, NodeKind, NONE};
 use crate::search::penalty::route_cost;
 use crate::search::schedule::forward;
 use crate::search::segment::Seg;
@@ -21,8 +21,56 @@ pub(crate) struct Insertion {
     pub q: u32,
     pub wa: (i64, i64),
     pub wb: (i64, i64),
+    /// A reload slot that goes right before the first task (a new trip
+    /// starts there), or [`NONE`].
+    pub reload: u32,
     /// Change of the penalised objective, prize not included.
     pub delta: i64,
+}
+
+impl Insertion {
+    /// The node list of route `route` with the job `[a, b]` inserted.
+    pub fn sequence(&self, route: &[u32], a: u32, b: u32, out: &mut Vec<u32>) {
+        let (p, q) = (self.p as usize, self.q as usize);
+        out.clear();
+        out.extend_from_slice(&route[..=p]);
+        if self.reload != NONE {
+            out.push(self.reload);
+        }
+        out.push(a);
+        if b != NONE {
+            out.extend_from_slice(&route[p + 1..=q]);
+            out.push(b);
+            out.extend_from_slice(&route[q + 1..]);
+        } else {
+            out.extend_from_slice(&route[p + 1..]);
+        }
+    }
+}
+
+/// The reload slot worth trying before a job inserted after index `p` of
+/// route `r`: only where the plain insertion overloads the trip, the route
+/// may take another reload, no shipment is open across the cut, and the cut
+/// is not right after the start or another reload (a trip of nothing).
+#[inline]
+fn new_trip_slot<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    r: usize,
+    p: usize,
+    overloaded: bool,
+) -> Option<u32> {
+    let route = &st.routes[r];
+    let vd = &data.vehicles[route.vehicle as usize];
+    if vd.max_reloads == 0
+        || p == 0
+        || route.open[p] != 0
+        || data.nodes[route.nodes[p] as usize].kind == NodeKind::Reload
+        || !overloaded
+    {
+        return None;
+    }
+    st.free_reload(data, r as u32)
 }
 
 /// Reusable buffers of one thread.
@@ -138,30 +186,41 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                         .concat(&sa, m, cap)
                         .concat(&route.suf[p + 1], m, cap);
                     let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
+                    let mut reload = NONE;
+                    if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
+                        let seg = route.pre[p]
+                            .concat(&st.nseg[slot as usize], m, cap)
+                            .concat(&sa, m, cap)
+                            .concat(&route.suf[p + 1], m, cap);
+                        let d = route_cost(data, v, &seg, 0, w) + away - old;
+                        if d < delta {
+                            (delta, reload) = (d, slot);
+                        }
+                    }
                     if delta >= best_here {
                         continue;
                     }
-                    if exact_needed {
-                        scratch.seq.clear();
-                        scratch.seq.extend_from_slice(&route.nodes[..=p]);
-                        scratch.seq.push(a);
-                        scratch.seq.extend_from_slice(&route.nodes[p + 1..]);
-                        delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)])
-                            + away
-                            - route.cost;
-                        if delta >= best_here {
-                            continue;
-                        }
-                    }
-                    best_here = delta;
-                    best = Some(Insertion {
+                    let mut ins = Insertion {
                         route: r as u32,
                         p: p as u32,
                         q: p as u32,
                         wa,
                         wb: wa,
+                        reload,
                         delta,
-                    });
+                    };
+                    if exact_needed {
+                        ins.sequence(&route.nodes, a, NONE, &mut scratch.seq);
+                        ins.delta =
+                            exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)])
+                                + away
+                                - route.cost;
+                        if ins.delta >= best_here {
+                            continue;
+                        }
+                    }
+                    best_here = ins.delta;
+                    best = Some(ins);
                 }
             } else {
                 let nb = &data.nodes[b as usize];
@@ -173,49 +232,64 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                                 continue;
                             }
                         }
-                        let mut mid = route.pre[p].concat(&sa, m, cap);
-                        let mut q = p;
+                        // First the pair within the current trips; then, if that
+                        // overloads a trip, the pair opening a new trip.
+                        let mut slot = NONE;
+                        let mut overloaded = false;
                         loop {
-                            let seg = mid.concat(&sb, m, cap).concat(&route.suf[q + 1], m, cap);
-                            let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
-                            if delta < best_here && exact_needed {
-                                scratch.seq.clear();
-                                scratch.seq.extend_from_slice(&route.nodes[..=p]);
-                                scratch.seq.push(a);
-                                scratch.seq.extend_from_slice(&route.nodes[p + 1..=q]);
-                                scratch.seq.push(b);
-                                scratch.seq.extend_from_slice(&route.nodes[q + 1..]);
-                                delta = exact_cost(
-                                    data,
-                                    st,
-                                    r as u32,
-                                    &scratch.seq,
-                                    [(a, sa), (b, sb)],
-                                ) + away
-                                    - route.cost;
-                            }
-                            if delta < best_here {
-                                best_here = delta;
-                                best = Some(Insertion {
+                            let head = if slot == NONE {
+                                route.pre[p]
+                            } else {
+                                route.pre[p].concat(&st.nseg[slot as usize], m, cap)
+                            };
+                            let mut mid = head.concat(&sa, m, cap);
+                            let mut q = p;
+                            loop {
+                                let seg = mid.concat(&sb, m, cap).concat(&route.suf[q + 1], m, cap);
+                                if slot == NONE && !overloaded {
+                                    overloaded = seg.load_excess(cap) > 0;
+                                }
+                                let mut ins = Insertion {
                                     route: r as u32,
                                     p: p as u32,
                                     q: q as u32,
                                     wa,
                                     wb,
-                                    delta,
-                                });
+                                    reload: slot,
+                                    delta: route_cost(data, v, &seg, 0, w) + away - old,
+                                };
+                                if ins.delta < best_here && exact_needed {
+                                    ins.sequence(&route.nodes, a, b, &mut scratch.seq);
+                                    ins.delta = exact_cost(
+                                        data,
+                                        st,
+                                        r as u32,
+                                        &scratch.seq,
+                                        [(a, sa), (b, sb)],
+                                    ) + away
+                                        - route.cost;
+                                }
+                                if ins.delta < best_here {
+                                    best_here = ins.delta;
+                                    best = Some(ins);
+                                }
+                                q += 1;
+                                if q >= n - 1 {
+                                    break;
+                                }
+                                let next = route.nodes[q];
+                                if data.nodes[next as usize].kind == NodeKind::Reload {
+                                    break;
+                                }
+                                mid = mid.concat(&st.nseg[next as usize], m, cap);
                             }
-                            q += 1;
-                            if q >= n - 1 {
+                            if slot != NONE || !overloaded {
                                 break;
                             }
-                            let next = route.nodes[q];
-                            if data.nodes[next as usize].kind
-                                == crate::search::data::NodeKind::Reload
-                            {
-                                break;
+                            match new_trip_slot(data, st, r, p, overloaded) {
+                                Some(s) => slot = s,
+                                None => break,
                             }
-                            mid = mid.concat(&st.nseg[next as usize], m, cap);
                         }
                     }
                 }
@@ -258,28 +332,39 @@ fn near_insertion<const D: usize, R: RngCore>(
                 .concat(&sa, m, cap)
                 .concat(&route.suf[p + 1], m, cap);
             let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
+            let mut reload = NONE;
+            if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
+                let seg = route.pre[p]
+                    .concat(&st.nseg[slot as usize], m, cap)
+                    .concat(&sa, m, cap)
+                    .concat(&route.suf[p + 1], m, cap);
+                let d = route_cost(data, v, &seg, 0, w) + away - old;
+                if d < delta {
+                    (delta, reload) = (d, slot);
+                }
+            }
             if best.is_some_and(|b| delta >= b.delta) {
                 continue;
             }
-            if route.has_ride {
-                scratch.seq.clear();
-                scratch.seq.extend_from_slice(&route.nodes[..=p]);
-                scratch.seq.push(a);
-                scratch.seq.extend_from_slice(&route.nodes[p + 1..]);
-                delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)]) + away
-                    - route.cost;
-                if best.is_some_and(|b| delta >= b.delta) {
-                    continue;
-                }
-            }
-            *best = Some(Insertion {
+            let mut ins = Insertion {
                 route: r as u32,
                 p: p as u32,
                 q: p as u32,
                 wa,
                 wb: wa,
+                reload,
                 delta,
-            });
+            };
+            if route.has_ride {
+                ins.sequence(&route.nodes, a, NONE, &mut scratch.seq);
+                ins.delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)])
+                    + away
+                    - route.cost;
+                if best.is_some_and(|b| ins.delta >= b.delta) {
+                    continue;
+                }
+            }
+            *best = Some(ins);
         }
     };
     for &x in data.adjacency[a as usize].iter().take(NEAR) {
@@ -348,6 +433,9 @@ pub(crate) fn apply<const D: usize>(
         route.nodes.insert(ins.q as usize + 1, b);
     }
     route.nodes.insert(ins.p as usize + 1, a);
+    if ins.reload != NONE {
+        route.nodes.insert(ins.p as usize + 1, ins.reload);
+    }
     st.mark_assigned(data, job);
     st.update(data, ins.route);
 }

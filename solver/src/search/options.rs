@@ -119,18 +119,7 @@ impl<'p, const D: usize> Prepared<'p, D> {
             if saved.is_some() {
                 self.seq.extend_from_slice(&route.nodes);
             } else {
-                self.seq.extend_from_slice(&route.nodes[..=ins.p as usize]);
-                self.seq.push(a);
-                if b != NONE {
-                    self.seq
-                        .extend_from_slice(&route.nodes[ins.p as usize + 1..=ins.q as usize]);
-                    self.seq.push(b);
-                    self.seq
-                        .extend_from_slice(&route.nodes[ins.q as usize + 1..]);
-                } else {
-                    self.seq
-                        .extend_from_slice(&route.nodes[ins.p as usize + 1..]);
-                }
+                ins.sequence(&route.nodes, a, b, &mut self.seq);
             }
             let index = self.seq.iter().position(|&x| x == a).expect("inserted") - 1;
             let sa = data.nodes[a as usize].seg(ins.wa);

@@ -34,6 +34,8 @@ pub(crate) struct Route<const D: usize> {
     pub has_ride: bool,
     /// Whether a stop with several windows is on the route.
     pub multi_window: bool,
+    /// Reloads on the route.
+    pub reloads: u32,
     /// Stops `1..=locked` are fixed (done or in progress): nothing moves them
     /// and nothing is inserted before them.
     pub locked: usize,
@@ -94,9 +96,11 @@ impl<const D: usize> Route<D> {
         self.has_ride = false;
         self.multi_window = false;
         self.away = 0;
+        self.reloads = 0;
         for (i, &x) in self.nodes.iter().enumerate() {
             let node = &data.nodes[x as usize];
             match node.kind {
+                NodeKind::Reload => self.reloads += 1,
                 NodeKind::Pickup => {
                     open += 1;
                     self.has_ride |= data.max_ride[node.job as usize] != i64::MAX;

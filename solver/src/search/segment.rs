@@ -23,11 +23,19 @@ pub(crate) const NOWHERE: u32 = u32::MAX;
 /// `dsum` is the total depot-loaded delivery amount, `delta` the net change
 /// along the segment and `mx` the highest prefix sum of changes (0 for the
 /// empty prefix), so the peak of a whole trip is `dsum + mx`.
+///
+/// `open` counts shipment tasks: +1 per pickup, -1 per delivery. A shipment
+/// must be picked up and delivered within one trip (the reload empties the
+/// vehicle), and since a pickup always precedes its delivery in a route, the
+/// first trip that leaves a shipment open has a positive count: so "every
+/// whole trip sums to zero" is exactly "no shipment crosses a reload", and
+/// that holds across any concatenation without naming the shipments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TripLoad<const D: usize> {
     pub dsum: [i64; D],
     pub delta: [i64; D],
     pub mx: [i64; D],
+    pub open: i64,
 }
 
 impl<const D: usize> Default for TripLoad<D> {
@@ -36,6 +44,7 @@ impl<const D: usize> Default for TripLoad<D> {
             dsum: [0; D],
             delta: [0; D],
             mx: [0; D],
+            open: 0,
         }
     }
 }
@@ -49,13 +58,16 @@ impl<const D: usize> TripLoad<D> {
             r.delta[d] = self.delta[d] + o.delta[d];
             r.mx[d] = self.mx[d].max(self.delta[d] + o.mx[d]);
         }
+        r.open = self.open + o.open;
         r
     }
 
-    /// Amount above capacity, summed over dimensions, if this is a whole trip.
+    /// Amount above capacity, summed over dimensions, if this is a whole
+    /// trip; a shipment left open by the trip counts as one unit (it is a
+    /// load violation: the reload would have to carry it through).
     #[inline]
     pub fn excess(&self, cap: &[i64; D]) -> i64 {
-        let mut e = 0;
+        let mut e = self.open.abs();
         for (d, c) in cap.iter().enumerate() {
             e += (self.dsum[d] + self.mx[d] - c).max(0);
         }
@@ -198,7 +210,46 @@ mod tests {
             dsum: [d],
             delta: [p - d],
             mx: [(p - d).max(0)],
+            open: 0,
         }
+    }
+
+    fn shipment_task(pickup: bool) -> TripLoad<1> {
+        TripLoad {
+            dsum: [0],
+            delta: [if pickup { 1 } else { -1 }],
+            mx: [pickup as i64],
+            open: if pickup { 1 } else { -1 },
+        }
+    }
+
+    #[test]
+    fn a_shipment_across_a_reload_is_a_load_violation() {
+        let m = m();
+        let cap = [10];
+        let depot = Seg::single(0, 0, (0, 1000), TripLoad::default(), 0, false);
+        let reload = Seg::single(0, 0, (0, 1000), TripLoad::default(), 0, true);
+        let pick = Seg::single(1, 0, (0, 1000), shipment_task(true), 1, false);
+        let drop = Seg::single(2, 0, (0, 1000), shipment_task(false), 1, false);
+        let fold = |s: &[Seg<1>]| s[1..].iter().fold(s[0], |a, x| a.concat(x, &m, &cap));
+        // Both in the first trip, both in the last, both in a middle trip: fine.
+        for route in [
+            vec![depot, pick, drop, reload, depot],
+            vec![depot, reload, pick, drop, depot],
+            vec![depot, reload, pick, drop, reload, depot],
+        ] {
+            assert_eq!(fold(&route).load_excess(&cap), 0);
+        }
+        // Split by one reload, or carried through a middle trip.
+        assert!(fold(&[depot, pick, reload, drop, depot]).load_excess(&cap) > 0);
+        assert!(fold(&[depot, pick, reload, reload, drop, depot]).load_excess(&cap) > 0);
+        // Right-to-left folds agree.
+        let r = [depot, pick, reload, drop, depot];
+        let right = r[..4]
+            .iter()
+            .rev()
+            .fold(r[4], |a, x| x.concat(&a, &m, &cap));
+        assert_eq!(right, fold(&r));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The mutable search state of one trajectory: routes with caches, where each
 //! node is, the active window of each node, and the unassigned jobs.
 
-use crate::search::data::{Data, NONE};
+use crate::search::data::{Data, NodeKind, NONE};
 use crate::search::penalty::Weights;
 use crate::search::route::Route;
 use crate::search::segment::{travel, Seg};
@@ -175,6 +175,13 @@ impl<const D: usize> State<D> {
     /// (the others must already be equal).
     pub fn sync_from(&mut self, data: &Data<'_, D>, src: &State<D>, routes: &[u32]) {
         for &r in routes {
+            // Reload slots are not jobs: one the source does not use on this
+            // route must not look used here (the loop below re-marks the rest).
+            for &n in &self.routes[r as usize].nodes {
+                if data.nodes[n as usize].kind == NodeKind::Reload {
+                    self.pos[n as usize] = (NONE, 0);
+                }
+            }
             let (dst, s) = (&mut self.routes[r as usize], &src.routes[r as usize]);
             dst.clone_from(s);
             for &n in &s.nodes {
@@ -198,6 +205,30 @@ impl<const D: usize> State<D> {
         self.prizes = src.prizes;
         self.counter = self.counter.max(src.counter);
         self.weights = src.weights;
+    }
+
+    /// Whether node `x` (a reload slot, say) is on a route now: `pos` alone
+    /// may be stale for a slot dropped by replacing a route's node list.
+    #[inline]
+    pub fn on_route(&self, x: u32) -> bool {
+        let (r, i) = self.pos[x as usize];
+        r != NONE && self.routes[r as usize].nodes.get(i as usize) == Some(&x)
+    }
+
+    /// A free reload slot of route `r`'s vehicle at its first reload
+    /// location, if the route may take one more reload.
+    pub fn free_reload(&self, data: &Data<'_, D>, r: u32) -> Option<u32> {
+        let route = &self.routes[r as usize];
+        let vd = &data.vehicles[route.vehicle as usize];
+        if route.reloads as usize >= vd.max_reloads {
+            return None;
+        }
+        let first = data.nodes[*vd.reloads.first()? as usize].loc;
+        vd.reloads
+            .iter()
+            .copied()
+            .take_while(|&s| data.nodes[s as usize].loc == first)
+            .find(|&s| !self.on_route(s))
     }
 
     /// A copy of route `r`'s nodes, to undo a trial change with [`Self::restore_route`].

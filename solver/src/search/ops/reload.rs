@@ -36,7 +36,7 @@ pub(crate) fn apply_best<const D: usize>(
     // each reload (the best one depends on the neighbours of the slot).
     let mut free: Vec<u32> = Vec::new();
     for &s in slots {
-        if st.pos[s as usize].0 == NONE
+        if !st.on_route(s)
             && !free
                 .iter()
                 .any(|&f| data.nodes[f as usize].loc == data.nodes[s as usize].loc)
