@@ -375,6 +375,27 @@ impl ContractionHierarchy {
         }
     }
 
+    /// One upward search per seed set, in parallel on the rayon pool: the
+    /// settled nodes of each (its search space), ready for [`Buckets::from_spaces`].
+    pub(crate) fn search_spaces(
+        &self,
+        dir: Dir,
+        seeds: &[Vec<(u32, Cost)>],
+        pool: &ScratchPool,
+    ) -> Vec<Vec<(u32, Cost)>> {
+        let n = self.num_nodes();
+        seeds
+            .par_iter()
+            .map_init(
+                || pool.take(n),
+                |s, seeds| {
+                    self.upward(dir, seeds, s, false);
+                    s.settled.clone()
+                },
+            )
+            .collect()
+    }
+
     /// Exact many-to-many costs, row-major (`sources.len()` rows).
     ///
     /// Each source and target is a set of seeds (CH node, cost to/from the point),
@@ -386,39 +407,8 @@ impl ContractionHierarchy {
         pool: &ScratchPool,
     ) -> Vec<Cost> {
         let n = self.num_nodes();
-        let spaces: Vec<Vec<(u32, Cost)>> = targets
-            .par_iter()
-            .map_init(
-                || pool.take(n),
-                |s, seeds| {
-                    self.upward(Dir::Backward, seeds, s, false);
-                    s.settled.clone()
-                },
-            )
-            .collect();
-
-        // Buckets in CSR form: for each node, (target, cost from node to target).
-        let mut first = vec![0u32; n + 1];
-        for space in &spaces {
-            for &(v, _) in space {
-                first[v as usize + 1] += 1;
-            }
-        }
-        for v in 0..n {
-            first[v + 1] += first[v];
-        }
-        let total = first[n] as usize;
-        let mut bucket_target = vec![0u32; total];
-        let mut bucket_cost = vec![Cost::ZERO; total];
-        let mut pos = first.clone();
-        for (j, space) in spaces.iter().enumerate() {
-            for &(v, c) in space {
-                let p = pos[v as usize] as usize;
-                bucket_target[p] = j as u32;
-                bucket_cost[p] = c;
-                pos[v as usize] += 1;
-            }
-        }
+        let spaces = self.search_spaces(Dir::Backward, targets, pool);
+        let buckets = Buckets::from_spaces(n, &spaces);
         drop(spaces);
 
         let t = targets.len();
@@ -430,16 +420,7 @@ impl ContractionHierarchy {
             || pool.take(n),
             |s, (row, seeds)| {
                 self.upward(Dir::Forward, seeds, s, false);
-                for &(u, d) in &s.settled {
-                    let r = first[u as usize] as usize..first[u as usize + 1] as usize;
-                    for (&j, &c) in bucket_target[r.clone()].iter().zip(&bucket_cost[r]) {
-                        let x = d + c;
-                        let cell = &mut row[j as usize];
-                        if x < *cell {
-                            *cell = x;
-                        }
-                    }
-                }
+                buckets.scan(&s.settled, row);
             },
         );
         out
@@ -527,6 +508,136 @@ fn to_up_graph(node_of: &[u32], ch_of: &[u32], lists: &[Vec<Arc>]) -> UpGraph {
         g.first.push(g.head.len() as u32);
     }
     g
+}
+
+/// One bucket entry: a point and the cost between the bucket's node and it.
+///
+/// The cost is kept as its two `u32` halves so an entry is 12 bytes instead of
+/// 16 (a `u64` would be padded next to the `u32`): the buckets of a 2,000-point
+/// index hold millions of entries, and the scan is bound by memory bandwidth.
+#[derive(Copy, Clone, Debug)]
+pub(crate) struct BucketEntry {
+    pub(crate) point: u32,
+    duration_ms: u32,
+    distance_cm: u32,
+}
+
+impl BucketEntry {
+    #[inline]
+    pub(crate) fn new(point: u32, cost: Cost) -> BucketEntry {
+        BucketEntry {
+            point,
+            duration_ms: cost.duration_ms(),
+            distance_cm: cost.distance_cm(),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn cost(self) -> Cost {
+        Cost::new(self.duration_ms, self.distance_cm)
+    }
+}
+
+/// The search spaces of many points, turned inside out: for each CH node, the
+/// points whose upward search settled it, with the cost between node and point.
+///
+/// Compressed sparse rows (`first[v]..first[v + 1]` are node `v`'s entries), so
+/// a scan reads one contiguous run per settled node. Whether the costs are
+/// *from* the node or *to* it depends on the direction of the searches that
+/// filled it; the scan just adds.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Buckets {
+    first: Vec<u32>,
+    entries: Vec<BucketEntry>,
+}
+
+impl Buckets {
+    /// Buckets over `n` CH nodes from one search space per point (point `j` is
+    /// `spaces[j]`).
+    pub(crate) fn from_spaces(n: usize, spaces: &[Vec<(u32, Cost)>]) -> Buckets {
+        let mut first = vec![0u32; n + 1];
+        for space in spaces {
+            for &(v, _) in space {
+                first[v as usize + 1] += 1;
+            }
+        }
+        for v in 0..n {
+            first[v + 1] += first[v];
+        }
+        let total = first[n] as usize;
+        let mut entries = vec![BucketEntry::new(0, Cost::ZERO); total];
+        let mut pos = first.clone();
+        for (j, space) in spaces.iter().enumerate() {
+            for &(v, c) in space {
+                let p = &mut pos[v as usize];
+                entries[*p as usize] = BucketEntry::new(j as u32, c);
+                *p += 1;
+            }
+        }
+        Buckets { first, entries }
+    }
+
+    /// Number of entries in all buckets.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.first.capacity() * 4 + self.entries.capacity() * std::mem::size_of::<BucketEntry>()
+    }
+
+    /// Lowers `out[point]` to `d + c` for every settled node `(u, d)` and every
+    /// entry `(point, c)` in `u`'s bucket.
+    #[inline]
+    pub(crate) fn scan(&self, settled: &[(u32, Cost)], out: &mut [Cost]) {
+        for &(u, d) in settled {
+            let r = self.first[u as usize] as usize..self.first[u as usize + 1] as usize;
+            for e in &self.entries[r] {
+                let x = d + e.cost();
+                let cell = &mut out[e.point as usize];
+                if x < *cell {
+                    *cell = x;
+                }
+            }
+        }
+    }
+
+    /// Adds `extra` entries `(node, entry)` in one pass over the existing ones,
+    /// emptying `extra`. Order inside a bucket does not matter to [`Buckets::scan`].
+    pub(crate) fn merge(&mut self, extra: &mut Vec<(u32, BucketEntry)>) {
+        if extra.is_empty() {
+            return;
+        }
+        extra.sort_unstable_by_key(|&(v, _)| v);
+        let n = self.first.len() - 1;
+        let mut entries = Vec::with_capacity(self.entries.len() + extra.len());
+        let mut first = Vec::with_capacity(n + 1);
+        first.push(0u32);
+        let mut copied = 0usize;
+        let mut k = 0usize;
+        let mut added = 0u32;
+        for v in 0..n {
+            if k < extra.len() && extra[k].0 as usize == v {
+                // Everything up to the end of `v`'s old bucket, in one copy.
+                let end = self.first[v + 1] as usize;
+                entries.extend_from_slice(&self.entries[copied..end]);
+                copied = end;
+                while k < extra.len() && extra[k].0 as usize == v {
+                    entries.push(extra[k].1);
+                    added += 1;
+                    k += 1;
+                }
+            }
+            first.push(self.first[v + 1] + added);
+        }
+        entries.extend_from_slice(&self.entries[copied..]);
+        debug_assert_eq!(k, extra.len(), "extra entries name existing nodes");
+        debug_assert_eq!(entries.len(), self.entries.len() + extra.len());
+        self.first = first;
+        self.entries = entries;
+        extra.clear();
+    }
 }
 
 /// Which way an upward search goes.

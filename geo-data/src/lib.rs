@@ -11,7 +11,10 @@
 //! * **query** (milliseconds): [`PreparedGraphs::load`], then per profile
 //!   [`ProfileGraph::snap`] (R-tree onto edges), [`ProfileGraph::matrix`]
 //!   (bucket many-to-many on the hierarchy, parallel) and
-//!   [`ProfileGraph::path`].
+//!   [`ProfileGraph::path`]; for a fixed set of points,
+//!   [`ProfileGraph::point_index`] then answers one new point against all of
+//!   them ([`ProfileGraph::from_point`], [`ProfileGraph::to_point`]) without a
+//!   new matrix.
 //!
 //! Costs are integers ([`Cost`]: milliseconds, centimetres) minimised
 //! lexicographically, so every result is exact and [`oracle`] (plain Dijkstra)
@@ -42,6 +45,7 @@ pub mod oracle;
 pub mod osm;
 pub mod path;
 pub mod pbf_writer;
+pub mod point_index;
 pub mod prepared;
 pub mod profile;
 pub mod snap;
@@ -54,6 +58,7 @@ pub use ids::{Cost, EdgeIdx, NodeIdx};
 pub use matrix::{TravelMatrix, UNREACHABLE};
 pub use osm::{ImportError, NoProgress, OsmData, OsmWay, Progress};
 pub use path::Route;
+pub use point_index::{PointCosts, PointIndex};
 pub use prepared::{PrepareReport, PreparedGraphs, ProfileGraph, ProfileSummary};
 pub use profile::{Profile, UnknownProfile};
 pub use snap::{SnapConfig, SnapError, SnappedPoint, DEFAULT_MAX_SNAP_M};

@@ -28,26 +28,7 @@ pub struct TravelMatrix {
 
 impl TravelMatrix {
     pub(crate) fn from_costs(size: usize, costs: Vec<Cost>) -> TravelMatrix {
-        let durations = costs
-            .iter()
-            .map(|c| {
-                if c.is_finite() {
-                    c.duration_s()
-                } else {
-                    UNREACHABLE
-                }
-            })
-            .collect();
-        let distances = costs
-            .iter()
-            .map(|c| {
-                if c.is_finite() {
-                    c.distance_m()
-                } else {
-                    UNREACHABLE
-                }
-            })
-            .collect();
+        let (durations, distances) = seconds_and_metres(&costs);
         TravelMatrix {
             size,
             durations,
@@ -73,6 +54,19 @@ impl TravelMatrix {
     }
 }
 
+/// Whole seconds and metres from exact costs, [`UNREACHABLE`] for no path: the
+/// one rounding every result type of the crate shares, so a matrix and a
+/// one-to-many query never disagree by a second.
+pub(crate) fn seconds_and_metres(costs: &[Cost]) -> (Vec<u32>, Vec<u32>) {
+    let round = |f: fn(Cost) -> u32| {
+        costs
+            .iter()
+            .map(|&c| if c.is_finite() { f(c) } else { UNREACHABLE })
+            .collect()
+    };
+    (round(Cost::duration_s), round(Cost::distance_m))
+}
+
 /// Computes the matrix with the contraction hierarchy; see [`ProfileGraph::matrix`].
 pub(crate) fn compute(
     pg: &ProfileGraph,
@@ -84,14 +78,8 @@ pub(crate) fn compute(
     for p in points {
         pg.check_point(p);
     }
-    let to_ch = |seeds: Vec<(crate::NodeIdx, Cost)>| -> Vec<(u32, Cost)> {
-        seeds
-            .into_iter()
-            .map(|(v, c)| (ch.ch_of[v.ix()], c))
-            .collect()
-    };
-    let sources: Vec<_> = points.iter().map(|p| to_ch(p.out_seeds(g))).collect();
-    let targets: Vec<_> = points.iter().map(|p| to_ch(p.in_seeds(g))).collect();
+    let sources: Vec<_> = points.iter().map(|p| pg.ch_out_seeds(p)).collect();
+    let targets: Vec<_> = points.iter().map(|p| pg.ch_in_seeds(p)).collect();
     let mut costs = ch.many_to_many(&sources, &targets, pool);
     let n = points.len();
     // Points sharing a segment may also reach each other straight along it,
@@ -99,14 +87,7 @@ pub(crate) fn compute(
     let mut by_segment: Vec<(u64, usize)> = points
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| match p.anchor {
-            crate::snap::Anchor::Edge { ab, ba, .. } => {
-                let key = ((ab.map_or(u32::MAX, |e| e.0) as u64) << 32)
-                    | ba.map_or(u32::MAX, |e| e.0) as u64;
-                Some((key, i))
-            }
-            crate::snap::Anchor::Node(_) => None,
-        })
+        .filter_map(|(i, p)| p.segment_key().map(|k| (k, i)))
         .collect();
     by_segment.sort_unstable();
     for group in by_segment.chunk_by(|x, y| x.0 == y.0) {

@@ -13,6 +13,7 @@ use crate::ids::NodeIdx;
 use crate::matrix::TravelMatrix;
 use crate::osm::{self, ImportError, OsmData, Progress};
 use crate::path::Route;
+use crate::point_index::{PointCosts, PointIndex};
 use crate::profile::Profile;
 use crate::snap::{Anchor, SnapConfig, SnapError, SnapIndex, SnappedPoint};
 use crate::store::{self, StoreError, StoredProfile};
@@ -125,6 +126,43 @@ impl ProfileGraph {
         crate::matrix::compute(self, points, &self.pool)
     }
 
+    /// Precomputes the upward search spaces of `points` in both directions (in
+    /// parallel on the rayon pool), so that costs between all of them and one
+    /// new point take one search instead of a matrix; see [`PointIndex`].
+    ///
+    /// # Panics
+    /// If a point was snapped on another graph.
+    pub fn point_index(&self, points: &[SnappedPoint]) -> PointIndex {
+        crate::point_index::build(self, points)
+    }
+
+    /// Exact costs from `p` to every indexed point: row `N` of
+    /// `matrix(points ++ [p])`, cell for cell, where `N` is the index's length.
+    ///
+    /// # Panics
+    /// If `p` or `index` was made on another graph.
+    pub fn from_point(&self, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
+        crate::point_index::from_point(self, index, p)
+    }
+
+    /// Exact costs from every indexed point to `p`: column `N` of
+    /// `matrix(points ++ [p])`, cell for cell.
+    ///
+    /// # Panics
+    /// If `p` or `index` was made on another graph.
+    pub fn to_point(&self, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
+        crate::point_index::to_point(self, index, p)
+    }
+
+    /// Adds `p` to the index as its next point (a committed urgent order joins
+    /// the plan) and returns its number: two upward searches, no rebuild.
+    ///
+    /// # Panics
+    /// If `p` or `index` was made on another graph.
+    pub fn append_point(&self, index: &mut PointIndex, p: &SnappedPoint) -> usize {
+        crate::point_index::append(self, index, p)
+    }
+
     /// The fastest path between two points with its geometry; `None` if unreachable.
     pub fn route(&self, from: &SnappedPoint, to: &SnappedPoint) -> Option<Route> {
         crate::path::route(self, from, to)
@@ -133,6 +171,30 @@ impl ProfileGraph {
     /// The polyline `(lat, lon)` of the fastest path; `None` if unreachable.
     pub fn path(&self, from: &SnappedPoint, to: &SnappedPoint) -> Option<Vec<(f64, f64)>> {
         self.route(from, to).map(|r| r.coords)
+    }
+
+    /// The CH nodes a point can leave by, with the cost to reach each.
+    pub(crate) fn ch_out_seeds(&self, p: &SnappedPoint) -> Vec<(u32, crate::Cost)> {
+        let ch = &self.ch;
+        p.out_seeds(&self.graph)
+            .into_iter()
+            .map(|(v, c)| (ch.ch_of[v.ix()], c))
+            .collect()
+    }
+
+    /// The CH nodes a point can be reached from, with the cost from each to it.
+    pub(crate) fn ch_in_seeds(&self, p: &SnappedPoint) -> Vec<(u32, crate::Cost)> {
+        let ch = &self.ch;
+        p.in_seeds(&self.graph)
+            .into_iter()
+            .map(|(v, c)| (ch.ch_of[v.ix()], c))
+            .collect()
+    }
+
+    /// Identifies the graph (profile, nodes, coordinates, edges), so a point
+    /// or an index made on one graph is refused by another.
+    pub(crate) fn fingerprint(&self) -> u64 {
+        self.fingerprint
     }
 
     pub(crate) fn check_point(&self, p: &SnappedPoint) {

@@ -172,6 +172,18 @@ impl SnappedPoint {
         }
     }
 
+    /// Which segment the point lies inside (its directed edges packed in a
+    /// `u64`), `None` at a node. Points with equal keys are the only ones
+    /// [`SnappedPoint::along_same_edge`] can join.
+    pub(crate) fn segment_key(&self) -> Option<u64> {
+        match self.anchor {
+            Anchor::Edge { ab, ba, .. } => Some(
+                ((ab.map_or(u32::MAX, |e| e.0) as u64) << 32) | ba.map_or(u32::MAX, |e| e.0) as u64,
+            ),
+            Anchor::Node(_) => None,
+        }
+    }
+
     /// The cost of going straight along a shared segment from `self` to `to`,
     /// without passing a node; `None` if they are not on one segment or the
     /// segment's direction forbids it.

@@ -1,0 +1,558 @@
+//! Costs between a plan's points and one new point, without a new matrix.
+//!
+//! An escalation desk holds a plan of N ≈ 2,000 snapped points and, for every
+//! urgent order at a new point P, needs the cost from each plan point to P and
+//! from P to each plan point, many times per plan. A matrix on N + 1 points
+//! would redo all 2N upward searches of the plan points (≈ 100 ms on Chengdu)
+//! to learn one row and one column. [`PointIndex`] keeps those searches instead:
+//! the plan points' backward search spaces as buckets (node → point, cost from
+//! node to point) and their forward search spaces likewise (node → point, cost
+//! from point to node). A query is then one upward search from P and a scan of
+//! the buckets of the nodes it settles — the second half of the bucket
+//! many-to-many, for one row.
+//!
+//! Exactness: the searches, seeds and same-segment rule are the matrix's own
+//! (the bucket many-to-many in [`crate::ch`], the same-edge pass in
+//! [`crate::matrix`]), so every value equals the matching cell of
+//! `matrix(points ++ [P])` on both duration and distance; the differential
+//! tests assert equality, not closeness.
+//!
+//! A committed urgent order joins the index with [`ProfileGraph::append_point`]:
+//! its two search spaces wait in a short pending list per direction (scanned by
+//! looking up the query's tentative distances) and are merged into the buckets
+//! in one pass once the list grows, so appending never rebuilds the index.
+
+use crate::ch::{BucketEntry, Buckets, Dir, Scratch};
+use crate::ids::Cost;
+use crate::matrix::seconds_and_metres;
+use crate::prepared::ProfileGraph;
+use crate::snap::SnappedPoint;
+
+/// Pending entries per direction beyond which an append merges them into the
+/// buckets. Each pending entry costs a query one random lookup; at this size
+/// that is a few tens of microseconds, while a merge of a 2,000-point Chengdu
+/// index (a few million entries) costs a few milliseconds, so merges stay rare.
+const PENDING_MAX: usize = 16_384;
+
+/// Merge also when the pending entries reach this fraction (1/8) of the
+/// buckets: on a small index a merge is cheap and a scan of the buckets short,
+/// so the lookups would otherwise dominate.
+const PENDING_SHARE: usize = 8;
+
+/// The search spaces of the indexed points in one direction.
+#[derive(Clone, Default)]
+struct Side {
+    buckets: Buckets,
+    /// Appended points not merged yet: (CH node, entry).
+    pending: Vec<(u32, BucketEntry)>,
+}
+
+impl Side {
+    fn push(&mut self, point: u32, space: &[(u32, Cost)]) {
+        self.pending
+            .extend(space.iter().map(|&(v, c)| (v, BucketEntry::new(point, c))));
+        if self.pending.len() >= PENDING_MAX
+            || self.pending.len() * PENDING_SHARE >= self.buckets.len()
+        {
+            self.buckets.merge(&mut self.pending);
+        }
+    }
+
+    /// Lowers `out[i]` to the best cost through this side's search spaces,
+    /// given a finished upward search `s` in the opposite direction.
+    fn scan(&self, s: &Scratch, out: &mut [Cost]) {
+        self.buckets.scan(&s.settled, out);
+        // Pending points are met wherever the query's search reached, settled
+        // or not: every tentative distance is the cost of a real path, so it can
+        // only overestimate, and at the meeting node of the best up-down path it
+        // is exact. The minimum is therefore the same as through the buckets.
+        for &(v, e) in &self.pending {
+            let d = s.dist(v);
+            if d.is_finite() {
+                let x = d + e.cost();
+                let cell = &mut out[e.point as usize];
+                if x < *cell {
+                    *cell = x;
+                }
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.buckets.heap_bytes()
+            + self.pending.capacity() * std::mem::size_of::<(u32, BucketEntry)>()
+    }
+}
+
+/// Precomputed search spaces of a fixed set of snapped points on one
+/// [`ProfileGraph`], answering "from a new point to all of them" and "from all
+/// of them to a new point" in one upward search each.
+///
+/// Built by [`ProfileGraph::point_index`], queried with
+/// [`ProfileGraph::from_point`] and [`ProfileGraph::to_point`], grown with
+/// [`ProfileGraph::append_point`]. Points keep the numbering they were given
+/// (built points first, then appended ones in order). Only valid with the graph
+/// that built it; the query methods panic on a mix-up, like
+/// [`ProfileGraph::matrix`] does for points.
+#[derive(Clone)]
+pub struct PointIndex {
+    fingerprint: u64,
+    points: Vec<SnappedPoint>,
+    /// Backward search spaces: at node `v`, (point `i`, cost `v → i`). A forward
+    /// search from a new point scans them: costs *to* the indexed points.
+    to_points: Side,
+    /// Forward search spaces: at node `v`, (point `i`, cost `i → v`). A backward
+    /// search to a new point scans them: costs *from* the indexed points.
+    from_points: Side,
+    /// (segment key, point) for points inside a segment, sorted: the candidates
+    /// for the direct trip along a shared segment.
+    by_segment: Vec<(u64, u32)>,
+}
+
+impl PointIndex {
+    /// Number of indexed points.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// True when no point is indexed.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// The indexed points, in index order.
+    pub fn points(&self) -> &[SnappedPoint] {
+        &self.points
+    }
+
+    /// Bucket entries in both directions (merged and pending): the index's size
+    /// in the unit its memory and scan time grow with.
+    pub fn num_entries(&self) -> usize {
+        [&self.to_points, &self.from_points]
+            .iter()
+            .map(|s| s.buckets.len() + s.pending.len())
+            .sum()
+    }
+
+    /// Heap memory held, in bytes.
+    pub fn heap_bytes(&self) -> usize {
+        self.to_points.heap_bytes()
+            + self.from_points.heap_bytes()
+            + self.points.capacity() * std::mem::size_of::<SnappedPoint>()
+            + self.by_segment.capacity() * std::mem::size_of::<(u64, u32)>()
+    }
+
+    /// Indexed points inside the same segment as `p` (none when `p` is at a node).
+    fn same_segment(&self, p: &SnappedPoint) -> impl Iterator<Item = usize> + '_ {
+        let range = match p.segment_key() {
+            Some(k) => {
+                let lo = self.by_segment.partition_point(|&(x, _)| x < k);
+                let hi = self.by_segment.partition_point(|&(x, _)| x <= k);
+                lo..hi
+            }
+            None => 0..0,
+        };
+        self.by_segment[range].iter().map(|&(_, i)| i as usize)
+    }
+
+    fn insert_segment_key(&mut self, p: &SnappedPoint, i: u32) {
+        if let Some(k) = p.segment_key() {
+            let at = self.by_segment.partition_point(|&x| x < (k, i));
+            self.by_segment.insert(at, (k, i));
+        }
+    }
+}
+
+impl std::fmt::Debug for PointIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "PointIndex({} points, {} bucket entries)",
+            self.points.len(),
+            self.num_entries()
+        )
+    }
+}
+
+/// Costs between one point and every point of a [`PointIndex`], in index order.
+///
+/// Rounded exactly like [`crate::TravelMatrix`]: whole seconds and metres from
+/// the exact costs ([`PointCosts::cost`]), [`crate::UNREACHABLE`] when there is
+/// no path, never a silent zero.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointCosts {
+    /// Seconds per indexed point, `UNREACHABLE` for no path.
+    pub durations: Vec<u32>,
+    /// Metres per indexed point, `UNREACHABLE` for no path.
+    pub distances: Vec<u32>,
+    costs: Vec<Cost>,
+}
+
+impl PointCosts {
+    fn from_costs(costs: Vec<Cost>) -> PointCosts {
+        let (durations, distances) = seconds_and_metres(&costs);
+        PointCosts {
+            durations,
+            distances,
+            costs,
+        }
+    }
+
+    /// Number of indexed points covered.
+    pub fn len(&self) -> usize {
+        self.costs.len()
+    }
+
+    /// True for an empty index.
+    pub fn is_empty(&self) -> bool {
+        self.costs.is_empty()
+    }
+
+    /// The exact cost for indexed point `i` (milliseconds and centimetres),
+    /// `None` if unreachable.
+    pub fn cost(&self, i: usize) -> Option<Cost> {
+        let c = self.costs[i];
+        c.is_finite().then_some(c)
+    }
+
+    /// Seconds for indexed point `i`, `None` if unreachable.
+    pub fn duration_s(&self, i: usize) -> Option<u32> {
+        self.cost(i).map(Cost::duration_s)
+    }
+
+    /// Metres for indexed point `i`, `None` if unreachable.
+    pub fn distance_m(&self, i: usize) -> Option<u32> {
+        self.cost(i).map(Cost::distance_m)
+    }
+}
+
+/// A point's number in the index; 4 billion points is far beyond any plan, and
+/// `u32` keeps every bucket entry at 12 bytes.
+fn point_number(i: usize) -> u32 {
+    u32::try_from(i).expect("a point index holds fewer than 2^32 points")
+}
+
+/// Builds the index; see [`ProfileGraph::point_index`].
+pub(crate) fn build(pg: &ProfileGraph, points: &[SnappedPoint]) -> PointIndex {
+    for p in points {
+        pg.check_point(p);
+    }
+    point_number(points.len());
+    let ch = pg.hierarchy();
+    let n = ch.num_nodes();
+    // One direction at a time, so only one set of raw search spaces is alive.
+    let side = |dir: Dir| {
+        let seeds: Vec<_> = points
+            .iter()
+            .map(|p| match dir {
+                Dir::Backward => pg.ch_in_seeds(p),
+                Dir::Forward => pg.ch_out_seeds(p),
+            })
+            .collect();
+        let spaces = ch.search_spaces(dir, &seeds, pg.pool());
+        Side {
+            buckets: Buckets::from_spaces(n, &spaces),
+            pending: Vec::new(),
+        }
+    };
+    let to_points = side(Dir::Backward);
+    let from_points = side(Dir::Forward);
+    let mut by_segment: Vec<(u64, u32)> = points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.segment_key().map(|k| (k, i as u32)))
+        .collect();
+    by_segment.sort_unstable();
+    PointIndex {
+        fingerprint: pg.fingerprint(),
+        points: points.to_vec(),
+        to_points,
+        from_points,
+        by_segment,
+    }
+}
+
+fn check_index(pg: &ProfileGraph, index: &PointIndex) {
+    assert_eq!(
+        index.fingerprint,
+        pg.fingerprint(),
+        "a point index built on another graph was passed to the {} graph",
+        pg.profile()
+    );
+}
+
+/// Costs from `p` to every indexed point; see [`ProfileGraph::from_point`].
+pub(crate) fn from_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
+    pg.check_point(p);
+    check_index(pg, index);
+    let ch = pg.hierarchy();
+    let mut out = vec![Cost::INFINITY; index.len()];
+    let mut s = pg.pool().take(ch.num_nodes());
+    ch.upward(Dir::Forward, &pg.ch_out_seeds(p), &mut s, false);
+    index.to_points.scan(&s, &mut out);
+    drop(s);
+    let g = pg.road_graph();
+    for i in index.same_segment(p) {
+        if let Some(c) = p.along_same_edge(&index.points[i], g) {
+            out[i] = out[i].min(c);
+        }
+    }
+    PointCosts::from_costs(out)
+}
+
+/// Costs from every indexed point to `p`; see [`ProfileGraph::to_point`].
+pub(crate) fn to_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
+    pg.check_point(p);
+    check_index(pg, index);
+    let ch = pg.hierarchy();
+    let mut out = vec![Cost::INFINITY; index.len()];
+    let mut s = pg.pool().take(ch.num_nodes());
+    ch.upward(Dir::Backward, &pg.ch_in_seeds(p), &mut s, false);
+    index.from_points.scan(&s, &mut out);
+    drop(s);
+    let g = pg.road_graph();
+    for i in index.same_segment(p) {
+        if let Some(c) = index.points[i].along_same_edge(p, g) {
+            out[i] = out[i].min(c);
+        }
+    }
+    PointCosts::from_costs(out)
+}
+
+/// Adds `p` as the next point; see [`ProfileGraph::append_point`].
+pub(crate) fn append(pg: &ProfileGraph, index: &mut PointIndex, p: &SnappedPoint) -> usize {
+    pg.check_point(p);
+    check_index(pg, index);
+    let i = point_number(index.points.len());
+    let ch = pg.hierarchy();
+    let mut s = pg.pool().take(ch.num_nodes());
+    ch.upward(Dir::Backward, &pg.ch_in_seeds(p), &mut s, false);
+    index.to_points.push(i, &s.settled);
+    ch.upward(Dir::Forward, &pg.ch_out_seeds(p), &mut s, false);
+    index.from_points.push(i, &s.settled);
+    index.insert_segment_key(p, i);
+    index.points.push(*p);
+    i as usize
+}
+
+#[cfg(test)]
+mod tests {
+    //! Graphs with unreachable pairs cannot come out of [`crate::GraphBuilder`]
+    //! (it keeps one strongly connected component), so this test builds the
+    //! road graph's arrays directly: random one-way streets on two grids joined
+    //! by a one-way bridge, and an island, with tiny costs so ties abound.
+
+    use rand::{Rng, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    use super::*;
+    use crate::graph::{RoadGraph, COORD_SCALE, NO_EDGE};
+    use crate::ids::{EdgeIdx, NodeIdx};
+    use crate::{ComponentReport, Profile, SnapConfig};
+
+    type Segment = (u32, u32, Option<Cost>, Option<Cost>);
+
+    /// CSR arrays straight from segments, every node kept.
+    fn raw_graph(coords: &[(f64, f64)], segments: &[Segment]) -> RoadGraph {
+        let mut dirs: Vec<(u32, u32, Cost, usize)> = Vec::new();
+        for (s, &(a, b, fw, bw)) in segments.iter().enumerate() {
+            if let Some(c) = fw {
+                dirs.push((a, b, c, s));
+            }
+            if let Some(c) = bw {
+                dirs.push((b, a, c, s));
+            }
+        }
+        dirs.sort_by_key(|d| d.0);
+        let n = coords.len();
+        let mut g = RoadGraph::default();
+        for (i, &(lat, lon)) in coords.iter().enumerate() {
+            g.lat_e7.push((lat * COORD_SCALE).round() as i32);
+            g.lon_e7.push((lon * COORD_SCALE).round() as i32);
+            g.osm_node.push(i as i64);
+        }
+        g.first_out = vec![0; n + 1];
+        for d in &dirs {
+            g.first_out[d.0 as usize + 1] += 1;
+        }
+        for v in 0..n {
+            g.first_out[v + 1] += g.first_out[v];
+        }
+        for d in &dirs {
+            g.tail.push(d.0);
+            g.head.push(d.1);
+            g.cost.push(d.2);
+            g.way.push(d.3 as i64);
+        }
+        let m = dirs.len();
+        g.twin = vec![NO_EDGE; m];
+        for e in 0..m {
+            for f in 0..m {
+                if e != f && dirs[e].3 == dirs[f].3 {
+                    g.twin[e] = f as u32;
+                }
+            }
+        }
+        g
+    }
+
+    fn tiny(rng: &mut Xoshiro256PlusPlus) -> Cost {
+        Cost::new(rng.gen_range(0..5), rng.gen_range(0..4))
+    }
+
+    /// Two 5×5 grids of random one-way and two-way streets, a one-way bridge
+    /// from the first to the second, and a two-node island.
+    fn broken_city(rng: &mut Xoshiro256PlusPlus) -> ProfileGraph {
+        let mut coords = Vec::new();
+        let mut segments: Vec<Segment> = Vec::new();
+        for grid in 0..2u32 {
+            let base = coords.len() as u32;
+            for y in 0..5 {
+                for x in 0..5 {
+                    let lon = 104.0 + (grid as f64 * 6.0 + x as f64) * 1e-3;
+                    coords.push((30.0 + y as f64 * 1e-3, lon));
+                }
+            }
+            for y in 0..5u32 {
+                for x in 0..5u32 {
+                    let v = base + y * 5 + x;
+                    for (dx, dy) in [(1, 0), (0, 1)] {
+                        if x + dx >= 5 || y + dy >= 5 {
+                            continue;
+                        }
+                        let w = base + (y + dy) * 5 + x + dx;
+                        let (c, d) = (tiny(rng), tiny(rng));
+                        let seg = match rng.gen_range(0..4) {
+                            0 => (v, w, Some(c), None),
+                            1 => (v, w, None, Some(c)),
+                            2 => (v, w, Some(c), Some(c)),
+                            _ => (v, w, Some(c), Some(d)),
+                        };
+                        segments.push(seg);
+                    }
+                }
+            }
+        }
+        // Bridge: east edge of grid 0, middle row → west edge of grid 1.
+        segments.push((14, 35, Some(tiny(rng)), None));
+        let island = coords.len() as u32;
+        coords.push((30.01, 104.0));
+        coords.push((30.01, 104.001));
+        segments.push((island, island + 1, Some(tiny(rng)), Some(tiny(rng))));
+        let g = raw_graph(&coords, &segments);
+        ProfileGraph::from_graph(Profile::Car, g, ComponentReport::default())
+    }
+
+    fn random_points(
+        rng: &mut Xoshiro256PlusPlus,
+        g: &ProfileGraph,
+        k: usize,
+    ) -> Vec<SnappedPoint> {
+        let far = SnapConfig {
+            max_distance_m: 1e7,
+        };
+        let rg = g.road_graph();
+        let mut pts: Vec<SnappedPoint> = Vec::new();
+        while pts.len() < k {
+            let p = match rng.gen_range(0..5) {
+                0 => g.point_at_node(NodeIdx(rng.gen_range(0..rg.num_nodes() as u32))),
+                1 if !pts.is_empty() => pts[rng.gen_range(0..pts.len())],
+                2 | 3 => {
+                    let e = EdgeIdx(rng.gen_range(0..rg.num_edges() as u32));
+                    let (a, b) = (rg.coord(rg.tail(e)), rg.coord(rg.head(e)));
+                    let t = [0.25, 0.5, 0.75, rng.gen_range(0.0..1.0)][rng.gen_range(0..4)];
+                    g.snap_with(a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t, &far)
+                        .expect("on the graph")
+                }
+                _ => g
+                    .snap_with(
+                        30.0 + rng.gen_range(0.0..0.011),
+                        104.0 + rng.gen_range(0.0..0.011),
+                        &far,
+                    )
+                    .expect("on the graph"),
+            };
+            pts.push(p);
+        }
+        pts
+    }
+
+    /// What the checks met, so the test fails if it stops meeting them.
+    #[derive(Default)]
+    struct Seen {
+        unreachable: usize,
+        along_segment: usize,
+    }
+
+    fn check(g: &ProfileGraph, idx: &PointIndex, p: &SnappedPoint, seen: &mut Seen) {
+        let pts = idx.points();
+        let n = pts.len();
+        let mut all = pts.to_vec();
+        all.push(*p);
+        let m = g.matrix(&all);
+        let (from, to) = (g.from_point(idx, p), g.to_point(idx, p));
+        assert_eq!((from.len(), to.len()), (n, n));
+        let rg = g.road_graph();
+        for (i, q) in pts.iter().enumerate() {
+            let (row, col) = (n * (n + 1) + i, i * (n + 1) + n);
+            assert_eq!(from.cost(i), m.cost(n, i), "from P to {i}");
+            assert_eq!(to.cost(i), m.cost(i, n), "from {i} to P");
+            assert_eq!(from.durations[i], m.durations[row]);
+            assert_eq!(from.distances[i], m.distances[row]);
+            assert_eq!(to.durations[i], m.durations[col]);
+            assert_eq!(to.distances[i], m.distances[col]);
+            seen.unreachable += (from.durations[i] == crate::UNREACHABLE) as usize
+                + (to.durations[i] == crate::UNREACHABLE) as usize;
+            let direct = p.along_same_edge(q, rg);
+            seen.along_segment += (direct.is_some() && direct == from.cost(i)) as usize;
+        }
+    }
+
+    #[test]
+    fn equals_the_matrix_with_unreachable_pairs_and_ties() {
+        let mut seen = Seen::default();
+        for seed in 0..40u64 {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let g = broken_city(&mut rng);
+            let pts = random_points(&mut rng, &g, 30);
+            let mut idx = g.point_index(&pts[..20]);
+            for p in random_points(&mut rng, &g, 6).iter().chain(&pts[..3]) {
+                check(&g, &idx, p, &mut seen);
+            }
+            for p in &pts[20..] {
+                g.append_point(&mut idx, p);
+                let q = pts[rng.gen_range(0..pts.len())];
+                check(&g, &idx, &q, &mut seen);
+            }
+            assert_eq!(idx.len(), 30);
+            assert_eq!(idx.points(), &pts[..]);
+        }
+        assert!(seen.unreachable > 1000, "{}", seen.unreachable);
+        assert!(seen.along_segment > 50, "{}", seen.along_segment);
+    }
+
+    #[test]
+    fn an_empty_index_answers_empty() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let g = broken_city(&mut rng);
+        let p = g.point_at_node(NodeIdx(3));
+        let mut idx = g.point_index(&[]);
+        assert!(idx.is_empty());
+        assert!(g.from_point(&idx, &p).is_empty());
+        assert!(g.to_point(&idx, &p).is_empty());
+        assert_eq!(g.append_point(&mut idx, &p), 0);
+        let from = g.from_point(&idx, &p);
+        assert_eq!(from.cost(0), Some(Cost::ZERO));
+    }
+
+    #[test]
+    #[should_panic(expected = "another graph")]
+    fn an_index_from_another_graph_is_refused() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        let g = broken_city(&mut rng);
+        let h = broken_city(&mut rng);
+        let idx = g.point_index(&[g.point_at_node(NodeIdx(0))]);
+        let p = h.point_at_node(NodeIdx(0));
+        h.from_point(&idx, &p);
+    }
+}
