@@ -4,7 +4,7 @@
 
 use crate::problem::JobIdx;
 use crate::search::alone::alone_reason;
-use crate::search::data::{Data, NONE};
+use crate::search::data::{Data, NodeKind, NONE};
 use crate::search::insert::{apply, best_insertion, Blink, Scratch};
 use crate::search::options::binding;
 use crate::search::penalty::{Violations, Weights};
@@ -29,6 +29,37 @@ fn unassign<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, job: u32) {
     st.routes[r as usize].nodes.retain(|&x| x != a && x != b);
     st.mark_unassigned(data, job);
     st.update(data, r);
+}
+
+/// Undoes a trial insertion of `job` into route `r` (and any reload it opened).
+fn undo<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, r: u32, saved: Vec<u32>, job: u32) {
+    st.routes[r as usize].nodes = saved;
+    st.mark_unassigned(data, job);
+    st.update(data, r);
+}
+
+/// Drops the reloads of route `r` that the route is as good without (a trip
+/// emptied by the repair, say): they cost time a shift may not have.
+fn drop_idle_reloads<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, r: u32) {
+    let mut k = st.routes[r as usize].locked + 1;
+    while k + 1 < st.routes[r as usize].nodes.len() {
+        let x = st.routes[r as usize].nodes[k];
+        if data.nodes[x as usize].kind != NodeKind::Reload {
+            k += 1;
+            continue;
+        }
+        let before = st.routes[r as usize].cost;
+        let saved = st.clone_route(r);
+        st.routes[r as usize].nodes.remove(k);
+        st.update(data, r);
+        if st.routes[r as usize].cost > before {
+            st.routes[r as usize].nodes = saved;
+            st.update(data, r);
+            k += 1;
+        } else {
+            st.pos[x as usize] = (NONE, 0);
+        }
+    }
 }
 
 /// Violations of route `r`, with the time warp split into windows and shift.
@@ -58,6 +89,7 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
     st.set_weights(data, HARD);
     // 1. Repair: drop the job that is cheapest to lose until each route is feasible.
     for r in 0..st.routes.len() as u32 {
+        drop_idle_reloads(data, st, r);
         loop {
             if route_violations(data, st, r).0.feasible() {
                 break;
@@ -90,6 +122,7 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
                 st.restore_route(data, r, saved, j);
             }
             unassign(data, st, best.1);
+            drop_idle_reloads(data, st, r);
         }
     }
     // 2. Fill: insert what still fits, most valuable first.
@@ -101,9 +134,10 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
             best_insertion::<D, Rng>(data, st, j, &mut scratch, None::<&mut Blink<'_, Rng>>, None)
         {
             if ins.delta < data.prize[j as usize] {
+                let saved = st.clone_route(ins.route);
                 apply(data, st, j, &ins);
                 if !route_violations(data, st, ins.route).0.feasible() {
-                    unassign(data, st, j);
+                    undo(data, st, ins.route, saved, j);
                 }
             }
         }
@@ -134,9 +168,10 @@ pub(crate) fn finish<const D: usize>(data: &Data<'_, D>, st: &mut State<D>) -> V
         ) {
             None => UnassignedReason::NoRoomLeft(Constraint::Skills),
             Some(ins) => {
+                let saved = st.clone_route(ins.route);
                 apply(data, st, j, &ins);
                 let (v, job_warp, end_warp) = route_violations(data, st, ins.route);
-                unassign(data, st, j);
+                undo(data, st, ins.route, saved, j);
                 if v.feasible() {
                     UnassignedReason::LeftOutForCost
                 } else {
