@@ -6,6 +6,9 @@
 //! target/release/bench_geo            # CARGO_TARGET_DIR may move target/
 //! ```
 //!
+//! `bench_geo --point-index` runs only the point-index rows (one new point
+//! against a 2,000-point plan on Chengdu, the escalation desk's query).
+//!
 //! Reads ../shared/data/osm (or $LASTMILE_SHARED_DATA/osm); rows whose data is
 //! missing are skipped with a note. Times are medians of several runs; peak
 //! memory of an import is measured in a child process (VmHWM), so one import
@@ -81,6 +84,92 @@ fn points(g: &ProfileGraph, k: usize, seed: u64) -> Vec<SnappedPoint> {
     pts
 }
 
+/// Median, 95th percentile and maximum of single measurements.
+fn spread(mut xs: Vec<Duration>) -> (Duration, Duration, Duration) {
+    xs.sort();
+    let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.95), at(1.0))
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+/// The escalation desk's query: a plan of 2,000 walk points, then costs from
+/// and to each of 1,000 new points one at a time (single-threaded, as the desk
+/// asks), and 100 urgent orders appended to the plan.
+fn point_index_rows(walk: &ProfileGraph, place: &str, runs: usize) {
+    let plan = points(walk, 2000, 1);
+    let build = time_runs(runs, || {
+        walk.point_index(&plan);
+    });
+    let mut index = walk.point_index(&plan);
+    row(
+        &format!("point index: build for 2,000 walk points, {place}"),
+        ms(build),
+        format!(
+            "{} bucket entries, {:.1} MB; graph of {} nodes",
+            index.num_entries(),
+            index.heap_bytes() as f64 / 1e6,
+            walk.road_graph().num_nodes()
+        ),
+    );
+    let new_points = points(walk, 1000, 3);
+    let mut plus_one = plan.clone();
+    plus_one.push(new_points[0]);
+    let matrix = time_runs(3, || {
+        walk.matrix(&plus_one);
+    });
+    row(
+        "  the alternative: matrix on 2,001 points",
+        ms(matrix),
+        "what one new point cost before the index".into(),
+    );
+    let query = |index: &geo_data::PointIndex| {
+        let mut both = Vec::with_capacity(new_points.len());
+        let mut from = Vec::with_capacity(new_points.len());
+        for p in &new_points {
+            let t = Instant::now();
+            std::hint::black_box(walk.from_point(index, p));
+            let f = t.elapsed();
+            std::hint::black_box(walk.to_point(index, p));
+            both.push(t.elapsed());
+            from.push(f);
+        }
+        (spread(both), spread(from).0)
+    };
+    query(&index); // warm-up
+    let ((med, p95, max), from_med) = query(&index);
+    row(
+        "  from_point + to_point, 1,000 new points",
+        us(med),
+        format!(
+            "median (from_point alone {}); p95 {}, max {}; one thread",
+            us(from_med),
+            us(p95),
+            us(max)
+        ),
+    );
+    let mut appends = Vec::with_capacity(100);
+    for p in &new_points[..100] {
+        let t = Instant::now();
+        walk.append_point(&mut index, p);
+        appends.push(t.elapsed());
+    }
+    let (med, _, max) = spread(appends);
+    row(
+        "  append_point, 100 urgent orders one by one",
+        us(med),
+        format!("median; max {}", us(max)),
+    );
+    let ((med, p95, _), _) = query(&index);
+    row(
+        "  from_point + to_point after the 100 appends",
+        us(med),
+        format!("median, p95 {}; index of {} points", us(p95), index.len()),
+    );
+}
+
 /// Child mode: import one file, print "seconds peak_mb".
 fn import_child(file: &Path) {
     let t = Instant::now();
@@ -97,6 +186,27 @@ fn main() {
         return;
     }
     let runs = 7;
+    if args.iter().any(|a| a == "--point-index") {
+        println!("| {:<52} | {:>12} | note |", "what", "time");
+        println!("|{}|{}|------|", "-".repeat(54), "-".repeat(14));
+        let chengdu = shared_osm().join("chengdu-central.osm.pbf");
+        if chengdu.exists() {
+            let (graphs, _) = PreparedGraphs::import_pbf(&chengdu, &NoProgress).expect("import");
+            let walk = graphs.graph(Profile::Walk).expect("walk graph");
+            point_index_rows(walk, "chengdu", runs);
+        } else {
+            row(
+                "point index rows, chengdu",
+                "skipped".into(),
+                "no data".into(),
+            );
+        }
+        let data = city(&CityConfig::with_nodes(500_000, 1));
+        let (rg, report) = geo_data::osm::build_graph(&data, Profile::Walk);
+        let g = ProfileGraph::from_graph(Profile::Walk, rg, report);
+        point_index_rows(&g, "synthetic city", runs);
+        return;
+    }
     let threads = rayon::current_num_threads();
     println!(
         "geo-data benchmark, release build, {threads} rayon threads, medians of {runs} runs\n"
@@ -178,6 +288,7 @@ fn main() {
                 format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / (k * k) as f64),
             );
         }
+        point_index_rows(walk, "chengdu", runs);
         let pts = &all[..1000];
         let t = time_runs(3, || {
             let og = oracle::OracleGraph::new(walk.road_graph(), pts);
@@ -266,6 +377,7 @@ fn main() {
             format!("{:.0} ns per cell", t.as_secs_f64() * 1e9 / 1e6),
         );
         if p == Profile::Walk {
+            point_index_rows(&g, "synthetic city", runs);
             let og = oracle::OracleGraph::new(g.road_graph(), &pts);
             let t = Instant::now();
             let _rows: Vec<_> = (0..20usize).into_par_iter().map(|i| og.row(i)).collect();
