@@ -842,7 +842,9 @@ pub struct ReplanIn {
     /// Search time (default 5 s, at most 30 s).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget_s: Option<u32>,
-    /// Seconds of walking a moved printed stop is worth (default 600); 0 in `free` mode.
+    /// Seconds of walking a printed stop moved to another squad is worth
+    /// (default 600); a printed stop with a new predecessor on its sheet
+    /// costs a third of it. 0 in `free` mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_penalty_s: Option<u32>,
     /// `keep_printed` (default): start from the sheets, penalise changes.

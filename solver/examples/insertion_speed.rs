@@ -73,6 +73,7 @@ fn main() {
     let plan = InitialPlan {
         routes,
         change_penalty: 0,
+        reorder_penalty: 0,
     };
     let t = Instant::now();
     let mut index = PlanIndex::new(&problem, &plan).unwrap();

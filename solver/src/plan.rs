@@ -28,6 +28,10 @@ pub struct InitialPlan {
     /// Added to the objective for each job of the plan served by another
     /// vehicle than in the plan (a printed sheet changes hands).
     pub change_penalty: Cost,
+    /// Added for each stop of the plan whose predecessor on its route is not
+    /// the one in the plan (a sheet read in another order: moving one stop
+    /// within a route changes about three predecessors).
+    pub reorder_penalty: Cost,
 }
 
 /// Why a plan cannot be used with a problem.
@@ -51,7 +55,7 @@ pub enum PlanError {
     },
     #[error("route {route}: more reloads than the vehicle's trips allow")]
     TooManyReloads { route: usize },
-    #[error("change_penalty is negative")]
+    #[error("change_penalty or reorder_penalty is negative")]
     NegativePenalty,
     #[error("job {job} is already in the plan")]
     JobInPlan { job: u32 },
@@ -59,7 +63,7 @@ pub enum PlanError {
 
 /// Checks `plan` against `problem`.
 pub fn validate(problem: &Problem, plan: &InitialPlan) -> Result<(), PlanError> {
-    if plan.change_penalty < 0 {
+    if plan.change_penalty < 0 || plan.reorder_penalty < 0 {
         return Err(PlanError::NegativePenalty);
     }
     let mut seen_job = vec![0u8; problem.jobs().len()];
@@ -182,7 +186,8 @@ pub(crate) fn initial_state<const D: usize>(
             }
         }
     }
-    let data: &Data<'_, D> = data;
+    let data_mut = data;
+    let data: &Data<'_, D> = data_mut;
     let mut st = State::new(
         data,
         crate::search::penalty::PenaltyManager::new(data).weights,
@@ -250,6 +255,25 @@ pub(crate) fn initial_state<const D: usize>(
             st.place_job(data, j);
         }
         st.update(data, v);
+    }
+    if plan.reorder_penalty != 0 {
+        // The printed predecessor of every stop of the plan, then the route
+        // costs again with reordering counted.
+        let mut pred = vec![NONE; data.nodes.len()];
+        for route in &st.routes {
+            for w in route.nodes[..route.nodes.len() - 1].windows(2) {
+                if data.nodes[w[1] as usize].job != NONE {
+                    pred[w[1] as usize] = data.link_key(w[0]);
+                }
+            }
+        }
+        let mut_data: &mut Data<'_, D> = data_mut;
+        mut_data.printed_pred = pred;
+        mut_data.reorder_penalty = plan.reorder_penalty;
+        let data: &Data<'_, D> = mut_data;
+        for v in 0..st.routes.len() as u32 {
+            st.update(data, v);
+        }
     }
     st.clear_dirty();
     st

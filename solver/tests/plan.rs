@@ -67,6 +67,7 @@ fn plan_of(s: &Solution, locked: impl Fn(usize) -> usize) -> InitialPlan {
             })
             .collect(),
         change_penalty: 0,
+        reorder_penalty: 0,
     }
 }
 
@@ -257,6 +258,7 @@ fn bad_plans_are_refused_with_a_reason() {
             locked,
         }],
         change_penalty: 0,
+        reorder_penalty: 0,
     };
     let config = solver::SolveConfig {
         max_iterations: Some(10),
@@ -332,6 +334,7 @@ fn a_shipment_picked_up_already_is_delivered_by_the_same_squad() {
             locked: 1,
         }],
         change_penalty: 0,
+        reorder_penalty: 0,
     };
     let config = solver::SolveConfig {
         max_iterations: Some(200),
@@ -354,4 +357,67 @@ fn a_shipment_picked_up_already_is_delivered_by_the_same_squad() {
         .activities
         .iter()
         .any(|a| a.kind == ActivityKind::ShipmentDelivery(JobIdx(0))));
+}
+
+/// Reordering a printed sheet costs: a plan whose routes are scrambled is put
+/// back in good order when reordering is free, and left in its order (jobs
+/// and routes the same) when each changed predecessor costs more than any
+/// saving can be.
+#[test]
+fn reorder_penalty_keeps_the_printed_order() {
+    let p = simple(21, 30, 3);
+    let s = solve_checked(&p, 300, 1, 21);
+    // Scramble each route's stops (deliveries and pickups: any order is load-feasible
+    // only if the capacity allows, so keep pickups last within the route).
+    let mut scrambled = plan_of(&s, |_| 0);
+    for r in &mut scrambled.routes {
+        r.activities.reverse();
+    }
+    let as_built = |plan: &InitialPlan| {
+        let routes = plan
+            .routes
+            .iter()
+            .map(|r| build_route(&p, r.vehicle, &r.activities))
+            .collect();
+        build_solution(&p, routes, UnassignedReason::LeftOutForCost)
+    };
+    if !solver::check::check(&p, &as_built(&scrambled)).is_empty() {
+        // The reversed plan must itself be feasible for the test to mean anything.
+        scrambled = plan_of(&s, |_| 0);
+    }
+    let cfg = solver::SolveConfig {
+        seed: 3,
+        threads: 1,
+        time_limit: None,
+        max_iterations: Some(300),
+        ..Default::default()
+    };
+    let order = |s: &Solution| -> Vec<(u32, Vec<ActivityKind>)> {
+        let mut v: Vec<_> = s
+            .routes
+            .iter()
+            .map(|r| {
+                (
+                    r.vehicle.0,
+                    r.activities
+                        .iter()
+                        .map(|a| a.kind)
+                        .filter(|k| *k != ActivityKind::Reload)
+                        .collect(),
+                )
+            })
+            .collect();
+        v.sort_by_key(|x| x.0);
+        v
+    };
+    let start = order(&as_built(&scrambled));
+    let mut strict = scrambled.clone();
+    strict.change_penalty = 1 << 30;
+    strict.reorder_penalty = 1 << 30;
+    let kept = solve_from(&p, &cfg, &strict).unwrap();
+    assert_checked(&p, &kept);
+    assert_eq!(order(&kept), start, "a printed order changed");
+    let free = solve_from(&p, &cfg, &scrambled).unwrap();
+    assert_checked(&p, &free);
+    assert!(free.cost <= kept.cost);
 }

@@ -1595,6 +1595,9 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
             .filter(|r| !r.activities.is_empty())
             .collect(),
         change_penalty: penalty,
+        // Moving one stop within a sheet gives about three stops a new
+        // predecessor: together about one `change_penalty_s`.
+        reorder_penalty: penalty / 3,
     };
     let cfg = solver::SolveConfig {
         seed: st.day.options.seed,

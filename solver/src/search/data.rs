@@ -119,7 +119,16 @@ pub(crate) struct Data<'p, const D: usize> {
     pub depot_dist: Vec<i64>,
     pub deadline: Vec<i64>,
     pub change_penalty: i64,
+    /// Per node: the key ([`Data::link_key`]) of the stop before it on the
+    /// printed sheet, or [`NONE`] (not printed, a depot or a reload slot).
+    pub printed_pred: Vec<u32>,
+    /// Added for each printed stop whose predecessor is not the printed one
+    /// (a sheet read in a different order).
+    pub reorder_penalty: i64,
 }
+
+/// Tag of a reload location in [`Data::link_key`] (node indices stay below it).
+const RELOAD_KEY: u32 = 1 << 31;
 
 fn windows(t: &Task) -> Vec<(Time, Time)> {
     t.windows.iter().map(|w| (w.start, w.end)).collect()
@@ -337,6 +346,8 @@ impl<'p, const D: usize> Data<'p, D> {
             avg_demand: 1,
             home: vec![NONE; njobs],
             change_penalty: 0,
+            printed_pred: Vec::new(),
+            reorder_penalty: 0,
             demand_size: Vec::new(),
             depot_dist: Vec::new(),
             deadline: Vec::new(),
@@ -420,6 +431,33 @@ impl<'p, const D: usize> Data<'p, D> {
     pub fn compatible(&self, a: u32, b: u32) -> bool {
         let (x, y) = (&self.vehicles[a as usize], &self.vehicles[b as usize]);
         x.profile == y.profile && x.cap == y.cap
+    }
+
+    /// What identifies node `x` as a predecessor on a sheet: itself, except
+    /// that reload slots at one place are interchangeable.
+    #[inline]
+    pub fn link_key(&self, x: u32) -> u32 {
+        let n = &self.nodes[x as usize];
+        if n.kind == NodeKind::Reload {
+            RELOAD_KEY | n.loc
+        } else {
+            x
+        }
+    }
+
+    /// 1 if `y` is a printed stop and `x` is not its printed predecessor.
+    #[inline]
+    pub fn broken(&self, x: u32, y: u32) -> u32 {
+        match self.printed_pred.get(y as usize) {
+            Some(&k) if k != NONE => (self.link_key(x) != k) as u32,
+            _ => 0,
+        }
+    }
+
+    /// Whether the objective counts changes to a plan (then no distance-only bound holds).
+    #[inline]
+    pub fn counts_changes(&self) -> bool {
+        self.change_penalty != 0 || self.reorder_penalty != 0
     }
 
     /// Penalty of job `job` when served by `vehicle` instead of its initial one.

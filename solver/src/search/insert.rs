@@ -48,6 +48,38 @@ impl Insertion {
     }
 }
 
+/// Change in the number of printed stops with another predecessor when job
+/// `[a, b]` goes in after `p` (and `b` after `q`), behind reload `slot` if
+/// not [`NONE`]. Zero unless the objective counts reordering.
+#[inline]
+fn link_delta<const D: usize>(
+    data: &Data<'_, D>,
+    nodes: &[u32],
+    (p, q): (usize, usize),
+    (a, b): (u32, u32),
+    slot: u32,
+) -> i64 {
+    if data.reorder_penalty == 0 {
+        return 0;
+    }
+    let br = |x: u32, y: u32| data.broken(x, y) as i64;
+    let mut d = -br(nodes[p], nodes[p + 1]);
+    d += if slot != NONE {
+        br(nodes[p], slot) + br(slot, a)
+    } else {
+        br(nodes[p], a)
+    };
+    if b == NONE {
+        d += br(a, nodes[p + 1]);
+    } else if q == p {
+        d += br(a, b) + br(b, nodes[p + 1]);
+    } else {
+        d += br(a, nodes[p + 1]) + br(nodes[q], b) + br(b, nodes[q + 1])
+            - br(nodes[q], nodes[q + 1]);
+    }
+    d * data.reorder_penalty
+}
+
 /// The reload slot worth trying before a job inserted after index `p` of
 /// route `r`: only where the plain insertion overloads the trip, the route
 /// may take another reload, no shipment is open across the cut, and the cut
@@ -185,14 +217,15 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                     let seg = route.pre[p]
                         .concat(&sa, m, cap)
                         .concat(&route.suf[p + 1], m, cap);
-                    let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
+                    let links = |slot| link_delta(data, &route.nodes, (p, p), (a, NONE), slot);
+                    let mut delta = route_cost(data, v, &seg, 0, w) + away + links(NONE) - old;
                     let mut reload = NONE;
                     if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
                         let seg = route.pre[p]
                             .concat(&st.nseg[slot as usize], m, cap)
                             .concat(&sa, m, cap)
                             .concat(&route.suf[p + 1], m, cap);
-                        let d = route_cost(data, v, &seg, 0, w) + away - old;
+                        let d = route_cost(data, v, &seg, 0, w) + away + links(slot) - old;
                         if d < delta {
                             (delta, reload) = (d, slot);
                         }
@@ -214,6 +247,7 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                         ins.delta =
                             exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)])
                                 + away
+                                + links(reload)
                                 - route.cost;
                         if ins.delta >= best_here {
                             continue;
@@ -249,6 +283,7 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                                 if slot == NONE && !overloaded {
                                     overloaded = seg.load_excess(cap) > 0;
                                 }
+                                let links = link_delta(data, &route.nodes, (p, q), (a, b), slot);
                                 let mut ins = Insertion {
                                     route: r as u32,
                                     p: p as u32,
@@ -256,7 +291,7 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                                     wa,
                                     wb,
                                     reload: slot,
-                                    delta: route_cost(data, v, &seg, 0, w) + away - old,
+                                    delta: route_cost(data, v, &seg, 0, w) + away + links - old,
                                 };
                                 if ins.delta < best_here && exact_needed {
                                     ins.sequence(&route.nodes, a, b, &mut scratch.seq);
@@ -267,6 +302,7 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                                         &scratch.seq,
                                         [(a, sa), (b, sb)],
                                     ) + away
+                                        + links
                                         - route.cost;
                                 }
                                 if ins.delta < best_here {
@@ -331,14 +367,15 @@ fn near_insertion<const D: usize, R: RngCore>(
             let seg = route.pre[p]
                 .concat(&sa, m, cap)
                 .concat(&route.suf[p + 1], m, cap);
-            let mut delta = route_cost(data, v, &seg, 0, w) + away - old;
+            let links = |slot| link_delta(data, &route.nodes, (p, p), (a, NONE), slot);
+            let mut delta = route_cost(data, v, &seg, 0, w) + away + links(NONE) - old;
             let mut reload = NONE;
             if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
                 let seg = route.pre[p]
                     .concat(&st.nseg[slot as usize], m, cap)
                     .concat(&sa, m, cap)
                     .concat(&route.suf[p + 1], m, cap);
-                let d = route_cost(data, v, &seg, 0, w) + away - old;
+                let d = route_cost(data, v, &seg, 0, w) + away + links(slot) - old;
                 if d < delta {
                     (delta, reload) = (d, slot);
                 }
@@ -359,6 +396,7 @@ fn near_insertion<const D: usize, R: RngCore>(
                 ins.sequence(&route.nodes, a, NONE, &mut scratch.seq);
                 ins.delta = exact_cost(data, st, r as u32, &scratch.seq, [(a, sa), (NONE, sa)])
                     + away
+                    + links(reload)
                     - route.cost;
                 if best.is_some_and(|b| ins.delta >= b.delta) {
                     continue;

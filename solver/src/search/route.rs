@@ -27,8 +27,16 @@ pub(crate) struct Route<const D: usize> {
     /// Penalised cost, ride excess included.
     pub cost: i64,
     pub ride_excess: i64,
-    /// Change penalties of the jobs on this route that were planned on another vehicle.
+    /// Change penalties: jobs on this route that were planned on another
+    /// vehicle, plus printed stops whose predecessor changed (`links`).
     pub away: i64,
+    /// Printed stops on this route whose predecessor is not the printed one.
+    pub links: u32,
+    /// `brk[i]`: such broken links among the arcs into nodes `1..=i`;
+    /// `rbrk[i]`: the same with every arc read backwards (reversed pieces).
+    /// Empty unless the objective counts reordering.
+    pub brk: Vec<u32>,
+    pub rbrk: Vec<u32>,
     /// Whether a shipment with a ride limit is on the route (then moves are
     /// confirmed by a full evaluation).
     pub has_ride: bool,
@@ -118,6 +126,20 @@ impl<const D: usize> Route<D> {
                 acc = acc.concat(&nseg[x as usize], m, cap);
                 self.pre.push(acc);
             }
+        }
+        self.brk.clear();
+        self.rbrk.clear();
+        self.links = 0;
+        if data.reorder_penalty != 0 {
+            self.brk.push(0);
+            self.rbrk.push(0);
+            for k in 1..n {
+                let (a, b) = (self.nodes[k - 1], self.nodes[k]);
+                self.brk.push(self.brk[k - 1] + data.broken(a, b));
+                self.rbrk.push(self.rbrk[k - 1] + data.broken(b, a));
+            }
+            self.links = self.brk[n - 1];
+            self.away += data.reorder_penalty * self.links as i64;
         }
         self.suf.resize(n, Seg::default());
         self.sufx.clear();

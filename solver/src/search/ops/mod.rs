@@ -184,17 +184,59 @@ fn lower_bound<const D: usize>(data: &Data<'_, D>, st: &State<D>, new: &[NewRout
         };
         d += new_cost - old;
     }
-    if data.change_penalty != 0 {
+    if data.counts_changes() {
         // Change penalties may fall; no bound then.
         return i64::MIN;
     }
     d
 }
 
-/// Change penalty difference of the pieces of `nr` coming from other routes.
+/// Printed stops of route `nr` whose predecessor is not the printed one:
+/// inside each piece from the source route's prefix counts, at each joint
+/// directly. O(pieces).
+pub(crate) fn links_of<const D: usize>(data: &Data<'_, D>, st: &State<D>, nr: &NewRoute) -> u32 {
+    let mut count = 0;
+    let mut last = NONE;
+    for p in nr.pieces() {
+        let (first, end) = match *p {
+            Piece::Node(x) => (x, x),
+            Piece::Range { r, from, to, rev } => {
+                if from >= to {
+                    continue;
+                }
+                let route = &st.routes[r as usize];
+                let (f, t) = (from as usize, to as usize - 1);
+                if rev {
+                    count += route.rbrk[t] - route.rbrk[f];
+                    (route.nodes[t], route.nodes[f])
+                } else {
+                    count += route.brk[t] - route.brk[f];
+                    (route.nodes[f], route.nodes[t])
+                }
+            }
+        };
+        if last != NONE {
+            count += data.broken(last, first);
+        }
+        last = end;
+    }
+    count
+}
+
+/// Change penalty difference of route `nr`: pieces coming from other
+/// routes, and printed stops with another predecessor.
 fn away_delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, nr: &NewRoute) -> i64 {
-    if data.change_penalty == 0 {
+    if !data.counts_changes() {
         return 0;
+    }
+    let links = if data.reorder_penalty != 0 {
+        data.reorder_penalty
+            * (links_of(data, st, nr) as i64 - st.routes[nr.r as usize].links as i64)
+    } else {
+        0
+    };
+    if data.change_penalty == 0 {
+        return links;
     }
     let v = st.routes[nr.r as usize].vehicle;
     let mut d = 0;
@@ -231,7 +273,7 @@ fn away_delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, nr: &NewRoute) 
     }
     // A node leaving route A for route B is charged `away(B) - away(A)` here,
     // on arrival; A's cached `away` still holds `away(A)`, so the sum is exact.
-    d
+    d + links
 }
 
 /// Builds the node list of `nr` into `out`.
@@ -393,7 +435,20 @@ mod tests {
     #[test]
     fn pieces_are_priced_like_the_routes_they_describe() {
         let p = problem();
-        let data = Data::<1>::new(&p, 8);
+        let mut data = Data::<1>::new(&p, 8);
+        // A made-up printed order (every job's predecessor on a "sheet"), so
+        // that reordering counts are exercised too.
+        data.reorder_penalty = 5;
+        data.printed_pred = (0..data.nodes.len() as u32)
+            .map(|x| {
+                if data.nodes[x as usize].job == NONE {
+                    NONE
+                } else {
+                    (x * 7 + 3) % data.nodes.len() as u32
+                }
+            })
+            .collect();
+        let data = data;
         let w = crate::search::penalty::Weights { load: 3, time: 2 };
         let mut st = State::new(&data, w);
         let mut rng = Rng::seed_from_u64(3);
@@ -448,6 +503,8 @@ mod tests {
                                 acc.concat(&st.nseg[x as usize], m, cap)
                             });
                             assert_eq!(seg_of(&data, &st, nr.r, nr.pieces()), fold);
+                            let direct: u32 = buf.windows(2).map(|w| data.broken(w[0], w[1])).sum();
+                            assert_eq!(links_of(&data, &st, &nr), direct);
                             // The distance bound never exceeds the true change.
                             let lb = lower_bound(&data, &st, std::slice::from_ref(&nr));
                             let route = &st.routes[nr.r as usize];
