@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `bench_geo --point-index` runs only the point-index rows (one new point
-//! against a 2,000-point plan on Chengdu, the escalation desk's query).
+//! against a 2,000-point plan, the escalation desk's query), on Chengdu and on
+//! the ~500k-node synthetic walk graph.
 //!
 //! Reads ../shared/data/osm (or $LASTMILE_SHARED_DATA/osm); rows whose data is
 //! missing are skipped with a note. Times are medians of several runs; peak
