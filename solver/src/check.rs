@@ -813,11 +813,14 @@ fn check_loads(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     }
 }
 
+/// Where a shipment task was seen on a route: (stop index, trip number).
+type Seen = Option<(usize, u32)>;
+
 /// Pickup before delivery, same trip, and the ride limit, for shipments whose
 /// two tasks are both on this route.
 fn check_shipments(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violation>) {
-    // job -> (pickup stop, pickup trip), (delivery stop, delivery trip)
-    let mut found: HashMap<JobIdx, (Option<(usize, u32)>, Option<(usize, u32)>)> = HashMap::new();
+    // job -> (pickup, delivery)
+    let mut found: HashMap<JobIdx, (Seen, Seen)> = HashMap::new();
     let mut trip = 0u32;
     for (s, act) in route.activities.iter().enumerate() {
         match act.kind {

@@ -186,8 +186,8 @@ pub(crate) fn initial_state<const D: usize>(
             }
         }
     }
-    let data_mut = data;
-    let data: &Data<'_, D> = data_mut;
+    let data_mut: &mut Data<'_, D> = data;
+    let data: &Data<'_, D> = &*data_mut;
     let mut st = State::new(
         data,
         crate::search::penalty::PenaltyManager::new(data).weights,

@@ -80,6 +80,43 @@ fn link_delta<const D: usize>(
     d * data.reorder_penalty
 }
 
+/// Segment price of single-task node `a` (segment `sa`) right after index
+/// `p` of route `r`, and behind a new reload if that is cheaper: (change of
+/// the penalised objective with `away`, reload slot or [`NONE`]).
+#[inline]
+fn price_single<const D: usize>(
+    data: &Data<'_, D>,
+    st: &State<D>,
+    r: usize,
+    p: usize,
+    (a, sa): (u32, &Seg<D>),
+    away: i64,
+) -> (i64, u32) {
+    let route = &st.routes[r];
+    let v = route.vehicle;
+    let (m, cap, w) = (data.matrix(v), &data.vehicles[v as usize].cap, &st.weights);
+    let old = route.cost_without_ride(w);
+    let seg = route.pre[p]
+        .concat(sa, m, cap)
+        .concat(&route.suf[p + 1], m, cap);
+    let links = |slot| link_delta(data, &route.nodes, (p, p), (a, NONE), slot);
+    let mut best = (
+        route_cost(data, v, &seg, 0, w) + away + links(NONE) - old,
+        NONE,
+    );
+    if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
+        let seg = route.pre[p]
+            .concat(&st.nseg[slot as usize], m, cap)
+            .concat(sa, m, cap)
+            .concat(&route.suf[p + 1], m, cap);
+        let d = route_cost(data, v, &seg, 0, w) + away + links(slot) - old;
+        if d < best.0 {
+            best = (d, slot);
+        }
+    }
+    best
+}
+
 /// The reload slot worth trying before a job inserted after index `p` of
 /// route `r`: only where the plain insertion overloads the trip, the route
 /// may take another reload, no shipment is open across the cut, and the cut
@@ -214,22 +251,8 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                             continue;
                         }
                     }
-                    let seg = route.pre[p]
-                        .concat(&sa, m, cap)
-                        .concat(&route.suf[p + 1], m, cap);
                     let links = |slot| link_delta(data, &route.nodes, (p, p), (a, NONE), slot);
-                    let mut delta = route_cost(data, v, &seg, 0, w) + away + links(NONE) - old;
-                    let mut reload = NONE;
-                    if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
-                        let seg = route.pre[p]
-                            .concat(&st.nseg[slot as usize], m, cap)
-                            .concat(&sa, m, cap)
-                            .concat(&route.suf[p + 1], m, cap);
-                        let d = route_cost(data, v, &seg, 0, w) + away + links(slot) - old;
-                        if d < delta {
-                            (delta, reload) = (d, slot);
-                        }
-                    }
+                    let (delta, reload) = price_single(data, st, r, p, (a, &sa), away);
                     if delta >= best_here {
                         continue;
                     }
@@ -358,28 +381,11 @@ fn near_insertion<const D: usize, R: RngCore>(
     let mut best: Option<Insertion> = None;
     let try_at = |r: usize, p: usize, best: &mut Option<Insertion>, scratch: &mut Scratch| {
         let route = &st.routes[r];
-        let v = route.vehicle;
-        let (m, cap, w) = (data.matrix(v), &data.vehicles[v as usize].cap, &st.weights);
-        let old = route.cost_without_ride(w);
-        let away = route.away + data.away(job, v);
+        let away = route.away + data.away(job, route.vehicle);
         for &wa in &na.windows {
             let sa = na.seg(wa);
-            let seg = route.pre[p]
-                .concat(&sa, m, cap)
-                .concat(&route.suf[p + 1], m, cap);
             let links = |slot| link_delta(data, &route.nodes, (p, p), (a, NONE), slot);
-            let mut delta = route_cost(data, v, &seg, 0, w) + away + links(NONE) - old;
-            let mut reload = NONE;
-            if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
-                let seg = route.pre[p]
-                    .concat(&st.nseg[slot as usize], m, cap)
-                    .concat(&sa, m, cap)
-                    .concat(&route.suf[p + 1], m, cap);
-                let d = route_cost(data, v, &seg, 0, w) + away + links(slot) - old;
-                if d < delta {
-                    (delta, reload) = (d, slot);
-                }
-            }
+            let (delta, reload) = price_single(data, st, r, p, (a, &sa), away);
             if best.is_some_and(|b| delta >= b.delta) {
                 continue;
             }
