@@ -97,5 +97,21 @@ pub fn app(engine: Arc<Engine>, access: Access) -> Router {
         // Bodies are read by the handler with its own limit and error; lift axum's default.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(routes::access_log))
+        .layer(panic_layer())
         .with_state(state)
+}
+
+/// Turns a panic in a handler into the API's JSON `internal` error (a 500 the
+/// client can read) instead of a dropped connection. The panic's message is
+/// not logged: it may quote the data being handled.
+pub fn panic_layer() -> tower_http::catch_panic::CatchPanicLayer<
+    fn(Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response,
+> {
+    fn answer(_panic: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        error::ApiError::internal(&"a handler panicked").into_response()
+    }
+    tower_http::catch_panic::CatchPanicLayer::custom(
+        answer as fn(Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response,
+    )
 }

@@ -497,3 +497,24 @@ async fn openapi_lists_every_route_and_error_code() {
         "ErrorCode and the document's list differ"
     );
 }
+
+/// A handler that panics still answers: the service's panic layer turns it
+/// into the JSON `internal` error instead of a dropped connection.
+#[tokio::test]
+async fn a_panicking_handler_answers_a_json_500() {
+    async fn boom() -> &'static str {
+        panic!("a bug with a resident's name in it")
+    }
+    let app: Router = Router::new()
+        .route("/boom", axum::routing::get(boom))
+        .layer(api::panic_layer());
+    let resp = app
+        .oneshot(Request::builder().uri("/boom").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["code"], "internal");
+    assert!(!String::from_utf8_lossy(&body).contains("resident"));
+}
