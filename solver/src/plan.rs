@@ -301,6 +301,9 @@ pub struct InsertionOption {
     pub max_delay: crate::problem::Time,
     /// How many stops begin later.
     pub stops_delayed: usize,
+    /// The vehicle's stops with the job in (depots excluded): the printed
+    /// order plus the job, or a new order when reordering was allowed.
+    pub route: Vec<ActivityKind>,
 }
 
 /// A plan prepared once for many fast insertion queries (the escalation

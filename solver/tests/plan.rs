@@ -146,6 +146,10 @@ fn insertion_options_match_brute_force() {
                 (None, Err(_)) => {}
                 (Some((added, _)), Ok(o)) => {
                     assert_eq!(o.added_cost, added, "seed {seed} vehicle {}", opt.vehicle);
+                    // The route returned is the printed one with the job at `index`.
+                    let mut kinds = current.clone();
+                    kinds.insert(o.index, kind);
+                    assert_eq!(o.route, kinds);
                     compared += 1;
                 }
                 (b, r) => panic!(

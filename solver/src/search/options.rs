@@ -189,6 +189,10 @@ impl<'p, const D: usize> Prepared<'p, D> {
                     added_cost: base - old,
                     max_delay,
                     stops_delayed: delayed,
+                    route: self.seq[1..self.seq.len() - 1]
+                        .iter()
+                        .map(|&x| crate::search::export::activity_kind(data, x))
+                        .collect(),
                 }),
             });
         }
