@@ -206,17 +206,15 @@ impl Timeline {
     }
 }
 
-/// Best placement of `c` on squad `k`'s route. `door_gaps` lists the gaps
-/// worth pricing for the door (the caller pre-selects them by straight-line
-/// detour; every gap is allowed for an existing location).
-#[allow(clippy::too_many_arguments)]
+/// Best placement of `c` on squad `k`'s route, over every door position from
+/// `first_free` on (and, for a delivery, every pickup position before it on
+/// the same trip). `travel` must know every location of the route.
 pub fn best_for_squad(
     problem: &Problem,
     k: usize,
     tl: &Timeline,
     first_free: usize,
     c: &Candidate,
-    door_gaps: &[usize],
     travel: &dyn DoorTravel,
 ) -> SquadAnswer {
     let v = problem.vehicle(VehicleIdx(k as u32));
@@ -230,12 +228,6 @@ pub fn best_for_squad(
     let p = v.profile.get();
     let m = problem.matrix(v.profile);
     let pickup_loc = c.pickup.map(|d| d.or(v.start).unwrap_or(LocIdx(0)));
-    let mut is_door_gap = vec![false; tl.m + 1];
-    for &g in door_gaps {
-        if g >= first_free && g <= tl.m {
-            is_door_gap[g] = true;
-        }
-    }
     let mut best: Option<Placement> = None;
     let mut earliest = BIG;
     let mut any_reach = false;
@@ -311,9 +303,7 @@ pub fn best_for_squad(
     match pickup_loc {
         None => {
             for y in first_free..=tl.m {
-                if is_door_gap[y] {
-                    price_door(y, tl.dep[y], tl.loc[y], None, (false, 0, 0, 0), &mut best);
-                }
+                price_door(y, tl.dep[y], tl.loc[y], None, (false, 0, 0, 0), &mut best);
             }
         }
         Some(d) => {
@@ -329,16 +319,14 @@ pub fn best_for_squad(
                 let (mut b_break, mut b_delay, mut b_count, mut b_cap) = (false, 0, 0usize, 0i64);
                 let mut y = i;
                 loop {
-                    if is_door_gap[y] {
-                        price_door(
-                            y,
-                            cur_dep,
-                            cur_loc,
-                            Some((i, p_dep, pick_d)),
-                            (b_break, b_delay, b_count, b_cap),
-                            &mut best,
-                        );
-                    }
+                    price_door(
+                        y,
+                        cur_dep,
+                        cur_loc,
+                        Some((i, p_dep, pick_d)),
+                        (b_break, b_delay, b_count, b_cap),
+                        &mut best,
+                    );
                     y += 1;
                     if y > tl.m || tl.reload[y] {
                         break;

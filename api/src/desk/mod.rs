@@ -11,6 +11,7 @@
 
 pub mod insert;
 pub mod ledger;
+pub mod reach;
 pub mod schedule;
 pub mod state;
 
@@ -37,10 +38,6 @@ use state::{DeskState, Travel};
 
 /// Plans kept warm at once (a 2,000-stop day holds about 35 MB of matrices).
 const WARM_PLANS: usize = 8;
-/// Door positions priced per squad for a new point: the first ones after the
-/// fixed stops (earliest arrival) and the best by straight-line detour.
-const FIRST_GAPS: usize = 2;
-const DETOUR_GAPS: usize = 4;
 /// Default number of squads ranked.
 const DEFAULT_LIMIT: usize = 5;
 /// A moved printed stop is worth this much walking by default.
@@ -541,7 +538,7 @@ impl DoorTravel for MatrixTravel<'_> {
     }
 }
 
-/// Travel computed for a new point, per profile, for the locations asked.
+/// Travel between a new point and every location of the plan, per profile.
 struct PointTravel {
     per_profile: Vec<Travel>,
     snapped: Vec<Option<geo_data::SnappedPoint>>,
@@ -569,22 +566,21 @@ impl DoorTravel for PointTravel {
 }
 
 /// Snaps the new point on every profile in use and computes travel between it
-/// and `locs` (one small many-to-many per profile: the point plus `locs`).
+/// and every location of the plan: one upward search per direction and
+/// profile against the warm state's index, brought up to date first.
 fn point_travel(
     engine: &Engine,
-    st: &DeskState,
+    st: &mut DeskState,
     point: (f64, f64),
-    locs: &[usize],
 ) -> Result<PointTravel, ApiError> {
+    st.sync_reach(&engine.graphs)
+        .map_err(|e| ApiError::internal(&e))?;
+    let reach = st.reach.as_ref().expect("synced");
     let n = st.snapped.points.len();
     let mut per_profile = Vec::new();
     let mut snapped = Vec::new();
     let mut why = None;
     for (pi, &prof) in st.snapped.profiles.iter().enumerate() {
-        let mut t = Travel {
-            to_new: vec![None; n],
-            from_new: vec![None; n],
-        };
         let pg = engine
             .graphs
             .graph(geo_profile(prof))
@@ -593,39 +589,19 @@ fn point_travel(
             Err(e) => {
                 why.get_or_insert(e.to_string());
                 snapped.push(None);
+                per_profile.push(Travel {
+                    to_new: vec![None; n],
+                    from_new: vec![None; n],
+                });
             }
             Ok(sp) => {
-                let present: Vec<usize> = locs
-                    .iter()
-                    .copied()
-                    .filter(|&l| st.snapped.snapped[pi][l].is_some())
-                    .collect();
-                let mut pts = Vec::with_capacity(present.len() + 1);
-                pts.push(sp);
-                pts.extend(
-                    present
-                        .iter()
-                        .map(|&l| st.snapped.snapped[pi][l].expect("present")),
-                );
-                let mx = pg.matrix(&pts);
-                for (i, &l) in present.iter().enumerate() {
-                    let (a, b) = (0, i + 1);
-                    let get = |x: usize, y: usize| {
-                        let d = mx.durations[x * mx.size + y];
-                        (d != geo_data::UNREACHABLE).then(|| {
-                            (
-                                d.min(i32::MAX as u32 - 1) as i32,
-                                mx.distances[x * mx.size + y].min(i32::MAX as u32 - 1) as i32,
-                            )
-                        })
-                    };
-                    t.from_new[l] = get(a, b);
-                    t.to_new[l] = get(b, a);
-                }
+                let t = reach
+                    .travel(&engine.graphs, prof, pi, &sp)
+                    .map_err(|e| ApiError::internal(&e))?;
+                per_profile.push(t);
                 snapped.push(Some(sp));
             }
         }
-        per_profile.push(t);
     }
     if snapped.iter().all(Option::is_none) {
         return Err(ApiError::new(
@@ -641,35 +617,6 @@ fn point_travel(
         per_profile,
         snapped,
     })
-}
-
-fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
-    geo_data::snap::haversine_m(a, b)
-}
-
-/// The door gaps worth pricing on squad `k` for a new point.
-fn door_gaps(st: &DeskState, k: usize, tl: &Timeline, ff: usize, point: (f64, f64)) -> Vec<usize> {
-    let last = tl.m;
-    if ff > last {
-        return vec![];
-    }
-    let mut gaps: Vec<usize> = (ff..=last).take(FIRST_GAPS).collect();
-    let pt = |l: LocIdx| st.snapped.points[l.get()];
-    let mut by_detour: Vec<(f64, usize)> = (ff..=last)
-        .map(|g| {
-            (
-                haversine(pt(tl.loc[g]), point) + haversine(point, pt(tl.loc[g + 1]))
-                    - haversine(pt(tl.loc[g]), pt(tl.loc[g + 1])),
-                g,
-            )
-        })
-        .collect();
-    by_detour.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    gaps.extend(by_detour.iter().take(DETOUR_GAPS).map(|x| x.1));
-    gaps.sort_unstable();
-    gaps.dedup();
-    let _ = k;
-    gaps
 }
 
 /// The exact effects of one placement, by walking the whole route once: the
@@ -796,7 +743,7 @@ fn seq_of_gap(gap: usize) -> u32 {
 pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<OptionsView, ApiError> {
     let t0 = Instant::now();
     let arc = warm_state(engine, plan)?;
-    let st = lock(&arc)?;
+    let mut st = lock(&arc)?;
     if st.is_closed() {
         return Err(ApiError::new(
             ErrorCode::PlanFinished,
@@ -814,40 +761,27 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
         input.deadline,
         now,
     )?;
+    // Travel between the door and every location first: the index may grow.
+    let point_travel_v = match order.existing_loc {
+        Some(_) => None,
+        None => Some(point_travel(engine, &mut st, order.point)?),
+    };
+    let st = &*st;
     let n_sq = st.day.squads.len();
     let timelines: Vec<Timeline> = (0..n_sq)
         .map(|k| Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now))
         .collect();
     let frees: Vec<usize> = (0..n_sq).map(|k| st.first_free(k)).collect();
-    let gaps: Vec<Vec<usize>> = (0..n_sq)
-        .map(|k| match order.existing_loc {
-            Some(_) => (frees[k]..=timelines[k].m).collect(),
-            None => door_gaps(&st, k, &timelines[k], frees[k], order.point),
-        })
-        .collect();
     let nd = st.day.depots.len();
-    let point_travel_v;
     let matrix_travel;
-    let travel: &dyn DoorTravel = match order.existing_loc {
-        Some(l) => {
+    let travel: &dyn DoorTravel = match &point_travel_v {
+        Some(pt) => pt,
+        None => {
             matrix_travel = MatrixTravel {
                 problem: &st.problem,
-                door: LocIdx(l as u32),
+                door: LocIdx(order.existing_loc.expect("an existing location") as u32),
             };
             &matrix_travel
-        }
-        None => {
-            let mut locs: Vec<usize> = (0..nd).collect();
-            for k in 0..n_sq {
-                for &g in &gaps[k] {
-                    locs.push(timelines[k].loc[g].get());
-                    locs.push(timelines[k].loc[g + 1].get());
-                }
-            }
-            locs.sort_unstable();
-            locs.dedup();
-            point_travel_v = point_travel(engine, &st, order.point, &locs)?;
-            &point_travel_v
         }
     };
     let answers: Vec<Result<Placement, Why>> = (0..n_sq)
@@ -861,7 +795,6 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
                 &timelines[k],
                 frees[k],
                 &order.candidate,
-                &gaps[k],
                 travel,
             )
         })
@@ -877,7 +810,7 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
         let k = *k;
         let tl = &timelines[k];
         let pick = p.pickup_gap.zip(p.pickup_loc);
-        let ex = exact(&st, k, tl, &order.candidate, pick, p.gap, travel);
+        let ex = exact(st, k, tl, &order.candidate, pick, p.gap, travel);
         let (broken, breaks_shift, added_s, added_m) = match &ex {
             Some(e) => (e.broken.clone(), e.breaks_shift, e.end_delay, e.added_m),
             None => (vec![], p.breaks_shift, p.added_s, p.added_m),
@@ -1160,29 +1093,22 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
         .candidate
         .pickup
         .map(|d| d.or(v.start).unwrap_or(LocIdx(0)));
-    // Travel to every location, so the new location is complete in the problem.
-    let n = st.snapped.points.len();
-    let (travel_all, snapped_new): (Vec<Travel>, Vec<Option<geo_data::SnappedPoint>>) =
-        match order.existing_loc {
-            Some(l) => (
-                st.problem
-                    .matrices()
-                    .iter()
-                    .map(|m| Travel::copy_of(m, l))
-                    .collect(),
-                st.snapped.snapped.iter().map(|s| s[l]).collect(),
-            ),
-            None => {
-                let all: Vec<usize> = (0..n).collect();
-                let pt = point_travel(engine, &st, order.point, &all)?;
-                (pt.per_profile, pt.snapped)
-            }
-        };
-    let tl = Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now);
-    let door_travel = PointTravel {
-        per_profile: travel_all.clone(),
-        snapped: snapped_new.clone(),
+    let cap = v.capacity.first().copied().unwrap_or(i64::MAX);
+    // Travel to every location, so the new location is complete in the problem:
+    // the index's row and column for a new point, the matrices' own for an old door.
+    let door_travel = match order.existing_loc {
+        Some(l) => PointTravel {
+            per_profile: st
+                .problem
+                .matrices()
+                .iter()
+                .map(|m| Travel::copy_of(m, l))
+                .collect(),
+            snapped: st.snapped.snapped.iter().map(|s| s[l]).collect(),
+        },
+        None => point_travel(engine, &mut st, order.point)?,
     };
+    let tl = Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now);
     let travel: &dyn DoorTravel = &door_travel;
     let ex = exact(
         &st,
@@ -1200,12 +1126,9 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
             Clock::format(ex.eta)
         )));
     }
-    let load_ok = {
-        let cap = v.capacity.first().copied().unwrap_or(i64::MAX);
-        match pick_gap {
-            None => true,
-            Some(p) => (p..=gap).all(|x| tl.load[x] + order.candidate.demand <= cap),
-        }
+    let load_ok = match pick_gap {
+        None => true,
+        Some(p) => (p..=gap).all(|x| tl.load[x] + order.candidate.demand <= cap),
     };
     if !load_ok {
         return Err(stale("not enough room on board on that stretch".into()));
@@ -1224,8 +1147,18 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
                 req.pickup = Some(st.day.depots[pl.get()].id.clone());
             }
             let j = st
-                .add_request(req.clone(), order.point, snapped_new, &travel_all)
+                .add_request(
+                    req.clone(),
+                    order.point,
+                    door_travel.snapped.clone(),
+                    &door_travel.per_profile,
+                )
                 .map_err(|e| ApiError::internal(&e))?;
+            // The door joins the index now, so the next question does not wait for it.
+            if st.reach.is_some() {
+                st.sync_reach(&engine.graphs)
+                    .map_err(|e| ApiError::internal(&e))?;
+            }
             (j, true)
         }
     };
@@ -1876,3 +1809,6 @@ pub fn seed(
     let st = DeskState::new(id, office, version, day, snapped, problem, sol);
     engine.desk.put(st);
 }
+
+#[cfg(test)]
+mod tests;

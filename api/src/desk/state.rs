@@ -1,7 +1,8 @@
 //! The warm state of one plan under way, kept in memory so that a desk
-//! question costs a snap, one small travel-time matrix and O(1) work per
-//! position: the day, its snapped locations, the solver [`Problem`] with the
-//! day's matrices, the current routes, and the ledger of what happened.
+//! question costs a snap, one upward search per direction and profile, and
+//! O(1) work per position: the day, its snapped locations with their search
+//! index ([`Reach`]), the solver [`Problem`] with the day's matrices, the
+//! current routes, and the ledger of what happened.
 
 use std::collections::HashMap;
 
@@ -9,6 +10,7 @@ use solver::problem::{JobIdx, LocIdx, Matrix, Problem, Time, VehicleIdx, UNREACH
 use solver::solution::{ActivityKind, Constraint, Route, Solution, Unassigned, UnassignedReason};
 
 use super::ledger::{Ledger, StoredEvent};
+use super::reach::Reach;
 use super::schedule::{schedule_route, solution, Anchor};
 use crate::convert::{build_problem, Snapped};
 use crate::dto::*;
@@ -30,6 +32,10 @@ pub struct DeskState {
     pub ledger: Ledger,
     pub job_of: HashMap<String, usize>,
     pub squad_of: HashMap<String, usize>,
+    /// Travel to and from a new door, per profile: built on the first urgent
+    /// question for a new point (most plans never get one), then grown with
+    /// every location the plan gains (see [`DeskState::sync_reach`]).
+    pub reach: Option<Reach>,
 }
 
 impl DeskState {
@@ -77,7 +83,18 @@ impl DeskState {
             ledger: Ledger::default(),
             job_of,
             squad_of,
+            reach: None,
         }
+    }
+
+    /// Builds the travel index on first use and appends the locations added
+    /// since (committed doors, retries joining the day).
+    pub fn sync_reach(&mut self, graphs: &geo_data::PreparedGraphs) -> Result<&Reach, String> {
+        match &mut self.reach {
+            Some(r) => r.sync(&self.snapped, graphs)?,
+            None => self.reach = Some(Reach::build(&self.snapped, graphs)?),
+        }
+        Ok(self.reach.as_ref().expect("just built"))
     }
 
     /// Routes from a stored result (after a restart).
@@ -430,12 +447,16 @@ impl DeskState {
                 let mut dur = vec![UNREACHABLE; size * size];
                 let mut dist = vec![UNREACHABLE; size * size];
                 for a in 0..n {
-                    for b in 0..n {
-                        if m.reachable(LocIdx(a as u32), LocIdx(b as u32)) {
-                            dur[a * size + b] =
-                                m.duration(LocIdx(a as u32), LocIdx(b as u32)) as i32;
-                            dist[a * size + b] =
-                                m.distance(LocIdx(a as u32), LocIdx(b as u32)) as i32;
+                    let la = LocIdx(a as u32);
+                    let (row_d, row_s) = (
+                        &mut dur[a * size..a * size + n],
+                        &mut dist[a * size..a * size + n],
+                    );
+                    for (b, (d, s)) in row_d.iter_mut().zip(row_s.iter_mut()).enumerate() {
+                        let lb = LocIdx(b as u32);
+                        if m.reachable(la, lb) {
+                            *d = m.duration(la, lb) as i32;
+                            *s = m.distance(la, lb) as i32;
                         }
                     }
                     if let Some((d, s)) = t.to_new[a] {
