@@ -725,6 +725,11 @@ pub struct UrgentIn {
     /// How many squads to rank (default 5, at most 20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<usize>,
+    /// Allow a squad's remaining printed stops to change order around the
+    /// order (default false: the sheet's order is kept). Each printed stop
+    /// given another predecessor must pay for itself in walking time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_reorder: bool,
 }
 
 /// `POST /api/v1/plans/{id}/urgent/commit`: one option, as returned in `commit`.
@@ -750,6 +755,11 @@ pub struct CommitIn {
     /// Commit even though the option breaks another stop's window or the shift.
     #[serde(default)]
     pub accept_breaks: bool,
+    /// A reordering option: the squad's stops after its fixed ones, in the
+    /// new order (`R0042`, `pickup R0042`, `reload`); then `insert_after_seq`
+    /// and `pickup_after_seq` are only informative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorder: Option<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

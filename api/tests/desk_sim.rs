@@ -35,6 +35,7 @@ fn a_day_under_way_stop_by_stop() {
     let mut urgent_ids: Vec<String> = Vec::new();
     let mut reported: HashMap<String, String> = HashMap::new();
     let mut committed = 0;
+    let mut reordered = 0;
     let mut failed_n = 0;
     let mut retries_inserted = 0;
     // What each squad has done, in order: must stay first on its route forever.
@@ -139,6 +140,8 @@ fn a_day_under_way_stop_by_stop() {
                 deadline: Some(Clock((now_end + 5400) as u32)),
                 now: Some(Clock(now_end as u32)),
                 limit: Some(3),
+                // Every other step the desk lets sheets change order.
+                allow_reorder: step % 2 == 0,
             };
             let opts = desk::options(&engine, &plan_row(&engine, &id), &input).unwrap();
             match opts
@@ -150,6 +153,10 @@ fn a_day_under_way_stop_by_stop() {
                     let c = desk::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
                     assert_eq!(c.squad, o.squad);
                     committed += 1;
+                    reordered += o.commit.reorder.is_some() as usize;
+                    if !input.allow_reorder {
+                        assert_eq!(o.printed_stops_moved, 0);
+                    }
                 }
                 None => {
                     assert!(!opts.no_fit.is_empty(), "no option and no reason");
@@ -182,6 +189,7 @@ fn a_day_under_way_stop_by_stop() {
                     deadline: None,
                     now: Some(Clock(now_end as u32)),
                     limit: Some(3),
+                    allow_reorder: false,
                 };
                 let Ok(opts) = desk::options(&engine, &plan_row(&engine, &id), &input) else {
                     continue;
@@ -297,6 +305,7 @@ fn a_day_under_way_stop_by_stop() {
         );
     }
     assert!(committed >= 3, "only {committed} urgent orders committed");
+    assert!(reordered >= 1, "no option with a new order was ever taken");
     assert!(failed_n >= 2, "the day had {failed_n} failures");
-    println!("urgent committed {committed}, reported {}, failures {failed_n}, retries inserted {retries_inserted}", reported.len());
+    println!("urgent committed {committed} ({reordered} with a new order), reported {}, failures {failed_n}, retries inserted {retries_inserted}", reported.len());
 }

@@ -211,6 +211,7 @@ fn urgent(i: usize, point: (f64, f64), deadline: Time, now: Time) -> UrgentIn {
         deadline: Some(Clock(deadline as u32)),
         now: Some(Clock(now as u32)),
         limit: Some(20),
+        allow_reorder: false,
     }
 }
 
