@@ -32,9 +32,9 @@ pub struct DeskState {
     pub ledger: Ledger,
     pub job_of: HashMap<String, usize>,
     pub squad_of: HashMap<String, usize>,
-    /// Travel to and from a new door, per profile: built on the first urgent
-    /// question for a new point (most plans never get one), then grown with
-    /// every location the plan gains (see [`DeskState::sync_reach`]).
+    /// Travel to and from a new door, per profile: built when the state is
+    /// kept warm (or, failing that, on the first urgent question), then grown
+    /// with every location the plan gains (see [`DeskState::sync_reach`]).
     pub reach: Option<Reach>,
 }
 
