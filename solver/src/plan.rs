@@ -295,6 +295,8 @@ pub struct InsertionOption {
     pub delivery_index: Option<usize>,
     /// When service of the (first) task would begin.
     pub eta: crate::problem::Time,
+    /// For a shipment, when service of the delivery would begin.
+    pub delivery_begin: Option<crate::problem::Time>,
     /// Added route cost.
     pub added_cost: Cost,
     /// How much later the following stops begin, at most.

@@ -189,7 +189,8 @@ pub fn reorder_squad(
         .collect();
     Some(Reordered {
         tail,
-        eta: opt.eta,
+        // The door's time: a delivery's first task is collecting the goods.
+        eta: opt.delivery_begin.unwrap_or(opt.eta),
         added_s: opt.added_cost,
         max_delay_s: opt.max_delay,
         stops_delayed: opt.stops_delayed,

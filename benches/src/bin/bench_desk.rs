@@ -243,23 +243,6 @@ fn main() {
             .unwrap()
             .summary
             .routed;
-    // The solve leaves many requests `no_room_left` on this day (see the closing
-    // note); a re-plan before anyone starts (same budget, from that plan) places
-    // most of them, so the desk works on a full day.
-    let t = Instant::now();
-    let row = engine.store.plan(&id).unwrap().unwrap();
-    let fill = ReplanIn {
-        based_on_version: row.version,
-        budget_s: Some(a.budget_s.min(30)),
-        change_penalty_s: None,
-        mode: None,
-        now: Some(Clock(8 * 3600)),
-        dry_run: false,
-    };
-    api::desk::replan(&engine, &row, &fill)
-        .map_err(|e| format!("{:?}", e.errors))
-        .expect("re-plan before the start");
-    let fill_s = t.elapsed().as_secs_f64();
     let (result_json, _) = engine.store.result(&id).unwrap().unwrap();
     let result: PlanResult = serde_json::from_str(&result_json).unwrap();
     let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
@@ -364,6 +347,47 @@ fn main() {
         lat_ms.sort_by(f64::total_cmp);
         server_ms.sort_by(f64::total_cmp);
 
+        // The same kind of orders with reordering allowed (the solver re-sequences
+        // the most promising squads' remaining stops): fewer, it is slower.
+        let reorder_n = (a.orders / 10).max(1);
+        let mut re_ms = Vec::new();
+        let (mut re_first, mut re_offered) = (0, 0);
+        for i in 0..reorder_n {
+            let (la, lo) = points[rng.gen_range(0..points.len())];
+            let (la, lo) = (la + rng.gen_range(-0.0015..0.0015), lo + rng.gen_range(-0.0015..0.0015));
+            let deadline = HALF_WAY + rng.gen_range(45..=150) * 60;
+            let body = json!({
+                "request": {"id": format!("URR{i}"), "lat": la, "lon": lo, "floor": rng.gen_range(1..=7),
+                            "items": [{"name": "insulin", "weight_kg": 0.5, "kind": "medicine"}]},
+                "deadline": Clock::format(deadline), "now": Clock::format(HALF_WAY), "limit": 5, "allow_reorder": true
+            });
+            if i < 3 {
+                let mut keep = body.clone();
+                keep["allow_reorder"] = json!(false);
+                let (_, r) = request(&mut c, "POST", &format!("/api/v1/plans/{id}/urgent/options"), &serde_json::to_vec(&keep).unwrap()).await.unwrap();
+                let v: Value = serde_json::from_slice(&r).unwrap();
+                if let Some(o) = v["options"].as_array().and_then(|o| o.first()) {
+                    println!("  keep-order example {i}: best {} eta {} added {} s", o["squad"], o["eta"], o["added_s"]);
+                }
+            }
+            let bytes = serde_json::to_vec(&body).unwrap();
+            let t = Instant::now();
+            let (st, resp) = request(&mut c, "POST", &format!("/api/v1/plans/{id}/urgent/options"), &bytes).await.unwrap();
+            re_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            if st != 200 {
+                continue;
+            }
+            let v: Value = serde_json::from_slice(&resp).unwrap();
+            let opts = v["options"].as_array().unwrap();
+            let moved = |o: &Value| o["printed_stops_moved"].as_u64().unwrap_or(0) > 0 || !o["commit"]["reorder"].is_null();
+            re_offered += opts.iter().filter(|o| moved(o)).count();
+            re_first += opts.first().is_some_and(moved) as usize;
+            if let Some(o) = opts.first().filter(|_| i < 3) {
+                println!("  reorder example {i}: best {} eta {} added {} s, {} printed stops moved", o["squad"], o["eta"], o["added_s"], o["printed_stops_moved"]);
+            }
+        }
+        re_ms.sort_by(f64::total_cmp);
+
         // Re-planning the rest: keep the printed sheets vs a free re-solve, same budget.
         let replan = |mode: &str| {
             let body = json!({"based_on_version": version, "budget_s": a.replan_s, "mode": mode, "now": Clock::format(HALF_WAY), "dry_run": true});
@@ -453,7 +477,7 @@ fn main() {
         };
 
         println!("bench_desk: {} requests, {} squads on {}, initial plan {:.1} s ({} s budget)", a.requests, a.squads, path.display(), plan_s, a.budget_s);
-        println!("solve: {routed_first} routed; after a re-plan at 08:00 ({fill_s:.1} s): {} routed, {} unserved {:?}", result.summary.routed, result.summary.unserved, reasons);
+        println!("solve: {routed_first} routed, {} unserved {:?}", result.summary.unserved, reasons);
         println!("half-way at {}: {done} of {stops} routed stops done ({recorded} progress events, {progress_ms:.1} ms each)", Clock::format(HALF_WAY));
         println!("\ndesk travel index (PointIndex per profile over the plan's locations): build {index_ms:.0} ms (median of 3), {index_mb:.1} MB");
         println!("first urgent question: {:.1} ms client", first_ms.unwrap_or(f64::NAN));
@@ -464,6 +488,10 @@ fn main() {
         println!("| p50 server compute | {:.2} |", pct(&server_ms, 0.5));
         println!("| p95 server compute | {:.2} |", pct(&server_ms, 0.95));
         println!("orders with an option breaking nothing: {with_clean}; only options that break a window or shift: {with_any}; none / refused: {none}");
+        println!("\n| urgent options with allow_reorder ({reorder_n} orders) | ms |\n|---|---:|");
+        println!("| p50 client | {:.2} |", pct(&re_ms, 0.5));
+        println!("| p95 client | {:.2} |", pct(&re_ms, 0.95));
+        println!("reordering options offered: {re_offered}; orders whose best option reorders the sheet: {re_first}");
         println!("\n| re-plan the rest ({} s each) | keep printed | free re-solve |\n|---|---:|---:|", a.replan_s);
         println!("| walking time before (s) | {} | {} |", keep["cost_before"], free["cost_before"]);
         println!("| walking time after (s) | {} | {} |", keep["cost_after"], free["cost_after"]);

@@ -160,11 +160,13 @@ impl<'p, const D: usize> Prepared<'p, D> {
                 continue;
             }
             let (mut max_delay, mut delayed, mut eta, mut delivery_index) = (0, 0, 0, None);
+            let mut delivery_begin = None;
             for (k, &x) in self.seq.iter().enumerate() {
                 if x == a {
                     eta = self.times[k].begin;
                 } else if x == b {
                     delivery_index = Some(k - 1);
+                    delivery_begin = Some(self.times[k].begin);
                 } else if !route.is_empty() && data.nodes[x as usize].job != NONE {
                     let d = self.times[k].begin - self.begin[x as usize];
                     if d > 0 {
@@ -185,6 +187,7 @@ impl<'p, const D: usize> Prepared<'p, D> {
                 result: Ok(InsertionOption {
                     index,
                     delivery_index,
+                    delivery_begin,
                     eta,
                     added_cost: base - old,
                     max_delay,
