@@ -1233,17 +1233,17 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
     })
 }
 
-/// `POST /urgent/commit`.
-pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitView, ApiError> {
-    let arc = warm_state(engine, plan)?;
-    let mut st = lock(&arc)?;
-    if c.based_on_version != st.version {
+/// A change is made against the version it was computed on, and while some
+/// squad is still out: a stale version is a conflict (`then` tells the desk
+/// what to do), a finished day is refused.
+fn check_open(st: &DeskState, based_on: u32, then: &str) -> Result<(), ApiError> {
+    if based_on != st.version {
         return Err(ApiError::new(
             ErrorCode::VersionConflict,
             "based_on_version",
             format!(
-                "the plan is at version {}, not {}: ask for options again",
-                st.version, c.based_on_version
+                "the plan is at version {}, not {}{then}",
+                st.version, based_on
             ),
         ));
     }
@@ -1254,6 +1254,14 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
             "every squad has finished: the day is over",
         ));
     }
+    Ok(())
+}
+
+/// `POST /urgent/commit`.
+pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitView, ApiError> {
+    let arc = warm_state(engine, plan)?;
+    let mut st = lock(&arc)?;
+    check_open(&st, c.based_on_version, ": ask for options again")?;
     let now = now_of(engine, c.now);
     let order = resolve_order(
         engine,
@@ -1840,23 +1848,7 @@ fn pinned_day(
 pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<ReplanView, ApiError> {
     let arc = warm_state(engine, plan)?;
     let mut st = lock(&arc)?;
-    if input.based_on_version != st.version {
-        return Err(ApiError::new(
-            ErrorCode::VersionConflict,
-            "based_on_version",
-            format!(
-                "the plan is at version {}, not {}",
-                st.version, input.based_on_version
-            ),
-        ));
-    }
-    if st.is_closed() {
-        return Err(ApiError::new(
-            ErrorCode::PlanFinished,
-            "",
-            "every squad has finished: the day is over",
-        ));
-    }
+    check_open(&st, input.based_on_version, "")?;
     let budget = input.budget_s.unwrap_or(5);
     if !(1..=30).contains(&budget) {
         return Err(ApiError::new(
