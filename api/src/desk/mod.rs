@@ -1797,40 +1797,11 @@ fn pinned_day(
     }
     for k in 0..st.routes.len() {
         let s = &mut pinned.squads[k];
+        // A squad with nothing fixed leaves now at the earliest.
         if st.started(k).is_none() || fixed[k] == 0 {
             s.shift.start = Clock(s.shift.start.0.max(now as u32).min(s.shift.end.0));
         }
-        // A squad whose last fixed door was over before now cannot start its
-        // next stop (a pickup at a depot has no window) before now: it stays
-        // at that door until now in the model.
-        let times = before.routes.iter().find(|r| r.vehicle.get() == k);
-        if st.finished(k).is_none() && fixed[k] > 0 {
-            let last = st.routes[k][fixed[k] - 1];
-            let door = matches!(
-                last,
-                ActivityKind::Delivery(_)
-                    | ActivityKind::ShipmentDelivery(_)
-                    | ActivityKind::Visit(_)
-                    | ActivityKind::Pickup(_)
-            );
-            if let (true, Some(j), Some(act)) = (
-                door,
-                last.job(),
-                times.and_then(|t| t.activities.get(fixed[k] - 1)),
-            ) {
-                let extra = now - act.departure;
-                if extra > 0 {
-                    let r = &mut pinned.requests[j.get()];
-                    let base = r.service_s.unwrap_or(match r.kind {
-                        RequestKind::Delivery => st.day.options.default_delivery_s,
-                        RequestKind::Visit => st.day.options.default_visit_s,
-                    });
-                    r.service_s = Some(base + extra as u32);
-                }
-            }
-        }
-        let s = &mut pinned.squads[k];
-        if let Some(r) = times {
+        if let Some(r) = before.routes.iter().find(|r| r.vehicle.get() == k) {
             if st.finished(k).is_some() {
                 s.shift.end = Clock(
                     s.shift
