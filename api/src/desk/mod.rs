@@ -1334,18 +1334,7 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     let cap = v.capacity.first().copied().unwrap_or(i64::MAX);
     // Travel to every location, so the new location is complete in the problem:
     // the index's row and column for a new point, the matrices' own for an old door.
-    let door_travel = match order.existing_loc {
-        Some(l) => PointTravel {
-            per_profile: st
-                .problem
-                .matrices()
-                .iter()
-                .map(|m| Travel::copy_of(m, l))
-                .collect(),
-            snapped: st.snapped.snapped.iter().map(|s| s[l]).collect(),
-        },
-        None => point_travel(engine, &mut st, order.point)?,
-    };
+    let door_travel = door_travel(engine, &mut st, &order)?;
     let tl = Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now);
     let travel: &dyn DoorTravel = &door_travel;
     let ex = exact(
@@ -1409,26 +1398,8 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     if let (Some(pa), Some(p)) = (pick_act, pick_gap) {
         route.insert(p, pa);
     }
-    let old_route = std::mem::replace(&mut st.routes[k], route);
-    let squad = c.squad.clone();
-    match publish(engine, &mut st, &[k], now, day_changed) {
-        Ok((version, sheet_version)) => Ok(CommitView {
-            plan_id: plan.id.clone(),
-            plan_version: version,
-            request: req.id.clone(),
-            squad: squad.clone(),
-            eta: Clock::format(ex.eta),
-            sheet_version,
-            sheet_url: format!("/api/v1/plans/{}/sheets/{}", plan.id, squad),
-            sheets_changed: vec![squad],
-        }),
-        Err(e) => {
-            st.routes[k] = old_route;
-            drop(st);
-            engine.desk.evict(&plan.id);
-            Err(e)
-        }
-    }
+    st.routes[k] = route;
+    publish_commit(engine, plan, st, k, &req.id, ex.eta, now, day_changed)
 }
 
 /// A job's stops on a sheet: (the pickup of a shipment, the door).
@@ -1476,18 +1447,7 @@ fn commit_reordered(
         .map(|l| st.day.depots[l.get()].id.clone());
     let violations_before = solver::check::check(&st.problem, &st.solution(now)).len();
     let fixed = fixed_stops(&st)[k];
-    let door_travel = match order.existing_loc {
-        Some(l) => PointTravel {
-            per_profile: st
-                .problem
-                .matrices()
-                .iter()
-                .map(|m| Travel::copy_of(m, l))
-                .collect(),
-            snapped: st.snapped.snapped.iter().map(|s| s[l]).collect(),
-        },
-        None => point_travel(engine, &mut st, order.point)?,
-    };
+    let door_travel = door_travel(engine, &mut st, &order)?;
     // Check the labels before anything changes.
     let id_probe = |j: solver::problem::JobIdx| {
         if j == reorder::NEW {
@@ -1564,12 +1524,50 @@ fn commit_reordered(
             return Err(e);
         }
     };
-    let squad = c.squad.clone();
+    publish_commit(engine, plan, st, k, &req.id, eta, now, day_changed)
+}
+
+/// Travel between the order's door and every location: the matrices' own
+/// for a door already in the plan, the travel index's row and column else.
+fn door_travel(
+    engine: &Engine,
+    st: &mut DeskState,
+    order: &Order,
+) -> Result<PointTravel, ApiError> {
+    Ok(match order.existing_loc {
+        Some(l) => PointTravel {
+            per_profile: st
+                .problem
+                .matrices()
+                .iter()
+                .map(|m| Travel::copy_of(m, l))
+                .collect(),
+            snapped: st.snapped.snapped.iter().map(|s| s[l]).collect(),
+        },
+        None => point_travel(engine, st, order.point)?,
+    })
+}
+
+/// Stores a committed urgent order (squad `k`'s new sheet) and answers; on a
+/// storage failure the warm state is dropped (it holds the change) and the
+/// next question starts again from the store.
+#[allow(clippy::too_many_arguments)]
+fn publish_commit(
+    engine: &Engine,
+    plan: &PlanRow,
+    mut st: std::sync::MutexGuard<'_, DeskState>,
+    k: usize,
+    request: &str,
+    eta: Time,
+    now: Time,
+    day_changed: bool,
+) -> Result<CommitView, ApiError> {
+    let squad = st.day.squads[k].id.clone();
     match publish(engine, &mut st, &[k], now, day_changed) {
         Ok((version, sheet_version)) => Ok(CommitView {
             plan_id: plan.id.clone(),
             plan_version: version,
-            request: req.id.clone(),
+            request: request.to_string(),
             squad: squad.clone(),
             eta: Clock::format(eta),
             sheet_version,
