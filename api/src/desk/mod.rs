@@ -1373,19 +1373,7 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
             {
                 req.pickup = Some(st.day.depots[pl.get()].id.clone());
             }
-            let j = st
-                .add_request(
-                    req.clone(),
-                    order.point,
-                    door_travel.snapped.clone(),
-                    &door_travel.per_profile,
-                )
-                .map_err(|e| ApiError::internal(&e))?;
-            // The door joins the index now, so the next question does not wait for it.
-            if st.reach.is_some() {
-                st.sync_reach(&engine.graphs)
-                    .map_err(|e| ApiError::internal(&e))?;
-            }
+            let j = add_order(engine, &mut st, req.clone(), order.point, &door_travel)?;
             (j, true)
         }
     };
@@ -1476,18 +1464,7 @@ fn commit_reordered(
     let (j, day_changed) = match order.existing_job {
         Some(j) => (j, false),
         None => {
-            let j = st
-                .add_request(
-                    req.clone(),
-                    order.point,
-                    door_travel.snapped.clone(),
-                    &door_travel.per_profile,
-                )
-                .map_err(|e| ApiError::internal(&e))?;
-            if st.reach.is_some() {
-                st.sync_reach(&engine.graphs)
-                    .map_err(|e| ApiError::internal(&e))?;
-            }
+            let j = add_order(engine, &mut st, req.clone(), order.point, &door_travel)?;
             (j, true)
         }
     };
@@ -1525,6 +1502,26 @@ fn commit_reordered(
         }
     };
     publish_commit(engine, plan, st, k, &req.id, eta, now, day_changed)
+}
+
+/// The urgent request joins the day as a new job (its door a new location
+/// with `travel` to every other), and the door joins the travel index now,
+/// so the next question does not wait for it.
+fn add_order(
+    engine: &Engine,
+    st: &mut DeskState,
+    req: Request,
+    point: (f64, f64),
+    travel: &PointTravel,
+) -> Result<usize, ApiError> {
+    let j = st
+        .add_request(req, point, travel.snapped.clone(), &travel.per_profile)
+        .map_err(|e| ApiError::internal(&e))?;
+    if st.reach.is_some() {
+        st.sync_reach(&engine.graphs)
+            .map_err(|e| ApiError::internal(&e))?;
+    }
+    Ok(j)
 }
 
 /// Travel between the order's door and every location: the matrices' own
