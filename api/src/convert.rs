@@ -38,6 +38,10 @@ pub struct Snapped {
     /// `snapped[p][loc]`: the location on profile `p`'s graph, `None` if that
     /// graph has no road near it (the point is then unreachable for that profile).
     pub snapped: Vec<Vec<Option<SnappedPoint>>>,
+    /// Seconds to park at each stop, per profile in use (the day's
+    /// `options.park_s`), so that every matrix built from this day, at plan
+    /// time or by the desk, adds the same.
+    pub park_s: Vec<u32>,
 }
 
 impl Snapped {
@@ -137,21 +141,40 @@ pub fn snap_day(day: &DayRequest, graphs: &PreparedGraphs) -> Result<Snapped, Ve
     if !errors.is_empty() {
         return Err(errors);
     }
+    let park_s = profiles
+        .iter()
+        .map(|&p| day.options.park_s.for_profile(p))
+        .collect();
     Ok(Snapped {
         points,
         profiles,
         snapped,
+        park_s,
     })
 }
 
-/// Travel matrices for every profile in use, in the solver's units.
+/// Seconds to add to a leg from `a` to `b` for parking the vehicle at `b`:
+/// `park_s` when the vehicle must move (the points are at different road
+/// positions), 0 when the squad walks from one door to the next and leaves it
+/// where it is. The desk extends matrices with the same rule.
+pub fn park_between(park_s: u32, a: &SnappedPoint, b: &SnappedPoint) -> i32 {
+    if park_s == 0 || a.same_road_position(b) {
+        0
+    } else {
+        park_s as i32
+    }
+}
+
+/// Travel matrices for every profile in use, in the solver's units: door to
+/// door (the access walks included by geo-data), plus parking for vehicles.
 pub fn matrices(snapped: &Snapped, graphs: &PreparedGraphs) -> Vec<Matrix> {
     let n = snapped.points.len();
     snapped
         .profiles
         .iter()
         .zip(&snapped.snapped)
-        .map(|(&p, per)| {
+        .zip(&snapped.park_s)
+        .map(|((&p, per), &park_s)| {
             let pg = graphs
                 .graph(geo_profile(p))
                 .expect("profile checked when snapping");
@@ -170,7 +193,13 @@ pub fn matrices(snapped: &Snapped, graphs: &PreparedGraphs) -> Vec<Matrix> {
             };
             for (a, &i) in present.iter().enumerate() {
                 for (b, &j) in present.iter().enumerate() {
-                    dur[i * n + j] = conv(m.durations[a * m.size + b]);
+                    let d = conv(m.durations[a * m.size + b]);
+                    dur[i * n + j] = if d == UNREACHABLE {
+                        d
+                    } else {
+                        d.saturating_add(park_between(park_s, &pts[a], &pts[b]))
+                            .min(UNREACHABLE - 1)
+                    };
                     dist[i * n + j] = conv(m.distances[a * m.size + b]);
                 }
             }

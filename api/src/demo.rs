@@ -223,9 +223,22 @@ pub fn osm_day(graphs: &PreparedGraphs, cfg: &DemoConfig) -> Result<DayRequest, 
         ));
     }
     let buildings = (cfg.requests / 4).clamp(10, 400);
+    // Buildings stand where buildings stand, not on the roads: a random point
+    // within 150 m of a road node near the centre. On a roads-only extract
+    // their doors sit tens to hundreds of metres off any mapped way, as in
+    // much of China's OSM data, and the plan must pay that walk.
+    let metres = |p: (f64, f64), dx: f64, dy: f64| {
+        let k = 111_195.0;
+        (p.0 + dy / k, p.1 + dx / (k * p.0.to_radians().cos()))
+    };
     let places: Vec<Place> = (0..buildings)
         .map(|i| {
-            let q = near[rng.gen_range(0..near.len())];
+            let node = near[rng.gen_range(0..near.len())];
+            let (r, a) = (
+                150.0 * rng.gen::<f64>().sqrt(),
+                rng.gen_range(0.0..std::f64::consts::TAU),
+            );
+            let q = metres(node, r * a.cos(), r * a.sin());
             (
                 format!("{}栋", i + 1),
                 q.0,
@@ -248,10 +261,12 @@ fn make_day(
     let gates: Vec<&DepotSpec> = depots.iter().filter(|d| d.4 == DepotKind::Gate).collect();
     let squads: Vec<Squad> = (0..cfg.squads)
         .map(|k| {
-            // Every fifth squad is an electric tricycle from the office (it can
-            // fetch from the pharmacy); the others walk from a compound gate.
-            let bike = k % 5 == 4;
-            let depot = if bike || gates.is_empty() {
+            // Every tenth squad is a van and every other fifth an electric
+            // tricycle, both from the office (they can fetch from the
+            // pharmacy); the others walk from a compound gate.
+            let van = k % 10 == 9;
+            let bike = k % 5 == 4 && !van;
+            let depot = if bike || van || gates.is_empty() {
                 &depots[0]
             } else {
                 gates[k % gates.len()]
@@ -264,14 +279,30 @@ fn make_day(
                     format!("{}{}", SURNAMES[(k * 11 + 3) % SURNAMES.len()], "志愿者"),
                 ],
                 phone: Some(format!("139 0000 {:04}", 100 + k)),
-                profile: if bike { Profile::Bike } else { Profile::Walk },
+                profile: if van {
+                    Profile::Car
+                } else if bike {
+                    Profile::Bike
+                } else {
+                    Profile::Walk
+                },
                 depot: depot.0.clone(),
                 end_depot: None,
                 shift: Shift {
                     start: Clock(8 * 3600),
-                    end: Clock(if k % 3 == 2 { 17 * 3600 } else { 12 * 3600 }),
+                    end: Clock(if k % 3 == 2 || van {
+                        17 * 3600
+                    } else {
+                        12 * 3600
+                    }),
                 },
-                capacity_kg: if bike { 60.0 } else { 20.0 },
+                capacity_kg: if van {
+                    300.0
+                } else if bike {
+                    60.0
+                } else {
+                    20.0
+                },
                 skills: if k % 4 == 0 {
                     vec!["trusted".into()]
                 } else {

@@ -328,6 +328,9 @@ pub struct Options {
     pub budget_s: u32,
     #[serde(default = "one_u64")]
     pub seed: u64,
+    /// Time to park or lock a vehicle at each stop, by travel mode.
+    #[serde(default)]
+    pub park_s: ParkTimes,
     /// Extra time per floor above the ground floor in a building without a lift (up and down).
     #[serde(default = "default_stairs_s")]
     pub stairs_s_per_floor: u32,
@@ -340,6 +343,45 @@ pub struct Options {
     /// Longest time chilled goods may spend between pickup and door.
     #[serde(default = "default_chilled_s")]
     pub chilled_max_s: u32,
+}
+
+/// Seconds to park a tricycle or a van (and lock it) before walking to a
+/// door. Walkers have nothing to park. Paid on every leg that moves the
+/// vehicle; doors at one road position are walked between without moving it.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ParkTimes {
+    #[serde(default = "default_park_bike_s")]
+    pub bike: u32,
+    #[serde(default = "default_park_car_s")]
+    pub car: u32,
+}
+
+impl ParkTimes {
+    /// Seconds for one profile (0 on foot).
+    pub fn for_profile(&self, p: Profile) -> u32 {
+        match p {
+            Profile::Walk => 0,
+            Profile::Bike => self.bike,
+            Profile::Car => self.car,
+        }
+    }
+}
+
+impl Default for ParkTimes {
+    fn default() -> Self {
+        ParkTimes {
+            bike: default_park_bike_s(),
+            car: default_park_car_s(),
+        }
+    }
+}
+
+fn default_park_bike_s() -> u32 {
+    30
+}
+fn default_park_car_s() -> u32 {
+    60
 }
 
 fn default_budget_s() -> u32 {
@@ -366,6 +408,7 @@ impl Default for Options {
         Self {
             budget_s: default_budget_s(),
             seed: 1,
+            park_s: ParkTimes::default(),
             stairs_s_per_floor: default_stairs_s(),
             default_delivery_s: default_delivery_s(),
             default_visit_s: default_visit_s(),

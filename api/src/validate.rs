@@ -165,6 +165,15 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
             "at most 600 seconds per floor",
         );
     }
+    for (name, v) in [("park_s.bike", o.park_s.bike), ("park_s.car", o.park_s.car)] {
+        if v > 1800 {
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("options.{name}"),
+                "at most 30 minutes (1800 s) to park",
+            );
+        }
+    }
     for (name, v) in [
         ("default_delivery_s", o.default_delivery_s),
         ("default_visit_s", o.default_visit_s),

@@ -82,18 +82,19 @@ pub(crate) fn compute(
     let targets: Vec<_> = points.iter().map(|p| pg.ch_in_seeds(p)).collect();
     let mut costs = ch.many_to_many(&sources, &targets, pool);
     let n = points.len();
-    // Points sharing a segment may also reach each other straight along it,
-    // without touching a node; the diagonal is zero by definition.
-    let mut by_segment: Vec<(u64, usize)> = points
+    // Points at the same road position (one segment, or one node) may also
+    // reach each other without a search: along the segment, or door to door
+    // on foot. The diagonal is zero by definition.
+    let mut by_position: Vec<(u64, usize)> = points
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| p.segment_key().map(|k| (k, i)))
+        .map(|(i, p)| (p.position_key(), i))
         .collect();
-    by_segment.sort_unstable();
-    for group in by_segment.chunk_by(|x, y| x.0 == y.0) {
+    by_position.sort_unstable();
+    for group in by_position.chunk_by(|x, y| x.0 == y.0) {
         for &(_, i) in group {
             for &(_, j) in group {
-                if let Some(c) = points[i].along_same_edge(&points[j], g) {
+                if let Some((c, _)) = points[i].shortcut(&points[j], g) {
                     let cell = &mut costs[i * n + j];
                     *cell = (*cell).min(c);
                 }

@@ -2,9 +2,13 @@
 //! tested against.
 //!
 //! It shares nothing with the contraction hierarchy except the graph and the
-//! definition of a partial edge's cost ([`Cost`] rounding). Snapped points become
-//! real nodes: every edge carrying points is cut into pieces at them, so points
-//! on the same edge, on one-way edges and exactly on nodes need no special case.
+//! definition of a partial edge's cost ([`Cost`] rounding) and of the access
+//! walk. Snapped points become real nodes: every edge carrying points is cut
+//! into pieces at them, so points on the same edge, on one-way edges and
+//! exactly on nodes need no special case; each point's door is one more node,
+//! joined to its road position by its access walk both ways. The one rule a
+//! graph cannot express, the straight walk between two doors at the same road
+//! position, is applied to the result.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -16,7 +20,9 @@ use crate::snap::{Anchor, SnappedPoint};
 /// The road graph with the points cut in.
 pub struct OracleGraph {
     adj: Vec<Vec<(u32, Cost)>>,
+    /// The door node of each point.
     point_node: Vec<u32>,
+    points: Vec<SnappedPoint>,
 }
 
 impl OracleGraph {
@@ -73,7 +79,20 @@ impl OracleGraph {
             }
             adj[prev.0 as usize].push((v, c - prev.1));
         }
-        OracleGraph { adj, point_node }
+        // A door node per point, joined to the road position by the access walk.
+        let mut door_node = Vec::with_capacity(points.len());
+        for (p, &road) in points.iter().zip(&point_node) {
+            let door = adj.len() as u32;
+            let walk = crate::snap::walk_cost(p.snap_distance_m());
+            adj.push(vec![(road, walk)]);
+            adj[road as usize].push((door, walk));
+            door_node.push(door);
+        }
+        OracleGraph {
+            adj,
+            point_node: door_node,
+            points: points.to_vec(),
+        }
     }
 
     /// Costs from point `i` to every point (`None` = unreachable).
@@ -96,10 +115,17 @@ impl OracleGraph {
                 }
             }
         }
+        let from = &self.points[i];
         self.point_node
             .iter()
-            .map(|&t| {
-                let c = dist[t as usize];
+            .zip(&self.points)
+            .map(|(&t, to)| {
+                let mut c = dist[t as usize];
+                if from.position_key() == to.position_key() {
+                    let walk =
+                        crate::snap::walk_cost(crate::snap::haversine_m(from.door(), to.door()));
+                    c = c.min(walk);
+                }
                 c.is_finite().then_some(c)
             })
             .collect()

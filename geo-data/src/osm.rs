@@ -59,6 +59,34 @@ impl OsmData {
             .insert(id, ((lat * 1e7).round() as i32, (lon * 1e7).round() as i32));
     }
 
+    /// The same data with roads only: footways, paths, steps, pedestrian
+    /// ways, cycleways, tracks, bridleways and corridors removed, as in much of
+    /// China's OSM data, where doors then sit tens to hundreds of metres off
+    /// any mapped way. Keeps what `osmium tags-filter` kept for
+    /// `chengdu-roads-only.osm.pbf` (see the shared data's README).
+    pub fn roads_only(&self) -> OsmData {
+        const FOOT_ONLY: [&str; 8] = [
+            "footway",
+            "path",
+            "steps",
+            "pedestrian",
+            "cycleway",
+            "track",
+            "bridleway",
+            "corridor",
+        ];
+        OsmData {
+            nodes: self.nodes.clone(),
+            ways: self
+                .ways
+                .iter()
+                .filter(|w| !w.tag("highway").is_some_and(|h| FOOT_ONLY.contains(&h)))
+                .cloned()
+                .collect(),
+            missing_refs: self.missing_refs,
+        }
+    }
+
     /// Adds a way.
     pub fn add_way(&mut self, id: i64, refs: Vec<i64>, tags: &[(&str, &str)]) {
         let tags = tags

@@ -2,16 +2,17 @@
 
 use crate::ids::{Cost, EdgeIdx};
 use crate::prepared::ProfileGraph;
-use crate::snap::SnappedPoint;
+use crate::snap::{Shortcut, SnappedPoint};
 
 /// A fastest path between two snapped points.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Route {
-    /// Exact cost, equal to the matrix entry for the same pair.
+    /// Exact cost, equal to the matrix entry for the same pair (access walks included).
     pub cost: Cost,
     /// Whole graph edges travelled, in order (partial edges at both ends excluded).
     pub edges: Vec<EdgeIdx>,
-    /// The polyline as `(lat, lon)`, from the source point to the target point.
+    /// The polyline as `(lat, lon)`, from the source door to the target door
+    /// (through both points on the road, unless the doors are joined directly).
     pub coords: Vec<(f64, f64)>,
 }
 
@@ -20,16 +21,17 @@ pub(crate) fn route(pg: &ProfileGraph, from: &SnappedPoint, to: &SnappedPoint) -
     pg.check_point(to);
     let g = pg.road_graph();
     let ch = pg.hierarchy();
+    let (door_from, door_to) = (from.door(), to.door());
     let start = (from.lat(), from.lon());
     let end = (to.lat(), to.lon());
     if from == to {
         return Some(Route {
             cost: Cost::ZERO,
             edges: Vec::new(),
-            coords: vec![start],
+            coords: vec![door_from],
         });
     }
-    let direct = from.along_same_edge(to, g);
+    let shortcut = from.shortcut(to, g);
     let to_ch = |seeds: Vec<(crate::NodeIdx, Cost)>| -> Vec<(u32, Cost)> {
         seeds
             .into_iter()
@@ -37,23 +39,24 @@ pub(crate) fn route(pg: &ProfileGraph, from: &SnappedPoint, to: &SnappedPoint) -
             .collect()
     };
     let found = ch.path(&to_ch(from.out_seeds(g)), &to_ch(to.in_seeds(g)), pg.pool());
-    match (found, direct) {
-        (Some((cost, first, edges)), d) if d.is_none_or(|d| cost < d) => {
-            let mut coords = vec![start, g.coord(crate::NodeIdx(first))];
+    // The polyline runs door to door: the access walks are part of the way.
+    let (cost, edges, mut coords) = match (found, shortcut) {
+        (Some((cost, first, edges)), s) if s.is_none_or(|s| cost < s.0) => {
+            let mut coords = vec![door_from, start, g.coord(crate::NodeIdx(first))];
             coords.extend(edges.iter().map(|&e| g.coord(g.head(e))));
-            coords.push(end);
-            coords.dedup();
-            Some(Route {
-                cost,
-                edges,
-                coords,
-            })
+            coords.extend([end, door_to]);
+            (cost, edges, coords)
         }
-        (_, Some(d)) => Some(Route {
-            cost: d,
-            edges: Vec::new(),
-            coords: vec![start, end],
-        }),
-        _ => None,
-    }
+        (_, Some((cost, Shortcut::AlongRoad))) => {
+            (cost, Vec::new(), vec![door_from, start, end, door_to])
+        }
+        (_, Some((cost, Shortcut::DirectWalk))) => (cost, Vec::new(), vec![door_from, door_to]),
+        _ => return None,
+    };
+    coords.dedup();
+    Some(Route {
+        cost,
+        edges,
+        coords,
+    })
 }

@@ -11,7 +11,7 @@
 //! the buckets of the nodes it settles — the second half of the bucket
 //! many-to-many, for one row.
 //!
-//! Exactness: the searches, seeds and same-segment rule are the matrix's own
+//! Exactness: the searches, seeds and same-position rule are the matrix's own
 //! (the bucket many-to-many in [`crate::ch`], the same-edge pass in
 //! [`crate::matrix`]), so every value equals the matching cell of
 //! `matrix(points ++ [P])` on both duration and distance; the differential
@@ -127,9 +127,9 @@ pub struct PointIndex {
     /// Forward search spaces: at node `v`, (point `i`, cost `i → v`). A backward
     /// search to a new point scans them: costs *from* the indexed points.
     from_points: Side,
-    /// (segment key, point) for points inside a segment, sorted: the candidates
-    /// for the direct trip along a shared segment.
-    by_segment: Vec<(u64, u32)>,
+    /// (road position key, point) for every point, sorted: the candidates for
+    /// the trip along a shared segment or door to door on foot.
+    by_position: Vec<(u64, u32)>,
 }
 
 impl PointIndex {
@@ -162,27 +162,21 @@ impl PointIndex {
         self.to_points.heap_bytes()
             + self.from_points.heap_bytes()
             + self.points.capacity() * std::mem::size_of::<SnappedPoint>()
-            + self.by_segment.capacity() * std::mem::size_of::<(u64, u32)>()
+            + self.by_position.capacity() * std::mem::size_of::<(u64, u32)>()
     }
 
-    /// Indexed points inside the same segment as `p` (none when `p` is at a node).
-    fn same_segment(&self, p: &SnappedPoint) -> impl Iterator<Item = usize> + '_ {
-        let range = match p.segment_key() {
-            Some(k) => {
-                let lo = self.by_segment.partition_point(|&(x, _)| x < k);
-                let hi = self.by_segment.partition_point(|&(x, _)| x <= k);
-                lo..hi
-            }
-            None => 0..0,
-        };
-        self.by_segment[range].iter().map(|&(_, i)| i as usize)
+    /// Indexed points at the same road position as `p` (its segment or node).
+    fn same_position(&self, p: &SnappedPoint) -> impl Iterator<Item = usize> + '_ {
+        let k = p.position_key();
+        let lo = self.by_position.partition_point(|&(x, _)| x < k);
+        let hi = self.by_position.partition_point(|&(x, _)| x <= k);
+        self.by_position[lo..hi].iter().map(|&(_, i)| i as usize)
     }
 
-    fn insert_segment_key(&mut self, p: &SnappedPoint, i: u32) {
-        if let Some(k) = p.segment_key() {
-            let at = self.by_segment.partition_point(|&x| x < (k, i));
-            self.by_segment.insert(at, (k, i));
-        }
+    fn insert_position_key(&mut self, p: &SnappedPoint, i: u32) {
+        let k = p.position_key();
+        let at = self.by_position.partition_point(|&x| x < (k, i));
+        self.by_position.insert(at, (k, i));
     }
 }
 
@@ -280,18 +274,18 @@ pub(crate) fn build(pg: &ProfileGraph, points: &[SnappedPoint]) -> PointIndex {
     };
     let to_points = side(Dir::Backward);
     let from_points = side(Dir::Forward);
-    let mut by_segment: Vec<(u64, u32)> = points
+    let mut by_position: Vec<(u64, u32)> = points
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| p.segment_key().map(|k| (k, i as u32)))
+        .map(|(i, p)| (p.position_key(), i as u32))
         .collect();
-    by_segment.sort_unstable();
+    by_position.sort_unstable();
     PointIndex {
         fingerprint: pg.fingerprint(),
         points: points.to_vec(),
         to_points,
         from_points,
-        by_segment,
+        by_position,
     }
 }
 
@@ -315,8 +309,8 @@ pub(crate) fn from_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint
     index.to_points.scan(&s.settled, &mut out);
     drop(s);
     let g = pg.road_graph();
-    for i in index.same_segment(p) {
-        if let Some(c) = p.along_same_edge(&index.points[i], g) {
+    for i in index.same_position(p) {
+        if let Some((c, _)) = p.shortcut(&index.points[i], g) {
             out[i] = out[i].min(c);
         }
     }
@@ -334,8 +328,8 @@ pub(crate) fn to_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint) 
     index.from_points.scan(&s.settled, &mut out);
     drop(s);
     let g = pg.road_graph();
-    for i in index.same_segment(p) {
-        if let Some(c) = index.points[i].along_same_edge(p, g) {
+    for i in index.same_position(p) {
+        if let Some((c, _)) = index.points[i].shortcut(p, g) {
             out[i] = out[i].min(c);
         }
     }
@@ -353,7 +347,7 @@ pub(crate) fn append(pg: &ProfileGraph, index: &mut PointIndex, p: &SnappedPoint
     index.to_points.push(i, &s.settled);
     ch.upward(Dir::Forward, &pg.ch_out_seeds(p), &mut s, false);
     index.from_points.push(i, &s.settled);
-    index.insert_segment_key(p, i);
+    index.insert_position_key(p, i);
     index.points.push(*p);
     i as usize
 }
@@ -526,7 +520,7 @@ mod tests {
             assert_eq!(to.distances[i], m.distances[col]);
             seen.unreachable += (from.durations[i] == crate::UNREACHABLE) as usize
                 + (to.durations[i] == crate::UNREACHABLE) as usize;
-            let direct = p.along_same_edge(q, rg);
+            let direct = p.shortcut(q, rg).map(|x| x.0);
             seen.along_segment += (direct.is_some() && direct == from.cost(i)) as usize;
         }
     }

@@ -114,7 +114,8 @@ impl ProfileGraph {
 
     /// A point exactly at a graph node (tests, debugging).
     pub fn point_at_node(&self, n: NodeIdx) -> SnappedPoint {
-        SnappedPoint::new(Anchor::Node(n), self.fingerprint, self.graph.coord(n), 0.0)
+        let at = self.graph.coord(n);
+        SnappedPoint::new(Anchor::Node(n), self.fingerprint, at, at, 0.0)
     }
 
     /// Exact travel times and distances between all pairs of points, computed in

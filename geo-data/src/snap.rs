@@ -84,7 +84,28 @@ pub(crate) enum Anchor {
     },
 }
 
+/// Milliseconds per metre of the access walk between a door and its road
+/// position: walking speed ([`crate::profile::WALK_KMH`]) whatever the
+/// squad's mode, because a tricycle or a van parks on the road and someone
+/// walks the rest.
+pub const ACCESS_MS_PER_M: f64 = 3_600.0 / crate::profile::WALK_KMH;
+
+/// The cost of walking `metres` in a straight line at walking speed.
+pub(crate) fn walk_cost(metres: f64) -> Cost {
+    Cost::new(
+        (metres * ACCESS_MS_PER_M).round() as u32,
+        (metres * 100.0).round() as u32,
+    )
+}
+
 /// A stop placed on a profile's road graph.
+///
+/// The point remembers both its door (the coordinate asked for) and its
+/// position on the road, and every cost to or from it includes the **access
+/// leg** between the two, walked in a straight line at walking speed: in
+/// roads-only data (much of China's OSM) doors sit tens to hundreds of metres
+/// off the nearest mapped way, and dropping that walk made two doors 300 m
+/// apart cost 0 s.
 ///
 /// Only valid with the graph that produced it (matrix and path check the
 /// graph's fingerprint and panic on a mix-up, which is a programming error).
@@ -94,7 +115,18 @@ pub struct SnappedPoint {
     pub(crate) graph_fingerprint: u64,
     lat: f64,
     lon: f64,
+    door: (f64, f64),
     snap_distance_m: f64,
+    access: Cost,
+}
+
+/// How the cheapest way between two points near the same road position goes.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Shortcut {
+    /// Door to road, straight along the shared segment, road to door.
+    AlongRoad,
+    /// Straight from door to door on foot.
+    DirectWalk,
 }
 
 impl SnappedPoint {
@@ -102,6 +134,7 @@ impl SnappedPoint {
         anchor: Anchor,
         fingerprint: u64,
         at: (f64, f64),
+        door: (f64, f64),
         snap_distance_m: f64,
     ) -> SnappedPoint {
         SnappedPoint {
@@ -109,8 +142,22 @@ impl SnappedPoint {
             graph_fingerprint: fingerprint,
             lat: at.0,
             lon: at.1,
+            door,
             snap_distance_m,
+            access: walk_cost(snap_distance_m),
         }
+    }
+
+    /// The coordinate that was snapped (the door), as `(lat, lon)`.
+    pub fn door(&self) -> (f64, f64) {
+        self.door
+    }
+
+    /// The access leg between the door and the road, each way: milliseconds
+    /// at walking speed and centimetres in a straight line. Included in every
+    /// matrix cell, index query and path to or from this point.
+    pub fn access(&self) -> Cost {
+        self.access
     }
 
     /// Latitude of the point on the road.
@@ -136,26 +183,46 @@ impl SnappedPoint {
         }
     }
 
-    /// Graph nodes the point can leave by, with the cost to reach each.
+    /// Graph nodes the point can leave by, with the cost to reach each (the
+    /// access walk from the door included).
     pub(crate) fn out_seeds(&self, g: &RoadGraph) -> Vec<(NodeIdx, Cost)> {
-        match self.anchor {
-            Anchor::Node(n) => vec![(n, Cost::ZERO)],
-            Anchor::Edge { a, b, ab, ba, frac } => {
-                let mut v = Vec::with_capacity(2);
-                if let Some(e) = ab {
-                    let c = g.cost(e);
-                    v.push((b, c - c.part(frac)));
-                }
-                if let Some(e) = ba {
-                    v.push((a, g.cost(e).part(frac)));
-                }
-                v
-            }
+        let mut v = self.road_out_seeds(g);
+        for s in &mut v {
+            s.1 = s.1 + self.access;
         }
+        v
     }
 
-    /// Graph nodes the point can be reached from, with the cost from each to it.
+    /// Graph nodes the point can be reached from, with the cost from each to
+    /// it (the access walk included).
     pub(crate) fn in_seeds(&self, g: &RoadGraph) -> Vec<(NodeIdx, Cost)> {
+        let mut v = self.road_in_seeds(g);
+        for s in &mut v {
+            s.1 = s.1 + self.access;
+        }
+        v
+    }
+
+    /// As [`SnappedPoint::out_seeds`], from the road position (no access walk).
+    fn road_out_seeds(&self, g: &RoadGraph) -> Vec<(NodeIdx, Cost)> {
+        match self.anchor {
+            Anchor::Node(n) => vec![(n, Cost::ZERO)],
+            Anchor::Edge { a, b, ab, ba, frac } => {
+                let mut v = Vec::with_capacity(2);
+                if let Some(e) = ab {
+                    let c = g.cost(e);
+                    v.push((b, c - c.part(frac)));
+                }
+                if let Some(e) = ba {
+                    v.push((a, g.cost(e).part(frac)));
+                }
+                v
+            }
+        }
+    }
+
+    /// As [`SnappedPoint::in_seeds`], to the road position (no access walk).
+    fn road_in_seeds(&self, g: &RoadGraph) -> Vec<(NodeIdx, Cost)> {
         match self.anchor {
             Anchor::Node(n) => vec![(n, Cost::ZERO)],
             Anchor::Edge { a, b, ab, ba, frac } => {
@@ -172,21 +239,53 @@ impl SnappedPoint {
         }
     }
 
-    /// Which segment the point lies inside (its directed edges packed in a
-    /// `u64`), `None` at a node. Points with equal keys are the only ones
-    /// [`SnappedPoint::along_same_edge`] can join.
-    pub(crate) fn segment_key(&self) -> Option<u64> {
+    /// Where on the road the point sits, as a key: the segment it lies inside
+    /// (its two directed edges packed in a `u64`) or the node it sits on
+    /// (`n` twice, which no segment has: twin edges differ). Points with equal
+    /// keys are the only ones [`SnappedPoint::shortcut`] can join.
+    pub(crate) fn position_key(&self) -> u64 {
         match self.anchor {
-            Anchor::Edge { ab, ba, .. } => Some(
-                ((ab.map_or(u32::MAX, |e| e.0) as u64) << 32) | ba.map_or(u32::MAX, |e| e.0) as u64,
-            ),
-            Anchor::Node(_) => None,
+            Anchor::Edge { ab, ba, .. } => {
+                ((ab.map_or(u32::MAX, |e| e.0) as u64) << 32) | ba.map_or(u32::MAX, |e| e.0) as u64
+            }
+            Anchor::Node(n) => ((n.0 as u64) << 32) | n.0 as u64,
         }
     }
 
-    /// The cost of going straight along a shared segment from `self` to `to`,
-    /// without passing a node; `None` if they are not on one segment or the
-    /// segment's direction forbids it.
+    /// True when both points sit at the same road position (one segment, or
+    /// one node): a squad can walk between them without moving its vehicle.
+    pub fn same_road_position(&self, other: &SnappedPoint) -> bool {
+        self.position_key() == other.position_key()
+    }
+
+    /// The cheapest way from `self` to `to` that needs no graph search, for
+    /// two points at the same road position (same segment or same node):
+    /// their access legs plus the stretch of the segment between them, or the
+    /// straight walk from door to door when that is shorter (two doors of one
+    /// building snapped to one road point are not 0 m apart, and not twice
+    /// their access walk either). `None` for points elsewhere.
+    pub(crate) fn shortcut(&self, to: &SnappedPoint, g: &RoadGraph) -> Option<(Cost, Shortcut)> {
+        if self.position_key() != to.position_key() {
+            return None;
+        }
+        let road = match self.anchor {
+            Anchor::Node(_) => Some(Cost::ZERO),
+            Anchor::Edge { .. } => self.along_same_edge(to, g),
+        };
+        let via_road = road.map(|c| (c + self.access + to.access, Shortcut::AlongRoad));
+        let direct = (
+            walk_cost(haversine_m(self.door, to.door)),
+            Shortcut::DirectWalk,
+        );
+        Some(match via_road {
+            Some(r) if r.0 <= direct.0 => r,
+            _ => direct,
+        })
+    }
+
+    /// The cost of going straight along a shared segment from `self`'s road
+    /// position to `to`'s, without passing a node (no access walks); `None` if
+    /// they are not on one segment or the segment's direction forbids it.
     pub(crate) fn along_same_edge(&self, to: &SnappedPoint, g: &RoadGraph) -> Option<Cost> {
         let (
             Anchor::Edge {
@@ -328,6 +427,6 @@ impl SnapIndex {
                 frac,
             }
         };
-        Ok(SnappedPoint::new(anchor, fingerprint, at, d))
+        Ok(SnappedPoint::new(anchor, fingerprint, at, (lat, lon), d))
     }
 }

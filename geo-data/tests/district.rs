@@ -281,8 +281,9 @@ fn paths_follow_the_road() {
         assert_eq!(rg.head(w[0]), rg.tail(w[1]));
     }
     let path = g.path(&a, &b).unwrap();
-    assert_eq!(path.first(), Some(&(a.lat(), a.lon())));
-    assert_eq!(path.last(), Some(&(b.lat(), b.lon())));
+    // Door to door (here the doors are on the road, to a rounding error).
+    assert_eq!(path.first(), Some(&a.door()));
+    assert_eq!(path.last(), Some(&b.door()));
     // 90 m east, 40 + 60 m north, 30 m west: the polyline has the same length.
     let len: f64 = path
         .windows(2)
@@ -292,5 +293,69 @@ fn paths_follow_the_road() {
     assert_eq!(r.cost.distance_m(), 220);
     // On one segment the path is the straight piece between the points.
     let c = snap(g, 120.0, 0.0);
-    assert_eq!(g.path(&a, &c).unwrap().len(), 2);
+    // (door, road point, road point, door: the doors are on the road here).
+    let straight = g.path(&a, &c).unwrap();
+    assert!(straight.len() <= 4, "{straight:?}");
+    let len: f64 = straight
+        .windows(2)
+        .map(|w| geo_data::snap::haversine_m(w[0], w[1]))
+        .sum();
+    assert!((len - 10.0).abs() < 0.01, "{len}");
+}
+
+#[test]
+fn doors_off_the_road_pay_their_walk_whatever_the_mode() {
+    // Vans may not enter Jinxiu Garden: building 1's door (170, 100) snaps onto
+    // Renmin Rd 100 m south. The van parks there and someone walks: 100 m at
+    // 0.72 s/m = 72 s, then 230 m of Renmin Rd at 0.08 s/m = 18.4 s.
+    assert_eq!(trip(Profile::Car, (170.0, 100.0), (400.0, 0.0)), (90, 330));
+    assert_eq!(trip(Profile::Car, (400.0, 0.0), (170.0, 100.0)), (90, 330));
+    // A walker on the expressway snaps 200 m north onto Renmin Rd: 200 m off
+    // the road and 200 m along it, all on foot.
+    assert_eq!(
+        trip(Profile::Walk, (600.0, -200.0), (800.0, 0.0)),
+        (288, 400)
+    );
+    let car = graphs().graph(Profile::Car).unwrap();
+    let p = snap(car, 170.0, 100.0);
+    assert_eq!(
+        (p.access().duration_s(), p.access().distance_m()),
+        (72, 100)
+    );
+    assert_eq!(p.door(), point(170.0, 100.0));
+}
+
+#[test]
+fn doors_at_one_road_position_are_not_zero_apart() {
+    // Two doors 100 m north of Renmin Rd, 15 m apart, on one segment of it
+    // (nodes every 25 m): by road they would walk 100 m out, drive 15 m and
+    // walk 100 m back in (145.2 s); straight from door to door is 15 m, 10.8 s.
+    assert_eq!(trip(Profile::Car, (155.0, 100.0), (170.0, 100.0)), (11, 15));
+    // Two doors on either side of the road that snap to the very same road
+    // point (160, 0), 100 m north and 60 m south: 160 m apart, never 0 s.
+    let car = graphs().graph(Profile::Car).unwrap();
+    let (a, b) = (snap(car, 160.0, 100.0), snap(car, 160.0, -60.0));
+    assert_eq!((a.lat(), a.lon()), (b.lat(), b.lon()), "same road point");
+    assert_eq!(
+        trip(Profile::Car, (160.0, 100.0), (160.0, -60.0)),
+        (115, 160)
+    );
+    // The path runs door to door through the road point.
+    let path = car.path(&a, &b).unwrap();
+    assert_eq!(path.first(), Some(&a.door()));
+    assert_eq!(path.last(), Some(&b.door()));
+    let len: f64 = path
+        .windows(2)
+        .map(|w| geo_data::snap::haversine_m(w[0], w[1]))
+        .sum();
+    assert!((len - 160.0).abs() < 0.5, "{len}");
+    // A door 100 m off the road, to a door at the road 230 m further: the
+    // polyline includes the 100 m walk.
+    let c = snap(car, 400.0, 0.0);
+    let path = car.path(&snap(car, 170.0, 100.0), &c).unwrap();
+    let len: f64 = path
+        .windows(2)
+        .map(|w| geo_data::snap::haversine_m(w[0], w[1]))
+        .sum();
+    assert!((len - 330.0).abs() < 0.5, "{len}");
 }

@@ -11,6 +11,7 @@
 //!   "durations": [[0, 61], [61, 0]],      // seconds, row = from; null = unreachable
 //!   "distances": [[0, 85], [85, 0]],      // metres; null = unreachable
 //!   "snap_distance": [3.2, 11.0],         // metres from each point to its road
+//!   "access_s": [2, 8], "access_m": [3, 11], // the walk door ↔ road, in every cell
 //!   "refused": [{"id": "c", "line": 4, "lat": 0.0, "lon": 0.0, "reason": "…"}] }
 //! ```
 //!
@@ -92,6 +93,11 @@ struct Output<'a> {
     durations: Rows<'a>,
     distances: Rows<'a>,
     snap_distance: Vec<f64>,
+    /// Seconds of the walk between each door and its road position (each way,
+    /// included in every duration to or from that point).
+    access_s: Vec<u32>,
+    /// Metres of that walk (included in every distance).
+    access_m: Vec<u32>,
     refused: Vec<Refused>,
 }
 
@@ -201,6 +207,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .iter()
             .map(|(_, s)| (s.snap_distance_m() * 10.0).round() / 10.0)
             .collect(),
+        access_s: kept.iter().map(|(_, s)| s.access().duration_s()).collect(),
+        access_m: kept.iter().map(|(_, s)| s.access().distance_m()).collect(),
         refused,
     };
     let unreachable = m.durations.iter().filter(|&&d| d == UNREACHABLE).count();

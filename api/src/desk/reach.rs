@@ -18,7 +18,7 @@
 use geo_data::{PointCosts, PointIndex, PreparedGraphs, ProfileGraph, SnappedPoint};
 
 use super::state::Travel;
-use crate::convert::{geo_profile, Snapped};
+use crate::convert::{geo_profile, park_between, Snapped};
 
 /// The index of one profile and which location each indexed point is.
 struct ProfileReach {
@@ -26,6 +26,8 @@ struct ProfileReach {
     /// Location of each indexed point, in index order: locations without a
     /// road near them on this profile are not indexed (they are unreachable).
     loc_of: Vec<u32>,
+    /// Seconds to park a vehicle of this profile ([`crate::convert::park_between`]).
+    park_s: u32,
 }
 
 /// One [`PointIndex`] per profile of the plan, over its snapped locations.
@@ -47,7 +49,12 @@ impl Reach {
     /// matrix's first half, in parallel on the rayon pool.
     pub fn build(snapped: &Snapped, graphs: &PreparedGraphs) -> Result<Reach, String> {
         let mut per_profile = Vec::with_capacity(snapped.profiles.len());
-        for (&prof, locs) in snapped.profiles.iter().zip(&snapped.snapped) {
+        for ((&prof, locs), &park_s) in snapped
+            .profiles
+            .iter()
+            .zip(&snapped.snapped)
+            .zip(&snapped.park_s)
+        {
             let pg = graph(graphs, prof)?;
             let (loc_of, points): (Vec<u32>, Vec<SnappedPoint>) = locs
                 .iter()
@@ -57,6 +64,7 @@ impl Reach {
             per_profile.push(ProfileReach {
                 index: pg.point_index(&points),
                 loc_of,
+                park_s,
             });
         }
         Ok(Reach {
@@ -124,21 +132,26 @@ impl Reach {
         };
         let from = pg.from_point(&pr.index, door);
         let to = pg.to_point(&pr.index, door);
+        let points = pr.index.points();
         for (i, &l) in pr.loc_of.iter().enumerate() {
-            t.from_new[l as usize] = cell(&from, i);
-            t.to_new[l as usize] = cell(&to, i);
+            let park = park_between(pr.park_s, door, &points[i]);
+            t.from_new[l as usize] = cell(&from, i, park);
+            t.to_new[l as usize] = cell(&to, i, park);
         }
         Ok(t)
     }
 }
 
-/// One cell as the problem's matrices store it: seconds and metres, clamped
-/// below the solver's `UNREACHABLE` exactly as `convert::matrices` does.
-fn cell(c: &PointCosts, i: usize) -> Option<(i32, i32)> {
+/// One cell as the problem's matrices store it: seconds (parking included)
+/// and metres, clamped below the solver's `UNREACHABLE` exactly as
+/// `convert::matrices` does.
+fn cell(c: &PointCosts, i: usize, park: i32) -> Option<(i32, i32)> {
     let d = c.durations[i];
     (d != geo_data::UNREACHABLE).then(|| {
         (
-            d.min(i32::MAX as u32 - 1) as i32,
+            (d.min(i32::MAX as u32 - 1) as i32)
+                .saturating_add(park)
+                .min(i32::MAX - 1),
             c.distances[i].min(i32::MAX as u32 - 1) as i32,
         )
     })

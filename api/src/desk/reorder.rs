@@ -124,6 +124,7 @@ pub fn reorder_squad(
             .iter()
             .map(|per| orig.iter().map(|o| o.and_then(|l| per[l])).collect())
             .collect(),
+        park_s: st.snapped.park_s.clone(),
     };
     let problem = crate::convert::build_problem(&day, &snapped, mats).ok()?;
     let map = |a: &ActivityKind| -> ActivityKind {

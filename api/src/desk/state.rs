@@ -480,6 +480,7 @@ impl DeskState {
             points: self.snapped.points.clone(),
             profiles: self.snapped.profiles.clone(),
             snapped: self.snapped.snapped.clone(),
+            park_s: self.snapped.park_s.clone(),
         };
         snapped_new.points.push(point);
         for (p, s) in snapped_new.snapped.iter_mut().zip(snapped) {
