@@ -160,6 +160,19 @@ impl SnappedPoint {
         self.access
     }
 
+    /// The same point with its door moved onto the road (no access walk):
+    /// the model before access legs, kept so benchmarks can show what
+    /// ignoring the walk did to a plan, and for callers whose coordinates
+    /// are already on the road.
+    pub fn without_access(&self) -> SnappedPoint {
+        SnappedPoint {
+            door: (self.lat, self.lon),
+            snap_distance_m: 0.0,
+            access: Cost::ZERO,
+            ..*self
+        }
+    }
+
     /// Latitude of the point on the road.
     pub fn lat(&self) -> f64 {
         self.lat
