@@ -304,6 +304,7 @@ pub fn build_problem(
             },
             skills: skills(&r.skills, &bits),
             prize: None,
+            max_carry: None,
         });
     }
     for s in &day.squads {

@@ -15,6 +15,9 @@
 //!   is on board between its pickup and its delivery, which are on the same
 //!   route and trip, pickup first, within `max_ride` (end of pickup service to
 //!   begin of delivery service);
+//! - a delivery with `max_carry` begins service at most `max_carry` after its
+//!   trip left its loading point (the route's `start_time`, or the departure
+//!   of the `Reload` that begins the trip);
 //! - `arrival >= previous departure + travel`, `begin >= arrival`, `begin` in one
 //!   of the windows, `departure = begin + service`;
 //! - the route leaves its start at `start_time >= shift.start` and reaches its
@@ -111,6 +114,14 @@ pub enum Violation {
         route: usize,
         job: JobIdx,
         ride: Time,
+        max: Time,
+    },
+    #[error("route {route} stop {stop}: delivery {job} carried {carried} since loading, more than its limit {max}")]
+    MaxCarry {
+        route: usize,
+        stop: usize,
+        job: JobIdx,
+        carried: Time,
         max: Time,
     },
     #[error("route {route} {}: load {load} in dimension {dimension} exceeds capacity {capacity}", start_or(.stop))]
@@ -546,6 +557,7 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
 
     check_loads(problem, r, route, out);
     check_shipments(problem, r, route, out);
+    check_carry(problem, r, route, out);
 
     // Schedule and distance.
     let mut distance: Distance = 0;
@@ -813,6 +825,33 @@ fn check_loads(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     }
 }
 
+/// The carry limit of deliveries loaded at the trip start: from the trip's
+/// departure (route start or reload) to the begin of the hand-over.
+fn check_carry(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violation>) {
+    let mut loaded_at = route.start_time;
+    for (s, act) in route.activities.iter().enumerate() {
+        match act.kind {
+            ActivityKind::Reload => loaded_at = act.departure,
+            ActivityKind::Delivery(j) => {
+                let Some(max) = problem.jobs().get(j.get()).and_then(|job| job.max_carry) else {
+                    continue;
+                };
+                let carried = act.begin - loaded_at;
+                if carried > max {
+                    out.push(Violation::MaxCarry {
+                        route: r,
+                        stop: s,
+                        job: j,
+                        carried,
+                        max,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Where a shipment task was seen on a route: (stop index, trip number).
 type Seen = Option<(usize, u32)>;
 
@@ -899,6 +938,7 @@ mod tests {
             priority: Priority::Routine,
             skills: Skills::NONE,
             prize: None,
+            max_carry: None,
         }
     }
 

@@ -123,7 +123,7 @@ fn shipments_are_picked_up_first_within_their_ride_limit() {
     );
     let p = problem(&LINE, vec![van("a", vec![5])], vec![ship], 1);
     let s = solve_checked(&p, ITER, 1, 1);
-    assert_eq!(reason(&s, 0), Some(UnassignedReason::WindowUnreachable));
+    assert_eq!(reason(&s, 0), Some(UnassignedReason::RideTooLong));
 }
 
 #[test]

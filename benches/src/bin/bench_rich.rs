@@ -104,6 +104,7 @@ fn generate(stops: usize, squads: usize, seed: u64) -> Problem {
             priority,
             skills: Skills(if rng.gen_range(0..20) == 0 { 1 } else { 0 }),
             prize: None,
+            max_carry: None,
         });
     }
     for i in 0..pairs {
@@ -119,6 +120,7 @@ fn generate(stops: usize, squads: usize, seed: u64) -> Problem {
             priority: Priority::Medicine,
             skills: Skills::NONE,
             prize: None,
+            max_carry: None,
         });
     }
     // Bike travel, 4 m/s on Manhattan-ish distances (1.3 x Euclid).

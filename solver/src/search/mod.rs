@@ -76,6 +76,7 @@ const GRANULARITY: usize = 40;
 ///         priority: Priority::Routine,
 ///         skills: Skills::NONE,
 ///         prize: None,
+///         max_carry: None,
 ///     });
 /// }
 /// let problem = b.build().unwrap();

@@ -82,6 +82,7 @@ pub fn job(id: impl Into<String>, kind: JobKind, demand: Vec<Amount>) -> Job {
         priority: Priority::Routine,
         skills: Skills::NONE,
         prize: None,
+        max_carry: None,
     }
 }
 
