@@ -42,6 +42,9 @@ pub(crate) struct Node<const D: usize> {
     /// Longest time from the trip's departure to the hand-over (a delivery's
     /// `max_carry`), or [`NO_LIMIT`].
     pub max_carry: i64,
+    /// A loading point (route start, reload) in a problem with carry
+    /// limits; without limits the carry part of segments stays empty.
+    pub loads_carry: bool,
 }
 
 /// "No carry limit".
@@ -59,7 +62,9 @@ impl<const D: usize> Node<D> {
             NodeKind::Single | NodeKind::Pickup | NodeKind::Delivery
         ) as u32;
         let carry = match self.kind {
-            NodeKind::Start | NodeKind::Reload => Carry::loading(self.service, w),
+            NodeKind::Start | NodeKind::Reload if self.loads_carry => {
+                Carry::loading(self.service, w)
+            }
             _ if self.max_carry != NO_LIMIT => Carry::limited(self.max_carry, w.0),
             _ => Carry::NONE,
         };
@@ -176,6 +181,7 @@ impl<'p, const D: usize> Data<'p, D> {
                 load,
                 windows: windows(t),
                 max_carry: NO_LIMIT,
+                loads_carry: false,
             };
             let first = nodes.len() as u32;
             match &job.kind {
@@ -264,6 +270,7 @@ impl<'p, const D: usize> Data<'p, D> {
                 load: TripLoad::default(),
                 windows: vec![shift],
                 max_carry: NO_LIMIT,
+                loads_carry: false,
             };
             let start_node = nodes.len() as u32;
             nodes.push(depot(v.start, NodeKind::Start));
@@ -311,6 +318,7 @@ impl<'p, const D: usize> Data<'p, D> {
                             load: TripLoad::default(),
                             windows: vec![shift],
                             max_carry: NO_LIMIT,
+                            loads_carry: false,
                         });
                     }
                 }
@@ -346,6 +354,11 @@ impl<'p, const D: usize> Data<'p, D> {
                 max_reloads,
                 class,
             });
+        }
+        if any_carry {
+            for n in &mut nodes {
+                n.loads_carry = matches!(n.kind, NodeKind::Start | NodeKind::Reload);
+            }
         }
         let njobs = problem.jobs().len();
         let words = problem.vehicles().len().div_ceil(64).max(1);

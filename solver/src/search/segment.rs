@@ -200,12 +200,8 @@ impl Carry {
         if !self.loads {
             if o.m1 != NO_CARRY {
                 let delta = a.dur - a.tw + travel;
-                r.m1 = self
-                    .m1
-                    .max(a.dur + travel + o.m1.max(o.m2 - delta - a.l));
-                r.m2 = self
-                    .m2
-                    .max(a.dur + travel + (o.m2 - delta).max(o.m1 + a.e));
+                r.m1 = self.m1.max(a.dur + travel + o.m1.max(o.m2 - delta - a.l));
+                r.m2 = self.m2.max(a.dur + travel + (o.m2 - delta).max(o.m1 + a.e));
             }
             if o.loads {
                 r.loads = true;
@@ -268,7 +264,15 @@ pub(crate) struct Seg<const D: usize> {
 
 impl<const D: usize> Default for Seg<D> {
     fn default() -> Self {
-        Seg::single(NOWHERE, 0, (0, 0), TripLoad::default(), 0, false, Carry::NONE)
+        Seg::single(
+            NOWHERE,
+            0,
+            (0, 0),
+            TripLoad::default(),
+            0,
+            false,
+            Carry::NONE,
+        )
     }
 }
 
@@ -660,7 +664,10 @@ mod tests {
             window: (0, 1000),
             kind: Kind::Load,
         };
-        let reload = Stop { service: 5, ..depot };
+        let reload = Stop {
+            service: 5,
+            ..depot
+        };
         let near = Stop {
             loc: 1,
             service: 3,
