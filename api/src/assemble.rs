@@ -32,6 +32,7 @@ pub fn explain(reason: &UnassignedReason) -> (UnservedReason, String) {
         R::OverCapacity => (UnservedReason::OverCapacity, "heavier than any capable squad can carry in one trip: split the items or send a bigger squad".into()),
         R::Unreachable => (UnservedReason::Unreachable, "no squad can reach this place from its depot on the road map: check the location or send another travel mode".into()),
         R::WindowUnreachable => (UnservedReason::WindowClosed, "the time window closes before any squad can get there: widen the window or plan it for later".into()),
+        R::RideTooLong => (UnservedReason::ChilledTooFar, "its chilled goods cannot reach the door within their time limit from loading, even on a direct trip: raise chilled_max_s for this request or the day, or serve it from a nearer depot".into()),
         R::ShiftTooShort => (UnservedReason::ShiftTooShort, "no squad's shift is long enough to get there and back: extend a shift or start a squad nearer".into()),
         R::NoRoomLeft(c) => (UnservedReason::NoRoomLeft, format!("every squad is full today (binding: {c:?}): add a squad or move lower-priority requests to another day")),
         R::LeftOutForCost => (UnservedReason::LeftOutForCost, "left out as optional: costs more than it is worth".into()),

@@ -283,6 +283,16 @@ fn skills(names: &[String], bits: &HashMap<&str, u32>) -> Skills {
     )
 }
 
+/// How long a request's chilled goods may be out of the cold (seconds from
+/// loading to the door): the request's own limit, else the day's; `None` if
+/// it carries nothing chilled.
+pub fn chilled_limit_s(day: &DayRequest, r: &Request) -> Option<i64> {
+    r.items
+        .iter()
+        .any(|it| it.kind == ItemKind::Chilled)
+        .then(|| r.chilled_max_s.unwrap_or(day.options.chilled_max_s) as i64)
+}
+
 /// Builds the solver problem. Job `i` is request `i`, vehicle `k` is squad `k`.
 pub fn build_problem(
     day: &DayRequest,
@@ -312,15 +322,19 @@ pub fn build_problem(
             .map(|w| TimeWindow::new(w.start.seconds(), w.end.seconds()))
             .collect();
         let door = Task::new(loc, service_s(day, &buildings, r), windows);
-        let chilled = r.items.iter().any(|it| it.kind == ItemKind::Chilled);
-        let kind = match (r.kind, &r.pickup) {
-            (RequestKind::Visit, _) => JobKind::Visit(door),
-            (RequestKind::Delivery, Some(p)) => JobKind::Shipment {
-                pickup: Task::new(depot_loc[p.as_str()], PICKUP_SERVICE_S, vec![]),
-                delivery: door,
-                max_ride: chilled.then_some(day.options.chilled_max_s as i64),
-            },
-            (RequestKind::Delivery, None) => JobKind::Delivery(door),
+        let chilled = chilled_limit_s(day, r);
+        let (kind, max_carry) = match (r.kind, &r.pickup) {
+            (RequestKind::Visit, _) => (JobKind::Visit(door), None),
+            (RequestKind::Delivery, Some(p)) => (
+                JobKind::Shipment {
+                    pickup: Task::new(depot_loc[p.as_str()], PICKUP_SERVICE_S, vec![]),
+                    delivery: door,
+                    max_ride: chilled,
+                },
+                None,
+            ),
+            // Loaded at the squad's depot: the time counts from the trip's start.
+            (RequestKind::Delivery, None) => (JobKind::Delivery(door), chilled),
         };
         b.job(Job {
             id: r.id.clone(),
@@ -333,6 +347,7 @@ pub fn build_problem(
             },
             skills: skills(&r.skills, &bits),
             prize: None,
+            max_carry,
         });
     }
     for s in &day.squads {

@@ -29,6 +29,7 @@ pub const COLUMNS: &[&str] = &[
     "window_start",
     "window_end",
     "service_s",
+    "chilled_max_s",
     "pickup",
     "skills",
     "notes",
@@ -166,6 +167,7 @@ pub fn parse_requests(text: &str) -> Result<Vec<Request>, Vec<FieldError>> {
             windows,
             priority: get("priority").and_then(|k| word(k, "priority", &mut bad)),
             service_s: num("service_s", &mut bad).map(|s| s.max(0.0) as u32),
+            chilled_max_s: num("chilled_max_s", &mut bad).map(|s| s.max(0.0) as u32),
             notes: get("notes").map(str::to_string),
             pickup: get("pickup").map(str::to_string),
             skills: get("skills")

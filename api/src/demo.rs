@@ -358,6 +358,7 @@ fn make_day(
                 .then(|| NOTES.choose(&mut rng).expect("non-empty").to_string()),
             pickup: None,
             skills: vec![],
+            chilled_max_s: None,
         };
         if roll < 0.10 {
             // Welfare check: curtains not opened by 08:00, someone knocks before 09:30.

@@ -318,6 +318,10 @@ pub struct Request {
     /// Skills the squad must have (e.g. "trusted" for signed medicine).
     #[serde(default)]
     pub skills: Vec<String>,
+    /// This request's limit for its chilled items, overriding the day's
+    /// `options.chilled_max_s` (ignored when nothing chilled is carried).
+    #[serde(default)]
+    pub chilled_max_s: Option<u32>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -340,7 +344,9 @@ pub struct Options {
     /// Service time of a visit when a request gives none.
     #[serde(default = "default_visit_s")]
     pub default_visit_s: u32,
-    /// Longest time chilled goods may spend between pickup and door.
+    /// Longest time chilled goods may spend out of the cold: from loading
+    /// (leaving the depot or a reload with them, or the pharmacy pickup) to
+    /// the hand-over at the door. A request may set its own `chilled_max_s`.
     #[serde(default = "default_chilled_s")]
     pub chilled_max_s: u32,
 }
@@ -462,11 +468,20 @@ pub struct PlanAccepted {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Progress {
+    /// Search iterations so far (all threads).
     pub iterations: u64,
     pub elapsed_s: f64,
+    /// The solve's time budget (the day's `budget_s`, or the server's cap if lower).
     pub budget_s: u32,
-    /// Requests left out by the best plan found so far.
-    pub unserved_so_far: usize,
+    /// Share of the budget spent, from 0 to 1: the progress bar.
+    #[serde(default)]
+    pub budget_used: f64,
+    /// Cost of the best plan so far (squad-seconds); absent until the first plan is built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_cost: Option<i64>,
+    /// Requests left out by the best plan so far; absent until the first plan is built.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unserved_so_far: Option<usize>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -606,6 +621,8 @@ pub enum UnservedReason {
     OverCapacity,
     Unreachable,
     WindowClosed,
+    /// Chilled goods cannot reach the door within their limit from loading.
+    ChilledTooFar,
     ShiftTooShort,
     NoRoomLeft,
     LeftOutForCost,

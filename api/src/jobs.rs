@@ -250,7 +250,7 @@ impl Engine {
         if let Some(cap) = self.config.budget_cap {
             budget = budget.min(cap);
         }
-        let budget_s = day.options.budget_s;
+        let budget_s = budget.as_secs_f64().ceil() as u32;
         let progress_cb = {
             let id = id.to_string();
             let store = self.store.clone();
@@ -261,7 +261,9 @@ impl Engine {
                     iterations: p.iterations,
                     elapsed_s: (p.elapsed.as_millis() as f64) / 1000.0,
                     budget_s,
-                    unserved_so_far: p.unassigned,
+                    budget_used: (p.budget_used * 1000.0).round() / 1000.0,
+                    best_cost: p.best.map(|b| b.cost),
+                    unserved_so_far: p.best.map(|b| b.unassigned),
                 };
                 if let Ok(mut m) = map.lock() {
                     m.insert(id.clone(), view.clone());

@@ -72,6 +72,7 @@ fn main() {
             priority: Priority::Routine,
             skills: Skills::NONE,
             prize: None,
+            max_carry: None,
         });
     }
     let problem = b.build().unwrap();
@@ -84,8 +85,8 @@ fn main() {
         time_limit: Some(Duration::from_secs_f64(secs)),
         progress: Some(Arc::new(move |p: solver::config::Progress| {
             let mut f = sink.lock().unwrap();
-            if f.is_none() {
-                *f = Some((start.elapsed(), p.best_objective));
+            if let (None, Some(b)) = (&*f, p.best) {
+                *f = Some((start.elapsed(), b.objective));
             }
         })),
         ..Default::default()

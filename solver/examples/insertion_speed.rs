@@ -49,6 +49,7 @@ fn main() {
             priority: Priority::Routine,
             skills: Skills::NONE,
             prize: None,
+            max_carry: None,
         });
     }
     let problem = b.build().unwrap();

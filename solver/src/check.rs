@@ -15,6 +15,9 @@
 //!   is on board between its pickup and its delivery, which are on the same
 //!   route and trip, pickup first, within `max_ride` (end of pickup service to
 //!   begin of delivery service);
+//! - a delivery with `max_carry` begins service at most `max_carry` after its
+//!   trip left its loading point (the route's `start_time`, or the departure
+//!   of the `Reload` that begins the trip);
 //! - `arrival >= previous departure + travel`, `begin >= arrival`, `begin` in one
 //!   of the windows, `departure = begin + service`;
 //! - the route leaves its start at `start_time >= shift.start` and reaches its
@@ -111,6 +114,14 @@ pub enum Violation {
         route: usize,
         job: JobIdx,
         ride: Time,
+        max: Time,
+    },
+    #[error("route {route} stop {stop}: delivery {job} carried {carried} since loading, more than its limit {max}")]
+    MaxCarry {
+        route: usize,
+        stop: usize,
+        job: JobIdx,
+        carried: Time,
         max: Time,
     },
     #[error("route {route} {}: load {load} in dimension {dimension} exceeds capacity {capacity}", start_or(.stop))]
@@ -546,6 +557,7 @@ fn check_route(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
 
     check_loads(problem, r, route, out);
     check_shipments(problem, r, route, out);
+    check_carry(problem, r, route, out);
 
     // Schedule and distance.
     let mut distance: Distance = 0;
@@ -813,6 +825,33 @@ fn check_loads(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violati
     }
 }
 
+/// The carry limit of deliveries loaded at the trip start: from the trip's
+/// departure (route start or reload) to the begin of the hand-over.
+fn check_carry(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violation>) {
+    let mut loaded_at = route.start_time;
+    for (s, act) in route.activities.iter().enumerate() {
+        match act.kind {
+            ActivityKind::Reload => loaded_at = act.departure,
+            ActivityKind::Delivery(j) => {
+                let Some(max) = problem.jobs().get(j.get()).and_then(|job| job.max_carry) else {
+                    continue;
+                };
+                let carried = act.begin - loaded_at;
+                if carried > max {
+                    out.push(Violation::MaxCarry {
+                        route: r,
+                        stop: s,
+                        job: j,
+                        carried,
+                        max,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Where a shipment task was seen on a route: (stop index, trip number).
 type Seen = Option<(usize, u32)>;
 
@@ -899,6 +938,7 @@ mod tests {
             priority: Priority::Routine,
             skills: Skills::NONE,
             prize: None,
+            max_carry: None,
         }
     }
 
@@ -1275,6 +1315,91 @@ mod tests {
                 max: 50
             }]
         );
+    }
+
+    #[test]
+    fn max_carry_counts_from_the_trip_start() {
+        // Multi: d1 at 1 (t=10), reload at 0 (20..25), d3 at 3 (t=55).
+        let limits = |d1: Time, d3: Time| {
+            problem_with(|_, jobs| {
+                jobs[D1.get()].max_carry = Some(d1);
+                jobs[D3.get()].max_carry = Some(d3);
+            })
+        };
+        // d3 is 55 s after the route start but 30 s after its reload: in time.
+        let p = limits(10, 30);
+        assert_eq!(check(&p, &base(&p)), vec![]);
+        let p = limits(9, 29);
+        assert_eq!(
+            check(&p, &base(&p)),
+            vec![
+                Violation::MaxCarry {
+                    route: 1,
+                    stop: 0,
+                    job: D1,
+                    carried: 10,
+                    max: 9
+                },
+                Violation::MaxCarry {
+                    route: 1,
+                    stop: 2,
+                    job: D3,
+                    carried: 30,
+                    max: 29
+                }
+            ]
+        );
+        // Waiting at the door counts; loading later at the reload (waiting in
+        // the cold) instead does not.
+        let p = limits(10, 30);
+        let retime = |s: &mut Solution| {
+            let r = &mut s.routes[1];
+            let last = r.activities.last().expect("stops").departure;
+            r.end_time = last + 30;
+            r.duration = r.end_time - r.start_time;
+            let v = p.vehicle(MULTI);
+            r.cost = v.fixed_cost + v.cost_per_second * r.duration + v.cost_per_metre * r.distance;
+        };
+        let mut s = base(&p);
+        s.routes[1].activities[2].begin += 5;
+        s.routes[1].activities[2].departure += 5;
+        retime(&mut s);
+        let late = retotal(&p, s.clone());
+        assert_eq!(
+            check(&p, &late),
+            vec![Violation::MaxCarry {
+                route: 1,
+                stop: 2,
+                job: D3,
+                carried: 35,
+                max: 30
+            }]
+        );
+        let acts = &mut s.routes[1].activities;
+        acts[1].begin += 5;
+        acts[1].departure += 5;
+        acts[2].arrival += 5;
+        assert_eq!(check(&p, &retotal(&p, s)), vec![]);
+    }
+
+    #[test]
+    fn max_carry_is_only_for_deliveries() {
+        let build = |kind: JobKind| {
+            let mut b = ProblemBuilder::new(2);
+            b.matrix(Matrix::from_distances(2, vec![0, 1, 1, 0]).unwrap());
+            b.vehicle(Vehicle::new("v", ProfileIdx(0), LocIdx(0), vec![1, 1]));
+            b.job(Job {
+                max_carry: Some(60),
+                ..job("j", kind, [1, 0])
+            });
+            b.build()
+        };
+        let t = || Task::new(LocIdx(1), 0, vec![]);
+        assert!(build(JobKind::Delivery(t())).is_ok());
+        assert!(matches!(
+            build(JobKind::Pickup(t())),
+            Err(ProblemError::MaxCarryNotOnDelivery { .. })
+        ));
     }
 
     #[test]

@@ -9,19 +9,31 @@ use std::time::Duration;
 
 use crate::problem::Cost;
 
-/// Progress reported during a solve, at most a few times per second.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Progress reported during a solve: a few times per second from start to
+/// end (whether or not the plan improved), then once more when it is done.
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
     /// Iterations done so far, summed over threads.
     pub iterations: u64,
-    /// Objective of the best solution so far (see [`crate::solution::Solution::objective`]).
-    pub best_objective: Cost,
-    /// Routing cost of that solution.
-    pub best_cost: Cost,
-    /// Jobs left out in that solution.
-    pub unassigned: usize,
+    /// Share of the budget spent, from 0 to 1: elapsed time over the time
+    /// limit, or iterations over the iteration limit, whichever is further
+    /// (0 when only a cancel flag bounds the solve).
+    pub budget_used: f64,
     /// Time since the solve began.
     pub elapsed: Duration,
+    /// The best feasible plan so far; `None` until the first one is built.
+    pub best: Option<BestSoFar>,
+}
+
+/// Summary of the best plan found so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BestSoFar {
+    /// Objective (see [`crate::solution::Solution::objective`]).
+    pub objective: Cost,
+    /// Routing cost.
+    pub cost: Cost,
+    /// Jobs left out.
+    pub unassigned: usize,
 }
 
 /// Parameters of one solve.
@@ -37,7 +49,7 @@ pub struct SolveConfig {
     pub max_iterations: Option<u64>,
     /// Set to `true` from another thread to stop early; the best solution so far is returned.
     pub cancel: Option<Arc<AtomicBool>>,
-    /// Called with the best solution so far as the search improves.
+    /// Called from a reporting thread with the progress so far (see [`Progress`]).
     pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
 }
 

@@ -245,7 +245,8 @@ pub enum JobKind {
     Visit(Task),
     /// Goods collected at `pickup` and handed over at `delivery`, on the same
     /// route and trip, pickup first. `max_ride` bounds the time from the end of
-    /// the pickup service to the start of the delivery service (chilled goods).
+    /// the pickup service to the start of the delivery service (chilled goods;
+    /// [`Job::max_carry`] is the same bound for goods loaded at a depot).
     Shipment {
         pickup: Task,
         delivery: Task,
@@ -267,6 +268,12 @@ pub struct Job {
     /// means a required job: the builder sets a prize tier that outweighs any
     /// route cost (see [`Problem::prize`]).
     pub prize: Option<Cost>,
+    /// For a [`JobKind::Delivery`] only: the longest time from leaving the
+    /// place where the goods were loaded (the route start, or the reload that
+    /// begins the trip) to the start of the hand-over. Chilled goods may only
+    /// be out of the cold so long; a shipment's `max_ride` is the same bound
+    /// counted from its pickup.
+    pub max_carry: Option<Time>,
 }
 
 impl Job {
@@ -404,6 +411,8 @@ pub enum ProblemError {
     DuplicateId { what: &'static str, id: String },
     #[error("job {job}: max_ride is only allowed on a pickup-and-delivery job")]
     MaxRideWithoutShipment { job: String },
+    #[error("job {job}: max_carry is only allowed on a delivery (a shipment has max_ride)")]
+    MaxCarryNotOnDelivery { job: String },
     #[error("vehicle {vehicle}: a reload needs at least one location")]
     ReloadWithoutLocation { vehicle: String },
     #[error("too many jobs or vehicles for 32-bit indices")]
@@ -488,6 +497,7 @@ impl Problem {
 ///     priority: Priority::Routine,
 ///     skills: Skills::NONE,
 ///     prize: None,
+///     max_carry: None,
 /// });
 /// let problem = b.build().unwrap();
 /// assert_eq!(problem.jobs().len(), 1);
@@ -605,6 +615,19 @@ impl ProblemBuilder {
                     owner: owner(),
                     what: "prize",
                 });
+            }
+            if let Some(c) = job.max_carry {
+                if !matches!(job.kind, JobKind::Delivery(_)) {
+                    return Err(ProblemError::MaxCarryNotOnDelivery {
+                        job: job.id.clone(),
+                    });
+                }
+                if c < 0 {
+                    return Err(ProblemError::Negative {
+                        owner: owner(),
+                        what: "max_carry",
+                    });
+                }
             }
             if let JobKind::Shipment {
                 max_ride: Some(r), ..
@@ -822,6 +845,7 @@ mod tests {
             priority: Priority::Routine,
             skills: Skills::NONE,
             prize: None,
+            max_carry: None,
         }
     }
 

@@ -78,9 +78,12 @@ pub enum UnassignedReason {
     OverCapacity,
     /// No skilled vehicle can reach the job's location(s) from its start, or get back.
     Unreachable,
-    /// Every window closes before any skilled vehicle can arrive (or, for a
-    /// pickup-and-delivery, the ride limit cannot be met even on a direct trip).
+    /// Every window closes before any skilled vehicle can arrive.
     WindowUnreachable,
+    /// The goods cannot reach the door within their time limit from loading
+    /// (a shipment's `max_ride`, a delivery's `max_carry`: chilled goods), even
+    /// on a direct trip from the pickup or the nearest loading point.
+    RideTooLong,
     /// The job fits a vehicle on its own, but not within its shift, maximum
     /// duration, distance or stops.
     ShiftTooShort,

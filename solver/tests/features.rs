@@ -123,7 +123,7 @@ fn shipments_are_picked_up_first_within_their_ride_limit() {
     );
     let p = problem(&LINE, vec![van("a", vec![5])], vec![ship], 1);
     let s = solve_checked(&p, ITER, 1, 1);
-    assert_eq!(reason(&s, 0), Some(UnassignedReason::WindowUnreachable));
+    assert_eq!(reason(&s, 0), Some(UnassignedReason::RideTooLong));
 }
 
 #[test]
@@ -499,14 +499,14 @@ fn the_cancel_flag_stops_a_long_solve() {
 #[test]
 fn progress_reports_improving_objectives() {
     let p = rich(5, 30, 4);
-    let seen: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let seen: Arc<Mutex<Vec<solver::config::Progress>>> = Arc::default();
     let sink = seen.clone();
     let config = solver::SolveConfig {
         max_iterations: Some(2000),
         time_limit: None,
         threads: 2,
         progress: Some(Arc::new(move |p: solver::config::Progress| {
-            sink.lock().unwrap().push(p.best_objective)
+            sink.lock().unwrap().push(p)
         })),
         ..Default::default()
     };
@@ -514,8 +514,183 @@ fn progress_reports_improving_objectives() {
     assert_checked(&p, &s);
     let seen = seen.lock().unwrap();
     assert!(!seen.is_empty());
-    assert!(seen.windows(2).all(|w| w[1] < w[0]));
-    assert!(*seen.last().unwrap() >= s.objective);
+    let best: Vec<i64> = seen
+        .iter()
+        .filter_map(|p| p.best)
+        .map(|b| b.objective)
+        .collect();
+    assert!(!best.is_empty());
+    // During the search the best only improves; the last report is the plan returned.
+    let (last_best, searching) = best.split_last().unwrap();
+    assert!(searching.windows(2).all(|w| w[1] <= w[0]), "{best:?}");
+    assert_eq!(*last_best, s.objective);
+    assert!(seen.windows(2).all(|w| w[1].iterations >= w[0].iterations));
+    // The last report is the end of the search: every iteration done.
+    let last = seen.last().unwrap();
+    assert_eq!(last.iterations, 2 * 2000);
+    assert_eq!(last.budget_used, 1.0);
+}
+
+/// The coordinator watches a progress bar: on a timed solve, reports come at
+/// least once a second from the start, with iterations and the budget share
+/// moving, whether or not the plan improves.
+#[test]
+fn progress_is_reported_every_second_of_a_timed_solve() {
+    let p = rich(11, 60, 5);
+    let seen: Arc<Mutex<Vec<(Instant, solver::config::Progress)>>> = Arc::default();
+    let sink = seen.clone();
+    let budget = 3;
+    let config = solver::SolveConfig {
+        time_limit: Some(Duration::from_secs(budget)),
+        threads: 2,
+        progress: Some(Arc::new(move |p: solver::config::Progress| {
+            sink.lock().unwrap().push((Instant::now(), p))
+        })),
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let s = solver::solve(&p, &config);
+    assert_checked(&p, &s);
+    let seen = seen.lock().unwrap();
+    assert!(
+        seen.len() as u64 >= budget * 2,
+        "{} reports in {budget} s",
+        seen.len()
+    );
+    // The first report within a second, then no gap of a second or more.
+    assert!(seen[0].0 - start < Duration::from_secs(1));
+    for w in seen.windows(2) {
+        assert!(
+            w[1].0 - w[0].0 < Duration::from_secs(1),
+            "a gap of {:?}",
+            w[1].0 - w[0].0
+        );
+        assert!(w[1].1.iterations >= w[0].1.iterations);
+        assert!(w[1].1.budget_used >= w[0].1.budget_used);
+    }
+    let last = seen.last().unwrap().1;
+    assert!(last.iterations > seen[0].1.iterations);
+    assert!(last.budget_used > 0.9, "{last:?}");
+    // Iterations rise during the solve, not only at its end.
+    let mid = seen
+        .iter()
+        .filter(|(t, _)| *t - start < Duration::from_secs(budget - 1))
+        .map(|(_, p)| p.iterations)
+        .max()
+        .unwrap_or(0);
+    assert!(mid > 0, "no iteration reported before the last second");
+    let best = last.best.expect("a plan");
+    assert_eq!(best.unassigned, s.unassigned.len());
+}
+
+/// Reporting reads what the search publishes and never feeds back: the same
+/// seed, threads and iteration limit give the same plan with or without it.
+#[test]
+fn progress_reporting_does_not_change_the_plan() {
+    let p = rich(3, 40, 4);
+    let run = |report: bool| {
+        let config = solver::SolveConfig {
+            max_iterations: Some(600),
+            time_limit: None,
+            threads: 2,
+            seed: 9,
+            progress: report.then(|| {
+                Arc::new(|_: solver::config::Progress| {}) as Arc<dyn Fn(_) + Send + Sync>
+            }),
+            ..Default::default()
+        };
+        solver::solve(&p, &config)
+    };
+    assert_eq!(run(true), run(false));
+}
+
+/// Chilled goods loaded at the depot: the time from leaving the depot to the
+/// door is bounded, and a delivery that cannot make it is left out with the reason.
+#[test]
+fn chilled_deliveries_from_the_depot_arrive_within_their_limit() {
+    // Depot 0; the chilled parcel goes to 5 (0,20), the rest on the x axis
+    // and at 4 (0,10), 5 s at each door. Any stop before 5 makes it 25 s or more.
+    let chilled = |limit: Option<Time>| Job {
+        max_carry: limit,
+        ..job("c", JobKind::Delivery(task(5, 5, vec![])), vec![1])
+    };
+    let others = || {
+        [1, 2, 3, 4].map(|l| {
+            job(
+                format!("d{l}"),
+                JobKind::Delivery(task(l, 5, vec![])),
+                vec![1],
+            )
+        })
+    };
+    let jobs = |limit| [vec![chilled(limit)], others().to_vec()].concat();
+    let p = problem(&LINE, vec![van("a", vec![10])], jobs(Some(20)), 1);
+    let s = solve_checked(&p, ITER, 1, 1);
+    assert!(s.unassigned.is_empty());
+    let r = &s.routes[0];
+    let first = &r.activities[0];
+    assert_eq!(
+        first.kind,
+        ActivityKind::Delivery(JobIdx(0)),
+        "{:?}",
+        r.activities
+    );
+    assert!(first.begin - r.start_time <= 20);
+    // One second too tight: not even a direct trip makes it.
+    let p = problem(&LINE, vec![van("a", vec![10])], jobs(Some(19)), 1);
+    let s = solve_checked(&p, ITER, 1, 1);
+    assert_eq!(reason(&s, 0), Some(UnassignedReason::RideTooLong));
+    // Without the limit it is served.
+    let p = problem(&LINE, vec![van("a", vec![10])], jobs(None), 1);
+    let s = solve_checked(&p, ITER, 1, 1);
+    assert!(served(&s, 0));
+}
+
+/// On a second trip, the squad loads the chilled parcel as late as the trip
+/// allows: it waits at the depot, not in the van.
+#[test]
+fn a_reload_waits_in_the_cold_for_a_late_window() {
+    // Capacity 1: two trips. Trip 1 serves 1 (window closes at 50); the
+    // chilled parcel at 3 (30 s away) opens at 200, limit 40.
+    let early = job(
+        "e",
+        JobKind::Delivery(task(1, 0, vec![TimeWindow::new(0, 50)])),
+        vec![1],
+    );
+    let chilled = Job {
+        max_carry: Some(40),
+        ..job(
+            "c",
+            JobKind::Delivery(task(3, 0, vec![TimeWindow::new(200, 300)])),
+            vec![1],
+        )
+    };
+    let mut v = van("a", vec![1]);
+    v.reload = Some(Reload {
+        locations: vec![LocIdx(0)],
+        service: 30,
+        max_trips: None,
+    });
+    let p = problem(&LINE, vec![v], vec![early, chilled], 1);
+    let s = solve_checked(&p, ITER, 1, 1);
+    assert!(s.unassigned.is_empty(), "{:?}", s.unassigned);
+    let acts = &s.routes[0].activities;
+    let kinds: Vec<ActivityKind> = acts.iter().map(|a| a.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ActivityKind::Delivery(JobIdx(0)),
+            ActivityKind::Reload,
+            ActivityKind::Delivery(JobIdx(1))
+        ]
+    );
+    // The route leaves at 40 (the first window closes at 50), is back at 60,
+    // loads from 140 to 170 and is at the door at 200.
+    assert_eq!(
+        (acts[1].arrival, acts[1].begin, acts[1].departure),
+        (60, 140, 170)
+    );
+    assert_eq!(acts[2].begin, 200);
 }
 
 /// A walking squad carries a few parcels per trip: the first plan must open

@@ -52,6 +52,7 @@ fn job(id: usize, kind: JobKind, demand: Vec<Amount>) -> Job {
         priority: Priority::Routine,
         skills: Skills::NONE,
         prize: None,
+        max_carry: None,
     }
 }
 

@@ -29,6 +29,7 @@ fn delivery(id: &str, loc: u32, demand: Amount, windows: Vec<TimeWindow>) -> Job
         priority: Priority::Routine,
         skills: Skills::NONE,
         prize: None,
+        max_carry: None,
     }
 }
 
@@ -105,6 +106,7 @@ fn oracle_on_hand_solved_cases() {
         priority: Priority::Routine,
         skills: Skills::NONE,
         prize: None,
+        max_carry: None,
     };
     let p = build(
         vec![ship.clone(), delivery("d", 2, 5, vec![])],

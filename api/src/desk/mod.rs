@@ -493,7 +493,6 @@ fn finish_order(
         RequestKind::Visit => None,
         RequestKind::Delivery => Some(req.pickup.as_deref().and_then(depot_loc)),
     };
-    let chilled = req.items.iter().any(|i| i.kind == ItemKind::Chilled);
     let candidate = Candidate {
         pickup,
         pickup_service: PICKUP_SERVICE_S,
@@ -502,7 +501,7 @@ fn finish_order(
         hi,
         demand: grams(request_weight_kg(&req)),
         skills,
-        max_ride: chilled.then_some(st.day.options.chilled_max_s as Time),
+        max_ride: crate::convert::chilled_limit_s(&st.day, &req),
     };
     let _ = priority_of;
     Ok(Order {

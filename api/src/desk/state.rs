@@ -156,6 +156,7 @@ impl DeskState {
                     Some(UnservedReason::OverCapacity) => UnassignedReason::OverCapacity,
                     Some(UnservedReason::Unreachable) => UnassignedReason::Unreachable,
                     Some(UnservedReason::WindowClosed) => UnassignedReason::WindowUnreachable,
+                    Some(UnservedReason::ChilledTooFar) => UnassignedReason::RideTooLong,
                     Some(UnservedReason::ShiftTooShort) => UnassignedReason::ShiftTooShort,
                     Some(UnservedReason::LeftOutForCost) => UnassignedReason::LeftOutForCost,
                     _ => UnassignedReason::NoRoomLeft(Constraint::TimeWindow),

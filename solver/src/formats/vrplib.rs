@@ -215,6 +215,7 @@ pub fn parse(text: &str) -> Result<Instance, FormatError> {
             priority: Priority::Routine,
             skills: Skills::NONE,
             prize: None,
+            max_carry: None,
         });
     }
     Ok(Instance {

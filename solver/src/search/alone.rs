@@ -2,7 +2,7 @@
 //! every insertion, and the source of honest reasons for jobs no vehicle can
 //! ever serve.
 
-use crate::search::data::{Data, NONE};
+use crate::search::data::{Data, NONE, NO_LIMIT};
 use crate::search::schedule::forward;
 use crate::search::segment::NOWHERE;
 use crate::solution::UnassignedReason;
@@ -16,6 +16,7 @@ pub(crate) enum Stage {
     Capacity,
     Reach,
     Window,
+    Ride,
     Shift,
 }
 
@@ -26,6 +27,7 @@ impl Stage {
             Stage::Capacity => UnassignedReason::OverCapacity,
             Stage::Reach => UnassignedReason::Unreachable,
             Stage::Window => UnassignedReason::WindowUnreachable,
+            Stage::Ride => UnassignedReason::RideTooLong,
             Stage::Shift => UnassignedReason::ShiftTooShort,
         }
     }
@@ -62,39 +64,55 @@ pub(crate) fn fits_alone<const D: usize>(data: &Data<'_, D>, j: u32, v: u32) -> 
     if !reach(s, la) || !reach(la, lb) || !reach(lb, e) {
         return Err(Stage::Reach);
     }
-    // Try every combination of windows: feasible if one combination is.
+    // Try every combination of windows: feasible if one combination is. A
+    // delivery with a carry limit may also be loaded at a reload location.
     let wa = &data.nodes[a as usize].windows;
     let wb: &[(i64, i64)] = if b == NONE {
         &[(0, 0)]
     } else {
         &data.nodes[b as usize].windows
     };
-    let seq: Vec<u32> = if b == NONE {
-        vec![vd.start_node, a, vd.end_node]
-    } else {
-        vec![vd.start_node, a, b, vd.end_node]
-    };
+    let tasks: Vec<u32> = if b == NONE { vec![a] } else { vec![a, b] };
+    let mut seqs = vec![[&[vd.start_node][..], &tasks, &[vd.end_node]].concat()];
+    if data.nodes[a as usize].max_carry != NO_LIMIT {
+        let mut seen = Vec::new();
+        for &r in &vd.reloads {
+            let l = data.nodes[r as usize].loc;
+            if !seen.contains(&l) && reach(s, l) && reach(l, la) {
+                seen.push(l);
+                seqs.push([&[vd.start_node, r][..], &tasks, &[vd.end_node]].concat());
+            }
+        }
+    }
     let mut window_ok = false;
-    for &x in wa {
-        for &y in wb {
-            let f = forward(
-                data,
-                v,
-                &seq,
-                |n| {
-                    let node = &data.nodes[n as usize];
-                    if n == a {
-                        node.seg(x)
-                    } else if n == b {
-                        node.seg(y)
-                    } else {
-                        node.seg(node.windows[0])
-                    }
-                },
-                None,
-            );
-            if f.job_warp == 0 && f.ride_excess == 0 {
+    let mut ride_ok = false;
+    for seq in &seqs {
+        for &x in wa {
+            for &y in wb {
+                let f = forward(
+                    data,
+                    v,
+                    seq,
+                    |n| {
+                        let node = &data.nodes[n as usize];
+                        if n == a {
+                            node.seg(x)
+                        } else if n == b {
+                            node.seg(y)
+                        } else {
+                            node.seg(node.windows[0])
+                        }
+                    },
+                    None,
+                );
+                if f.job_warp != 0 {
+                    continue;
+                }
                 window_ok = true;
+                if f.ride_excess != 0 || f.carry_excess != 0 {
+                    continue;
+                }
+                ride_ok = true;
                 let seg = f.seg;
                 if f.end_warp == 0
                     && seg.tw == 0
@@ -107,8 +125,10 @@ pub(crate) fn fits_alone<const D: usize>(data: &Data<'_, D>, j: u32, v: u32) -> 
             }
         }
     }
-    if window_ok {
+    if ride_ok {
         Err(Stage::Shift)
+    } else if window_ok {
+        Err(Stage::Ride)
     } else {
         Err(Stage::Window)
     }

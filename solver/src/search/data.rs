@@ -7,7 +7,7 @@
 //! lookup is an index into a flat `Vec`.
 
 use crate::problem::{JobIdx, JobKind, Matrix, Problem, Task, Time};
-use crate::search::segment::{Seg, TripLoad, NOWHERE};
+use crate::search::segment::{Carry, Seg, TripLoad, NOWHERE};
 
 /// "No such index".
 pub(crate) const NONE: u32 = u32::MAX;
@@ -39,7 +39,19 @@ pub(crate) struct Node<const D: usize> {
     pub load: TripLoad<D>,
     /// Time windows (a single one for depots and reloads: the shift).
     pub windows: Vec<(Time, Time)>,
+    /// Longest time from the trip's departure to the hand-over (a delivery's
+    /// `max_carry`), or [`NO_LIMIT`].
+    pub max_carry: i64,
+    /// A loading point (route start, reload) in a problem with carry
+    /// limits; without limits the carry part of segments stays empty.
+    pub loads_carry: bool,
 }
+
+/// "No carry limit".
+pub(crate) const NO_LIMIT: i64 = i64::MAX;
+
+/// Carry limits are capped here so that the segment sums cannot overflow.
+const MAX_LIMIT: i64 = 1 << 40;
 
 impl<const D: usize> Node<D> {
     /// Segment of this node with window `w`.
@@ -49,6 +61,13 @@ impl<const D: usize> Node<D> {
             self.kind,
             NodeKind::Single | NodeKind::Pickup | NodeKind::Delivery
         ) as u32;
+        let carry = match self.kind {
+            NodeKind::Start | NodeKind::Reload if self.loads_carry => {
+                Carry::loading(self.service, w)
+            }
+            _ if self.max_carry != NO_LIMIT => Carry::limited(self.max_carry, w.0),
+            _ => Carry::NONE,
+        };
         Seg::single(
             self.loc,
             self.service,
@@ -56,6 +75,7 @@ impl<const D: usize> Node<D> {
             self.load,
             stops,
             self.kind == NodeKind::Reload,
+            carry,
         )
     }
 }
@@ -99,6 +119,8 @@ pub(crate) struct Data<'p, const D: usize> {
     /// Max ride per job (`i64::MAX` if none).
     pub max_ride: Vec<i64>,
     pub any_ride: bool,
+    /// Whether any delivery has a carry limit (`max_carry`).
+    pub any_carry: bool,
     /// Job nodes that may start a move (tasks of servable jobs).
     pub clients: Vec<u32>,
     /// Granular neighbours of each node (job nodes only).
@@ -140,6 +162,7 @@ impl<'p, const D: usize> Data<'p, D> {
         let mut nodes = Vec::new();
         let mut job_nodes = Vec::with_capacity(problem.jobs().len());
         let mut max_ride = Vec::with_capacity(problem.jobs().len());
+        let mut any_carry = false;
         let amount = |v: &[i64]| {
             let mut a = [0i64; D];
             a[..dims.min(D)].copy_from_slice(&v[..dims.min(D)]);
@@ -157,11 +180,13 @@ impl<'p, const D: usize> Data<'p, D> {
                 partner: NONE,
                 load,
                 windows: windows(t),
+                max_carry: NO_LIMIT,
+                loads_carry: false,
             };
             let first = nodes.len() as u32;
             match &job.kind {
                 JobKind::Delivery(t) => {
-                    nodes.push(mk(
+                    let mut n = mk(
                         t,
                         NodeKind::Single,
                         TripLoad {
@@ -170,7 +195,12 @@ impl<'p, const D: usize> Data<'p, D> {
                             mx: zero,
                             open: 0,
                         },
-                    ));
+                    );
+                    if let Some(c) = job.max_carry {
+                        n.max_carry = c.min(MAX_LIMIT);
+                        any_carry = true;
+                    }
+                    nodes.push(n);
                     job_nodes.push([first, NONE]);
                     max_ride.push(i64::MAX);
                 }
@@ -239,6 +269,8 @@ impl<'p, const D: usize> Data<'p, D> {
                 partner: NONE,
                 load: TripLoad::default(),
                 windows: vec![shift],
+                max_carry: NO_LIMIT,
+                loads_carry: false,
             };
             let start_node = nodes.len() as u32;
             nodes.push(depot(v.start, NodeKind::Start));
@@ -285,6 +317,8 @@ impl<'p, const D: usize> Data<'p, D> {
                             partner: NONE,
                             load: TripLoad::default(),
                             windows: vec![shift],
+                            max_carry: NO_LIMIT,
+                            loads_carry: false,
                         });
                     }
                 }
@@ -321,6 +355,11 @@ impl<'p, const D: usize> Data<'p, D> {
                 class,
             });
         }
+        if any_carry {
+            for n in &mut nodes {
+                n.loads_carry = matches!(n.kind, NodeKind::Start | NodeKind::Reload);
+            }
+        }
         let njobs = problem.jobs().len();
         let words = problem.vehicles().len().div_ceil(64).max(1);
         let prize = (0..njobs)
@@ -336,6 +375,7 @@ impl<'p, const D: usize> Data<'p, D> {
             servable: vec![false; njobs],
             all_allowed: true,
             any_ride: max_ride.iter().any(|&r| r != i64::MAX),
+            any_carry,
             max_ride,
             clients: Vec::new(),
             neighbours: Vec::new(),

@@ -15,7 +15,10 @@
 //! the best solution every [`EPOCH`] iterations, at fixed iteration counts,
 //! so a run with an iteration limit is reproducible for a given seed and
 //! thread count. With only a time limit, the result depends on how far each
-//! thread got.
+//! thread got. Progress is reported by a separate thread every
+//! [`REPORT_EVERY`] from what the search threads publish after each
+//! iteration: exchange points can be far apart on a big day, and the
+//! reporter never feeds anything back into the search.
 
 pub(crate) mod alone;
 pub(crate) mod data;
@@ -35,17 +38,18 @@ pub(crate) mod segment;
 pub(crate) mod state;
 pub(crate) mod trajectory;
 
-use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::config::{Progress, SolveConfig};
+use crate::config::{BestSoFar, Progress, SolveConfig};
 use crate::problem::Problem;
 use crate::solution::Solution;
 use data::Data;
 use state::State;
-use trajectory::{Params, Trajectory};
+use trajectory::{Params, Published, Trajectory};
 
 /// The random generator of the search: fast, small, seedable.
 pub(crate) type Rng = rand_xoshiro::Xoshiro256PlusPlus;
@@ -58,6 +62,9 @@ pub const DEFAULT_ITERATIONS: u64 = 20_000;
 
 /// Granular neighbourhood size.
 const GRANULARITY: usize = 40;
+
+/// Time between two progress reports.
+const REPORT_EVERY: Duration = Duration::from_millis(250);
 
 /// Solves `problem`: the best feasible plan found within the limits of
 /// `config`, with every job left out reported with a reason.
@@ -76,6 +83,7 @@ const GRANULARITY: usize = 40;
 ///         priority: Priority::Routine,
 ///         skills: Skills::NONE,
 ///         prize: None,
+///         max_carry: None,
 ///     });
 /// }
 /// let problem = b.build().unwrap();
@@ -113,24 +121,160 @@ fn run<const D: usize>(
     plan: Option<&crate::plan::InitialPlan>,
 ) -> (Solution, SolveStats) {
     let started = Instant::now();
-    let mut data = Data::<D>::new(problem, GRANULARITY);
-    let initial = plan.map(|p| crate::plan::initial_state(&mut data, p));
-    let data = data;
     let threads = if config.threads == 0 {
         rayon::current_num_threads()
     } else {
         config.threads
     }
     .max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .ok();
     let max_iter = match (config.max_iterations, config.time_limit) {
         (Some(m), _) => Some(m),
         (None, None) if config.cancel.is_none() => Some(DEFAULT_ITERATIONS),
         _ => None,
     };
+    let published: Vec<Arc<Published>> = (0..threads).map(|_| Arc::default()).collect();
+    let unservable = std::sync::atomic::AtomicUsize::new(0);
+    let done = AtomicBool::new(false);
+    let reporter = Reporter {
+        config,
+        started,
+        max_iter,
+        threads,
+        published: &published,
+        unservable: &unservable,
+    };
+    std::thread::scope(|scope| {
+        // The reporter only reads what the threads publish: the search runs
+        // the same with or without it.
+        let handle = config.progress.as_ref().map(|_| {
+            scope.spawn(|| {
+                while !done.load(Ordering::Acquire) {
+                    std::thread::park_timeout(REPORT_EVERY);
+                    if !done.load(Ordering::Acquire) {
+                        reporter.report();
+                    }
+                }
+            })
+        });
+        let out = search::<D>(
+            problem,
+            config,
+            plan,
+            started,
+            threads,
+            max_iter,
+            &published,
+            &unservable,
+        );
+        done.store(true, Ordering::Release);
+        if let Some(h) = handle {
+            h.thread().unpark();
+            let _ = h.join();
+        }
+        reporter.report_final(&out.0, &out.1);
+        out
+    })
+}
+
+/// Reads what the search threads publish and calls the progress callback.
+struct Reporter<'a> {
+    config: &'a SolveConfig,
+    started: Instant,
+    max_iter: Option<u64>,
+    threads: usize,
+    published: &'a [Arc<Published>],
+    /// Jobs no vehicle can serve (never in a state's unassigned list).
+    unservable: &'a std::sync::atomic::AtomicUsize,
+}
+
+impl Reporter<'_> {
+    fn report(&self) {
+        let Some(cb) = &self.config.progress else {
+            return;
+        };
+        let iterations: u64 = self
+            .published
+            .iter()
+            .map(|p| p.iterations.load(Ordering::Relaxed))
+            .sum();
+        let best = self
+            .published
+            .iter()
+            .filter_map(|p| *p.best.lock().ok()?)
+            .min_by_key(|b| b.0)
+            .map(|(objective, cost, unassigned)| BestSoFar {
+                objective,
+                cost,
+                unassigned: unassigned + self.unservable.load(Ordering::Relaxed),
+            });
+        let elapsed = self.started.elapsed();
+        let by_time = match self.config.time_limit {
+            Some(t) if !t.is_zero() => elapsed.as_secs_f64() / t.as_secs_f64(),
+            Some(_) => 1.0,
+            None => 0.0,
+        };
+        let by_iterations = self.max_iter.map_or(0.0, |m| {
+            iterations as f64 / (m.max(1) as f64 * self.threads as f64)
+        });
+        cb(Progress {
+            iterations,
+            budget_used: by_time.max(by_iterations).clamp(0.0, 1.0),
+            elapsed,
+            best,
+        });
+    }
+}
+
+impl Reporter<'_> {
+    /// The last report: the returned plan itself (the repair at the end may
+    /// serve more than the search's best).
+    fn report_final(&self, s: &Solution, stats: &SolveStats) {
+        let Some(cb) = &self.config.progress else {
+            return;
+        };
+        let done = match (self.config.time_limit, self.max_iter) {
+            (Some(t), _) if stats.elapsed >= t => 1.0,
+            (_, Some(m)) if stats.iterations >= m * self.threads as u64 => 1.0,
+            (Some(t), _) if !t.is_zero() => stats.elapsed.as_secs_f64() / t.as_secs_f64(),
+            _ => 0.0,
+        };
+        cb(Progress {
+            iterations: stats.iterations,
+            budget_used: done.clamp(0.0, 1.0),
+            elapsed: stats.elapsed,
+            best: Some(BestSoFar {
+                objective: s.objective,
+                cost: s.cost,
+                unassigned: s.unassigned.len(),
+            }),
+        });
+    }
+}
+
+/// The search proper: construction, then epochs of iterations with
+/// exchanges of the best solution at fixed iteration counts.
+#[allow(clippy::too_many_arguments)]
+fn search<const D: usize>(
+    problem: &Problem,
+    config: &SolveConfig,
+    plan: Option<&crate::plan::InitialPlan>,
+    started: Instant,
+    threads: usize,
+    max_iter: Option<u64>,
+    published: &[Arc<Published>],
+    unservable: &std::sync::atomic::AtomicUsize,
+) -> (Solution, SolveStats) {
+    let mut data = Data::<D>::new(problem, GRANULARITY);
+    let initial = plan.map(|p| crate::plan::initial_state(&mut data, p));
+    let data = data;
+    unservable.store(
+        data.servable.iter().filter(|s| !**s).count(),
+        Ordering::Relaxed,
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .ok();
     let deadline = config.time_limit.map(|t| started + t);
     let stop = || {
         config
@@ -149,15 +293,24 @@ fn run<const D: usize>(
         })
         .collect();
     let cancel = config.cancel.clone();
-    let shared_stop: std::sync::Arc<dyn Fn() -> bool + Send + Sync> =
-        std::sync::Arc::new(move || {
-            cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
-                || deadline.is_some_and(|d| Instant::now() >= d)
-        });
+    let shared_stop: Arc<dyn Fn() -> bool + Send + Sync> = Arc::new(move || {
+        cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+            || deadline.is_some_and(|d| Instant::now() >= d)
+    });
     let build = || -> Vec<Trajectory<'_, '_, D>> {
         seeds
             .par_iter()
-            .map(|&s| Trajectory::new(&data, s, params, initial.as_ref(), shared_stop.clone()))
+            .zip(published)
+            .map(|(&s, p)| {
+                Trajectory::new(
+                    &data,
+                    s,
+                    params,
+                    initial.as_ref(),
+                    shared_stop.clone(),
+                    p.clone(),
+                )
+            })
             .collect()
     };
     let mut trajectories = match &pool {
@@ -168,30 +321,6 @@ fn run<const D: usize>(
         Some(t) if !t.is_zero() => (now - started).as_secs_f64() / t.as_secs_f64(),
         _ => 1.0,
     };
-    let mut last_report = i64::MAX;
-    let report = |trajectories: &[Trajectory<'_, '_, D>], last_report: &mut i64| {
-        let Some((b, bo)) = trajectories
-            .iter()
-            .filter_map(|t| t.best.as_ref())
-            .min_by_key(|b| b.1)
-        else {
-            return;
-        };
-        if let Some(cb) = &config.progress {
-            if *bo < *last_report {
-                *last_report = *bo;
-                cb(Progress {
-                    iterations: trajectories.iter().map(|t| t.iterations).sum(),
-                    best_objective: *bo,
-                    best_cost: b.routes_cost,
-                    unassigned: b.unassigned.len() + data.servable.iter().filter(|s| !**s).count(),
-                    elapsed: started.elapsed(),
-                });
-            }
-        }
-    };
-    // The constructed plan is reported before the first (possibly long) descent.
-    report(&trajectories, &mut last_report);
     match &pool {
         Some(p) => p.install(|| {
             trajectories
@@ -242,7 +371,6 @@ fn run<const D: usize>(
                 }
             }
         }
-        report(&trajectories, &mut last_report);
     }
     let mut final_state: State<D> = match trajectories
         .iter()

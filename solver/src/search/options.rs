@@ -242,6 +242,7 @@ fn stage_constraint(s: Stage) -> Constraint {
         Stage::Capacity => Constraint::Capacity,
         Stage::Reach => Constraint::Reach,
         Stage::Window => Constraint::TimeWindow,
+        Stage::Ride => Constraint::MaxRide,
         Stage::Shift => Constraint::Shift,
     }
 }
@@ -260,7 +261,7 @@ pub(crate) fn binding(v: &Violations, job_warp: i64, end_warp: i64) -> Constrain
         Constraint::MaxDistance
     } else if v.stops > 0 {
         Constraint::MaxStops
-    } else if v.ride > 0 {
+    } else if v.ride > 0 || v.carry > 0 {
         Constraint::MaxRide
     } else if v.unreach > 0 {
         Constraint::Reach

@@ -15,7 +15,8 @@ pub(crate) struct Weights {
     /// Per unit of load above capacity, and per stop above `max_stops`.
     pub load: i64,
     /// Per second of time warp, of duration above `max_duration`, of ride
-    /// above `max_ride`, and per metre above `max_distance`.
+    /// above `max_ride` or carry above `max_carry`, and per metre above
+    /// `max_distance`.
     pub time: i64,
 }
 
@@ -28,6 +29,8 @@ pub(crate) struct Violations {
     pub duration: i64,
     pub distance: i64,
     pub ride: i64,
+    /// Carry above `max_carry` (see [`crate::search::segment::Carry`]).
+    pub carry: i64,
     pub unreach: i64,
 }
 
@@ -40,6 +43,7 @@ impl Violations {
             duration: (seg.dur - vd.max_dur).max(0),
             distance: (seg.dist - vd.max_dist).max(0),
             ride,
+            carry: seg.carry.excess(),
             unreach: seg.unreach as i64,
         }
     }
@@ -53,6 +57,7 @@ impl Violations {
             && self.duration == 0
             && self.distance == 0
             && self.ride == 0
+            && self.carry == 0
             && self.unreach == 0
     }
 
@@ -87,7 +92,11 @@ pub(crate) fn route_cost<const D: usize>(
     let vd = &data.vehicles[v as usize];
     let mut c = base_cost(data, vd, seg);
     let load = seg.load_excess(&vd.cap) + (seg.stops as i64 - vd.max_stops as i64).max(0);
-    let time = seg.tw + (seg.dur - vd.max_dur).max(0) + (seg.dist - vd.max_dist).max(0) + ride;
+    let time = seg.tw
+        + (seg.dur - vd.max_dur).max(0)
+        + (seg.dist - vd.max_dist).max(0)
+        + ride
+        + seg.carry.excess();
     c = c.saturating_add(w.load.saturating_mul(load));
     c = c.saturating_add(w.time.saturating_mul(time));
     c.saturating_add(REACH_WEIGHT.saturating_mul(seg.unreach as i64))

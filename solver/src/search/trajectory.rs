@@ -3,6 +3,9 @@
 //! on the penalised cost as the acceptance, adaptive penalties, and a return
 //! to the best solution after a long stall.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
 use rand::Rng as _;
 use rand::SeedableRng;
 
@@ -42,6 +45,15 @@ impl Default for Params {
     }
 }
 
+/// What one search thread publishes for the progress reporter. The search
+/// only writes it, never reads it back, so reporting cannot change a result.
+#[derive(Debug, Default)]
+pub(crate) struct Published {
+    pub iterations: AtomicU64,
+    /// Objective, routing cost and jobs left out of the best feasible state.
+    pub best: Mutex<Option<(i64, i64, usize)>>,
+}
+
 pub(crate) struct Trajectory<'d, 'p, const D: usize> {
     data: &'d Data<'p, D>,
     pub rng: Rng,
@@ -57,6 +69,9 @@ pub(crate) struct Trajectory<'d, 'p, const D: usize> {
     pub iterations: u64,
     since_best: u64,
     params: Params,
+    published: Arc<Published>,
+    /// Objective of the best state last published.
+    published_best: i64,
 }
 
 /// Objective of a feasible state: its cost without penalties.
@@ -70,7 +85,8 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
         seed: u64,
         params: Params,
         initial: Option<&State<D>>,
-        stop: std::sync::Arc<dyn Fn() -> bool + Send + Sync>,
+        stop: Arc<dyn Fn() -> bool + Send + Sync>,
+        published: Arc<Published>,
     ) -> Self {
         let mut rng = Rng::seed_from_u64(seed);
         let pm = PenaltyManager::new(data);
@@ -119,13 +135,31 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
             iterations: 0,
             since_best: 0,
             params,
+            published,
+            published_best: i64::MAX,
         };
         if let Some(c) = constructed {
             let obj = objective(&c);
             t.best = Some((c, obj));
         }
         t.consider_best();
+        t.publish();
         t
+    }
+
+    /// Publishes the iteration count, and the best state if it changed.
+    fn publish(&mut self) {
+        self.published
+            .iterations
+            .store(self.iterations, Ordering::Relaxed);
+        if let Some((b, obj)) = &self.best {
+            if *obj != self.published_best {
+                self.published_best = *obj;
+                if let Ok(mut p) = self.published.best.lock() {
+                    *p = Some((*obj, b.routes_cost, b.unassigned.len()));
+                }
+            }
+        }
     }
 
     /// The first descent, after construction (separate so that the
@@ -135,6 +169,7 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
         self.cur.clear_dirty();
         self.cand = self.cur.clone();
         self.consider_best();
+        self.publish();
     }
 
     fn consider_best(&mut self) {
@@ -163,6 +198,7 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
         self.cur = s;
         self.ls.reset();
         self.since_best = 0;
+        self.publish();
     }
 
     /// One ruin, recreate, descent and acceptance step; `progress` in [0, 1].
@@ -234,5 +270,6 @@ impl<'d, 'p, const D: usize> Trajectory<'d, 'p, D> {
             }
             self.since_best = 0;
         }
+        self.publish();
     }
 }

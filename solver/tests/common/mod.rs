@@ -82,6 +82,7 @@ pub fn job(id: impl Into<String>, kind: JobKind, demand: Vec<Amount>) -> Job {
         priority: Priority::Routine,
         skills: Skills::NONE,
         prize: None,
+        max_carry: None,
     }
 }
 
@@ -138,7 +139,12 @@ pub fn rich(seed: u64, jobs: usize, vehicles: usize) -> Problem {
                 },
             },
         };
+        let is_delivery = matches!(kind, JobKind::Delivery(_));
         let mut jb = job(format!("j{j}"), kind, demand);
+        if is_delivery && g.chance(0.4) {
+            // Chilled goods: a limit from loading to the door.
+            jb.max_carry = Some(600 + g.below(2400) as i64);
+        }
         if g.chance(0.15) {
             jb.skills = Skills(1 << g.below(2));
         }

@@ -426,6 +426,7 @@ mod tests {
                 priority: Priority::Routine,
                 skills: Skills::NONE,
                 prize: None,
+                max_carry: None,
             });
         }
         b.build().unwrap()

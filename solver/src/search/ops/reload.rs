@@ -65,14 +65,15 @@ pub(crate) fn apply_best<const D: usize>(
             }
         }
     }
-    // Insertion of a free slot where the load is too high.
+    // Insertion of a free slot where the load is too high, or where a trip
+    // carries limited (chilled) goods too long.
     let cap = &data.vehicles[route.vehicle as usize].cap;
     let used = route
         .nodes
         .iter()
         .filter(|&&x| data.nodes[x as usize].kind == NodeKind::Reload)
         .count();
-    if route.total().load_excess(cap) > 0
+    if (route.total().load_excess(cap) > 0 || route.total().carry.excess() > 0)
         && used < data.vehicles[route.vehicle as usize].max_reloads
     {
         for &f in &free {
