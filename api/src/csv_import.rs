@@ -69,6 +69,17 @@ pub struct Located {
     pub error: FieldError,
 }
 
+impl Located {
+    /// An error about a row as a whole.
+    fn row(line: usize, code: ErrorCode, msg: String) -> Self {
+        Located {
+            line,
+            rank: 0,
+            error: FieldError::new(code, path(line, None), msg),
+        }
+    }
+}
+
 /// Where the values of each request came from.
 #[derive(Debug, Default)]
 pub struct CsvSource {
@@ -296,42 +307,11 @@ pub fn parse_requests(text: &str) -> CsvImport {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
-    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let mut rows = Rows {
         text: text.as_bytes(),
         last: 0,
     };
-    let header_line = rows.next(bom);
-    let header = match rdr.headers() {
-        Ok(h) if h.iter().any(|c| !c.is_empty()) => h.clone(),
-        Ok(_) => {
-            imp.fatal = true;
-            imp.errors.push(Located {
-                line: 1,
-                rank: 0,
-                error: FieldError::new(
-                    ErrorCode::CsvError,
-                    "requests_csv[line 1]",
-                    "the CSV is empty: its first line names the columns (id, lat, lon, item, ...)",
-                ),
-            });
-            return imp;
-        }
-        Err(err) => {
-            imp.fatal = true;
-            imp.errors.push(Located {
-                line: header_line,
-                rank: 0,
-                error: FieldError::new(
-                    ErrorCode::CsvError,
-                    path(header_line, None),
-                    format!("the header cannot be read: {}", csv_reason(&err)),
-                ),
-            });
-            return imp;
-        }
-    };
-    let Some(header) = Header::read(&header, header_line, &mut imp.errors) else {
+    let Some(header) = read_header(&mut rdr, &mut rows, &mut imp) else {
         imp.fatal = true;
         return imp;
     };
@@ -344,43 +324,53 @@ pub fn parse_requests(text: &str) -> CsvImport {
         if imp.errors.len() >= MAX_LISTED_ERRORS {
             break;
         }
+        let at = |p: Option<&csv::Position>| p.map_or(text.len(), |p| p.byte() as usize);
         let rec = match rec {
             Ok(r) => r,
             Err(err) => {
-                let line = rows.next(err.position().map_or(text.len(), |p| p.byte() as usize));
-                imp.errors.push(Located {
-                    line,
-                    rank: 0,
-                    error: FieldError::new(ErrorCode::CsvError, path(line, None), csv_reason(&err)),
-                });
+                let line = rows.next(at(err.position()));
+                imp.errors
+                    .push(Located::row(line, ErrorCode::CsvError, csv_reason(&err)));
                 continue;
             }
         };
-        let line = rows.next(rec.position().map_or(text.len(), |p| p.byte() as usize));
+        let line = rows.next(at(rec.position()));
         // A spreadsheet exports trailing empty rows as a line of commas.
         if rec.iter().all(str::is_empty) {
             continue;
         }
         any_row = true;
         if rec.len() != header.width {
+            let msg = format!(
+                "this row has {} cells but the header has {} columns; \
+                 a value holding a comma must be in double quotes",
+                rec.len(),
+                header.width
+            );
+            imp.errors
+                .push(Located::row(line, ErrorCode::CsvError, msg));
+            continue;
+        }
+        let row = Row::read(&rec, &header, line, &mut imp);
+        if row.id.is_empty() {
+            // Its cells are checked all the same, but it belongs to no request.
+            let i = header.index["id"];
             imp.errors.push(Located {
                 line,
-                rank: 0,
+                rank: i + 1,
                 error: FieldError::new(
-                    ErrorCode::CsvError,
-                    path(line, None),
+                    ErrorCode::MissingField,
+                    path(line, Some("id")),
                     format!(
-                        "this row has {} cells but the header has {} columns; \
-                         a value holding a comma must be in double quotes",
-                        rec.len(),
-                        header.width
+                        "every row needs the id of its request; a merged cell keeps the id on \
+                         its first row only: fill it down (cell {})",
+                        cell_name(i, line)
                     ),
                 ),
             });
             continue;
         }
-        let row = Row::read(&rec, &header, line, &mut imp);
-        match by_id.get(&row.id).filter(|_| !row.id.is_empty()) {
+        match by_id.get(&row.id) {
             Some(&i) => {
                 continuation(&row, &firsts[i], &header, &mut imp.errors);
                 if let Some(item) = row.item {
@@ -389,17 +379,11 @@ pub fn parse_requests(text: &str) -> CsvImport {
                 }
             }
             None => {
+                by_id.insert(row.id.clone(), imp.requests.len());
                 let req = row.request(&header, &mut imp.errors);
-                if !row.id.is_empty() {
-                    by_id.insert(row.id.clone(), imp.requests.len());
-                }
                 imp.source.requests.push(RequestLines {
                     line,
-                    items: if row.item.is_some() {
-                        vec![line]
-                    } else {
-                        vec![]
-                    },
+                    items: req.items.iter().map(|_| line).collect(),
                 });
                 imp.requests.push(req);
                 firsts.push(row);
@@ -420,6 +404,39 @@ pub fn parse_requests(text: &str) -> CsvImport {
         });
     }
     imp
+}
+
+/// The header row, or `None` (its errors listed) when no row can be read
+/// against it.
+fn read_header(
+    rdr: &mut csv::Reader<&[u8]>,
+    rows: &mut Rows,
+    imp: &mut CsvImport,
+) -> Option<Header> {
+    let bom = if rows.text.starts_with("\u{feff}".as_bytes()) {
+        3
+    } else {
+        0
+    };
+    let line = rows.next(bom);
+    match rdr.headers() {
+        Ok(h) if h.iter().any(|c| !c.is_empty()) => Header::read(h, line, &mut imp.errors),
+        Ok(_) => {
+            imp.errors.push(Located::row(
+                line,
+                ErrorCode::CsvError,
+                "the CSV is empty: its first line names the columns (id, lat, lon, item, ...)"
+                    .into(),
+            ));
+            None
+        }
+        Err(err) => {
+            let msg = format!("the header cannot be read: {}", csv_reason(&err));
+            imp.errors
+                .push(Located::row(line, ErrorCode::CsvError, msg));
+            None
+        }
+    }
 }
 
 /// Why the csv crate could not read a row, without its own position (which
@@ -1000,6 +1017,19 @@ mod tests {
             errors("id,lat,lon\n"),
             [e(ErrorCode::MissingField, "requests_csv")]
         );
+    }
+
+    #[test]
+    fn a_row_without_an_id_is_named_and_its_cells_checked() {
+        let csv = "id,lat,lon,item,weight_kg\nr1,30.1,104.1,rice,10\n,,,oil,x\n";
+        assert_eq!(
+            errors(csv),
+            [
+                e(ErrorCode::MissingField, "requests_csv[line 3].id"),
+                e(ErrorCode::InvalidType, "requests_csv[line 3].weight_kg"),
+            ]
+        );
+        assert_eq!(parse_requests(csv).requests.len(), 1);
     }
 
     #[test]

@@ -690,7 +690,7 @@ mod tests {
                 (ErrorCode::UnknownReference, "requests_csv[line 3].pickup"),
                 (ErrorCode::OutOfRange, "requests_csv[line 4].weight_kg"),
                 (ErrorCode::OutOfRange, "requests_csv[line 5].floor"),
-                (ErrorCode::InvalidValue, "requests_csv[line 6].id"),
+                (ErrorCode::MissingField, "requests_csv[line 6].id"),
                 (ErrorCode::OutOfRange, "requests_csv[line 7].lat"),
                 (ErrorCode::InvalidType, "requests_csv[line 7].weight_kg"),
             ]
