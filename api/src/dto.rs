@@ -13,7 +13,11 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A time of day in seconds since midnight, written `"HH:MM"` (or `"HH:MM:SS"`).
-/// Hours up to 47 are accepted so that a night shift can run past midnight.
+///
+/// Hours 24 to 47 parse, because a window or shift may run past midnight, but
+/// only as its *end*: `22:00`–`26:30` ends at 02:30 the next day. A start must
+/// be a time of day, 00:00–23:59 ([`Clock::as_start`], checked at the edge), so
+/// a typed `25:00` is reported as what it is instead of as a backwards window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Clock(pub u32);
 
@@ -36,6 +40,22 @@ impl Clock {
             return Err(bad());
         }
         Ok(Clock(h * 3600 + m * 60 + sec))
+    }
+
+    /// Seconds in a day: every start is below this; only an end may reach it or beyond.
+    pub const DAY: u32 = 86_400;
+
+    /// This clock as the start of a window or shift: a time of day, 00:00–23:59.
+    /// The error names the rule, so a coordinator sees why `25:00` is refused.
+    pub fn as_start(self) -> Result<Self, String> {
+        if self.0 < Self::DAY {
+            Ok(self)
+        } else {
+            Err(format!(
+                "{CLOCK_ERROR} \"{self}\": a start is a time of day, 00:00 to 23:59 \
+                 (only an end may run past midnight: 22:00 to 26:30 ends at 02:30 the next day)"
+            ))
+        }
     }
 
     pub fn seconds(self) -> i64 {
@@ -242,6 +262,21 @@ pub enum ItemKind {
     Medicine,
     Special,
     Other,
+}
+
+impl ItemKind {
+    /// The name of an item given without one (a spreadsheet with weight and
+    /// kind columns but no `item` column): what a volunteer reads on the sheet,
+    /// in Chinese and English since the sheet prints the name as given.
+    pub fn default_name(self) -> &'static str {
+        match self {
+            ItemKind::Food => "食品 food",
+            ItemKind::Chilled => "冷藏品 chilled food",
+            ItemKind::Medicine => "药品 medicine",
+            ItemKind::Special => "特需物资 special supplies",
+            ItemKind::Other => "物品 goods",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

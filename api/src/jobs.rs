@@ -152,10 +152,10 @@ impl Engine {
                 .join("; ")
         };
         let t = Instant::now();
-        crate::validate::check_day(&mut day).map_err(show)?;
+        let source = crate::validate::check_day_located(&mut day).map_err(show)?;
         let parse_validate_ms = t.elapsed().as_millis() as u64;
         let t = Instant::now();
-        let snapped = snap_day(&day, &self.graphs).map_err(show)?;
+        let snapped = snap_day(&day, &self.graphs).map_err(|errs| show(source.locate(errs)))?;
         let snap_ms = t.elapsed().as_millis() as u64;
         let id = format!("p{:016x}", rand::random::<u64>());
         let json = serde_json::to_string(&day).map_err(|e| e.to_string())?;

@@ -15,7 +15,7 @@ use crate::dto::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::sheet::Lang;
 use crate::store::{rfc3339, NewPlan, PlanRow};
-use crate::validate::{check_day, parse_day};
+use crate::validate::{check_day_located, parse_day};
 use crate::AppState;
 
 /// Largest body accepted. A 5,000-request day is about 2.5 MB of JSON; 16 MiB
@@ -90,7 +90,7 @@ pub async fn create_plan(
     let prepared = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let t = Instant::now();
         let mut day = parse_day(&body).map_err(|e| ApiError::many(vec![e]))?;
-        check_day(&mut day).map_err(ApiError::many)?;
+        let source = check_day_located(&mut day).map_err(ApiError::many)?;
         if day.street_office.id != office {
             return Err(ApiError::new(
                 ErrorCode::Forbidden,
@@ -100,7 +100,8 @@ pub async fn create_plan(
         }
         let parse_validate_ms = t.elapsed().as_millis() as u64;
         let t = Instant::now();
-        let snapped = snap_day(&day, &engine.graphs).map_err(ApiError::many)?;
+        let snapped =
+            snap_day(&day, &engine.graphs).map_err(|errs| ApiError::many(source.locate(errs)))?;
         let snap_ms = t.elapsed().as_millis() as u64;
         let plan_id = format!("p{:016x}", rand::random::<u64>());
         let request_json = serde_json::to_string(&day).map_err(|e| ApiError::internal(&e))?;

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::csv_import::{CsvSource, Located};
 use crate::dto::*;
 use crate::error::{ErrorCode, FieldError, MAX_LISTED_ERRORS};
 
@@ -92,22 +93,80 @@ impl Errors {
 /// Checks meaning; on success the day is ready for conversion (CSV requests
 /// have been moved into `requests`).
 pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
-    let mut e = Errors(Vec::new());
+    check_day_located(day).map(|_| ())
+}
 
+/// Where the requests of a day came from, to name the place of a later error
+/// (a point off the map) as the client wrote it.
+#[derive(Debug, Default)]
+pub struct InputSource {
+    csv: Option<CsvSource>,
+}
+
+impl InputSource {
+    /// Errors about `requests[i]…` moved to the CSV line and column their value
+    /// came from (when the requests came as CSV), listed in the file's order
+    /// after the errors elsewhere in the day; at most [`MAX_LISTED_ERRORS`].
+    pub fn locate(&self, errors: Vec<FieldError>) -> Vec<FieldError> {
+        self.merge(Vec::new(), errors)
+    }
+
+    fn merge(&self, read: Vec<Located>, checked: Vec<FieldError>) -> Vec<FieldError> {
+        let Some(csv) = &self.csv else {
+            return checked;
+        };
+        let mut all: Vec<(Option<(usize, usize)>, FieldError)> = read
+            .into_iter()
+            .map(|l| (Some((l.line, l.rank)), l.error))
+            .collect();
+        let unreadable_rows = !all.is_empty();
+        for e in checked {
+            // No requests left because every row was unreadable: the rows say why.
+            if unreadable_rows && e.path == "requests" && e.code == ErrorCode::MissingField {
+                continue;
+            }
+            all.extend(csv.locate(e));
+        }
+        all.sort_by_key(|(place, _)| *place);
+        all.truncate(MAX_LISTED_ERRORS);
+        all.into_iter().map(|(_, e)| e).collect()
+    }
+}
+
+/// [`check_day`], also returning where the requests came from. Requests given
+/// as CSV are read row by row first; reading errors and errors of meaning are
+/// listed together, so one answer names every problem of the file.
+pub fn check_day_located(day: &mut DayRequest) -> Result<InputSource, Vec<FieldError>> {
+    let mut source = InputSource::default();
+    let mut read = Vec::new();
     if let Some(csv) = day.requests_csv.take() {
         if !day.requests.is_empty() {
-            e.push(
+            return Err(vec![FieldError::new(
                 ErrorCode::InvalidValue,
                 "requests_csv",
                 "give either requests or requests_csv, not both",
-            );
-            return Err(e.0);
+            )]);
         }
-        match crate::csv_import::parse_requests(&csv) {
-            Ok(reqs) => day.requests = reqs,
-            Err(errs) => return Err(errs),
+        let imp = crate::csv_import::parse_requests(&csv);
+        if imp.fatal {
+            return Err(imp.errors.into_iter().map(|l| l.error).collect());
         }
+        day.requests = imp.requests;
+        read = imp.errors;
+        source.csv = Some(imp.source);
     }
+    let checked = check_meaning(day).err().unwrap_or_default();
+    if read.is_empty() && checked.is_empty() {
+        Ok(source)
+    } else {
+        Err(source.merge(read, checked))
+    }
+}
+
+/// The checks of meaning on a day whose requests are all in `requests`.
+fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
+    let mut e = Errors(Vec::new());
+
     // Limits first: a 100,000-request day is refused without checking each request.
     for (path, len, max) in [
         ("requests", day.requests.len(), MAX_REQUESTS),
@@ -226,7 +285,9 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
                 );
             }
         }
-        if s.shift.end <= s.shift.start {
+        if let Err(msg) = s.shift.start.as_start() {
+            e.push(ErrorCode::InvalidTime, format!("{p}.shift.start"), msg);
+        } else if s.shift.end <= s.shift.start {
             e.push(
                 ErrorCode::ImpossibleWindow,
                 format!("{p}.shift"),
@@ -365,7 +426,13 @@ pub fn check_day(day: &mut DayRequest) -> Result<(), Vec<FieldError>> {
             );
         }
         for (k, w) in r.windows.iter().enumerate() {
-            if w.end < w.start {
+            if let Err(msg) = w.start.as_start() {
+                e.push(
+                    ErrorCode::InvalidTime,
+                    format!("{p}.windows[{k}].start"),
+                    msg,
+                );
+            } else if w.end < w.start {
                 e.push(
                     ErrorCode::ImpossibleWindow,
                     format!("{p}.windows[{k}]"),
@@ -584,6 +651,97 @@ mod tests {
     }
 
     #[test]
+    fn a_start_is_a_time_of_day_and_only_an_end_passes_midnight() {
+        let mut v = day_json();
+        v["requests"][0]["windows"] = serde_json::json!([{"start": "25:00", "end": "26:00"}]);
+        let e = first_error(v);
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::InvalidTime, "requests[0].windows[0].start")
+        );
+        let mut v = day_json();
+        v["squads"][0]["shift"] = serde_json::json!({"start": "24:30", "end": "30:00"});
+        let e = first_error(v);
+        assert_eq!(
+            (e.code, e.path.as_str()),
+            (ErrorCode::InvalidTime, "squads[0].shift.start")
+        );
+        // A night shift and a window that run past midnight.
+        let mut v = day_json();
+        v["squads"][0]["shift"] = serde_json::json!({"start": "20:00", "end": "26:00"});
+        v["requests"][0]["windows"] = serde_json::json!([{"start": "22:00", "end": "24:00"}]);
+        let mut d = parse_day(&serde_json::to_vec(&v).unwrap()).unwrap();
+        check_day(&mut d).unwrap();
+    }
+
+    /// A day whose requests come as CSV text.
+    fn csv_day(csv: &str) -> DayRequest {
+        let mut v = day_json();
+        v["requests"] = serde_json::json!([]);
+        v["requests_csv"] = csv.into();
+        parse_day(&serde_json::to_vec(&v).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn csv_errors_of_meaning_name_the_line_and_column() {
+        let csv = "id,lat,lon,item,weight_kg,pickup,floor\n\
+                   r1,30.001,104.001,rice,10,d,3\n\
+                   r2,30.001,104.001,rice,10,pharmacy,3\n\
+                   r2,,,oil,500,,\n\
+                   r3,30.001,104.001,rice,1,,300\n\
+                   ,30.001,104.001,rice,1,,\n\
+                   r4,95,104.001,rice,1kg,,\n";
+        let errs = check_day(&mut csv_day(csv)).unwrap_err();
+        let got: Vec<_> = errs.iter().map(|e| (e.code, e.path.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (ErrorCode::UnknownReference, "requests_csv[line 3].pickup"),
+                (ErrorCode::OutOfRange, "requests_csv[line 4].weight_kg"),
+                (ErrorCode::OutOfRange, "requests_csv[line 5].floor"),
+                (ErrorCode::MissingField, "requests_csv[line 6].id"),
+                (ErrorCode::OutOfRange, "requests_csv[line 7].lat"),
+                (ErrorCode::InvalidType, "requests_csv[line 7].weight_kg"),
+            ]
+        );
+        // Errors elsewhere in the day come first, then the file's in its order.
+        let mut d = csv_day(csv);
+        d.squads[0].depot = "nowhere".into();
+        let errs = check_day(&mut d).unwrap_err();
+        assert_eq!(errs[0].path, "squads[0].depot");
+        assert_eq!(errs[1].path, "requests_csv[line 3].pickup");
+        // The JSON paths are unchanged for JSON requests.
+        let mut v = day_json();
+        v["requests"][0]["pickup"] = "nowhere".into();
+        assert_eq!(first_error(v).path, "requests[0].pickup");
+    }
+
+    #[test]
+    fn a_csv_with_many_mistakes_lists_the_first_hundred_in_order() {
+        let mut csv = String::from("id,lat,lon,weight_kg\n");
+        for i in 0..300 {
+            // Odd rows are unreadable, even rows out of range.
+            if i % 2 == 0 {
+                csv.push_str(&format!("r{i},30.001,104.001,900\n"));
+            } else {
+                csv.push_str(&format!("r{i},30.001,104.001,x\n"));
+            }
+        }
+        let errs = check_day(&mut csv_day(&csv)).unwrap_err();
+        assert_eq!(errs.len(), MAX_LISTED_ERRORS);
+        for (k, e) in errs.iter().enumerate() {
+            assert_eq!(e.path, format!("requests_csv[line {}].weight_kg", k + 2));
+        }
+    }
+
+    #[test]
+    fn a_csv_of_unreadable_rows_does_not_also_say_it_has_no_requests() {
+        let errs = check_day(&mut csv_day("id,lat,lon\nr1,30.001,104.001,x\n")).unwrap_err();
+        let got: Vec<_> = errs.iter().map(|e| (e.code, e.path.as_str())).collect();
+        assert_eq!(got, [(ErrorCode::CsvError, "requests_csv[line 2]")]);
+    }
+
+    #[test]
     fn malformed_json() {
         let e = parse_day(b"{\"date\": ").unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedJson);
@@ -632,7 +790,7 @@ mod readme {
             .expect("example in the README")
             + "```json\n".len();
         let end = start + md[start..].find("```").unwrap();
-        let mut day = super::parse_day(md[start..end].as_bytes()).expect("README example parses");
+        let mut day = super::parse_day(&md.as_bytes()[start..end]).expect("README example parses");
         super::check_day(&mut day).expect("README example is valid");
         assert_eq!(day.requests.len(), 3);
     }

@@ -518,3 +518,139 @@ async fn a_panicking_handler_answers_a_json_500() {
     assert_eq!(v["code"], "internal");
     assert!(!String::from_utf8_lossy(&body).contains("resident"));
 }
+
+/// The spreadsheet path as a coordinator meets it: a file exported by Excel
+/// (`\r\n` line endings) with several mistakes is answered once, with every
+/// mistake at the line and column the spreadsheet shows; the corrected file is
+/// accepted with every item kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spreadsheet_with_mistakes_is_fixed_in_one_pass() {
+    let app = setup("csv", &[]);
+    let mut day = serde_json::to_value(small_day(5, 2, 3)).unwrap();
+    day["requests"] = json!([]);
+    let (lat, lon) = (
+        day["buildings"][0]["lat"].as_f64().unwrap(),
+        day["buildings"][0]["lon"].as_f64().unwrap(),
+    );
+    let head = "id,resident,lat,lon,building,floor,item,weight_kg,quantity,item_kind,window_start,window_end,pickup";
+    let rows = [
+        head.to_string(),
+        "c1,王,,,B001,3,rice,10,,food,08:00,10:00,".into(),
+        "c1,,,,,,milk,1,,chilled,,,nowhere".into(),
+        "c2,李,,,B002,2,oil,5kg,,,,,".into(),
+        "c3,张,,,B003,4,insulin,0.3,1,medicine,25:00,26:00,pharmacy".into(),
+        "c4,赵,,,B004,1,,,,,,,no-such-pharmacy".into(),
+        "c5,刘,,,B001,2,rice,500,,,,,".into(),
+        "c5,,,,,,,abc,-7,teleport,,,".into(),
+        format!("A,王,{lat},{lon},,,,25,3,medicine,,,"),
+    ];
+    day["requests_csv"] = json!(rows.join("\r\n"));
+    let r = post_json(&app, COORD, &day).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let v = r.json();
+    let got: Vec<(&str, &str)> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["code"].as_str().unwrap(), e["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("invalid_value", "requests_csv[line 3].pickup"),
+            ("invalid_type", "requests_csv[line 4].weight_kg"),
+            ("invalid_time", "requests_csv[line 5].window_start"),
+            ("unknown_reference", "requests_csv[line 6].pickup"),
+            ("out_of_range", "requests_csv[line 7].weight_kg"),
+            ("invalid_type", "requests_csv[line 8].weight_kg"),
+            ("out_of_range", "requests_csv[line 8].quantity"),
+            ("invalid_value", "requests_csv[line 8].item_kind"),
+        ],
+        "{v:#}"
+    );
+    assert_eq!(
+        (v["code"].as_str(), v["path"].as_str()),
+        (Some(got[0].0), Some(got[0].1))
+    );
+    // The spreadsheet's cell is in the message: column M, row 6.
+    assert!(
+        v["errors"][3]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("(cell M6)"),
+        "{v:#}"
+    );
+
+    // The corrected file: accepted, every item of every row kept.
+    let fixed = [
+        head.to_string(),
+        "c1,王,,,B001,3,rice,10,,food,08:00,10:00,".into(),
+        "c1,,,,,,milk,1,,chilled,,,".into(),
+        "c2,李,,,B002,2,oil,5,,,,,".into(),
+        "c3,张,,,B003,4,insulin,0.3,1,medicine,08:00,11:00,pharmacy".into(),
+        "c4,赵,,,B004,1,,,,,,,pharmacy".into(),
+        "c5,刘,,,B001,2,rice,5,,,,,".into(),
+        "c5,,,,,,,1.5,2,chilled,,,".into(),
+        format!("A,王,{lat},{lon},,,,25,3,medicine,,,"),
+    ];
+    day["requests_csv"] = json!(fixed.join("\r\n"));
+    let r = post_json(&app, COORD, &day).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    assert_eq!(r.json()["requests"], 6);
+    let id = r.json()["plan_id"].as_str().unwrap().to_string();
+    let stored = get(&app, &format!("/api/v1/plans/{id}/request"), Some(COORD))
+        .await
+        .json();
+    let reqs = stored["requests"].as_array().unwrap();
+    let items = |k: usize| reqs[k]["items"].as_array().unwrap().clone();
+    assert_eq!(items(0).len(), 2);
+    assert_eq!(items(4).len(), 2);
+    assert_eq!(items(4)[1]["kind"], "chilled");
+    assert_eq!(items(4)[1]["quantity"], 2);
+    assert_eq!(items(4)[1]["weight_kg"], 1.5);
+    let a = &items(5)[0];
+    assert_eq!(
+        (&a["weight_kg"], &a["quantity"], &a["kind"]),
+        (&json!(25.0), &json!(3), &json!("medicine"))
+    );
+    assert!(!a["name"].as_str().unwrap().is_empty());
+
+    // A point off the map is named at its CSV line too.
+    let off = [
+        "id,lat,lon,item,weight_kg".to_string(),
+        format!("r1,{lat},{lon},rice,10"),
+        "r2,31.2,121.5,rice,10".into(),
+    ];
+    day["requests_csv"] = json!(off.join("\n"));
+    let r = post_json(&app, COORD, &day).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert_eq!(
+        (r.json()["code"].as_str(), r.json()["path"].as_str()),
+        (Some("off_map"), Some("requests_csv[line 3]"))
+    );
+
+    // JSON requests keep their JSON paths; a start of 25:00 is not a time of day.
+    let mut v = serde_json::to_value(small_day(5, 2, 3)).unwrap();
+    v["requests"][1]["windows"] = json!([{"start": "25:00", "end": "10:00"}]);
+    v["requests"][2]["pickup"] = json!("nowhere");
+    let r = post_json(&app, COORD, &v).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let got: Vec<(String, String)> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["code"].as_str().unwrap().into(),
+                e["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("invalid_time".into(), "requests[1].windows[0].start".into()),
+            ("unknown_reference".into(), "requests[2].pickup".into()),
+        ]
+    );
+}
