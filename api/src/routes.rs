@@ -299,7 +299,12 @@ pub async fn plan_request(
     who.require_coordinator()?;
     readable_plan(&st, &who, &id)?;
     match st.engine.store.request_json(&id)? {
-        Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
+        // Read back and written again: a day stored by an older version still
+        // has `null` for absent optional fields, which the schema does not allow.
+        Some(json) => {
+            let day: DayRequest = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
+            Ok(Json(day).into_response())
+        }
         None => Err(ApiError::not_found("plan")),
     }
 }
@@ -369,8 +374,9 @@ pub struct SheetQuery {
 fn lang_of(q: &SheetQuery) -> Result<Lang, ApiError> {
     match q.lang.as_deref() {
         None => Ok(Lang::Zh),
-        Some(l) => Lang::parse(l)
-            .ok_or_else(|| ApiError::new(ErrorCode::InvalidValue, "lang", "lang must be zh or en")),
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidParameter, "lang", "lang must be zh or en")
+        }),
     }
 }
 
