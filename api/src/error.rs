@@ -274,16 +274,16 @@ pub async fn json_rejections(
         return resp;
     }
     let (parts, body) = resp.into_parts();
-    let allow = parts.headers.get(axum::http::header::ALLOW).cloned();
     // The framework's own text (short, no request data) is the message when there is one.
     let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&text).trim().to_string();
     let code = ErrorCode::for_status(status);
-    let message = match (code, &allow) {
-        (ErrorCode::MethodNotAllowed, Some(a)) => format!(
-            "this endpoint does not take this method; it takes {}",
-            a.to_str().unwrap_or("")
-        ),
+    let message = match code {
+        // axum adds the Allow header after this layer, so the message points at it.
+        ErrorCode::MethodNotAllowed => {
+            "this endpoint does not take this method; the Allow header lists the ones it takes"
+                .to_string()
+        }
         _ if !text.is_empty() => text,
         _ => status
             .canonical_reason()
@@ -291,8 +291,11 @@ pub async fn json_rejections(
             .to_string(),
     };
     let mut out = ApiError::new(code, "", message).into_response();
-    if let Some(a) = allow {
-        out.headers_mut().insert(axum::http::header::ALLOW, a);
+    // Headers the framework set (Allow on a 405) stay; the body and its type are replaced.
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
     }
     out
 }

@@ -154,7 +154,11 @@ pub(crate) async fn read_body(
     limit: usize,
     too_large: fn() -> ApiError,
 ) -> Result<axum::body::Bytes, ApiError> {
-    match tokio::time::timeout(st.body_timeout, axum::body::to_bytes(req.into_body(), limit)).await
+    match tokio::time::timeout(
+        st.body_timeout,
+        axum::body::to_bytes(req.into_body(), limit),
+    )
+    .await
     {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(too_large()),
@@ -302,7 +306,8 @@ pub async fn plan_request(
         // Read back and written again: a day stored by an older version still
         // has `null` for absent optional fields, which the schema does not allow.
         Some(json) => {
-            let day: DayRequest = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
+            let day: DayRequest =
+                serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
             Ok(Json(day).into_response())
         }
         None => Err(ApiError::not_found("plan")),

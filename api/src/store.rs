@@ -620,17 +620,27 @@ mod tests {
             s.start_attempt(id).unwrap();
         }
         s.fail_storage("disk", "database or disk is full").unwrap();
-        s.fail("bad-day", "the day no longer fits the loaded map").unwrap();
+        s.fail("bad-day", "the day no longer fits the loaded map")
+            .unwrap();
         s.requeue("stopped").unwrap();
         let disk = s.plan("disk").unwrap().unwrap();
         assert_eq!(disk.status, PlanStatus::Failed);
-        assert!(disk.failure.unwrap().contains("solved again when the service restarts"));
+        assert!(disk
+            .failure
+            .unwrap()
+            .contains("solved again when the service restarts"));
         let rec = Store::open(&path).unwrap().startup_recovery().unwrap();
         assert_eq!(rec.resumed, vec!["disk".to_string(), "stopped".to_string()]);
         let disk = s.plan("disk").unwrap().unwrap();
-        assert_eq!((disk.status, disk.failure, disk.attempts), (PlanStatus::Queued, None, 0));
+        assert_eq!(
+            (disk.status, disk.failure, disk.attempts),
+            (PlanStatus::Queued, None, 0)
+        );
         assert_eq!(s.plan("stopped").unwrap().unwrap().attempts, 0);
-        assert_eq!(s.plan("bad-day").unwrap().unwrap().status, PlanStatus::Failed);
+        assert_eq!(
+            s.plan("bad-day").unwrap().unwrap().status,
+            PlanStatus::Failed
+        );
         // Resumed once: the retry mark is gone, a later start does not pick it up as failed again.
         s.start_attempt("disk").unwrap();
         s.store_result("disk", 0, &result(vec![])).unwrap();
@@ -640,21 +650,34 @@ mod tests {
 
     #[test]
     fn an_old_database_gains_the_retry_column() {
-        let dir = std::env::temp_dir().join(format!("lastmile-store-old-{}", rand::random::<u64>()));
+        let dir =
+            std::env::temp_dir().join(format!("lastmile-store-old-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("plans.db");
         let c = Connection::open(&path).unwrap();
         // The schema before retry_on_start existed.
         c.execute_batch(SCHEMA).unwrap();
         assert_eq!(
-            c.query_row("SELECT count(*) FROM pragma_table_info('plans') WHERE name='retry_on_start'", [], |r| r.get::<_, i64>(0)).unwrap(),
+            c.query_row(
+                "SELECT count(*) FROM pragma_table_info('plans') WHERE name='retry_on_start'",
+                [],
+                |r| r.get::<_, i64>(0)
+            )
+            .unwrap(),
             0
         );
         drop(c);
         let s = Store::open(&path).unwrap();
         s.insert_plan(&new_plan("p")).unwrap();
         s.fail_storage("p", "x").unwrap();
-        assert_eq!(Store::open(&path).unwrap().startup_recovery().unwrap().resumed, vec!["p".to_string()]);
+        assert_eq!(
+            Store::open(&path)
+                .unwrap()
+                .startup_recovery()
+                .unwrap()
+                .resumed,
+            vec!["p".to_string()]
+        );
     }
 
     fn result(sheets: Vec<SheetIn>) -> ResultIn {

@@ -422,7 +422,9 @@ fn check_date(date: &str, e: &mut Errors) {
         && date.as_bytes()[4] == b'-'
         && date.as_bytes()[7] == b'-'
         && match (num(0..4), num(5..7), num(8..10)) {
-            (Some(y), Some(m), Some(d)) => (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d),
+            (Some(y), Some(m), Some(d)) => {
+                (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d)
+            }
             _ => false,
         };
     if !ok {
@@ -610,7 +612,11 @@ mod tests {
             let mut body = good.clone();
             body.extend_from_slice(tail);
             let e = parse_day(&body).unwrap_err();
-            assert_eq!((e.code, e.path.as_str()), (ErrorCode::MalformedJson, ""), "{tail:?}");
+            assert_eq!(
+                (e.code, e.path.as_str()),
+                (ErrorCode::MalformedJson, ""),
+                "{tail:?}"
+            );
         }
         let mut body = good.clone();
         body.extend_from_slice(b" \r\n\t ");
@@ -619,11 +625,25 @@ mod tests {
 
     #[test]
     fn dates_are_calendar_days() {
-        for bad in ["2025-02-30", "2025-02-29", "2025-04-31", "1900-02-29", "2025-13-01", "2025-00-10", "2025-1-15", "+025-01-15", "2025-01-1x"] {
+        for bad in [
+            "2025-02-30",
+            "2025-02-29",
+            "2025-04-31",
+            "1900-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-1-15",
+            "+025-01-15",
+            "2025-01-1x",
+        ] {
             let mut v = day_json();
             v["date"] = bad.into();
             let e = first_error(v);
-            assert_eq!((e.code, e.path.as_str()), (ErrorCode::InvalidValue, "date"), "{bad}");
+            assert_eq!(
+                (e.code, e.path.as_str()),
+                (ErrorCode::InvalidValue, "date"),
+                "{bad}"
+            );
         }
         for good in ["2024-02-29", "2000-02-29", "2025-12-31", "2025-01-31"] {
             let mut v = day_json();

@@ -17,7 +17,11 @@ use common::*;
 fn start(
     limits: ServeLimits,
     body_timeout: Duration,
-) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, std::thread::JoinHandle<()>) {
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    std::thread::JoinHandle<()>,
+) {
     let dir = tmp_dir("conn");
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -57,14 +61,21 @@ fn until_closed(mut s: TcpStream) -> (Vec<u8>, Duration) {
             Ok(n) => got.extend_from_slice(&buf[..n]),
             // A reset is a close too.
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return (got, t.elapsed()),
-            Err(e) => panic!("the server did not close the connection: {e} after {:?}", t.elapsed()),
+            Err(e) => panic!(
+                "the server did not close the connection: {e} after {:?}",
+                t.elapsed()
+            ),
         }
     }
 }
 
 fn health(addr: SocketAddr) -> String {
     let mut s = connect(addr);
-    write!(s, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     String::from_utf8_lossy(&until_closed(s).0).into_owned()
 }
 
@@ -81,18 +92,30 @@ fn idle_and_half_sent_connections_are_closed() {
     let (addr, stop, thread) = start(limits(1, 64), Duration::from_secs(1));
     // Connected, sends nothing.
     let (_, took) = until_closed(connect(addr));
-    assert!(took < Duration::from_secs(4), "idle connection held {took:?}");
+    assert!(
+        took < Duration::from_secs(4),
+        "idle connection held {took:?}"
+    );
     // Half the headers.
     let mut s = connect(addr);
-    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ").unwrap();
+    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .unwrap();
     let (_, took) = until_closed(s);
     assert!(took < Duration::from_secs(4), "half headers held {took:?}");
     // One answered request, then idle on the kept-alive connection.
     let mut s = connect(addr);
-    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let (got, took) = until_closed(s);
-    assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"), "{}", String::from_utf8_lossy(&got));
-    assert!(took < Duration::from_secs(4), "kept-alive idle connection held {took:?}");
+    assert!(
+        String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(
+        took < Duration::from_secs(4),
+        "kept-alive idle connection held {took:?}"
+    );
     // Headers complete, body never finishes: 408 with the JSON error, then closed.
     let mut s = connect(addr);
     write!(
@@ -105,7 +128,11 @@ fn idle_and_half_sent_connections_are_closed() {
     let mut buf = [0u8; 4096];
     while !String::from_utf8_lossy(&got).contains("request_timeout") {
         let n = s.read(&mut buf).expect("an answer before the read timeout");
-        assert!(n > 0, "closed without an answer: {}", String::from_utf8_lossy(&got));
+        assert!(
+            n > 0,
+            "closed without an answer: {}",
+            String::from_utf8_lossy(&got)
+        );
         got.extend_from_slice(&buf[..n]);
     }
     let text = String::from_utf8_lossy(&got);
@@ -126,7 +153,11 @@ fn idle_sockets_beyond_the_cap_do_not_lock_anyone_out() {
     let t = Instant::now();
     let answer = health(addr);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(t.elapsed() < Duration::from_secs(15), "answered after {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(15),
+        "answered after {:?}",
+        t.elapsed()
+    );
     drop(idle);
     drop(stop);
     thread.join().unwrap();

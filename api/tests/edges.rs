@@ -44,7 +44,11 @@ impl Resp {
             self.headers
         );
         let v = self.json();
-        assert_eq!((v["code"].as_str(), v["path"].as_str()), (Some(code), Some(path)), "{v}");
+        assert_eq!(
+            (v["code"].as_str(), v["path"].as_str()),
+            (Some(code), Some(path)),
+            "{v}"
+        );
         assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
         assert_eq!(v["errors"][0]["code"], code, "{v}");
     }
@@ -54,7 +58,13 @@ async fn send(app: &Router, req: Request<Body>) -> Resp {
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     Resp {
         status,
         headers,
@@ -62,7 +72,13 @@ async fn send(app: &Router, req: Request<Body>) -> Resp {
     }
 }
 
-async fn call(app: &Router, method: &str, uri: &str, token: Option<&str>, body: Option<Vec<u8>>) -> Resp {
+async fn call(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> Resp {
     let mut b = Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -100,7 +116,10 @@ impl Contract {
     /// `template` is the documented path (`/api/v1/plans/{id}`).
     fn check(&self, method: &str, template: &str, r: &Resp) {
         let op = &self.doc["paths"][template][method];
-        assert!(op.is_object(), "{method} {template} is not in the OpenAPI document");
+        assert!(
+            op.is_object(),
+            "{method} {template} is not in the OpenAPI document"
+        );
         let status = r.status.as_u16().to_string();
         let mut answer = &op["responses"][&status];
         assert!(
@@ -141,9 +160,16 @@ impl Contract {
             } else {
                 pointer
             };
-            self.validate(&schema_at, &r.json(), &format!("{method} {template} {status}"));
+            self.validate(
+                &schema_at,
+                &r.json(),
+                &format!("{method} {template} {status}"),
+            );
         } else {
-            assert!(spec.get("schema").is_none(), "{media} schemas are not checked here");
+            assert!(
+                spec.get("schema").is_none(),
+                "{media} schemas are not checked here"
+            );
         }
         self.checked.set(self.checked.get() + 1);
     }
@@ -176,19 +202,34 @@ impl Contract {
             .take(10)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        assert!(errors.is_empty(), "{what}: the answer does not match the OpenAPI document:\n{}", errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "{what}: the answer does not match the OpenAPI document:\n{}",
+            errors.join("\n")
+        );
     }
 }
 
 async fn wait_done(app: &Router, id: &str) -> Value {
     let t = Instant::now();
     loop {
-        let v = call(app, "GET", &format!("/api/v1/plans/{id}"), Some(COORD), None).await.json();
+        let v = call(
+            app,
+            "GET",
+            &format!("/api/v1/plans/{id}"),
+            Some(COORD),
+            None,
+        )
+        .await
+        .json();
         match v["status"].as_str().unwrap() {
             "done" | "failed" => return v,
             _ => {}
         }
-        assert!(t.elapsed() < Duration::from_secs(120), "plan not done in time: {v}");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "plan not done in time: {v}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -205,10 +246,23 @@ async fn every_answer_matches_the_openapi_document() {
     let c = Contract::load();
     let good = serde_json::to_value(&day).unwrap();
 
-    c.check("get", "/api/v1/health", &call(&app, "GET", "/api/v1/health", None, None).await);
-    c.check("get", "/api/v1/openapi.json", &call(&app, "GET", "/api/v1/openapi.json", None, None).await);
+    c.check(
+        "get",
+        "/api/v1/health",
+        &call(&app, "GET", "/api/v1/health", None, None).await,
+    );
+    c.check(
+        "get",
+        "/api/v1/openapi.json",
+        &call(&app, "GET", "/api/v1/openapi.json", None, None).await,
+    );
     let list = "/api/v1/plans";
-    for (uri, token) in [(list, Some(COORD)), ("/api/v1/plans?limit=abc", Some(COORD)), (list, None), (list, Some(volunteer_token(&squads[0]).as_str()))] {
+    for (uri, token) in [
+        (list, Some(COORD)),
+        ("/api/v1/plans?limit=abc", Some(COORD)),
+        (list, None),
+        (list, Some(volunteer_token(&squads[0]).as_str())),
+    ] {
         c.check("get", list, &call(&app, "GET", uri, token, None).await);
     }
 
@@ -241,7 +295,11 @@ async fn every_answer_matches_the_openapi_document() {
 
     // Before it is done: status answers, the outputs are "not ready".
     let plan = |suffix: &str| format!("/api/v1/plans/{id}{suffix}");
-    c.check("get", "/api/v1/plans/{id}", &call(&app, "GET", &plan(""), Some(COORD), None).await);
+    c.check(
+        "get",
+        "/api/v1/plans/{id}",
+        &call(&app, "GET", &plan(""), Some(COORD), None).await,
+    );
     let early = call(&app, "GET", &plan("/sheets"), Some(COORD), None).await;
     if early.status == StatusCode::CONFLICT {
         c.check("get", "/api/v1/plans/{id}/sheets", &early);
@@ -256,27 +314,67 @@ async fn every_answer_matches_the_openapi_document() {
         ("/api/v1/plans/{id}/sheets", "/sheets"),
         ("/api/v1/plans/{id}/progress", "/progress"),
     ] {
-        c.check("get", template, &call(&app, "GET", &plan(suffix), Some(COORD), None).await);
+        c.check(
+            "get",
+            template,
+            &call(&app, "GET", &plan(suffix), Some(COORD), None).await,
+        );
         // Another office does not see the plan; no token; a volunteer's token; an id that is not UTF-8.
-        c.check("get", template, &call(&app, "GET", &plan(suffix), Some(OTHER_COORD), None).await);
-        c.check("get", template, &call(&app, "GET", &plan(suffix), None, None).await);
-        c.check("get", template, &call(&app, "GET", &plan(suffix), Some(&volunteer_token(&squads[0])), None).await);
+        c.check(
+            "get",
+            template,
+            &call(&app, "GET", &plan(suffix), Some(OTHER_COORD), None).await,
+        );
+        c.check(
+            "get",
+            template,
+            &call(&app, "GET", &plan(suffix), None, None).await,
+        );
+        c.check(
+            "get",
+            template,
+            &call(
+                &app,
+                "GET",
+                &plan(suffix),
+                Some(&volunteer_token(&squads[0])),
+                None,
+            )
+            .await,
+        );
         let bad_id = format!("/api/v1/plans/%FF%FE{suffix}");
-        c.check("get", template, &call(&app, "GET", &bad_id, Some(COORD), None).await);
+        c.check(
+            "get",
+            template,
+            &call(&app, "GET", &bad_id, Some(COORD), None).await,
+        );
     }
     // A day stored by an older version, with `null` for every absent optional
     // field (what the fuzzing found: ten fields the schema says are never null),
     // is answered without them.
     let mut old_day = serde_json::to_value(&day).unwrap();
     for r in old_day["requests"].as_array_mut().unwrap() {
-        for f in ["resident", "phone", "unit", "address", "notes", "pickup", "service_s", "priority", "floor"] {
+        for f in [
+            "resident",
+            "phone",
+            "unit",
+            "address",
+            "notes",
+            "pickup",
+            "service_s",
+            "priority",
+            "floor",
+        ] {
             if r.get(f).is_none() {
                 r[f] = Value::Null;
             }
         }
     }
     let schema = "#/components/schemas/DayRequest";
-    assert!(!c.is_valid(schema, &old_day), "the schema must refuse those nulls, or this check proves nothing");
+    assert!(
+        !c.is_valid(schema, &old_day),
+        "the schema must refuse those nulls, or this check proves nothing"
+    );
     let old_json = old_day.to_string();
     app_engine
         .store
@@ -289,9 +387,19 @@ async fn every_answer_matches_the_openapi_document() {
             request_json: &old_json,
         })
         .unwrap();
-    let stored = call(&app, "GET", "/api/v1/plans/p-old-format/request", Some(COORD), None).await;
+    let stored = call(
+        &app,
+        "GET",
+        "/api/v1/plans/p-old-format/request",
+        Some(COORD),
+        None,
+    )
+    .await;
     c.check("get", "/api/v1/plans/{id}/request", &stored);
-    assert_eq!(stored.json()["requests"].as_array().unwrap().len(), day.requests.len());
+    assert_eq!(
+        stored.json()["requests"].as_array().unwrap().len(),
+        day.requests.len()
+    );
 
     let sheet = "/api/v1/plans/{id}/sheets/{squad}";
     for uri in [
@@ -300,10 +408,23 @@ async fn every_answer_matches_the_openapi_document() {
         plan(&format!("/sheets/{}?lang=fr", squads[0])),
         plan("/sheets/no-such-squad"),
     ] {
-        c.check("get", sheet, &call(&app, "GET", &uri, Some(COORD), None).await);
+        c.check(
+            "get",
+            sheet,
+            &call(&app, "GET", &uri, Some(COORD), None).await,
+        );
     }
-    for uri in [format!("/s/{}", volunteer_token(&squads[0])), "/s/not-a-link-0000000000".to_string(), format!("/s/{}?lang=xx", volunteer_token(&squads[0])), "/s/%FF".to_string()] {
-        c.check("get", "/s/{token}", &call(&app, "GET", &uri, None, None).await);
+    for uri in [
+        format!("/s/{}", volunteer_token(&squads[0])),
+        "/s/not-a-link-0000000000".to_string(),
+        format!("/s/{}?lang=xx", volunteer_token(&squads[0])),
+        "/s/%FF".to_string(),
+    ] {
+        c.check(
+            "get",
+            "/s/{token}",
+            &call(&app, "GET", &uri, None, None).await,
+        );
     }
 
     // The desk: good bodies, then trailing data, a wrong type, no token.
@@ -311,23 +432,80 @@ async fn every_answer_matches_the_openapi_document() {
     let order = json!({"id": "URG1", "building": b.id, "floor": 2, "items": [{"name": "insulin", "weight_kg": 0.3, "kind": "medicine"}]});
     let progress = "/api/v1/plans/{id}/squads/{squad}/progress";
     let progress_uri = plan(&format!("/squads/{}/progress", squads[0]));
-    c.check("post", progress, &call(&app, "POST", &progress_uri, Some(DESK), bytes(&json!({"event": "started", "at": "08:00"}))).await);
+    c.check(
+        "post",
+        progress,
+        &call(
+            &app,
+            "POST",
+            &progress_uri,
+            Some(DESK),
+            bytes(&json!({"event": "started", "at": "08:00"})),
+        )
+        .await,
+    );
     let options_uri = plan("/urgent/options");
-    let opts = call(&app, "POST", &options_uri, Some(DESK), bytes(&json!({"request": order, "deadline": "11:30", "now": "08:30"}))).await;
+    let opts = call(
+        &app,
+        "POST",
+        &options_uri,
+        Some(DESK),
+        bytes(&json!({"request": order, "deadline": "11:30", "now": "08:30"})),
+    )
+    .await;
     c.check("post", "/api/v1/plans/{id}/urgent/options", &opts);
     let opts = opts.json();
     let commit = opts["options"][0]["commit"].clone();
     assert!(commit.is_object(), "an option to commit: {opts}");
-    c.check("post", "/api/v1/plans/{id}/urgent/commit", &call(&app, "POST", &plan("/urgent/commit"), Some(DESK), bytes(&commit)).await);
+    c.check(
+        "post",
+        "/api/v1/plans/{id}/urgent/commit",
+        &call(
+            &app,
+            "POST",
+            &plan("/urgent/commit"),
+            Some(DESK),
+            bytes(&commit),
+        )
+        .await,
+    );
     // The same commit again: the plan moved on.
-    c.check("post", "/api/v1/plans/{id}/urgent/commit", &call(&app, "POST", &plan("/urgent/commit"), Some(DESK), bytes(&commit)).await);
+    c.check(
+        "post",
+        "/api/v1/plans/{id}/urgent/commit",
+        &call(
+            &app,
+            "POST",
+            &plan("/urgent/commit"),
+            Some(DESK),
+            bytes(&commit),
+        )
+        .await,
+    );
     let version = call(&app, "GET", &plan(""), Some(COORD), None).await.json()["version"].clone();
-    let replan = json!({"based_on_version": version, "budget_s": 1, "now": "08:40", "dry_run": true});
-    c.check("post", "/api/v1/plans/{id}/replan", &call(&app, "POST", &plan("/replan"), Some(DESK), bytes(&replan)).await);
+    let replan =
+        json!({"based_on_version": version, "budget_s": 1, "now": "08:40", "dry_run": true});
+    c.check(
+        "post",
+        "/api/v1/plans/{id}/replan",
+        &call(&app, "POST", &plan("/replan"), Some(DESK), bytes(&replan)).await,
+    );
     for (template, uri, body) in [
-        (progress, progress_uri.clone(), json!({"event": "started", "at": "08:00"})),
-        ("/api/v1/plans/{id}/urgent/options", options_uri.clone(), json!({"request": order, "deadline": "11:30"})),
-        ("/api/v1/plans/{id}/urgent/commit", plan("/urgent/commit"), commit.clone()),
+        (
+            progress,
+            progress_uri.clone(),
+            json!({"event": "started", "at": "08:00"}),
+        ),
+        (
+            "/api/v1/plans/{id}/urgent/options",
+            options_uri.clone(),
+            json!({"request": order, "deadline": "11:30"}),
+        ),
+        (
+            "/api/v1/plans/{id}/urgent/commit",
+            plan("/urgent/commit"),
+            commit.clone(),
+        ),
         ("/api/v1/plans/{id}/replan", plan("/replan"), replan.clone()),
     ] {
         let mut trailing = serde_json::to_vec(&body).unwrap();
@@ -335,15 +513,38 @@ async fn every_answer_matches_the_openapi_document() {
         let r = call(&app, "POST", &uri, Some(DESK), Some(trailing)).await;
         r.error(StatusCode::BAD_REQUEST, "malformed_json", "");
         c.check("post", template, &r);
-        c.check("post", template, &call(&app, "POST", &uri, Some(DESK), bytes(&json!([1]))).await);
-        c.check("post", template, &call(&app, "POST", &uri, None, bytes(&body)).await);
-        c.check("post", template, &call(&app, "POST", &uri.replace(&id, "p0000"), Some(DESK), bytes(&body)).await);
+        c.check(
+            "post",
+            template,
+            &call(&app, "POST", &uri, Some(DESK), bytes(&json!([1]))).await,
+        );
+        c.check(
+            "post",
+            template,
+            &call(&app, "POST", &uri, None, bytes(&body)).await,
+        );
+        c.check(
+            "post",
+            template,
+            &call(
+                &app,
+                "POST",
+                &uri.replace(&id, "p0000"),
+                Some(DESK),
+                bytes(&body),
+            )
+            .await,
+        );
     }
 
     // What the router refuses: an unknown method answers the E405 response.
     let r = call(&app, "DELETE", &plan(""), Some(COORD), None).await;
     r.error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "");
-    c.validate("#/components/responses/E405/content/application~1json/schema", &r.json(), "405");
+    c.validate(
+        "#/components/responses/E405/content/application~1json/schema",
+        &r.json(),
+        "405",
+    );
     assert!(c.checked.get() >= 75, "{} answers checked", c.checked.get());
 }
 
@@ -361,18 +562,39 @@ async fn framework_rejections_are_json_errors() {
     call(&app, "GET", "/api/v1/plans/%FF", Some(COORD), None)
         .await
         .error(StatusCode::BAD_REQUEST, "invalid_parameter", "id");
-    call(&app, "GET", "/api/v1/plans/p1/sheets/A?lang=fr", Some(COORD), None)
-        .await
-        .error(StatusCode::BAD_REQUEST, "invalid_parameter", "lang");
-    for (method, uri) in [("POST", "/api/v1/health"), ("DELETE", "/api/v1/plans"), ("PUT", "/api/v1/plans/p1/result"), ("GET", "/api/v1/plans/p1/replan")] {
+    call(
+        &app,
+        "GET",
+        "/api/v1/plans/p1/sheets/A?lang=fr",
+        Some(COORD),
+        None,
+    )
+    .await
+    .error(StatusCode::BAD_REQUEST, "invalid_parameter", "lang");
+    for (method, uri) in [
+        ("POST", "/api/v1/health"),
+        ("DELETE", "/api/v1/plans"),
+        ("PUT", "/api/v1/plans/p1/result"),
+        ("GET", "/api/v1/plans/p1/replan"),
+    ] {
         let r = call(&app, method, uri, Some(COORD), None).await;
         r.error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "");
-        assert!(r.headers.contains_key(header::ALLOW), "{method} {uri}: the Allow header stays");
+        assert!(
+            r.headers.contains_key(header::ALLOW),
+            "{method} {uri}: the Allow header stays"
+        );
     }
-    for uri in ["/", "/api/v2/plans", "/api/v1/plans/p1/nothing", "/api/v1/plans/"] {
-        call(&app, "GET", uri, Some(COORD), None)
-            .await
-            .error(StatusCode::NOT_FOUND, "not_found", "");
+    for uri in [
+        "/",
+        "/api/v2/plans",
+        "/api/v1/plans/p1/nothing",
+        "/api/v1/plans/",
+    ] {
+        call(&app, "GET", uri, Some(COORD), None).await.error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "",
+        );
     }
 }
 
@@ -466,7 +688,9 @@ async fn max_queued_is_exact_under_concurrency() {
         .map(|_| {
             let app = app.clone();
             let body = body.clone();
-            tokio::spawn(async move { call(&app, "POST", "/api/v1/plans", Some(COORD), Some(body)).await })
+            tokio::spawn(async move {
+                call(&app, "POST", "/api/v1/plans", Some(COORD), Some(body)).await
+            })
         })
         .collect();
     let mut accepted = 0;
@@ -480,8 +704,14 @@ async fn max_queued_is_exact_under_concurrency() {
     }
     assert_eq!(accepted, 10);
     assert_eq!(engine.in_flight(), 10);
-    let listed = call(&app, "GET", "/api/v1/plans?limit=100", Some(COORD), None).await.json();
-    assert_eq!(listed.as_array().unwrap().len(), 10, "refused plans are not stored");
+    let listed = call(&app, "GET", "/api/v1/plans?limit=100", Some(COORD), None)
+        .await
+        .json();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        10,
+        "refused plans are not stored"
+    );
     // A refused day gives its place back: once the queue drains, creation works again.
     engine.drain(Duration::ZERO).await;
     assert_eq!(engine.in_flight(), 0);
@@ -501,13 +731,23 @@ async fn a_plan_that_failed_on_a_full_disk_is_solved_after_restart() {
         // Room for the accepted day (a few pages), not for its result and sheets.
         let pages = engine.store.page_count().unwrap();
         engine.store.cap_pages(pages + 12).unwrap();
-        let r = call(&app, "POST", "/api/v1/plans", Some(COORD), bytes(&serde_json::to_value(&day).unwrap())).await;
+        let r = call(
+            &app,
+            "POST",
+            "/api/v1/plans",
+            Some(COORD),
+            bytes(&serde_json::to_value(&day).unwrap()),
+        )
+        .await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
         let id = r.json()["plan_id"].as_str().unwrap().to_string();
         let st = wait_done(&app, &id).await;
         assert_eq!(st["status"], "failed", "{st}");
         let why = st["failure"].as_str().unwrap();
-        assert!(why.contains("full") && why.contains("solved again when the service restarts"), "{why}");
+        assert!(
+            why.contains("full") && why.contains("solved again when the service restarts"),
+            "{why}"
+        );
         id
     };
     // The restart: same file, no cap.
@@ -517,7 +757,18 @@ async fn a_plan_that_failed_on_a_full_disk_is_solved_after_restart() {
     let app = api::app(engine, access(&[]));
     let st = wait_done(&app, &id).await;
     assert_eq!(st["status"], "done", "{st}");
-    let res = call(&app, "GET", &format!("/api/v1/plans/{id}/result"), Some(COORD), None).await.json();
+    let res = call(
+        &app,
+        "GET",
+        &format!("/api/v1/plans/{id}/result"),
+        Some(COORD),
+        None,
+    )
+    .await
+    .json();
     let routed = res["summary"]["routed"].as_u64().unwrap();
-    assert_eq!(routed + res["unserved"].as_array().unwrap().len() as u64, 20);
+    assert_eq!(
+        routed + res["unserved"].as_array().unwrap().len() as u64,
+        20
+    );
 }

@@ -240,7 +240,10 @@ fn sigterm_drains_checkpoints_the_solve_and_exits_0() {
         .to_string();
     let t = Instant::now();
     while status(addr, &id)["status"] != "solving" {
-        assert!(t.elapsed() < Duration::from_secs(30), "never started solving");
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "never started solving"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let term = Command::new("kill")
@@ -258,12 +261,19 @@ fn sigterm_drains_checkpoints_the_solve_and_exits_0() {
             );
             break;
         }
-        assert!(t.elapsed() < Duration::from_millis(1500), "still accepting after SIGTERM");
+        assert!(
+            t.elapsed() < Duration::from_millis(1500),
+            "still accepting after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let exit = wait_exit(&mut server, Duration::from_secs(20));
     assert_eq!(exit.code(), Some(0), "{exit:?}");
-    assert!(t.elapsed() >= Duration::from_secs(2), "exited before the drain time: {:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_secs(2),
+        "exited before the drain time: {:?}",
+        t.elapsed()
+    );
 
     let addr = free_port();
     let mut server = start(&db, &access_path, addr, Some(2));
@@ -275,10 +285,16 @@ fn sigterm_drains_checkpoints_the_solve_and_exits_0() {
             "failed" => panic!("resumed plan failed: {s}"),
             _ => {}
         }
-        assert!(t.elapsed() < Duration::from_secs(90), "resumed plan not done: {s}");
+        assert!(
+            t.elapsed() < Duration::from_secs(90),
+            "resumed plan not done: {s}"
+        );
         std::thread::sleep(Duration::from_millis(200));
     };
-    assert_eq!(done["attempts"], 1, "the interrupted solve is not counted: {done}");
+    assert_eq!(
+        done["attempts"], 1,
+        "the interrupted solve is not counted: {done}"
+    );
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -304,7 +320,11 @@ fn idle_sockets_do_not_lock_out_a_server_with_few_files() {
     let t = Instant::now();
     let (code, _) = http(addr, "GET", "/api/v1/health", None).unwrap();
     assert_eq!(code, 200);
-    assert!(t.elapsed() < Duration::from_secs(15), "answered after {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(15),
+        "answered after {:?}",
+        t.elapsed()
+    );
     drop(idle);
     server.kill().unwrap();
     server.wait().unwrap();
