@@ -6,7 +6,7 @@
 //! volunteer's token may record progress for its own squad only (the
 //! volunteer is the one at the door), nothing else.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::Json;
 use serde::de::DeserializeOwned;
@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use crate::auth::{Principal, Role};
 use crate::dto::*;
 use crate::error::{ApiError, ErrorCode};
+use crate::extract::ApiPath as Path;
 use crate::routes::{not_ready, readable_plan};
 use crate::store::PlanRow;
 use crate::AppState;
@@ -21,7 +22,7 @@ use crate::AppState;
 /// Desk bodies are small; a megabyte is plenty for one request with notes.
 const MAX_DESK_BODY: usize = 1024 * 1024;
 
-async fn body_json<T: DeserializeOwned>(req: Request) -> Result<T, ApiError> {
+async fn body_json<T: DeserializeOwned>(st: &AppState, req: Request) -> Result<T, ApiError> {
     let ctype = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -34,12 +35,11 @@ async fn body_json<T: DeserializeOwned>(req: Request) -> Result<T, ApiError> {
             "send JSON with Content-Type: application/json",
         ));
     }
-    let body = axum::body::to_bytes(req.into_body(), MAX_DESK_BODY)
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::BodyTooLarge, "", "the body is larger than 1 MiB"))?;
-    let de = &mut serde_json::Deserializer::from_slice(&body);
-    serde_path_to_error::deserialize::<_, T>(de)
-        .map_err(|e| ApiError::many(vec![crate::validate::json_error(e)]))
+    let body = crate::routes::read_body(st, req, MAX_DESK_BODY, || {
+        ApiError::new(ErrorCode::BodyTooLarge, "", "the body is larger than 1 MiB")
+    })
+    .await?;
+    crate::validate::parse_json::<T>(&body).map_err(|e| ApiError::many(vec![e]))
 }
 
 fn done_plan(st: &AppState, who: &Principal, id: &str) -> Result<PlanRow, ApiError> {
@@ -78,7 +78,7 @@ pub async fn record_progress(
         }
         _ => who.clone(),
     };
-    let ev: ProgressIn = body_json(req).await?;
+    let ev: ProgressIn = body_json(&st, req).await?;
     let plan = done_plan(&st, &as_reader, &id)?;
     let engine = st.engine.clone();
     Ok(Json(
@@ -106,7 +106,7 @@ pub async fn urgent_options(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Json<OptionsView>, ApiError> {
-    let input: UrgentIn = body_json(req).await?;
+    let input: UrgentIn = body_json(&st, req).await?;
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
     Ok(Json(
@@ -121,7 +121,7 @@ pub async fn urgent_commit(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Json<CommitView>, ApiError> {
-    let input: CommitIn = body_json(req).await?;
+    let input: CommitIn = body_json(&st, req).await?;
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
     let view = blocking(move || crate::desk::commit(&engine, &plan, &input)).await?;
@@ -136,7 +136,7 @@ pub async fn replan(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Json<ReplanView>, ApiError> {
-    let input: ReplanIn = body_json(req).await?;
+    let input: ReplanIn = body_json(&st, req).await?;
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
     Ok(Json(

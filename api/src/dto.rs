@@ -116,7 +116,7 @@ pub struct DayRequest {
     #[serde(default)]
     pub requests: Vec<Request>,
     /// The requests as CSV text with a header row (see the README for the columns).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requests_csv: Option<String>,
     #[serde(default)]
     pub options: Options,
@@ -130,7 +130,7 @@ pub struct StreetOffice {
     pub name: String,
     /// Printed at the foot of every sheet: whom a volunteer calls when stuck.
     pub coordinator_phone: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinator_name: Option<String>,
 }
 
@@ -160,7 +160,7 @@ pub struct Depot {
 pub struct Building {
     pub id: String,
     /// What a volunteer reads, e.g. "3栋" or "Building 3, Rose Garden".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub lat: f64,
     pub lon: f64,
@@ -200,20 +200,20 @@ pub struct Shift {
 #[serde(deny_unknown_fields)]
 pub struct Squad {
     pub id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Volunteers' names, printed on the squad's own sheet only.
     #[serde(default)]
     pub members: Vec<String>,
     /// The squad leader's phone, printed on the squad's own sheet only.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     #[serde(default)]
     pub profile: Profile,
     /// Id of the depot the squad starts from (and reloads at).
     pub depot: String,
     /// Id of the depot where the squad ends; defaults to `depot`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_depot: Option<String>,
     pub shift: Shift,
     /// What the squad carries in one trip.
@@ -224,7 +224,7 @@ pub struct Squad {
     /// Time to reload at the depot between trips; `null` means a single trip.
     #[serde(default = "default_reload_s")]
     pub reload_s: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_trips: Option<u32>,
 }
 
@@ -311,26 +311,26 @@ pub struct Window {
 pub struct Request {
     pub id: String,
     /// How the volunteer addresses the resident (a name, or a register reference).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resident: Option<String>,
     /// A phone to call on arrival (the resident's, or a relative's).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// Either `lat`+`lon`, or `building` (an id from `buildings`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub building: Option<String>,
     /// Unit (entrance) of the building, e.g. "2".
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// Floor; ground floor is 1.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floor: Option<i32>,
     /// The flat number or a free address line, printed as is.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     #[serde(default)]
     pub kind: RequestKind,
@@ -340,15 +340,15 @@ pub struct Request {
     #[serde(default)]
     pub windows: Vec<Window>,
     /// Defaults to `medicine` when an item is medicine, else `routine`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// Time at the door, stairs excluded (they are added from the floor).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_s: Option<u32>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
     /// Id of a depot (pharmacy) where the goods are collected first.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup: Option<String>,
     /// Skills the squad must have (e.g. "trusted" for signed medicine).
     #[serde(default)]

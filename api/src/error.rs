@@ -10,8 +10,13 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The body is not JSON (or not UTF-8), or is cut short.
+    /// The body is not JSON (or not UTF-8), is cut short, or has anything but
+    /// white space after the JSON document.
     MalformedJson,
+    /// A query or path parameter that cannot be read (`?limit=abc`, an id that is not UTF-8).
+    InvalidParameter,
+    /// A request the HTTP layer could not read (no more precise code applies).
+    BadRequest,
     /// A field the schema does not know (often a unit missing from the name: `weight` for `weight_kg`).
     UnknownField,
     MissingField,
@@ -45,7 +50,12 @@ pub enum ErrorCode {
     Unauthorized,
     /// A valid token without the right for this.
     Forbidden,
+    /// No such endpoint, plan or squad (another office's plan is "not found" too).
     NotFound,
+    /// The endpoint exists but not with this method; the `Allow` header lists the ones it takes.
+    MethodNotAllowed,
+    /// The body did not arrive within the service's time limit.
+    RequestTimeout,
     /// The plan is not finished yet (or failed): no result or sheet to show.
     PlanNotReady,
     /// Someone else changed the plan since the version this change was based on.
@@ -62,10 +72,66 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for the test that checks the OpenAPI document lists each
+    /// one under the status it is answered with.
+    pub const ALL: [ErrorCode; 31] = {
+        use ErrorCode::*;
+        [
+            MalformedJson,
+            InvalidParameter,
+            BadRequest,
+            UnknownField,
+            MissingField,
+            InvalidType,
+            InvalidValue,
+            InvalidTime,
+            OutOfRange,
+            ImpossibleWindow,
+            DuplicateId,
+            UnknownReference,
+            MissingLocation,
+            AmbiguousLocation,
+            LimitExceeded,
+            OffMap,
+            CsvError,
+            BodyTooLarge,
+            UnsupportedMediaType,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            RequestTimeout,
+            PlanNotReady,
+            VersionConflict,
+            DeadlinePassed,
+            PlanFinished,
+            OptionStale,
+            Busy,
+            Internal,
+        ]
+    };
+
+    /// The code a framework-level rejection with this status stands for
+    /// (see [`json_rejections`]).
+    pub fn for_status(status: StatusCode) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Busy,
+            s if s.is_server_error() => ErrorCode::Internal,
+            _ => ErrorCode::BadRequest,
+        }
+    }
+
     pub fn status(self) -> StatusCode {
         use ErrorCode::*;
         match self {
-            MalformedJson | CsvError => StatusCode::BAD_REQUEST,
+            MalformedJson | CsvError | InvalidParameter | BadRequest => StatusCode::BAD_REQUEST,
             UnknownField | MissingField | InvalidType | InvalidValue | InvalidTime | OutOfRange
             | ImpossibleWindow | DuplicateId | UnknownReference | MissingLocation
             | AmbiguousLocation | LimitExceeded | OffMap | DeadlinePassed => {
@@ -76,6 +142,8 @@ impl ErrorCode {
             Unauthorized => StatusCode::UNAUTHORIZED,
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             PlanNotReady | VersionConflict | PlanFinished | OptionStale => StatusCode::CONFLICT,
             Busy => StatusCode::SERVICE_UNAVAILABLE,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -181,4 +249,53 @@ impl From<crate::store::StoreError> for ApiError {
             e => ApiError::internal(&e),
         }
     }
+}
+
+/// Middleware: every error answer that is not already the API's JSON (axum's
+/// own rejections: an unknown method, a body or query it could not read) is
+/// rewritten into the documented JSON error, so a client parses one format
+/// whatever went wrong. HTML answers (the volunteer's friendly pages) are
+/// left alone: a person reads those.
+pub async fn json_rejections(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let ctype = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ctype.starts_with("application/json") || ctype.starts_with("text/html") {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    // The framework's own text (short, no request data) is the message when there is one.
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let code = ErrorCode::for_status(status);
+    let message = match code {
+        // axum adds the Allow header after this layer, so the message points at it.
+        ErrorCode::MethodNotAllowed => {
+            "this endpoint does not take this method; the Allow header lists the ones it takes"
+                .to_string()
+        }
+        _ if !text.is_empty() => text,
+        _ => status
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_string(),
+    };
+    let mut out = ApiError::new(code, "", message).into_response();
+    // Headers the framework set (Allow on a 405) stay; the body and its type are replaced.
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
 }

@@ -9,6 +9,7 @@
 //! from their stored request (see [`crate::store::Store::startup_recovery`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -64,7 +65,11 @@ pub struct Engine {
     pub config: EngineConfig,
     slots: Arc<Semaphore>,
     progress: Arc<Mutex<HashMap<String, Progress>>>,
-    waiting: std::sync::atomic::AtomicUsize,
+    /// Plans accepted (or resumed) and not finished by this process.
+    waiting: AtomicUsize,
+    /// Set when the service stops and a running solve must end now; the plan
+    /// goes back to `queued` and is solved again at the next start.
+    interrupt: Arc<AtomicBool>,
     /// Warm states of plans under way (escalation desk).
     pub desk: crate::desk::Desk,
 }
@@ -78,35 +83,58 @@ impl Engine {
             config,
             progress: Arc::new(Mutex::new(HashMap::new())),
             waiting: Default::default(),
+            interrupt: Default::default(),
             desk: Default::default(),
         })
     }
 
     /// Plans accepted and not finished by this process.
     pub fn in_flight(&self) -> usize {
-        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
+        self.waiting.load(Ordering::SeqCst)
+    }
+
+    /// Takes a place in the queue if fewer than `max_queued` plans are in
+    /// flight. Check and take are one atomic step, so concurrent creations
+    /// never admit more than the limit; the place is given back when the
+    /// [`Place`] is dropped unused (the day was refused).
+    pub fn reserve(self: &Arc<Self>) -> Option<Place> {
+        let max = self.config.max_queued;
+        self.waiting
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()?;
+        Some(Place {
+            engine: Some(self.clone()),
+        })
     }
 
     pub fn progress(&self, id: &str) -> Option<Progress> {
         self.progress.lock().ok()?.get(id).cloned()
     }
 
-    /// Starts solving a stored plan. `snapped` is passed when the caller
-    /// already snapped the day (plan creation, with the time it took in `pre`);
-    /// a resumed plan snaps again.
+    /// Starts solving a stored plan in the place taken by [`Engine::reserve`].
+    /// `snapped` is passed when the caller already snapped the day (plan
+    /// creation, with the time it took in `pre`); a resumed plan snaps again.
     /// Must be called inside a tokio runtime.
     pub fn submit(
         self: &Arc<Self>,
+        mut place: Place,
         plan_id: String,
         day: DayRequest,
         snapped: Option<Snapped>,
         pre: Timings,
     ) {
-        self.waiting
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // From here the task gives the place back when the plan is finished.
+        place.engine = None;
         let engine = self.clone();
         tokio::spawn(async move {
-            let permit = engine.slots.clone().acquire_owned().await;
+            let Ok(permit) = engine.slots.clone().acquire_owned().await else {
+                // The service is stopping: the plan stays queued in the store
+                // and is solved at the next start.
+                engine.waiting.fetch_sub(1, Ordering::SeqCst);
+                return;
+            };
             let (tx, rx) = tokio::sync::oneshot::channel();
             let worker = engine.clone();
             let id = plan_id.clone();
@@ -118,26 +146,62 @@ impl Engine {
             });
             let outcome = rx.await;
             drop(permit);
-            let failure = match outcome {
-                Ok(Ok(Ok(()))) => None,
-                Ok(Ok(Err(e))) => Some(e),
-                Ok(Err(_)) | Err(_) => {
-                    Some("the planner failed unexpectedly on this day (internal error)".to_string())
-                }
+            let outcome = match outcome {
+                Ok(Ok(r)) => r,
+                Ok(Err(_)) | Err(_) => Err(RunError::Day(
+                    "the planner failed unexpectedly on this day (internal error)".to_string(),
+                )),
             };
-            if let Some(reason) = failure {
-                tracing::warn!(plan = %plan_id, "plan failed");
-                if let Err(e) = engine.store.fail(&plan_id, &reason) {
-                    tracing::error!(plan = %plan_id, error = %e, "could not mark plan failed");
-                }
-            }
+            engine.settle(&plan_id, outcome);
             if let Ok(mut p) = engine.progress.lock() {
                 p.remove(&plan_id);
             }
-            engine
-                .waiting
-                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            engine.waiting.fetch_sub(1, Ordering::SeqCst);
         });
+    }
+
+    /// Records how a solve ended that did not store a result.
+    fn settle(&self, plan_id: &str, outcome: Result<(), RunError>) {
+        let written = match outcome {
+            Ok(()) => return,
+            Err(RunError::Day(reason)) => {
+                tracing::warn!(plan = %plan_id, "plan failed");
+                self.store.fail(plan_id, &reason)
+            }
+            Err(RunError::Storage(cause)) => {
+                // The cause (an SQLite or I/O message) holds no personal data.
+                tracing::error!(plan = %plan_id, %cause, "plan failed on a storage error; retried at the next start");
+                self.store.fail_storage(plan_id, &cause)
+            }
+            Err(RunError::Interrupted) => {
+                tracing::info!(plan = %plan_id, "solve interrupted by the stop; queued for the next start");
+                self.store.requeue(plan_id)
+            }
+        };
+        if let Err(e) = written {
+            // Left `solving` in the store: the next start resumes it anyway.
+            tracing::error!(plan = %plan_id, error = %e, "could not record how the plan ended");
+        }
+    }
+
+    /// Stops solving for a graceful exit: plans not started stay queued in
+    /// the store; running solves get `grace` to finish and store their
+    /// result, then are interrupted and put back to `queued` (their stored
+    /// request is the checkpoint: the next start solves them again, and the
+    /// interruption does not count as a failed attempt). Returns when no
+    /// solve of this process is left.
+    pub async fn drain(&self, grace: Duration) {
+        self.slots.close();
+        let t = Instant::now();
+        while self.in_flight() > 0 {
+            if t.elapsed() >= grace && !self.interrupt.swap(true, Ordering::SeqCst) {
+                tracing::info!(
+                    running = self.in_flight(),
+                    "stopping: interrupting the running solves"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Plans a day on the calling thread with the same steps as the service
@@ -176,8 +240,9 @@ impl Engine {
         };
         match self.run(&id, day, Some(snapped), pre) {
             Ok(()) => Ok(id),
-            Err(reason) => {
-                let _ = self.store.fail(&id, &reason);
+            Err(e) => {
+                let reason = e.to_string();
+                self.settle(&id, Err(e));
                 Err(reason)
             }
         }
@@ -191,7 +256,14 @@ impl Engine {
                 continue;
             };
             match serde_json::from_str::<DayRequest>(&json) {
-                Ok(day) => self.submit(id.clone(), day, None, Timings::default()),
+                Ok(day) => {
+                    // Resumed plans were admitted before: they take a place whatever the limit.
+                    self.waiting.fetch_add(1, Ordering::SeqCst);
+                    let place = Place {
+                        engine: Some(self.clone()),
+                    };
+                    self.submit(place, id.clone(), day, None, Timings::default());
+                }
                 Err(e) => self.store.fail(
                     id,
                     &format!("the stored request could not be read back: {e}"),
@@ -215,8 +287,8 @@ impl Engine {
         day: DayRequest,
         snapped: Option<Snapped>,
         pre: Timings,
-    ) -> Result<(), String> {
-        let store_err = |e: StoreError| format!("storage error: {e}");
+    ) -> Result<(), RunError> {
+        let store_err = |e: StoreError| RunError::Storage(e.to_string());
         let attempt = self.store.start_attempt(id).map_err(store_err)?;
         tracing::info!(
             plan = id,
@@ -231,10 +303,10 @@ impl Engine {
             None => {
                 let t = Instant::now();
                 let s = snap_day(&day, &self.graphs).map_err(|errs| {
-                    format!(
+                    RunError::Day(format!(
                         "the day no longer fits the loaded map: {} ({})",
                         errs[0].message, errs[0].path
-                    )
+                    ))
                 })?;
                 timings.snap_ms = t.elapsed().as_millis() as u64;
                 s
@@ -244,7 +316,7 @@ impl Engine {
         let m = matrices(&snapped, &self.graphs);
         timings.matrix_ms = t.elapsed().as_millis() as u64;
         let problem = build_problem(&day, &snapped, m)
-            .map_err(|e| format!("the day could not be modelled: {e}"))?;
+            .map_err(|e| RunError::Day(format!("the day could not be modelled: {e}")))?;
 
         let mut budget = Duration::from_secs(day.options.budget_s as u64);
         if let Some(cap) = self.config.budget_cap {
@@ -281,12 +353,16 @@ impl Engine {
             threads: self.config.solve_threads,
             time_limit: Some(budget),
             max_iterations: None,
-            cancel: None,
+            cancel: Some(self.interrupt.clone()),
             progress: Some(Arc::new(progress_cb)),
         };
         let t = Instant::now();
         let solution = solver::solve(&problem, &cfg);
         timings.solve_ms = t.elapsed().as_millis() as u64;
+        if self.interrupt.load(Ordering::SeqCst) {
+            // Cut short by the stop: not the plan the day's budget promised.
+            return Err(RunError::Interrupted);
+        }
 
         let t = Instant::now();
         let (result, sheets, geojson) = self
@@ -304,7 +380,8 @@ impl Engine {
         let mut result = result;
         // The store time is known only after the write; the stored JSON carries the rest.
         result.timings = timings.clone();
-        stored.result_json = serde_json::to_string(&result).map_err(|e| e.to_string())?;
+        stored.result_json =
+            serde_json::to_string(&result).map_err(|e| RunError::Day(e.to_string()))?;
         let version = self
             .store
             .store_result(id, based_on, &stored)
@@ -402,5 +479,36 @@ impl Engine {
         let geojson =
             plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied()).to_string();
         Ok((a.result, rendered, geojson))
+    }
+}
+
+/// How a solve ended without a result: the cases are handled differently.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Something about the day itself (it no longer fits the map, it cannot
+    /// be modelled, the planner failed on it): `failed` for good, with this
+    /// reason for the coordinator.
+    #[error("{0}")]
+    Day(String),
+    /// The store could not be written (disk full, I/O error): nothing is
+    /// wrong with the day, so the plan is retried at the next start.
+    #[error("storage error: {0}")]
+    Storage(String),
+    /// The service stopped during the solve: the plan goes back to `queued`.
+    #[error("the service stopped during the solve")]
+    Interrupted,
+}
+
+/// A place in the queue of plans (see [`Engine::reserve`]); given back on
+/// drop unless [`Engine::submit`] used it.
+pub struct Place {
+    engine: Option<Arc<Engine>>,
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Some(e) = self.engine.take() {
+            e.waiting.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -13,6 +13,7 @@ use crate::auth::{Principal, Role};
 use crate::convert::snap_day;
 use crate::dto::*;
 use crate::error::{ApiError, ErrorCode};
+use crate::extract::{ApiPath as Path, ApiQuery as Query};
 use crate::sheet::Lang;
 use crate::store::{rfc3339, NewPlan, PlanRow};
 use crate::validate::{check_day_located, parse_day};
@@ -74,16 +75,16 @@ pub async fn create_plan(
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let body = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())?;
-    if st.engine.in_flight() >= st.engine.config.max_queued {
+    let body = read_body(&st, req, MAX_BODY_BYTES, too_large).await?;
+    // A place in the queue is taken here, atomically, and given back if the day is refused:
+    // `--max-queued N` admits N plans however many arrive at once.
+    let Some(place) = st.engine.reserve() else {
         return Err(ApiError::new(
             ErrorCode::Busy,
             "",
             "too many plans are waiting to be solved; nothing was stored, retry in a minute",
         ));
-    }
+    };
     let engine = st.engine.clone();
     let office = who.office.clone();
     // Parsing a large body and snapping are CPU work: keep them off the async threads.
@@ -137,12 +138,40 @@ pub async fn create_plan(
         requests: day.requests.len(),
         squads: day.squads.len(),
     };
-    st.engine.submit(plan_id, day, Some(snapped), pre);
+    st.engine.submit(place, plan_id, day, Some(snapped), pre);
     let mut resp = (StatusCode::ACCEPTED, Json(&accepted)).into_response();
     if let Ok(v) = HeaderValue::from_str(&accepted.status_url) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     Ok(resp)
+}
+
+/// Reads a whole body, at most `limit` bytes, within the app's body time
+/// limit: a client that stops sending half-way gets 408 `request_timeout`
+/// and its connection back, instead of holding a task and a socket forever.
+pub(crate) async fn read_body(
+    st: &AppState,
+    req: Request,
+    limit: usize,
+    too_large: fn() -> ApiError,
+) -> Result<axum::body::Bytes, ApiError> {
+    match tokio::time::timeout(
+        st.body_timeout,
+        axum::body::to_bytes(req.into_body(), limit),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(too_large()),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::RequestTimeout,
+            "",
+            format!(
+                "the body did not arrive within {} s; send it again",
+                st.body_timeout.as_secs()
+            ),
+        )),
+    }
 }
 
 fn too_large() -> ApiError {
@@ -275,7 +304,13 @@ pub async fn plan_request(
     who.require_coordinator()?;
     readable_plan(&st, &who, &id)?;
     match st.engine.store.request_json(&id)? {
-        Some(json) => Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response()),
+        // Read back and written again: a day stored by an older version still
+        // has `null` for absent optional fields, which the schema does not allow.
+        Some(json) => {
+            let day: DayRequest =
+                serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
+            Ok(Json(day).into_response())
+        }
         None => Err(ApiError::not_found("plan")),
     }
 }
@@ -345,8 +380,9 @@ pub struct SheetQuery {
 fn lang_of(q: &SheetQuery) -> Result<Lang, ApiError> {
     match q.lang.as_deref() {
         None => Ok(Lang::Zh),
-        Some(l) => Lang::parse(l)
-            .ok_or_else(|| ApiError::new(ErrorCode::InvalidValue, "lang", "lang must be zh or en")),
+        Some(l) => Lang::parse(l).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidParameter, "lang", "lang must be zh or en")
+        }),
     }
 }
 

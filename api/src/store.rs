@@ -5,7 +5,9 @@
 //! - a plan request is committed here before the client hears "accepted";
 //! - a plan's status only moves queued → solving → done | failed, and a
 //!   restart moves every queued or solving plan back to queued (resumed) or to
-//!   failed with a reason when it was interrupted too often;
+//!   failed with a reason when it was interrupted too often; a plan that
+//!   failed on a storage error (disk full) is marked for retry and resumed
+//!   at the next start too: nothing was wrong with the day;
 //! - results are versioned (`plan_versions`); a squad's sheet carries its own
 //!   version, bumped only when the squad's route changes (its hash differs), so
 //!   a re-plan leaves untouched sheets byte-for-byte the same.
@@ -192,6 +194,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self> {
         let writer = open_conn(path)?;
         writer.execute_batch(SCHEMA)?;
+        migrate(&writer)?;
         let readers = (0..READERS)
             .map(|_| open_conn(path).map(Mutex::new))
             .collect::<Result<_>>()?;
@@ -264,6 +267,55 @@ impl Store {
             )?;
             Ok(())
         })
+    }
+
+    /// Marks a plan failed because the store could not be written (disk full,
+    /// I/O error): the coordinator sees why, and the next start resumes it.
+    /// The attempt is not counted against [`MAX_ATTEMPTS`]: the day did
+    /// nothing wrong. This write is a small in-place update, so it usually
+    /// succeeds where the result's write did not; if it fails too the plan
+    /// stays `solving` and is resumed all the same.
+    pub fn fail_storage(&self, id: &str, cause: &str) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE plans SET status='failed', retry_on_start=1, attempts=max(attempts-1, 0), failure=?2, updated_at=?3 WHERE id=?1",
+                params![
+                    id,
+                    format!("the result could not be stored ({cause}); the plan is solved again when the service restarts"),
+                    now_unix()
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Puts a plan whose solve was interrupted by a graceful stop back to
+    /// `queued` (resumed at the next start); the interrupted attempt is not
+    /// counted.
+    pub fn requeue(&self, id: &str) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "UPDATE plans SET status='queued', attempts=max(attempts-1, 0), progress_json=NULL, updated_at=?2 WHERE id=?1",
+                params![id, now_unix()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Caps the database at `pages` pages (SQLite's `max_page_count`, for this
+    /// process only): past it every write fails with "database or disk is
+    /// full", exactly as on a full disk. Tests use it to fill the "disk";
+    /// the service does not.
+    pub fn cap_pages(&self, pages: u64) -> Result<()> {
+        self.write(|c| {
+            c.pragma_update(None, "max_page_count", pages as i64)?;
+            Ok(())
+        })
+    }
+
+    /// Pages the database file has now (see [`Store::cap_pages`]).
+    pub fn page_count(&self) -> Result<u64> {
+        self.write(|c| Ok(c.query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0))? as u64))
     }
 
     /// The stored sheets of a plan: `(squad, lang) -> (sheet version, route hash)`.
@@ -364,14 +416,14 @@ impl Store {
         })
     }
 
-    /// On start-up: every plan left queued or solving by a previous process is
-    /// resumed (set back to queued) or, after [`MAX_ATTEMPTS`] interrupted
-    /// attempts, marked failed with the reason.
+    /// On start-up: every plan left queued or solving by a previous process,
+    /// or failed on a storage error, is resumed (set back to queued) or, after
+    /// [`MAX_ATTEMPTS`] interrupted attempts, marked failed with the reason.
     pub fn startup_recovery(&self) -> Result<Recovery> {
         self.write(|c| {
             let tx = c.transaction()?;
             let rows: Vec<(String, u32)> = {
-                let mut st = tx.prepare("SELECT id, attempts FROM plans WHERE status IN ('queued','solving') ORDER BY created_at, id")?;
+                let mut st = tx.prepare("SELECT id, attempts FROM plans WHERE status IN ('queued','solving') OR (status='failed' AND retry_on_start=1) ORDER BY created_at, id")?;
                 let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
                 rows
             };
@@ -379,7 +431,7 @@ impl Store {
             for (id, attempts) in rows {
                 if attempts >= MAX_ATTEMPTS {
                     tx.execute(
-                        "UPDATE plans SET status='failed', failure=?2, updated_at=?3 WHERE id=?1",
+                        "UPDATE plans SET status='failed', retry_on_start=0, failure=?2, updated_at=?3 WHERE id=?1",
                         params![
                             id,
                             format!("the service stopped during the solve {attempts} times; not retried again. Check the day's size and budget, then submit it again."),
@@ -388,7 +440,7 @@ impl Store {
                     )?;
                     rec.failed.push(id);
                 } else {
-                    tx.execute("UPDATE plans SET status='queued', progress_json=NULL WHERE id=?1", [&id])?;
+                    tx.execute("UPDATE plans SET status='queued', retry_on_start=0, failure=NULL, progress_json=NULL WHERE id=?1", [&id])?;
                     rec.resumed.push(id);
                 }
             }
@@ -475,6 +527,20 @@ impl Store {
     }
 }
 
+/// Brings a database written by an older version up to the current schema.
+fn migrate(c: &Connection) -> Result<()> {
+    let has_retry: bool = c.query_row(
+        "SELECT count(*) FROM pragma_table_info('plans') WHERE name='retry_on_start'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? > 0;
+    if !has_retry {
+        // 1: failed on a storage error, resumed at the next start.
+        c.execute_batch("ALTER TABLE plans ADD COLUMN retry_on_start INTEGER NOT NULL DEFAULT 0")?;
+    }
+    Ok(())
+}
+
 fn row_to_plan(r: &rusqlite::Row) -> rusqlite::Result<PlanRow> {
     let status: String = r.get(2)?;
     let progress: Option<String> = r.get(10)?;
@@ -542,6 +608,76 @@ mod tests {
         assert_eq!(p1.status, PlanStatus::Failed);
         assert!(p1.failure.unwrap().contains("3 times"));
         assert_eq!(s.plan("p2").unwrap().unwrap().status, PlanStatus::Done);
+    }
+
+    #[test]
+    fn storage_failures_are_resumed_and_day_failures_are_not() {
+        let (path, s) = tmp();
+        s.insert_plan(&new_plan("disk")).unwrap();
+        s.insert_plan(&new_plan("bad-day")).unwrap();
+        s.insert_plan(&new_plan("stopped")).unwrap();
+        for id in ["disk", "bad-day", "stopped"] {
+            s.start_attempt(id).unwrap();
+        }
+        s.fail_storage("disk", "database or disk is full").unwrap();
+        s.fail("bad-day", "the day no longer fits the loaded map")
+            .unwrap();
+        s.requeue("stopped").unwrap();
+        let disk = s.plan("disk").unwrap().unwrap();
+        assert_eq!(disk.status, PlanStatus::Failed);
+        assert!(disk
+            .failure
+            .unwrap()
+            .contains("solved again when the service restarts"));
+        let rec = Store::open(&path).unwrap().startup_recovery().unwrap();
+        assert_eq!(rec.resumed, vec!["disk".to_string(), "stopped".to_string()]);
+        let disk = s.plan("disk").unwrap().unwrap();
+        assert_eq!(
+            (disk.status, disk.failure, disk.attempts),
+            (PlanStatus::Queued, None, 0)
+        );
+        assert_eq!(s.plan("stopped").unwrap().unwrap().attempts, 0);
+        assert_eq!(
+            s.plan("bad-day").unwrap().unwrap().status,
+            PlanStatus::Failed
+        );
+        // Resumed once: the retry mark is gone, a later start does not pick it up as failed again.
+        s.start_attempt("disk").unwrap();
+        s.store_result("disk", 0, &result(vec![])).unwrap();
+        let rec = Store::open(&path).unwrap().startup_recovery().unwrap();
+        assert_eq!(rec.resumed, vec!["stopped".to_string()]);
+    }
+
+    #[test]
+    fn an_old_database_gains_the_retry_column() {
+        let dir =
+            std::env::temp_dir().join(format!("lastmile-store-old-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("plans.db");
+        let c = Connection::open(&path).unwrap();
+        // The schema before retry_on_start existed.
+        c.execute_batch(SCHEMA).unwrap();
+        assert_eq!(
+            c.query_row(
+                "SELECT count(*) FROM pragma_table_info('plans') WHERE name='retry_on_start'",
+                [],
+                |r| r.get::<_, i64>(0)
+            )
+            .unwrap(),
+            0
+        );
+        drop(c);
+        let s = Store::open(&path).unwrap();
+        s.insert_plan(&new_plan("p")).unwrap();
+        s.fail_storage("p", "x").unwrap();
+        assert_eq!(
+            Store::open(&path)
+                .unwrap()
+                .startup_recovery()
+                .unwrap()
+                .resumed,
+            vec!["p".to_string()]
+        );
     }
 
     fn result(sheets: Vec<SheetIn>) -> ResultIn {

@@ -29,11 +29,22 @@ pub const MAX_CAPACITY_KG: f64 = 5_000.0;
 
 /// Parses a JSON body, naming the path of the first offending field.
 pub fn parse_day(body: &[u8]) -> Result<DayRequest, FieldError> {
+    parse_json(body)
+}
+
+/// Parses one JSON document; anything but white space after it is
+/// `malformed_json` (two days pasted into one body must not pass as the first).
+pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, FieldError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
-    match serde_path_to_error::deserialize::<_, DayRequest>(de) {
-        Ok(day) => Ok(day),
-        Err(err) => Err(json_error(err)),
-    }
+    let value = serde_path_to_error::deserialize::<_, T>(&mut *de).map_err(json_error)?;
+    de.end().map_err(|e| {
+        FieldError::new(
+            ErrorCode::MalformedJson,
+            "",
+            format!("unexpected data after the JSON document: {e}"),
+        )
+    })?;
+    Ok(value)
 }
 
 /// Maps a serde error onto a stable code and a JSON path.
@@ -478,22 +489,36 @@ fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
 }
 
 fn check_date(date: &str, e: &mut Errors) {
+    let num = |r: std::ops::Range<usize>| {
+        date.get(r)
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+    };
     let ok = date.len() == 10
         && date.as_bytes()[4] == b'-'
         && date.as_bytes()[7] == b'-'
-        && date[0..4].parse::<u32>().is_ok()
-        && date[5..7]
-            .parse::<u32>()
-            .is_ok_and(|m| (1..=12).contains(&m))
-        && date[8..10]
-            .parse::<u32>()
-            .is_ok_and(|d| (1..=31).contains(&d));
+        && match (num(0..4), num(5..7), num(8..10)) {
+            (Some(y), Some(m), Some(d)) => {
+                (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d)
+            }
+            _ => false,
+        };
     if !ok {
         e.push(
             ErrorCode::InvalidValue,
             "date",
-            format!("date must be \"YYYY-MM-DD\", got {date:?}"),
+            format!("date must be a calendar day written \"YYYY-MM-DD\", got {date:?}"),
         );
+    }
+}
+
+/// Days in a month of the Gregorian calendar (February 29 in leap years only).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
     }
 }
 
@@ -745,6 +770,54 @@ mod tests {
     fn malformed_json() {
         let e = parse_day(b"{\"date\": ").unwrap_err();
         assert_eq!(e.code, ErrorCode::MalformedJson);
+    }
+
+    #[test]
+    fn data_after_the_document_is_malformed() {
+        let good = serde_json::to_vec(&day_json()).unwrap();
+        for tail in [&b"x"[..], b"{}", b" []", b"\n{\"date\":1}"] {
+            let mut body = good.clone();
+            body.extend_from_slice(tail);
+            let e = parse_day(&body).unwrap_err();
+            assert_eq!(
+                (e.code, e.path.as_str()),
+                (ErrorCode::MalformedJson, ""),
+                "{tail:?}"
+            );
+        }
+        let mut body = good.clone();
+        body.extend_from_slice(b" \r\n\t ");
+        parse_day(&body).expect("trailing white space is fine");
+    }
+
+    #[test]
+    fn dates_are_calendar_days() {
+        for bad in [
+            "2025-02-30",
+            "2025-02-29",
+            "2025-04-31",
+            "1900-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-1-15",
+            "+025-01-15",
+            "2025-01-1x",
+        ] {
+            let mut v = day_json();
+            v["date"] = bad.into();
+            let e = first_error(v);
+            assert_eq!(
+                (e.code, e.path.as_str()),
+                (ErrorCode::InvalidValue, "date"),
+                "{bad}"
+            );
+        }
+        for good in ["2024-02-29", "2000-02-29", "2025-12-31", "2025-01-31"] {
+            let mut v = day_json();
+            v["date"] = good.into();
+            let mut d = parse_day(&serde_json::to_vec(&v).unwrap()).unwrap();
+            check_day(&mut d).unwrap_or_else(|e| panic!("{good}: {e:?}"));
+        }
     }
 
     #[test]

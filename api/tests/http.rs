@@ -437,7 +437,7 @@ async fn bad_input_gets_a_stable_code_and_a_path() {
         get(&app, "/api/v1/plans/p0000/sheets/A?lang=fr", Some(COORD))
             .await
             .json()["code"],
-        "invalid_value"
+        "invalid_parameter"
     );
 }
 

@@ -1,6 +1,7 @@
 //! Nothing accepted is lost: the real `lastmile serve` binary is killed with
 //! SIGKILL in the middle of a solve, started again on the same database, and
-//! the plan is resumed and finished with every request accounted for.
+//! the plan is resumed and finished with every request accounted for. It
+//! also stops gracefully on SIGTERM, and keeps answering with few open files.
 
 mod common;
 
@@ -76,15 +77,38 @@ fn start(
     addr: SocketAddr,
     budget_cap: Option<u64>,
 ) -> Child {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lastmile"));
+    let cap = budget_cap.map(|c| c.to_string());
+    let mut extra = vec![];
+    if let Some(c) = &cap {
+        extra.extend(["--budget-cap-s", c.as_str()]);
+    }
+    start_with(db, access, addr, &extra, None)
+}
+
+/// Starts `lastmile serve` with extra arguments, under an open-file limit
+/// when `files` is given (through `sh -c 'ulimit -n N; exec ...'`).
+fn start_with(
+    db: &std::path::Path,
+    access: &std::path::Path,
+    addr: SocketAddr,
+    extra: &[&str],
+    files: Option<u32>,
+) -> Child {
+    let bin = env!("CARGO_BIN_EXE_lastmile");
+    let mut cmd = match files {
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), bin]);
+            c
+        }
+        None => Command::new(bin),
+    };
     cmd.args(["serve", "--district", "--db"])
         .arg(db)
         .arg("--access")
         .arg(access)
-        .args(["--listen", &addr.to_string()]);
-    if let Some(c) = budget_cap {
-        cmd.args(["--budget-cap-s", &c.to_string()]);
-    }
+        .args(["--listen", &addr.to_string()])
+        .args(extra);
     let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -111,13 +135,7 @@ fn status(addr: SocketAddr, id: &str) -> Value {
 fn a_plan_survives_kill_9_during_its_solve() {
     let dir = tmp_dir("restart");
     let db = dir.join("plans.db");
-    let access_path = dir.join("access.json");
-    std::fs::write(
-        &access_path,
-        serde_json::json!({"offices": [{"id": api::demo::DEMO_OFFICE, "coordinators": [COORD]}]})
-            .to_string(),
-    )
-    .unwrap();
+    let access_path = access_file(&dir);
     let mut day = small_day(60, 4, 11);
     day.options.budget_s = 120; // long enough to be killed in the middle
     let body = serde_json::to_vec(&day).unwrap();
@@ -170,6 +188,144 @@ fn a_plan_survives_kill_9_during_its_solve() {
         60,
         "every request accounted for after the restart"
     );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+fn access_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let access_path = dir.join("access.json");
+    std::fs::write(
+        &access_path,
+        serde_json::json!({"offices": [{"id": api::demo::DEMO_OFFICE, "coordinators": [COORD]}]})
+            .to_string(),
+    )
+    .unwrap();
+    access_path
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
+    let t = Instant::now();
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            return st;
+        }
+        if t.elapsed() > within {
+            let _ = child.kill();
+            panic!("the server did not exit within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// SIGTERM (what systemd, docker and Kubernetes send): the server stops
+/// accepting at once, gives the running solve its drain time, then puts it
+/// back in the queue (the interruption is not a failed attempt) and exits 0;
+/// the next start solves it.
+#[test]
+fn sigterm_drains_checkpoints_the_solve_and_exits_0() {
+    let dir = tmp_dir("sigterm");
+    let db = dir.join("plans.db");
+    let access_path = access_file(&dir);
+    let mut day = small_day(60, 4, 12);
+    day.options.budget_s = 120; // far longer than the drain
+    let body = serde_json::to_vec(&day).unwrap();
+
+    let addr = free_port();
+    let mut server = start_with(&db, &access_path, addr, &["--drain-s", "2"], None);
+    let (code, resp) = http(addr, "POST", "/api/v1/plans", Some(&body)).unwrap();
+    assert_eq!(code, 202, "{}", String::from_utf8_lossy(&resp));
+    let id = serde_json::from_slice::<Value>(&resp).unwrap()["plan_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t = Instant::now();
+    while status(addr, &id)["status"] != "solving" {
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "never started solving"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let t = Instant::now();
+    // Not accepting any more, while the solve is still being given its time.
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
+            assert!(
+                server.try_wait().unwrap().is_none(),
+                "refusing connections because it already exited, not because it is draining"
+            );
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_millis(1500),
+            "still accepting after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let exit = wait_exit(&mut server, Duration::from_secs(20));
+    assert_eq!(exit.code(), Some(0), "{exit:?}");
+    assert!(
+        t.elapsed() >= Duration::from_secs(2),
+        "exited before the drain time: {:?}",
+        t.elapsed()
+    );
+
+    let addr = free_port();
+    let mut server = start(&db, &access_path, addr, Some(2));
+    let t = Instant::now();
+    let done = loop {
+        let s = status(addr, &id);
+        match s["status"].as_str().unwrap() {
+            "done" => break s,
+            "failed" => panic!("resumed plan failed: {s}"),
+            _ => {}
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(90),
+            "resumed plan not done: {s}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(
+        done["attempts"], 1,
+        "the interrupted solve is not counted: {done}"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// A server allowed 200 open files and 300 idle sockets against it: before
+/// the connection limits it ran out of files and answered nobody again; now
+/// it holds at most --max-connections, the header timer closes the idle ones,
+/// and a coordinator's request is answered within seconds.
+#[test]
+fn idle_sockets_do_not_lock_out_a_server_with_few_files() {
+    let dir = tmp_dir("fd-limit");
+    let addr = free_port();
+    let mut server = start_with(
+        &dir.join("plans.db"),
+        &access_file(&dir),
+        addr,
+        &["--header-timeout-s", "1", "--max-connections", "100"],
+        Some(200),
+    );
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap())
+        .collect();
+    let t = Instant::now();
+    let (code, _) = http(addr, "GET", "/api/v1/health", None).unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        t.elapsed() < Duration::from_secs(15),
+        "answered after {:?}",
+        t.elapsed()
+    );
+    drop(idle);
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -25,6 +25,12 @@ fn shared_bench() -> Option<PathBuf> {
     if bench.is_dir() {
         Some(bench)
     } else {
+        // Under CI a missing prerequisite fails: a run without the data must not look like a full one.
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "CI=true and {} is missing: set LASTMILE_SHARED_DATA",
+            bench.display()
+        );
         eprintln!(
             "note: {} not found, skipping the real-data benchmark test",
             bench.display()

@@ -31,9 +31,24 @@ pub struct Args {
     /// Plans solved at the same time (each uses all cores).
     #[arg(long, default_value_t = 1)]
     max_solving: usize,
-    /// Plans accepted and waiting beyond which creation answers 503.
+    /// Plans accepted and not finished (waiting or solving) beyond which creation answers 503.
     #[arg(long, default_value_t = 64)]
     max_queued: usize,
+    /// Seconds a client has to send a request's headers; also the longest a
+    /// kept-alive connection may idle between requests.
+    #[arg(long, default_value_t = 30)]
+    header_timeout_s: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 60)]
+    body_timeout_s: u64,
+    /// Connections open at once; more wait until one closes. Keep it well under
+    /// the process's open-file limit (`ulimit -n`, often 1024).
+    #[arg(long, default_value_t = 512)]
+    max_connections: usize,
+    /// On SIGTERM or Ctrl-C: seconds running solves get to finish before they are
+    /// interrupted and queued for the next start (open requests get as long).
+    #[arg(long, default_value_t = 8)]
+    drain_s: u64,
     /// Upper bound on any plan's solve budget, in seconds.
     #[arg(long)]
     budget_cap_s: Option<u64>,
@@ -112,13 +127,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
         tracing::info!(listen = %args.listen, tokens = access.len(), resumed = rec.resumed.len(), failed = rec.failed.len(), "lastmile serving");
         eprintln!("lastmile: listening on http://{}/api/v1/health", listener.local_addr()?);
-        axum::serve(listener, api::app(engine, access))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .context("serving")?;
-        // Plans still solving stay "solving" in the store and are resumed at the next start.
+        let limits = api::server::ServeLimits {
+            header_timeout: Duration::from_secs(args.header_timeout_s.max(1)),
+            max_connections: args.max_connections.max(1),
+            drain: Duration::from_secs(args.drain_s),
+        };
+        let app = api::app_with(engine.clone(), access, Duration::from_secs(args.body_timeout_s.max(1)));
+        let (stopped_tx, mut stopped) = tokio::sync::watch::channel(false);
+        let stop = async move {
+            api::server::stop_signal().await;
+            let _ = stopped_tx.send(true);
+        };
+        let serving = tokio::spawn(api::server::serve(listener, app, limits, stop));
+        let _ = stopped.changed().await;
+        // From here no connection is accepted; open requests finish while the
+        // running solves get the same time to finish or go back to the queue.
+        tracing::info!(solving = engine.in_flight(), "stopping");
+        engine.drain(Duration::from_secs(args.drain_s)).await;
+        serving.await.context("the server loop")?;
+        tracing::info!("stopped");
         Ok(())
     })
 }
