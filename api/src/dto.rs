@@ -961,6 +961,10 @@ pub struct ReplanIn {
     /// Compute and answer, store nothing.
     #[serde(default)]
     pub dry_run: bool,
+    /// Store the re-plan even if it serves fewer requests than the plan it
+    /// replaces (default false: such a re-plan is refused, and named).
+    #[serde(default)]
+    pub allow_fewer: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -1003,4 +1007,9 @@ pub struct ReplanView {
     /// break more is not stored.
     pub violations_before: usize,
     pub violations_after: usize,
+    /// Every request the re-plan leaves unserved, with the reason.
+    pub unserved: Vec<Unserved>,
+    /// Requests the current plan serves and the re-plan would not. Unless
+    /// `allow_fewer`, a re-plan that serves fewer requests is not stored.
+    pub newly_unserved: Vec<String>,
 }

@@ -465,3 +465,133 @@ async fn desk_over_http() {
         (StatusCode::CONFLICT, Some("plan_finished"))
     );
 }
+
+/// Volunteers on paper report nothing. At 10:30 the desk's options for an
+/// urgent order are priced on the printed sheets, and after the commit
+/// `/result` shows exactly what the option said; every other squad keeps
+/// the times printed on its sheet (the finding: the chosen squad's route
+/// started at 10:30 instead of 08:00 and every squad was re-timed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn silent_squads_keep_their_printed_times_over_http() {
+    let day = small_day(60, 5, 9);
+    let squads: Vec<String> = day.squads.iter().map(|s| s.id.clone()).collect();
+    let app = api::app(engine(&tmp_dir("desk-silent")), access(&squads));
+    let (s, v) = json_call(
+        &app,
+        "POST",
+        "/api/v1/plans",
+        COORD,
+        Some(serde_json::to_value(&day).unwrap()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{v}");
+    let id = v["plan_id"].as_str().unwrap().to_string();
+    let t = Instant::now();
+    loop {
+        let (_, v) = json_call(&app, "GET", &format!("/api/v1/plans/{id}"), COORD, None).await;
+        if v["status"] == "done" {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(120));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let result_url = format!("/api/v1/plans/{id}/result");
+    let times = |r: &Value, squad: &str| -> Option<Vec<(Value, Value, Value)>> {
+        r["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["squad"] == squad)
+            .map(|x| {
+                std::iter::once((x["start_s"].clone(), x["end_s"].clone(), Value::Null))
+                    .chain(x["stops"].as_array().unwrap().iter().map(|s| {
+                        (
+                            s["request"].clone(),
+                            s["begin_s"].clone(),
+                            s["departure_s"].clone(),
+                        )
+                    }))
+                    .collect()
+            })
+    };
+    let (_, printed) = json_call(&app, "GET", &result_url, COORD, None).await;
+    let mut committed = 0;
+    for (i, b) in day.buildings.iter().enumerate().take(8) {
+        let (_, before) = json_call(&app, "GET", &result_url, COORD, None).await;
+        let order = json!({"id": format!("URG{i}"), "building": b.id, "floor": 2, "kind": "visit"});
+        let (s, o) = json_call(
+            &app,
+            "POST",
+            &format!("/api/v1/plans/{id}/urgent/options"),
+            DESK,
+            Some(
+                json!({"request": order, "deadline": "13:00", "now": format!("10:{:02}", 30 + i)}),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{o}");
+        let Some(best) = o["options"].as_array().unwrap().first().cloned() else {
+            continue;
+        };
+        let squad = best["squad"].as_str().unwrap().to_string();
+        let mut c = best["commit"].clone();
+        c["accept_breaks"] = json!(true);
+        let (s, cv) = json_call(
+            &app,
+            "POST",
+            &format!("/api/v1/plans/{id}/urgent/commit"),
+            DESK,
+            Some(c),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{cv}");
+        committed += 1;
+        let (_, after) = json_call(&app, "GET", &result_url, COORD, None).await;
+        for sq in &squads {
+            if *sq != squad {
+                assert_eq!(
+                    times(&after, sq),
+                    times(&before, sq),
+                    "{sq} re-timed by a commit on {squad}"
+                );
+            }
+        }
+        let route = after["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["squad"] == squad.as_str())
+            .unwrap();
+        let stop = route["stops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["request"] == format!("URG{i}").as_str())
+            .unwrap();
+        assert_eq!(stop["begin_s"], best["eta_s"], "ETA as announced: {best}");
+        let old_end = times(&before, &squad).map_or(Value::Null, |t| t[0].1.clone());
+        if let (Some(a), Some(b)) = (route["end_s"].as_i64(), old_end.as_i64()) {
+            assert_eq!(
+                a - b,
+                best["added_s"].as_i64().unwrap(),
+                "added time as announced: {best}"
+            );
+            // The route still leaves when its sheet said.
+            assert_eq!(route["start_s"], times(&printed, &squad).unwrap()[0].0);
+        }
+        assert_eq!(
+            stop["seq"].as_u64().unwrap(),
+            best["insert_after_seq"].as_u64().unwrap()
+                + 1
+                + u64::from(best["pickup_after_seq"].is_u64())
+        );
+    }
+    assert!(committed >= 4, "only {committed} orders committed");
+    // Squads never chosen still show their printed sheet's times.
+    let (_, last) = json_call(&app, "GET", &result_url, COORD, None).await;
+    let unchanged = squads
+        .iter()
+        .filter(|sq| times(&last, sq) == times(&printed, sq))
+        .count();
+    assert!(unchanged >= 1);
+}

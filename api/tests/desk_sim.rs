@@ -316,5 +316,12 @@ fn a_day_under_way_stop_by_stop() {
     }
     assert!(committed >= 3, "only {committed} urgent orders committed");
     assert!(failed_n >= 2, "the day had {failed_n} failures");
+    // The day must have gone down every path it claims to test.
+    assert!(offered >= 1, "no reordering option was ever offered");
+    assert!(reordered >= 1, "no reordering option was ever committed");
+    assert!(
+        retries_inserted >= 1,
+        "no failed delivery came back on a route"
+    );
     println!("urgent committed {committed} ({reordered} with a new order, {offered} offered), reported {}, failures {failed_n}, retries inserted {retries_inserted}", reported.len());
 }

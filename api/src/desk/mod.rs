@@ -631,120 +631,186 @@ fn point_travel(
     })
 }
 
-/// The exact effects of one placement, by walking the whole route once: the
-/// independent counterpart of the O(1) summaries (tests compare the two).
+/// The exact effects of one placement, by walking the whole route once with
+/// the same schedule `/result` shows after the commit ([`schedule::schedule_with`]):
+/// the independent counterpart of the O(1) summaries (tests compare the two).
 pub struct Exact {
     pub eta: Time,
-    pub broken: Vec<usize>,
+    /// Requests whose window (or ride limit) holds now and would not.
+    pub broken: Vec<String>,
     pub breaks_shift: bool,
+    /// How much later the squad is back (negative: earlier).
     pub end_delay: Time,
     pub added_m: i64,
+    /// The squad's other stops: the largest delay, and how many are delayed.
+    pub max_delay: Time,
+    pub delayed: usize,
     pub meets_deadline: bool,
 }
 
+/// The urgent order as a stop the schedule can price before it is in the problem.
+fn new_stop<'a>(
+    c: &Candidate,
+    pickup: Option<LocIdx>,
+    travel: &'a dyn DoorTravel,
+) -> schedule::NewStop<'a> {
+    schedule::NewStop {
+        door: solver::problem::Task::new(
+            schedule::NEW_DOOR,
+            c.service,
+            vec![solver::problem::TimeWindow::new(c.lo, c.hi)],
+        ),
+        pickup: pickup.map(|l| (l, c.pickup_service)),
+        travel,
+    }
+}
+
+/// Squad `k`'s route with the order's door after node `gap` (and its pickup after node `pl_pick.0`).
 fn exact(
     st: &DeskState,
     k: usize,
-    tl: &Timeline,
+    now: Time,
     c: &Candidate,
     pl_pick: Option<(usize, LocIdx)>,
     gap: usize,
     travel: &dyn DoorTravel,
 ) -> Option<Exact> {
-    let v = st.problem.vehicle(VehicleIdx(k as u32));
-    let p = v.profile.get();
-    let m = st.problem.matrix(v.profile);
-    let mut t = tl.dep[0];
-    let mut cur = tl.loc[0];
-    let mut dist = 0i64;
-    let mut broken = Vec::new();
-    let mut eta = 0;
-    let mut pick_dep = 0;
-    let step_existing =
-        |x: usize, t: &mut Time, cur: &mut LocIdx, dist: &mut i64, broken: &mut Vec<usize>| {
-            let arr = *t + m.duration(*cur, tl.loc[x]);
-            *dist += m.distance(*cur, tl.loc[x]);
-            let begin = arr.max(tl.begin[x]);
-            if begin - tl.begin[x] > tl.slack[x] {
-                broken.push(x);
-            }
-            *t = begin + tl.service[x];
-            *cur = tl.loc[x];
-        };
-    // Done and fixed stops keep their times exactly.
-    for x in 1..=tl.m {
-        if x <= gap.min(pl_pick.map_or(usize::MAX, |q| q.0)) {
-            t = tl.dep[x];
-            dist += m.distance(cur, tl.loc[x]);
-            cur = tl.loc[x];
-            continue;
-        }
-        break;
+    let mut acts = st.routes[k].clone();
+    let door = match c.pickup {
+        Some(_) => ActivityKind::ShipmentDelivery(schedule::NEW),
+        None => ActivityKind::Visit(schedule::NEW),
+    };
+    acts.insert(gap.min(acts.len()), door);
+    if let Some((p, _)) = pl_pick {
+        acts.insert(p.min(gap), ActivityKind::ShipmentPickup(schedule::NEW));
     }
-    let start_x = gap.min(pl_pick.map_or(usize::MAX, |q| q.0)) + 1;
-    let mut x = start_x;
-    let mut door_done = false;
-    let mut pick_done = pl_pick.is_none();
-    loop {
-        // Insertions after node x-1.
-        if !pick_done && pl_pick.is_some_and(|q| q.0 == x - 1) {
-            let d = pl_pick.expect("some").1;
-            t += m.duration(cur, d);
-            dist += m.distance(cur, d);
-            t += c.pickup_service;
-            pick_dep = t;
-            cur = d;
-            pick_done = true;
-        }
-        if !door_done && pick_done && gap == x - 1 {
-            let (ti, di) = travel.to_door(p, cur)?;
-            let arr = t + ti;
-            dist += di;
-            let begin = arr.max(c.lo);
-            eta = begin;
-            t = begin + c.service;
-            door_done = true;
-            // Back on the road network from the door.
-            if x > tl.m {
-                let (to, dd) = travel.from_door(p, tl.loc[tl.m + 1])?;
-                t += to;
-                dist += dd;
-                break;
-            }
-            let (to, dd) = travel.from_door(p, tl.loc[x])?;
-            let arr = t + to;
-            dist += dd;
-            let begin = arr.max(tl.begin[x]);
-            if begin - tl.begin[x] > tl.slack[x] {
-                broken.push(x);
-            }
-            t = begin + tl.service[x];
-            cur = tl.loc[x];
-            x += 1;
-            continue;
-        }
-        if x > tl.m {
-            t += m.duration(cur, tl.loc[tl.m + 1]);
-            dist += m.distance(cur, tl.loc[tl.m + 1]);
-            break;
-        }
-        step_existing(x, &mut t, &mut cur, &mut dist, &mut broken);
-        x += 1;
+    effects(st, k, now, &acts, c, pl_pick.map(|x| x.1), travel)
+}
+
+/// The effects of squad `k` taking the stops `acts` (its current stops, in
+/// any order, plus the order's, marked [`schedule::NEW`]) instead of its route.
+fn effects(
+    st: &DeskState,
+    k: usize,
+    now: Time,
+    acts: &[ActivityKind],
+    c: &Candidate,
+    pickup: Option<LocIdx>,
+    travel: &dyn DoorTravel,
+) -> Option<Exact> {
+    let v = VehicleIdx(k as u32);
+    let ns = new_stop(c, pickup, travel);
+    let before = st.route_schedule(k, &st.routes[k], now);
+    let after = schedule::schedule_with(
+        &st.problem,
+        v,
+        acts,
+        st.anchor(k),
+        &st.done_times(k),
+        now,
+        Some(&ns),
+    );
+    if after.end_time >= Time::MAX / 32 {
+        return None; // the door cannot be reached from, or left to, a neighbour
     }
-    let ride_ok = c
-        .max_ride
-        .is_none_or(|r| pl_pick.is_none() || eta - pick_dep <= r);
-    let old_dist: i64 = (0..=tl.m)
-        .map(|x| m.distance(tl.loc[x], tl.loc[x + 1]))
-        .sum();
+    let door = after
+        .activities
+        .iter()
+        .find(|a| a.kind.job() == Some(schedule::NEW) && schedule::is_door(a.kind))?;
+    let eta = door.begin;
+    let pick_dep = after
+        .activities
+        .iter()
+        .find(|a| a.kind == ActivityKind::ShipmentPickup(schedule::NEW))
+        .map(|a| a.departure);
+    // The same stop before and after, matched by what it is (the n-th reload is the n-th reload).
+    let keyed = |r: &solver::solution::Route| -> HashMap<(ActivityKind, usize), usize> {
+        let mut seen: HashMap<ActivityKind, usize> = HashMap::new();
+        r.activities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let n = seen.entry(a.kind).or_default();
+                *n += 1;
+                ((a.kind, *n), i)
+            })
+            .collect()
+    };
+    let at_after = keyed(&after);
+    let ok_before = holds(&st.problem, &before);
+    let ok_after = holds(&st.problem, &after);
+    let (mut max_delay, mut delayed, mut broken) = (0, 0, Vec::new());
+    for ((kind, n), i) in keyed(&before) {
+        let j = at_after[&(kind, n)];
+        let d = after.activities[j].begin - before.activities[i].begin;
+        if d > 0 {
+            max_delay = max_delay.max(d);
+            delayed += 1;
+        }
+        if ok_before[i] && !ok_after[j] {
+            if let Some(job) = kind.job() {
+                broken.push((i, st.day.requests[job.get()].id.clone()));
+            }
+        }
+    }
+    broken.sort();
+    let mut broken: Vec<String> = broken.into_iter().map(|x| x.1).collect();
+    broken.dedup();
+    let shift_end = st.problem.vehicle(v).shift.end;
+    let ride_ok = match (c.max_ride, pick_dep) {
+        (Some(r), Some(pd)) => eta - pd <= r,
+        _ => true,
+    };
     Some(Exact {
         eta,
         broken,
-        breaks_shift: t > v.shift.end && tl.arr[tl.m + 1] <= v.shift.end,
-        end_delay: (t - tl.arr[tl.m + 1]).max(0),
-        added_m: dist - old_dist,
+        breaks_shift: after.end_time > shift_end && before.end_time <= shift_end,
+        end_delay: after.end_time - before.end_time,
+        added_m: after.distance - before.distance,
+        max_delay,
+        delayed,
         meets_deadline: eta <= c.hi && ride_ok,
     })
+}
+
+/// Per activity of a scheduled route: its window (and, for a delivery of
+/// collected goods, its ride limit) holds. The urgent order's own stops count
+/// as holding: its deadline is checked apart.
+fn holds(problem: &solver::problem::Problem, r: &solver::solution::Route) -> Vec<bool> {
+    let mut picked: HashMap<solver::problem::JobIdx, Time> = HashMap::new();
+    r.activities
+        .iter()
+        .map(|a| {
+            if a.kind.job() == Some(schedule::NEW) {
+                return true;
+            }
+            if let ActivityKind::ShipmentPickup(j) = a.kind {
+                picked.insert(j, a.departure);
+            }
+            let Some(task) = schedule::task_of(problem, a.kind) else {
+                return true;
+            };
+            let in_window = task.windows.is_empty()
+                || task
+                    .windows
+                    .iter()
+                    .any(|w| w.start <= a.begin && a.begin <= w.end);
+            let ride = match (
+                a.kind,
+                &problem.job(a.kind.job().expect("a task's job")).kind,
+            ) {
+                (
+                    ActivityKind::ShipmentDelivery(j),
+                    solver::problem::JobKind::Shipment {
+                        max_ride: Some(lim),
+                        ..
+                    },
+                ) => picked.get(&j).is_none_or(|pd| a.begin - pd <= *lim),
+                _ => true,
+            };
+            in_window && ride
+        })
+        .collect()
 }
 
 fn seq_of_gap(gap: usize) -> u32 {
@@ -777,7 +843,7 @@ fn reordered_options(
         })
         .collect();
     cands.sort();
-    let fixed = fixed_stops(st);
+    let fixed = fixed_stops(st, now);
     let before = st.solution(now);
     let pinned = pinned_day(st, &before, &fixed, now);
     let id_of = |j: solver::problem::JobIdx| {
@@ -837,8 +903,20 @@ fn reordered_options(
         })
         .unwrap_or(full.len());
         let pick = pos(|a| matches!(a, ActivityKind::ShipmentPickup(j) if *j == reorder::NEW));
-        let old_m = route_metres(st, k, route, None, travel);
-        let new_m = route_metres(st, k, &full, request.pickup.as_deref(), travel);
+        // The solver's sub-problem ranks; the option states the desk's own
+        // walk of the new order, which is what `/result` shows once committed.
+        let pickup_loc = request
+            .pickup
+            .as_deref()
+            .and_then(|id| st.day.depots.iter().position(|d| d.id == id))
+            .map(|i| LocIdx(i as u32));
+        let Some(ex) = effects(st, k, now, &full, &order.candidate, pickup_loc, travel) else {
+            continue;
+        };
+        if !ex.meets_deadline {
+            continue;
+        }
+        let breaks = !ex.broken.is_empty() || ex.breaks_shift;
         let squad = st.day.squads[k].id.clone();
         out.push(InsertionOptionView {
             rank: 0,
@@ -846,14 +924,14 @@ fn reordered_options(
             insert_after_seq: seq_of_gap(gap),
             pickup_after_seq: pick.map(seq_of_gap),
             pickup_depot: pick.and(request.pickup.clone()),
-            eta: Clock::format(r.eta),
-            eta_s: r.eta,
-            added_s: r.added_s,
-            added_m: new_m - old_m,
-            max_delay_s: r.max_delay_s,
-            stops_delayed: r.stops_delayed,
-            breaks_windows: vec![],
-            breaks_shift: false,
+            eta: Clock::format(ex.eta),
+            eta_s: ex.eta,
+            added_s: ex.end_delay,
+            added_m: ex.added_m,
+            max_delay_s: ex.max_delay,
+            stops_delayed: ex.delayed,
+            breaks_windows: ex.broken,
+            breaks_shift: ex.breaks_shift,
             printed_stops_moved: moved,
             stops_renumbered: route.len().saturating_sub(gap),
             commit: CommitIn {
@@ -865,69 +943,12 @@ fn reordered_options(
                 pending: input.pending.clone(),
                 deadline: input.deadline,
                 now: Some(Clock(now as u32)),
-                accept_breaks: false,
+                accept_breaks: breaks,
                 reorder: Some(r.tail.iter().map(|a| reorder::label(a, &id_of)).collect()),
             },
         });
     }
     out
-}
-
-/// Metres squad `k` walks over `acts` from its start to its end; the urgent
-/// order's stops ([`reorder::NEW`]) use `travel` and the `pickup` depot.
-fn route_metres(
-    st: &DeskState,
-    k: usize,
-    acts: &[ActivityKind],
-    pickup: Option<&str>,
-    travel: &dyn DoorTravel,
-) -> i64 {
-    let v = st.problem.vehicle(VehicleIdx(k as u32));
-    let p = v.profile.get();
-    let m = st.problem.matrix(v.profile);
-    let depot = |id: &str| {
-        st.day
-            .depots
-            .iter()
-            .position(|d| d.id == id)
-            .map(|i| LocIdx(i as u32))
-    };
-    // `None`: the urgent order's door (not in the matrices).
-    let loc = |a: &ActivityKind| -> Option<LocIdx> {
-        match *a {
-            ActivityKind::Reload => v.reload.as_ref().and_then(|r| r.locations.first().copied()),
-            ActivityKind::ShipmentPickup(j) if j == reorder::NEW => pickup.and_then(depot),
-            _ if a.job() == Some(reorder::NEW) => None,
-            ActivityKind::ShipmentPickup(j) => match &st.problem.job(j).kind {
-                solver::problem::JobKind::Shipment { pickup, .. } => Some(pickup.location),
-                _ => None,
-            },
-            ActivityKind::ShipmentDelivery(j) => match &st.problem.job(j).kind {
-                solver::problem::JobKind::Shipment { delivery, .. } => Some(delivery.location),
-                _ => None,
-            },
-            ActivityKind::Delivery(j) | ActivityKind::Pickup(j) | ActivityKind::Visit(j) => {
-                st.problem.job(j).tasks().next().map(|t| t.location)
-            }
-        }
-    };
-    let stops = std::iter::once(v.start)
-        .chain(acts.iter().map(loc))
-        .chain(std::iter::once(v.end));
-    let mut total = 0i64;
-    let mut prev: Option<Option<LocIdx>> = None;
-    for here in stops {
-        if let Some(from) = prev {
-            total += match (from, here) {
-                (Some(a), Some(b)) if m.reachable(a, b) => m.distance(a, b),
-                (Some(a), None) => travel.to_door(p, a).map_or(0, |x| x.1),
-                (None, Some(b)) => travel.from_door(p, b).map_or(0, |x| x.1),
-                _ => 0,
-            };
-        }
-        prev = Some(here);
-    }
-    total
 }
 
 /// `POST /urgent/options`.
@@ -962,8 +983,7 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
     let timelines: Vec<Timeline> = (0..n_sq)
         .map(|k| Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now))
         .collect();
-    let frees: Vec<usize> = (0..n_sq).map(|k| st.first_free(k)).collect();
-    let nd = st.day.depots.len();
+    let frees: Vec<usize> = (0..n_sq).map(|k| st.first_free(k, now)).collect();
     let matrix_travel;
     let travel: &dyn DoorTravel = match &point_travel_v {
         Some(pt) => pt,
@@ -999,38 +1019,28 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
     let mut opts = Vec::new();
     for (k, p) in ranked.iter().take(limit) {
         let k = *k;
-        let tl = &timelines[k];
         let pick = p.pickup_gap.zip(p.pickup_loc);
-        let ex = exact(st, k, tl, &order.candidate, pick, p.gap, travel);
-        let (broken, breaks_shift, added_s, added_m) = match &ex {
-            Some(e) => (e.broken.clone(), e.breaks_shift, e.end_delay, e.added_m),
-            None => (vec![], p.breaks_shift, p.added_s, p.added_m),
+        // The option states the exact walk: what `/result` shows once committed.
+        let Some(ex) = exact(st, k, now, &order.candidate, pick, p.gap, travel) else {
+            continue;
         };
         let route = &st.routes[k];
-        let names: Vec<String> = broken
-            .iter()
-            .filter_map(|&x| {
-                route
-                    .get(x - 1)
-                    .and_then(|a| a.job())
-                    .map(|j| st.day.requests[j.get()].id.clone())
-            })
-            .collect();
         let squad = st.day.squads[k].id.clone();
+        let breaks = !ex.broken.is_empty() || ex.breaks_shift;
         opts.push(InsertionOptionView {
             rank: opts.len() + 1,
             squad: squad.clone(),
             insert_after_seq: seq_of_gap(p.gap),
             pickup_after_seq: p.pickup_gap.map(seq_of_gap),
             pickup_depot: p.pickup_loc.map(|l| st.day.depots[l.get()].id.clone()),
-            eta: Clock::format(p.eta),
-            eta_s: p.eta,
-            added_s,
-            added_m,
-            max_delay_s: p.max_delay_s,
-            stops_delayed: p.stops_delayed,
-            breaks_windows: names,
-            breaks_shift,
+            eta: Clock::format(ex.eta),
+            eta_s: ex.eta,
+            added_s: ex.end_delay,
+            added_m: ex.added_m,
+            max_delay_s: ex.max_delay,
+            stops_delayed: ex.delayed,
+            breaks_windows: ex.broken,
+            breaks_shift: ex.breaks_shift,
             printed_stops_moved: 0,
             stops_renumbered: route.len() - p.gap.min(route.len()),
             commit: CommitIn {
@@ -1042,7 +1052,7 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
                 pending: input.pending.clone(),
                 deadline: input.deadline,
                 now: Some(Clock(now as u32)),
-                accept_breaks: p.breaks(),
+                accept_breaks: breaks,
                 reorder: None,
             },
         });
@@ -1186,31 +1196,18 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
             suggestions.push(format!("{} has {} spare after its last stop: move some of its stops or this order's deadline", st.day.squads[k].id, fmt_dur(s)));
         }
         // A new squad straight from a depot.
-        let prof = 0usize;
-        let mut best_depot: Option<(Time, usize)> = None;
-        for d in 0..nd {
-            let pick = match order.candidate.pickup {
-                None => 0,
-                Some(Some(p)) => {
-                    st.problem.matrices()[prof].duration(LocIdx(d as u32), p) + PICKUP_SERVICE_S
-                }
-                Some(None) => PICKUP_SERVICE_S,
+        if let Some(d) = depot_suggestion(st, &order.candidate, travel, now) {
+            let fits = d.eta <= order.hi;
+            let mode = match d.profile {
+                Profile::Walk => "on foot",
+                Profile::Bike => "by tricycle",
+                Profile::Car => "by van",
             };
-            let from = order.candidate.pickup.flatten().unwrap_or(LocIdx(d as u32));
-            if let Some((t, _)) = travel.to_door(prof, from) {
-                let eta = (now + pick + t).max(order.lo);
-                if best_depot.is_none_or(|b| eta < b.0) {
-                    best_depot = Some((eta, d));
-                }
-            }
-        }
-        if let Some((eta, d)) = best_depot {
-            let fits = eta <= order.hi;
             suggestions.push(format!(
-                "a new squad from {} ({}) leaving now would be there at {}{}",
-                st.day.depots[d].name,
-                st.day.depots[d].id,
-                Clock::format(eta),
+                "a new squad {mode} from {} ({}) leaving now would be there at {}{}",
+                st.day.depots[d.depot].name,
+                st.day.depots[d.depot].id,
+                Clock::format(d.eta),
                 if fits {
                     ", in time"
                 } else {
@@ -1230,6 +1227,55 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
         suggestions,
         compute_ms: t0.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// A new squad leaving a depot now, as the squads based there travel.
+#[derive(Debug, PartialEq)]
+struct DepotSuggestion {
+    eta: Time,
+    depot: usize,
+    profile: Profile,
+}
+
+/// The earliest a squad like one of the day's could be at the door leaving
+/// its depot now: each squad's own depot, travel mode (its profile's
+/// matrix and travel to the door) and skills; the goods collected on the way.
+fn depot_suggestion(
+    st: &DeskState,
+    c: &Candidate,
+    travel: &dyn DoorTravel,
+    now: Time,
+) -> Option<DepotSuggestion> {
+    let nd = st.day.depots.len();
+    let mut best: Option<DepotSuggestion> = None;
+    for (k, squad) in st.day.squads.iter().enumerate() {
+        let v = st.problem.vehicle(VehicleIdx(k as u32));
+        let Some(d) = v.start.filter(|l| l.get() < nd) else {
+            continue;
+        };
+        if st.finished(k).is_some() || !v.skills.covers(c.skills) {
+            continue;
+        }
+        let m = st.problem.matrix(v.profile);
+        let (pick, from) = match c.pickup {
+            None => (0, d),
+            Some(None) => (c.pickup_service, d),
+            Some(Some(p)) if m.reachable(d, p) => (m.duration(d, p) + c.pickup_service, p),
+            Some(Some(_)) => continue,
+        };
+        let Some((t, _)) = travel.to_door(v.profile.get(), from) else {
+            continue;
+        };
+        let eta = (now + pick + t).max(c.lo);
+        if best.as_ref().is_none_or(|b| eta < b.eta) {
+            best = Some(DepotSuggestion {
+                eta,
+                depot: d.get(),
+                profile: squad.profile,
+            });
+        }
+    }
+    best
 }
 
 /// A change is made against the version it was computed on, and while some
@@ -1289,7 +1335,7 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     }
     let gap = c.insert_after_seq as usize;
     let pick_gap = c.pickup_after_seq.map(|x| x as usize);
-    let ff = st.first_free(k);
+    let ff = st.first_free(k, now);
     let m = st.routes[k].len();
     let stale = |msg: String| ApiError::new(ErrorCode::OptionStale, "insert_after_seq", msg);
     if gap < ff || gap > m || pick_gap.is_some_and(|p| p < ff || p > gap) {
@@ -1339,7 +1385,7 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     let ex = exact(
         &st,
         k,
-        &tl,
+        now,
         &order.candidate,
         pick_gap.zip(pickup_loc),
         gap,
@@ -1386,6 +1432,7 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
         route.insert(p, pa);
     }
     st.routes[k] = route;
+    st.fix_start(k, now);
     publish_commit(engine, plan, st, k, &req.id, ex.eta, now, day_changed)
 }
 
@@ -1433,7 +1480,7 @@ fn commit_reordered(
         .filter(|l| l.get() < st.day.depots.len())
         .map(|l| st.day.depots[l.get()].id.clone());
     let violations_before = solver::check::check(&st.problem, &st.solution(now)).len();
-    let fixed = fixed_stops(&st)[k];
+    let fixed = fixed_stops(&st, now)[k];
     let door_travel = door_travel(engine, &mut st, &order)?;
     // Check the labels before anything changes.
     let id_probe = |j: solver::problem::JobIdx| {
@@ -1474,6 +1521,7 @@ fn commit_reordered(
         let mut route = st.routes[k][..fixed].to_vec();
         route.extend(tail);
         let old_route = std::mem::replace(&mut st.routes[k], route);
+        st.fix_start(k, now);
         let sol = st.solution(now);
         let after = solver::check::check(&st.problem, &sol);
         if after.len() > violations_before && !c.accept_breaks {
@@ -1589,7 +1637,7 @@ fn publish(
     now: Time,
     day_changed: bool,
 ) -> Result<(u32, u32), ApiError> {
-    let sol = st.solution(now);
+    let sol = st.solution_to_publish(now, changed);
     let new_version = st.version + 1;
     let mut a = assemble(
         &st.plan_id,
@@ -1670,6 +1718,13 @@ fn publish(
         day_json.as_deref().map(|j| (j, st.day.requests.len())),
     )?;
     st.version = stored;
+    // What `/result` shows now is what the next publish keeps for every squad nothing touches.
+    let mut printed = vec![None; st.routes.len()];
+    for r in sol.routes {
+        let k = r.vehicle.get();
+        printed[k] = Some(r);
+    }
+    st.printed = printed;
     Ok((stored, first_version))
 }
 
@@ -1678,12 +1733,12 @@ fn publish(
 /// Per squad, how many of its stops a re-plan keeps first and in order: the
 /// done stops, the door it is heading to, and everything up to the delivery
 /// of goods already in its hands.
-fn fixed_stops(st: &DeskState) -> Vec<usize> {
+fn fixed_stops(st: &DeskState, now: Time) -> Vec<usize> {
     (0..st.routes.len())
         .map(|k| match st.finished(k) {
             Some(_) => st.routes[k].len(),
             None => {
-                let ff = st.first_free(k);
+                let ff = st.first_free(k, now);
                 let next_is_door = ff > st.locked[k]
                     && matches!(
                         st.routes[k][ff - 1],
@@ -1791,8 +1846,9 @@ fn pinned_day(
     }
     for k in 0..st.routes.len() {
         let s = &mut pinned.squads[k];
-        // A squad with nothing fixed leaves now at the earliest.
-        if st.started(k).is_none() || fixed[k] == 0 {
+        // A squad with nothing fixed leaves now at the earliest (one that
+        // reported nothing but has left by its sheet has its stops so far fixed).
+        if fixed[k] == 0 {
             s.shift.start = Clock(s.shift.start.0.max(now as u32).min(s.shift.end.0));
         }
         if let Some(r) = before.routes.iter().find(|r| r.vehicle.get() == k) {
@@ -1882,7 +1938,7 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
     // Fixed: the done stops, and the door a squad is heading to. A pickup it is
     // heading to is not fixed: the search moves a shipment as a pair, and a
     // fixed pickup at the boundary has been seen to move with it (solver issue).
-    let fixed = fixed_stops(&st);
+    let fixed = fixed_stops(&st, now);
     let pinned = pinned_day(&st, &before, &fixed, now);
     let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
     let problem = crate::convert::build_problem(&pinned, &st.snapped, mats)
@@ -2024,13 +2080,50 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
     let unserved_before = before.unassigned.len();
     let old_routes = std::mem::replace(&mut st.routes, new_routes);
     let old_reasons = st.reasons.clone();
+    let old_starts = st.start_at.clone();
     for u in &sol.unassigned {
         st.reasons.insert(u.job.get(), u.reason.clone());
+    }
+    // A squad that has not left yet leaves when the new plan says; one that
+    // has left keeps the time it left at.
+    for r in &sol.routes {
+        let k = r.vehicle.get();
+        let left = st.started(k).is_some() || st.start_at[k].is_some_and(|t| t <= now);
+        if changed.contains(&k) && !left {
+            st.start_at[k] = Some(r.start_time);
+        }
     }
     let after = st.solution(now);
     let violations_before = solver::check::check(&st.problem, &before).len();
     let after_v = solver::check::check(&st.problem, &after);
     let violations_after = after_v.len();
+    let served = |routes: &[Vec<ActivityKind>]| -> HashSet<usize> {
+        routes
+            .iter()
+            .flatten()
+            .filter_map(|a| a.job())
+            .map(|j| j.get())
+            .collect()
+    };
+    let (served_before, served_after) = (served(&old_routes), served(&st.routes));
+    let mut newly_unserved: Vec<String> = served_before
+        .difference(&served_after)
+        .map(|&j| st.day.requests[j].id.clone())
+        .collect();
+    newly_unserved.sort();
+    let unserved: Vec<Unserved> = after
+        .unassigned
+        .iter()
+        .map(|u| {
+            let (reason, explanation) = crate::assemble::explain(&u.reason);
+            Unserved {
+                request: st.day.requests[u.job.get()].id.clone(),
+                reason,
+                explanation,
+            }
+        })
+        .collect();
+    let fewer = served_after.len() < served_before.len();
     let mut view = ReplanView {
         plan_id: st.plan_id.clone(),
         plan_version: st.version,
@@ -2044,20 +2137,29 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         solve_ms,
         violations_before,
         violations_after,
+        unserved,
+        newly_unserved,
     };
-    if input.dry_run || violations_after > violations_before {
-        if !input.dry_run {
-            st.routes = old_routes;
-            st.reasons = old_reasons;
-            return Err(ApiError::new(
-                ErrorCode::OptionStale,
-                "",
-                format!("the re-plan would break {violations_after} constraints (now {violations_before}); nothing stored. Inspect it with dry_run"),
-            ));
-        }
+    let refused = if violations_after > violations_before {
+        Some(format!("the re-plan would break {violations_after} constraints (now {violations_before}); nothing stored. Inspect it with dry_run"))
+    } else if fewer && !input.allow_fewer {
+        Some(format!(
+            "the re-plan would serve {} requests instead of {}, leaving {} unserved; nothing stored. Inspect it with dry_run, or set allow_fewer",
+            served_after.len(),
+            served_before.len(),
+            view.newly_unserved.join(", ")
+        ))
+    } else {
+        None
+    };
+    if input.dry_run || refused.is_some() {
         st.routes = old_routes;
         st.reasons = old_reasons;
-        return Ok(view);
+        st.start_at = old_starts;
+        return match (input.dry_run, refused) {
+            (false, Some(msg)) => Err(ApiError::new(ErrorCode::OptionStale, "", msg)),
+            _ => Ok(view),
+        };
     }
     match publish(engine, &mut st, &changed, now, day_changed) {
         Ok((v, _)) => {
@@ -2193,3 +2295,5 @@ pub fn seed(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sheets;

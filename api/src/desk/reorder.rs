@@ -21,8 +21,8 @@ use crate::dto::{DayRequest, Request, RequestKind, Window};
 /// (seconds): moving one stop within a sheet changes about three.
 pub const REORDER_PENALTY_S: i64 = 120;
 
-/// The urgent order's job in [`Reordered::route`].
-pub const NEW: JobIdx = JobIdx(u32::MAX);
+/// The urgent order's job in [`Reordered::tail`].
+pub use super::schedule::NEW;
 
 /// One squad's answer with reordering allowed.
 #[derive(Clone, Debug)]

@@ -1,19 +1,53 @@
 //! The schedule of a plan under way, from each route's order and what
 //! happened on the ground: stops done keep their recorded time (never earlier
-//! than the model allows), the next stop of a squad under way is not over
-//! before now, and a squad not yet started leaves at its shift start or now,
-//! whichever is later. The output is a plain [`Solution`], so the solver's
-//! independent checker can verify every state of the day.
+//! than the model allows), the next door of a squad that reports its doors is
+//! not over before now, and a squad that has reported nothing follows its
+//! printed sheet on schedule: it leaves at the time its sheet was printed with
+//! (volunteers on paper report nothing, and that is the normal case), so its
+//! times do not drift with the clock. Only a squad with nothing printed yet
+//! leaves at its shift start or now, whichever is later. The output is a plain
+//! [`Solution`], so the solver's independent checker can verify every state
+//! of the day.
+//!
+//! The same walk prices an urgent order that is not in the problem yet
+//! ([`NewStop`], its activities carry [`NEW`]): an option's stated effects are
+//! what the schedule shows once it is committed, by construction.
 
-use solver::problem::{JobKind, LocIdx, Problem, Task, Time, VehicleIdx};
+use solver::problem::{JobIdx, JobKind, LocIdx, Problem, Task, Time, VehicleIdx};
 use solver::solution::{Activity, ActivityKind, Route, Solution, Unassigned};
+
+use super::insert::DoorTravel;
+
+/// The urgent order's job while it is only priced (not in the problem).
+pub const NEW: JobIdx = JobIdx(u32::MAX);
+
+/// Where [`NEW`]'s door stands in a route's [`Activity::location`].
+pub const NEW_DOOR: LocIdx = LocIdx(u32::MAX);
 
 /// What the schedule needs to know about one squad on the ground.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Anchor {
+    /// Reported started (or a first door reported done): the squad reports.
     pub started_at: Option<Time>,
+    /// The time its printed sheet leaves at (`None`: nothing printed yet).
+    pub planned_start: Option<Time>,
     /// The first `locked` activities are done.
     pub locked: usize,
+}
+
+/// An urgent order not yet in the problem: its door (travel from `travel`),
+/// and for a delivery the depot its goods are collected at.
+pub struct NewStop<'a> {
+    pub door: Task,
+    pub pickup: Option<(LocIdx, Time)>,
+    pub travel: &'a dyn DoorTravel,
+}
+
+/// A stop's place: a location of the problem, or the new order's door.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Loc(LocIdx),
+    Door,
 }
 
 /// Task of an activity (`None` for a reload).
@@ -66,6 +100,16 @@ fn demand(problem: &Problem, a: ActivityKind) -> (i64, bool) {
     }
 }
 
+/// The time a squad leaves its start.
+pub fn start_time(problem: &Problem, v: VehicleIdx, anchor: Anchor, now: Time) -> Time {
+    let shift = problem.vehicle(v).shift.start;
+    match (anchor.started_at, anchor.planned_start) {
+        (Some(t), _) => t.max(shift),
+        (None, Some(t)) => t,
+        (None, None) => shift.max(now),
+    }
+}
+
 /// Schedules one route. `done_at[k]` is the recorded completion time of activity `k` (locked ones).
 pub fn schedule_route(
     problem: &Problem,
@@ -75,12 +119,63 @@ pub fn schedule_route(
     done_at: &[Option<Time>],
     now: Time,
 ) -> Route {
+    schedule_with(problem, v, acts, anchor, done_at, now, None)
+}
+
+/// [`schedule_route`] with the urgent order's activities ([`NEW`]) priced by `new`.
+pub fn schedule_with(
+    problem: &Problem,
+    v: VehicleIdx,
+    acts: &[ActivityKind],
+    anchor: Anchor,
+    done_at: &[Option<Time>],
+    now: Time,
+    new: Option<&NewStop<'_>>,
+) -> Route {
     let veh = problem.vehicle(v);
     let m = problem.matrix(veh.profile);
+    let p = veh.profile.get();
     let start_loc = veh.start.unwrap_or(LocIdx(0));
-    let start_time = match anchor.started_at {
-        Some(t) => t.max(veh.shift.start),
-        None => veh.shift.start.max(now),
+    let start_time = start_time(problem, v, anchor, now);
+    let is_new = |a: ActivityKind| a.job() == Some(NEW);
+    let place = |a: ActivityKind| match (a, new) {
+        (ActivityKind::ShipmentPickup(_), Some(n)) if is_new(a) => {
+            Place::Loc(n.pickup.map_or(start_loc, |x| x.0))
+        }
+        _ if is_new(a) => Place::Door,
+        _ => Place::Loc(location_of(problem, v, a)),
+    };
+    // Travel between two places; the new door's from `new` (unknown: unreachable, priced very late).
+    let leg = |a: Place, b: Place| -> (Time, i64) {
+        match (a, b) {
+            (Place::Loc(x), Place::Loc(y)) => (m.duration(x, y), m.distance(x, y)),
+            (Place::Loc(x), Place::Door) => new
+                .and_then(|n| n.travel.to_door(p, x))
+                .unwrap_or((Time::MAX / 16, 0)),
+            (Place::Door, Place::Loc(y)) => new
+                .and_then(|n| n.travel.from_door(p, y))
+                .unwrap_or((Time::MAX / 16, 0)),
+            (Place::Door, Place::Door) => (0, 0),
+        }
+    };
+    let task_and_service = |a: ActivityKind| -> (Option<&Task>, Time) {
+        match (a, new) {
+            (ActivityKind::ShipmentPickup(_), Some(n)) if is_new(a) => {
+                (None, n.pickup.map_or(0, |x| x.1))
+            }
+            (_, Some(n)) if is_new(a) => (Some(&n.door), n.door.service),
+            _ => match task_of(problem, a) {
+                Some(t) => (Some(t), t.service),
+                None => (None, veh.reload.as_ref().map_or(0, |r| r.service)),
+            },
+        }
+    };
+    let demand_of = |a: ActivityKind| -> (i64, bool) {
+        if is_new(a) {
+            (0, false) // priced for time; loads are checked by the caller
+        } else {
+            demand(problem, a)
+        }
     };
     // Loads: each trip's deliveries are on board from its start.
     let mut trip_start_load = Vec::new();
@@ -90,7 +185,7 @@ pub fn schedule_route(
             trip_start_load.push(cur);
             cur = 0;
         } else {
-            let (d, at_start) = demand(problem, a);
+            let (d, at_start) = demand_of(a);
             if at_start {
                 cur += -d;
             }
@@ -101,23 +196,17 @@ pub fn schedule_route(
     let mut load = trip_start_load[0];
     let start_load = load;
     let mut t = start_time;
-    let mut prev = start_loc;
+    let mut prev = Place::Loc(start_loc);
     let mut distance = 0i64;
     let mut activities = Vec::with_capacity(acts.len());
-    let first_door = (anchor.locked..acts.len()).find(|&k| {
-        matches!(
-            acts[k],
-            ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)
-        )
-    });
+    let first_door = (anchor.locked..acts.len()).find(|&k| is_door(acts[k]));
     for (k, &a) in acts.iter().enumerate() {
-        let loc = location_of(problem, v, a);
-        let arrival = t + m.duration(prev, loc);
-        distance += m.distance(prev, loc);
-        let (mut begin, service) = match task_of(problem, a) {
-            Some(task) => (begin_for(task, arrival), task.service),
-            None => (arrival, veh.reload.as_ref().map_or(0, |r| r.service)),
-        };
+        let here = place(a);
+        let (dur, dist) = leg(prev, here);
+        let arrival = t + dur;
+        distance += dist;
+        let (task, service) = task_and_service(a);
+        let mut begin = task.map_or(arrival, |task| begin_for(task, arrival));
         if k < anchor.locked {
             if let Some(Some(done)) = done_at.get(k) {
                 begin = begin.max(done - service);
@@ -132,22 +221,26 @@ pub fn schedule_route(
             trip += 1;
             load = trip_start_load.get(trip).copied().unwrap_or(0);
         } else {
-            load += demand(problem, a).0;
+            load += demand_of(a).0;
         }
         activities.push(Activity {
             kind: a,
-            location: loc,
+            location: match here {
+                Place::Loc(l) => l,
+                Place::Door => NEW_DOOR,
+            },
             arrival,
             begin,
             departure,
             load_after: vec![load],
         });
         t = departure;
-        prev = loc;
+        prev = here;
     }
     let end_loc = veh.end.unwrap_or(start_loc);
-    let end_time = t + m.duration(prev, end_loc);
-    distance += m.distance(prev, end_loc);
+    let (dur, dist) = leg(prev, Place::Loc(end_loc));
+    let end_time = t + dur;
+    distance += dist;
     let duration = end_time - start_time;
     let dims = problem.dimensions().max(1);
     let mut sl = vec![0; dims];
@@ -165,6 +258,14 @@ pub fn schedule_route(
         duration,
         cost: veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance,
     }
+}
+
+/// A stop at a resident's door (not a pickup or reload).
+pub fn is_door(a: ActivityKind) -> bool {
+    matches!(
+        a,
+        ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)
+    )
 }
 
 /// The whole plan as a [`Solution`].

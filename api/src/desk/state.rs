@@ -25,8 +25,16 @@ pub struct DeskState {
     pub problem: Problem,
     /// Per squad (vehicle index), the stops in order.
     pub routes: Vec<Vec<ActivityKind>>,
-    /// Per squad, how many leading stops are done.
+    /// Per squad, how many leading stops are recorded done.
     pub locked: Vec<usize>,
+    /// Per squad, the time its printed sheet leaves at (`None`: nothing
+    /// printed). A squad that reports nothing is taken to follow its sheet
+    /// from this time on, whatever the clock says.
+    pub start_at: Vec<Option<Time>>,
+    /// Per squad, its route as last published; `None` once an event or a
+    /// change touches it. A publish shows these times unchanged, so `/result`
+    /// never re-times a squad that nothing touched.
+    pub printed: Vec<Option<Route>>,
     /// Reasons for requests not in any route (from the last solve).
     pub reasons: HashMap<usize, UnassignedReason>,
     pub ledger: Ledger,
@@ -50,8 +58,12 @@ impl DeskState {
     ) -> Self {
         let n = day.squads.len();
         let mut routes = vec![Vec::new(); n];
+        let mut start_at = vec![None; n];
+        let mut printed = vec![None; n];
         for r in &sol.routes {
             routes[r.vehicle.get()] = r.activities.iter().map(|a| a.kind).collect();
+            start_at[r.vehicle.get()] = Some(r.start_time);
+            printed[r.vehicle.get()] = Some(r.clone());
         }
         let reasons = sol
             .unassigned
@@ -79,6 +91,8 @@ impl DeskState {
             problem,
             routes,
             locked: vec![0; n],
+            start_at,
+            printed,
             reasons,
             ledger: Ledger::default(),
             job_of,
@@ -135,6 +149,7 @@ impl DeskState {
                 })
                 .collect();
             self.routes[k] = acts;
+            self.start_at[k] = Some(rv.start_s);
         }
         let routed: std::collections::HashSet<usize> = self
             .routes
@@ -190,15 +205,32 @@ impl DeskState {
             .and_then(|l| l.finished_at)
     }
 
-    /// The first activity the desk may put something before: after the done
-    /// stops and, for a squad under way, after the stop it is heading to.
-    pub fn first_free(&self, k: usize) -> usize {
+    /// The first activity the desk may put something before, at `now`.
+    ///
+    /// A squad that reports: after its recorded stops and the next door it
+    /// is heading to (with the pickups and reloads on the way there). A squad
+    /// that has reported nothing is where its sheet has it: once it has left,
+    /// every stop its sheet has over by now counts as done, and the stop it
+    /// is heading to is fixed; before it leaves, everything is free.
+    pub fn first_free(&self, k: usize, now: Time) -> usize {
+        let route = &self.routes[k];
         let l = self.locked[k];
-        if self.started(k).is_some() && l < self.routes[k].len() {
-            l + 1
-        } else {
-            l
+        if self.started(k).is_some() {
+            return match (l..route.len()).find(|&i| super::schedule::is_door(route[i])) {
+                Some(d) => d + 1,
+                None => route.len(),
+            };
         }
+        let sched = self.route_schedule(k, route, now);
+        if route.is_empty() || now < sched.start_time {
+            return l;
+        }
+        let over = sched
+            .activities
+            .iter()
+            .take_while(|a| a.departure <= now)
+            .count();
+        (over + 1).min(route.len()).max(l)
     }
 
     /// Validates an event against the routes and applies it. Errors name the field.
@@ -294,6 +326,7 @@ impl DeskState {
         }
         self.ledger.apply(e);
         self.sync_locks(k);
+        self.printed[k] = None;
         Ok(())
     }
 
@@ -386,11 +419,26 @@ impl DeskState {
             .collect()
     }
 
-    pub fn route_schedule(&self, k: usize, acts: &[ActivityKind], now: Time) -> Route {
-        let anchor = Anchor {
+    /// A squad given its first stops leaves when the desk priced it to: its
+    /// shift start or `now`, whichever is later (and keeps that time after).
+    pub fn fix_start(&mut self, k: usize, now: Time) {
+        if self.start_at[k].is_none() && self.started(k).is_none() {
+            let shift = self.problem.vehicle(VehicleIdx(k as u32)).shift.start;
+            self.start_at[k] = Some(shift.max(now));
+        }
+    }
+
+    /// What the schedule needs to know about squad `k` on the ground.
+    pub fn anchor(&self, k: usize) -> Anchor {
+        Anchor {
             started_at: self.started(k),
+            planned_start: self.start_at[k],
             locked: self.locked[k],
-        };
+        }
+    }
+
+    pub fn route_schedule(&self, k: usize, acts: &[ActivityKind], now: Time) -> Route {
+        let anchor = self.anchor(k);
         schedule_route(
             &self.problem,
             VehicleIdx(k as u32),
@@ -425,6 +473,34 @@ impl DeskState {
             })
             .collect();
         solution(&self.problem, routes, unassigned)
+    }
+
+    /// The plan as `/result` shows it after a publish that changed the
+    /// squads in `changed`: every other squad whose printed route nothing
+    /// touched keeps it, times included (a reporting squad's projection moves
+    /// with the clock, its sheet does not).
+    pub fn solution_to_publish(&self, now: Time, changed: &[usize]) -> Solution {
+        let mut sol = self.solution(now);
+        for r in &mut sol.routes {
+            let k = r.vehicle.get();
+            if changed.contains(&k) {
+                continue;
+            }
+            if let Some(p) = &self.printed[k] {
+                let same = p.activities.len() == self.routes[k].len()
+                    && p.activities
+                        .iter()
+                        .zip(&self.routes[k])
+                        .all(|(a, b)| a.kind == *b);
+                if same {
+                    *r = p.clone();
+                }
+            }
+        }
+        let cost: i64 = sol.routes.iter().map(|r| r.cost).sum();
+        sol.objective += cost - sol.cost;
+        sol.cost = cost;
+        sol
     }
 
     /// Adds a request (and its location, at the end) to the day and rebuilds the problem.

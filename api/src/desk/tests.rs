@@ -17,7 +17,7 @@ use crate::convert::matrices;
 use crate::demo::{district_day, DemoConfig};
 use crate::{EngineConfig, Store};
 
-fn graphs() -> Arc<PreparedGraphs> {
+pub(super) fn graphs() -> Arc<PreparedGraphs> {
     static G: OnceLock<Arc<PreparedGraphs>> = OnceLock::new();
     G.get_or_init(|| {
         let (g, _) = PreparedGraphs::from_osm(
@@ -32,6 +32,11 @@ fn graphs() -> Arc<PreparedGraphs> {
 }
 
 fn engine(name: &str) -> Arc<Engine> {
+    engine_on(name, graphs())
+}
+
+/// An engine with its own temporary store, on `graphs`.
+pub(super) fn engine_on(name: &str, graphs: Arc<PreparedGraphs>) -> Arc<Engine> {
     let dir = std::env::temp_dir().join(format!(
         "lastmile-desk-{name}-{}-{:x}",
         std::process::id(),
@@ -41,7 +46,7 @@ fn engine(name: &str) -> Arc<Engine> {
     let store = Arc::new(Store::open(&dir.join("plans.db")).unwrap());
     Engine::new(
         store,
-        graphs(),
+        graphs,
         EngineConfig {
             budget_cap: Some(Duration::from_secs(1)),
             solve_threads: 1,
@@ -50,7 +55,7 @@ fn engine(name: &str) -> Arc<Engine> {
     )
 }
 
-fn row(engine: &Engine, id: &str) -> PlanRow {
+pub(super) fn row(engine: &Engine, id: &str) -> PlanRow {
     engine.store.plan(id).unwrap().unwrap()
 }
 
@@ -154,6 +159,7 @@ type Key = (bool, Time, i64);
 fn brute_force(
     st: &DeskState,
     k: usize,
+    now: Time,
     tl: &Timeline,
     c: &Candidate,
     travel: &dyn DoorTravel,
@@ -163,7 +169,7 @@ fn brute_force(
         return None;
     }
     let cap = v.capacity.first().copied().unwrap_or(i64::MAX);
-    let ff = st.first_free(k);
+    let ff = st.first_free(k, now);
     let pickup_loc = c.pickup.map(|d| d.or(v.start).unwrap_or(LocIdx(0)));
     // (pickup gap, door gap): the pickup on the door's trip, with room on board
     // all the way from it to the door.
@@ -185,7 +191,7 @@ fn brute_force(
     positions
         .into_iter()
         .filter_map(|(i, y)| {
-            let e = exact(st, k, tl, c, i.zip(pickup_loc), y, travel)?;
+            let e = exact(st, k, now, c, i.zip(pickup_loc), y, travel)?;
             e.meets_deadline.then_some((
                 !e.broken.is_empty() || e.breaks_shift,
                 e.eta + e.end_delay,
@@ -276,7 +282,7 @@ fn options_are_the_best_of_every_position() {
         }
         for k in 0..st.day.squads.len() {
             let tl = Timeline::new(&st.problem, &st.route_schedule(k, &st.routes[k], now), now);
-            let best = brute_force(&st, k, &tl, &order.candidate, &reference);
+            let best = brute_force(&st, k, now, &tl, &order.candidate, &reference);
             let squad = &st.day.squads[k].id;
             let offered = view.options.iter().find(|o| &o.squad == squad);
             let got = offered.map(|o| {
@@ -288,8 +294,9 @@ fn options_are_the_best_of_every_position() {
             });
             assert_eq!(got, best, "order {i}, squad {squad}: desk vs brute force");
             compared += best.is_some() as usize;
-            long +=
-                (best.is_some() && st.first_free(k) > 0 && tl.m >= st.first_free(k) + 6) as usize;
+            long += (best.is_some()
+                && st.first_free(k, now) > 0
+                && tl.m >= st.first_free(k, now) + 6) as usize;
             no_fit += best.is_none() as usize;
         }
     }
