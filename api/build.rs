@@ -6,6 +6,8 @@
 //!
 //! Prerequisites checked here: Debian's Chromium and a Chinese font (the
 //! printed-sheet check in tests/browser.rs); `.ci/install-deps.sh` installs both.
+//! The shared OSM extracts (the real-day test on Chengdu in tests/real_day.rs),
+//! as `tests/build.rs` checks them for the real-data tests.
 
 use std::path::Path;
 use std::process::Command;
@@ -14,6 +16,8 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(lastmile_no_browser)");
+    println!("cargo::rustc-check-cfg=cfg(lastmile_no_shared_osm)");
+    println!("cargo::rerun-if-env-changed=LASTMILE_SHARED_DATA");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-env-changed=CI");
     let chromium = Path::new(CHROMIUM).exists();
@@ -32,5 +36,17 @@ fn main() {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if !in_ci && !(chromium && cjk_font) {
         println!("cargo::rustc-cfg=lastmile_no_browser");
+    }
+    let shared = std::env::var_os("LASTMILE_SHARED_DATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../../shared/data")
+        });
+    let chengdu = shared.join("osm/chengdu-roads-only.osm.pbf");
+    if chengdu.exists() {
+        println!("cargo::rerun-if-changed={}", chengdu.display());
+    }
+    if !in_ci && !chengdu.exists() {
+        println!("cargo::rustc-cfg=lastmile_no_shared_osm");
     }
 }
