@@ -96,11 +96,12 @@ pub struct Timeline {
     /// Suffix minimum of `slack[x] + w[x+1]` over stops `x..=m`.
     ms: Vec<Time>,
     pub m: usize,
+    /// The desk's clock: nobody sets out for a new door before it.
+    pub now: Time,
 }
 
 impl Timeline {
     pub fn new(problem: &Problem, route: &Route, now: Time) -> Timeline {
-        let _ = now;
         let v = problem.vehicle(route.vehicle);
         let m = route.activities.len();
         let start = v.start.unwrap_or(LocIdx(0));
@@ -116,6 +117,7 @@ impl Timeline {
             w: vec![0; m + 3],
             ms: vec![BIG; m + 3],
             m,
+            now,
         };
         t.loc.push(start);
         t.arr.push(route.start_time);
@@ -257,7 +259,14 @@ pub fn best_for_squad(
             return;
         };
         any_reach = true;
-        let arr = cur_dep + t_in;
+        // Nobody sets out for the door before now (a squad whose sheet is
+        // over is not at the door at now); straight from the pickup, the
+        // goods are collected first and the squad sets out from there.
+        let sets_out = match pick {
+            Some((i, _, _)) if i == y => cur_dep,
+            _ => cur_dep.max(tl.now),
+        };
+        let arr = sets_out + t_in;
         let begin = arr.max(c.lo);
         earliest = earliest.min(begin);
         if begin > c.hi {

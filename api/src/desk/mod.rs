@@ -636,6 +636,8 @@ fn point_travel(
 /// the independent counterpart of the O(1) summaries (tests compare the two).
 pub struct Exact {
     pub eta: Time,
+    /// When the squad reaches the door (it waits from there to `eta`).
+    pub door_arrival: Time,
     /// Requests whose window (or ride limit) holds now and would not.
     pub broken: Vec<String>,
     pub breaks_shift: bool,
@@ -661,6 +663,7 @@ fn new_stop<'a>(
             vec![solver::problem::TimeWindow::new(c.lo, c.hi)],
         ),
         pickup: pickup.map(|l| (l, c.pickup_service)),
+        demand: if pickup.is_some() { c.demand } else { 0 },
         travel,
     }
 }
@@ -713,6 +716,22 @@ fn effects(
     if after.end_time >= Time::MAX / 32 {
         return None; // the door cannot be reached from, or left to, a neighbour
     }
+    // No room on board somewhere it was not short before: not a placement.
+    let cap = st
+        .problem
+        .vehicle(v)
+        .capacity
+        .first()
+        .copied()
+        .unwrap_or(i64::MAX);
+    let over = |r: &solver::solution::Route| {
+        r.activities
+            .iter()
+            .any(|a| a.load_after.first().is_some_and(|&l| l > cap))
+    };
+    if over(&after) && !over(&before) {
+        return None;
+    }
     let door = after
         .activities
         .iter()
@@ -763,6 +782,7 @@ fn effects(
     };
     Some(Exact {
         eta,
+        door_arrival: door.arrival,
         broken,
         breaks_shift: after.end_time > shift_end && before.end_time <= shift_end,
         end_delay: after.end_time - before.end_time,
@@ -1410,6 +1430,7 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     }
     // Apply: the request joins the day (unless it is already a job), then the route.
     let mut req = order.request.clone();
+    not_before(&mut req, ex.door_arrival);
     let (j, day_changed) = match order.existing_job {
         Some(j) => (j, false),
         None => {
@@ -1434,6 +1455,17 @@ pub fn commit(engine: &Engine, plan: &PlanRow, c: &CommitIn) -> Result<CommitVie
     st.routes[k] = route;
     st.fix_start(k, now);
     publish_commit(engine, plan, st, k, &req.id, ex.eta, now, day_changed)
+}
+
+/// The order's window starts when its squad can be at the door: a squad
+/// sets out for it at now at the earliest (from a stop its sheet had over
+/// before now, say), and the committed route must keep that time.
+fn not_before(req: &mut Request, arrival: Time) {
+    if let Some(w) = req.windows.first_mut() {
+        if (arrival as u32) > w.start.0 && (arrival as u32) <= w.end.0 {
+            w.start = Clock(arrival as u32);
+        }
+    }
 }
 
 /// A job's stops on a sheet: (the pickup of a shipment, the door).
@@ -1507,6 +1539,28 @@ fn commit_reordered(
     let mut req =
         reorder::modelled_request(&order.request, order.lo, order.hi, own_depot.as_deref());
     req.windows = order.request.windows.clone();
+    // The walk the option stated: when the squad can be at the door.
+    if order.existing_job.is_none() {
+        let tail = reorder::parse_labels(labels, &current, door_probe, pick_probe, &id_probe)
+            .map_err(stale)?;
+        let full: Vec<ActivityKind> = st.routes[k][..fixed].iter().chain(&tail).copied().collect();
+        let pickup_loc = req
+            .pickup
+            .as_deref()
+            .and_then(|id| st.day.depots.iter().position(|d| d.id == id))
+            .map(|i| LocIdx(i as u32));
+        if let Some(ex) = effects(
+            &st,
+            k,
+            now,
+            &full,
+            &order.candidate,
+            pickup_loc,
+            &door_travel,
+        ) {
+            not_before(&mut req, ex.door_arrival);
+        }
+    }
     let (j, day_changed) = match order.existing_job {
         Some(j) => (j, false),
         None => {

@@ -39,6 +39,8 @@ pub struct Anchor {
 /// and for a delivery the depot its goods are collected at.
 pub struct NewStop<'a> {
     pub door: Task,
+    /// Weight carried from the pickup to the door (grams).
+    pub demand: i64,
     pub pickup: Option<(LocIdx, Time)>,
     pub travel: &'a dyn DoorTravel,
 }
@@ -172,7 +174,13 @@ pub fn schedule_with(
     };
     let demand_of = |a: ActivityKind| -> (i64, bool) {
         if is_new(a) {
-            (0, false) // priced for time; loads are checked by the caller
+            // Collected at its pickup, handed over at the door (nothing for a visit).
+            let d = new.map_or(0, |n| n.demand);
+            match a {
+                ActivityKind::ShipmentPickup(_) => (d, false),
+                ActivityKind::ShipmentDelivery(_) => (-d, false),
+                _ => (0, false),
+            }
         } else {
             demand(problem, a)
         }
@@ -203,6 +211,15 @@ pub fn schedule_with(
     for (k, &a) in acts.iter().enumerate() {
         let here = place(a);
         let (dur, dist) = leg(prev, here);
+        // Nobody sets out for the order's door before now, unless straight
+        // from collecting its goods (the desk fixes that time in the door's
+        // window at commit, so the committed route keeps it).
+        if is_new(a)
+            && is_door(a)
+            && k.checked_sub(1).map(|p| acts[p]) != Some(ActivityKind::ShipmentPickup(NEW))
+        {
+            t = t.max(now);
+        }
         let arrival = t + dur;
         distance += dist;
         let (task, service) = task_and_service(a);

@@ -12,8 +12,9 @@
 //! first question's latency is printed on its own (it pays for any lazy work).
 //!
 //! ```text
-//! cargo run --release -p lastmile-benches --bin bench_desk [-- --requests 2000 --squads 60 --orders 1000 --budget-s 30 --replan-s 5]
+//! cargo run --release -p lastmile-benches --bin bench_desk [-- --requests 2000 --squads 60 --orders 1000 --budget-s 30 --replan-s 5 --silent]
 //! ```
+//! `--silent`: no squad reports anything; every squad follows its printed sheet.
 //! Reads ../shared/data/osm/chengdu-central.osm.pbf (or `$LASTMILE_SHARED_DATA/osm/…`, or `--osm FILE`).
 
 use std::path::PathBuf;
@@ -43,6 +44,8 @@ struct Args {
     orders: usize,
     budget_s: u32,
     replan_s: u32,
+    /// No squad reports anything (volunteers on paper): every squad follows its sheet.
+    silent: bool,
 }
 
 fn args() -> Args {
@@ -53,6 +56,7 @@ fn args() -> Args {
         orders: 1000,
         budget_s: 30,
         replan_s: 5,
+        silent: false,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -65,6 +69,11 @@ fn args() -> Args {
             "--orders" => a.orders = val.parse().expect("--orders N"),
             "--budget-s" => a.budget_s = val.parse().expect("--budget-s N"),
             "--replan-s" => a.replan_s = val.parse().expect("--replan-s N"),
+            "--silent" => {
+                a.silent = true;
+                i += 1;
+                continue;
+            }
             other => panic!("unknown argument {other}"),
         }
         i += 2;
@@ -250,7 +259,11 @@ fn main() {
         *reasons.entry(format!("{:?}", u.reason)).or_default() += 1;
     }
     let t = Instant::now();
-    let recorded = progress_until(&engine, &id, HALF_WAY);
+    let recorded = if a.silent {
+        0
+    } else {
+        progress_until(&engine, &id, HALF_WAY)
+    };
     let progress_ms = t.elapsed().as_secs_f64() * 1000.0 / recorded.max(1) as f64;
     let version = engine.store.plan(&id).unwrap().unwrap().version;
     // What building the desk's travel index costs (done when the state is kept warm).
