@@ -23,7 +23,8 @@ use api::dto::{DayRequest, Profile};
 use clap::Parser;
 use geo_data::{NoProgress, PreparedGraphs, SnappedPoint};
 use solver::problem::{LocIdx, Problem};
-use solver::{solve, Solution, SolveConfig};
+use solver::solution::Solution;
+use solver::{solve, SolveConfig};
 
 #[derive(Parser)]
 struct Args {
