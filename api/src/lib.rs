@@ -10,7 +10,9 @@
 //! (SQLite). [`routes`] holds the thin HTTP handlers, [`auth`] the tokens,
 //! [`demo`] the made-up day of `lastmile demo`. [`desk`] is the escalation
 //! desk (progress, urgent orders, re-planning a plan under way), with its
-//! handlers in [`desk_routes`].
+//! handlers in [`desk_routes`]. [`server`] runs the connections of
+//! `lastmile serve` (time limits, connection cap, graceful stop); [`extract`]
+//! and [`error::json_rejections`] keep every refusal in the JSON error format.
 //!
 //! Tests build the whole service with [`app`] and call it with `oneshot`.
 

@@ -513,6 +513,8 @@ fn check_date(date: &str, e: &mut Errors) {
 }
 
 /// Days in a month of the Gregorian calendar (February 29 in leap years only).
+// `u32::is_multiple_of` is newer than the workspace's rust-version (1.85).
+#[allow(clippy::manual_is_multiple_of)]
 fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,

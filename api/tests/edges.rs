@@ -772,3 +772,31 @@ async fn a_plan_that_failed_on_a_full_disk_is_solved_after_restart() {
         20
     );
 }
+
+/// Each error code is listed in the document under the status it is
+/// answered with (`components/responses/E<status>`), and the list of codes
+/// there is the whole enum: a code added to `ErrorCode` must be documented.
+#[test]
+fn every_error_code_is_documented_under_its_status() {
+    let doc: Value = serde_json::from_str(api::openapi::DOCUMENT).unwrap();
+    let mut documented = 0;
+    for code in api::error::ErrorCode::ALL {
+        let name = serde_json::to_value(code).unwrap();
+        let status = code.status().as_u16();
+        let listed = &doc["components"]["responses"][format!("E{status}")]["content"]
+            ["application/json"]["schema"]["allOf"][1]["properties"]["code"]["enum"];
+        assert!(
+            listed.as_array().is_some_and(|l| l.contains(&name)),
+            "{name} ({status}) is not listed under components/responses/E{status}"
+        );
+        documented += 1;
+    }
+    let all = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        documented, all,
+        "ErrorCode::ALL and the document's enum differ"
+    );
+}
