@@ -128,7 +128,12 @@ impl Timeline {
         t.reload.push(false);
         t.service.push(0);
         let mut pickup_dep: std::collections::HashMap<u32, Time> = Default::default();
+        // Goods loaded at the depot leave with the trip (start or last reload).
+        let mut loaded_at = route.start_time;
         for a in &route.activities {
+            if a.kind == ActivityKind::Reload {
+                loaded_at = a.departure;
+            }
             t.loc.push(a.location);
             t.arr.push(a.arrival);
             t.begin.push(a.begin);
@@ -162,6 +167,17 @@ impl Timeline {
                     let ride_slack = r - (a.begin - pd);
                     if ride_slack >= 0 {
                         slack = slack.min(ride_slack);
+                    }
+                }
+            }
+            // A chilled delivery's carry limit binds like a window end (as the
+            // ride limit above: conservative for a delay that also moves the
+            // trip's loading; the exact re-walk states the true effects).
+            if let ActivityKind::Delivery(j) = a.kind {
+                if let Some(lim) = problem.job(j).max_carry {
+                    let carry_slack = lim - (a.begin - loaded_at);
+                    if carry_slack >= 0 {
+                        slack = slack.min(carry_slack);
                     }
                 }
             }

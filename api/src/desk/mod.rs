@@ -690,6 +690,52 @@ fn exact(
     effects(st, k, now, &acts, c, pl_pick.map(|x| x.1), travel)
 }
 
+/// The best position of squad `k` that breaks nothing, every position walked
+/// exactly: (door gap, pickup gap, effects). The fallback when the O(1)
+/// ranking's choice breaks a limit it could not see.
+fn exact_clean(
+    st: &DeskState,
+    k: usize,
+    now: Time,
+    tl: &Timeline,
+    first_free: usize,
+    c: &Candidate,
+    travel: &dyn DoorTravel,
+) -> Option<(usize, Option<usize>, Exact)> {
+    let v = st.problem.vehicle(VehicleIdx(k as u32));
+    let cap = v.capacity.first().copied().unwrap_or(i64::MAX);
+    let pickup_loc = c.pickup.map(|d| d.or(v.start).unwrap_or(LocIdx(0)));
+    let mut best: Option<(usize, Option<usize>, Exact)> = None;
+    for y in first_free..=tl.m {
+        let pickups: Vec<Option<usize>> = match pickup_loc {
+            None => vec![None],
+            Some(_) => (first_free..=y)
+                .filter(|&i| {
+                    (i + 1..=y).all(|x| !tl.reload[x])
+                        && (i..=y).all(|x| tl.load[x] + c.demand <= cap)
+                })
+                .map(Some)
+                .collect(),
+        };
+        for pg in pickups {
+            let Some(e) = exact(st, k, now, c, pg.zip(pickup_loc), y, travel) else {
+                continue;
+            };
+            if !e.meets_deadline || !e.broken.is_empty() || e.breaks_shift {
+                continue;
+            }
+            let key = (e.eta + e.end_delay, e.added_m);
+            if best
+                .as_ref()
+                .is_none_or(|b| key < (b.2.eta + b.2.end_delay, b.2.added_m))
+            {
+                best = Some((y, pg, e));
+            }
+        }
+    }
+    best
+}
+
 /// The effects of squad `k` taking the stops `acts` (its current stops, in
 /// any order, plus the order's, marked [`schedule::NEW`]) instead of its route.
 fn effects(
@@ -793,19 +839,32 @@ fn effects(
     })
 }
 
-/// Per activity of a scheduled route: its window (and, for a delivery of
-/// collected goods, its ride limit) holds. The urgent order's own stops count
+/// Per activity of a scheduled route: its window (and, for chilled goods,
+/// the ride limit from the pharmacy or the carry limit from the depot) holds. The urgent order's own stops count
 /// as holding: its deadline is checked apart.
 fn holds(problem: &solver::problem::Problem, r: &solver::solution::Route) -> Vec<bool> {
     let mut picked: HashMap<solver::problem::JobIdx, Time> = HashMap::new();
+    // Goods loaded at the depot leave with the trip: the route's start or
+    // the last reload (the checker's `MaxCarry` rule).
+    let mut loaded_at = r.start_time;
     r.activities
         .iter()
         .map(|a| {
+            if a.kind == ActivityKind::Reload {
+                loaded_at = a.departure;
+            }
             if a.kind.job() == Some(schedule::NEW) {
                 return true;
             }
             if let ActivityKind::ShipmentPickup(j) = a.kind {
                 picked.insert(j, a.departure);
+            }
+            if let ActivityKind::Delivery(j) = a.kind {
+                if let Some(lim) = problem.job(j).max_carry {
+                    if a.begin - loaded_at > lim {
+                        return false;
+                    }
+                }
             }
             let Some(task) = schedule::task_of(problem, a.kind) else {
                 return true;
@@ -1041,17 +1100,46 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
         let k = *k;
         let pick = p.pickup_gap.zip(p.pickup_loc);
         // The option states the exact walk: what `/result` shows once committed.
-        let Some(ex) = exact(st, k, now, &order.candidate, pick, p.gap, travel) else {
+        let Some(mut ex) = exact(st, k, now, &order.candidate, pick, p.gap, travel) else {
             continue;
         };
+        let (mut gap, mut pickup_gap) = (p.gap, p.pickup_gap);
+        // The O(1) ranking is conservative about limits that move with a trip
+        // (chilled goods loaded at the depot): on a squad carrying such goods,
+        // every position is walked exactly and the best kept.
+        let carries_chilled = st.routes[k].iter().any(
+            |a| matches!(a, ActivityKind::Delivery(j) if st.problem.job(*j).max_carry.is_some()),
+        );
+        if carries_chilled || !ex.broken.is_empty() || ex.breaks_shift {
+            if let Some((g, pg, e)) = exact_clean(
+                st,
+                k,
+                now,
+                &timelines[k],
+                frees[k],
+                &order.candidate,
+                travel,
+            ) {
+                let key = |e: &Exact| {
+                    (
+                        !e.broken.is_empty() || e.breaks_shift,
+                        e.eta + e.end_delay,
+                        e.added_m,
+                    )
+                };
+                if key(&e) < key(&ex) {
+                    (gap, pickup_gap, ex) = (g, pg, e);
+                }
+            }
+        }
         let route = &st.routes[k];
         let squad = st.day.squads[k].id.clone();
         let breaks = !ex.broken.is_empty() || ex.breaks_shift;
         opts.push(InsertionOptionView {
             rank: opts.len() + 1,
             squad: squad.clone(),
-            insert_after_seq: seq_of_gap(p.gap),
-            pickup_after_seq: p.pickup_gap.map(seq_of_gap),
+            insert_after_seq: seq_of_gap(gap),
+            pickup_after_seq: pickup_gap.map(seq_of_gap),
             pickup_depot: p.pickup_loc.map(|l| st.day.depots[l.get()].id.clone()),
             eta: Clock::format(ex.eta),
             eta_s: ex.eta,
@@ -1062,12 +1150,12 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
             breaks_windows: ex.broken,
             breaks_shift: ex.breaks_shift,
             printed_stops_moved: 0,
-            stops_renumbered: route.len() - p.gap.min(route.len()),
+            stops_renumbered: route.len() - gap.min(route.len()),
             commit: CommitIn {
                 based_on_version: st.version,
                 squad,
-                insert_after_seq: seq_of_gap(p.gap),
-                pickup_after_seq: p.pickup_gap.map(seq_of_gap),
+                insert_after_seq: seq_of_gap(gap),
+                pickup_after_seq: pickup_gap.map(seq_of_gap),
                 request: input.request.clone(),
                 pending: input.pending.clone(),
                 deadline: input.deadline,
@@ -1076,6 +1164,16 @@ pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<Opti
                 reorder: None,
             },
         });
+    }
+    // A fallback position may have turned a breaking option clean.
+    opts.sort_by_key(|o| {
+        (
+            !o.breaks_windows.is_empty() || o.breaks_shift,
+            o.eta_s + o.added_s,
+        )
+    });
+    for (i, o) in opts.iter_mut().enumerate() {
+        o.rank = i + 1;
     }
     if input.allow_reorder {
         let more = reordered_options(st, &order, &answers, travel, now, limit, input);

@@ -44,6 +44,8 @@ fn is_door(a: ActivityKind) -> bool {
 struct Walk {
     times: Vec<(Time, Time, Time)>,
     end: Time,
+    /// When the squad leaves its depot (the first trip's loading).
+    start: Time,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -95,7 +97,7 @@ fn walk(
         prev = loc;
     }
     let end = t + m.duration(prev, v.end.or(v.start).unwrap_or(LocIdx(0)));
-    Walk { times, end }
+    Walk { times, end, start }
 }
 
 /// Requests whose window (or ride limit) the walk misses.
@@ -107,10 +109,23 @@ fn broken(
 ) -> HashSet<String> {
     let mut out = HashSet::new();
     let mut picked: HashMap<usize, Time> = HashMap::new();
+    let mut loaded_at = w.start;
     for (i, &a) in acts.iter().enumerate() {
         let begin = w.times[i].1;
         if let ActivityKind::ShipmentPickup(j) = a {
             picked.insert(j.get(), w.times[i].2);
+        }
+        if a == ActivityKind::Reload {
+            loaded_at = w.times[i].2;
+        }
+        // Goods loaded at the depot: from the trip's loading to the door.
+        if let ActivityKind::Delivery(j) = a {
+            if p.job(j)
+                .max_carry
+                .is_some_and(|lim| begin - loaded_at > lim)
+            {
+                out.insert(id(j.get()));
+            }
         }
         let Some(tk) = task(p, a) else { continue };
         let j = a.job().expect("a task has a job").get();

@@ -98,7 +98,9 @@ fn figures(
             &planned.matrices()[p.0 as usize],
             &truth.matrices()[p.0 as usize],
         );
-        let start = planned.vehicles()[v].start.expect("squads start at a depot");
+        let start = planned.vehicles()[v]
+            .start
+            .expect("squads start at a depot");
         let mut prev: LocIdx = start;
         let mut delay = 0i64;
         let mut stops: Vec<LocIdx> = r.activities.iter().map(|a| a.location).collect();
@@ -193,7 +195,10 @@ fn main() -> anyhow::Result<()> {
     );
     let old = solve(&before, &cfg);
     let new = solve(&truth, &cfg);
-    assert!(solver::check::check(&truth, &new).is_empty(), "the plan passes the checker");
+    assert!(
+        solver::check::check(&truth, &new).is_empty(),
+        "the plan passes the checker"
+    );
     let a = figures(&day, &snapped, &before, &truth, &old);
     let b = figures(&day, &snapped, &truth, &truth, &new);
     println!();
@@ -219,7 +224,12 @@ fn main() -> anyhow::Result<()> {
     );
     println!(
         "| door stops walk / tricycle / van | {} / {} / {} | {} / {} / {} |",
-        a.door_stops[0], a.door_stops[1], a.door_stops[2], b.door_stops[0], b.door_stops[1], b.door_stops[2]
+        a.door_stops[0],
+        a.door_stops[1],
+        a.door_stops[2],
+        b.door_stops[0],
+        b.door_stops[1],
+        b.door_stops[2]
     );
     println!(
         "| latest finish (true times) | {} | {} |",
