@@ -355,7 +355,7 @@ pub struct Request {
     pub skills: Vec<String>,
     /// This request's limit for its chilled items, overriding the day's
     /// `options.chilled_max_s` (ignored when nothing chilled is carried).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chilled_max_s: Option<u32>,
 }
 
