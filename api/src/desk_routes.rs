@@ -12,7 +12,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Principal, Role};
-use crate::dto::*;
+use dayplan::dto::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::ApiPath as Path;
 use crate::routes::{not_ready, readable_plan};
@@ -39,7 +39,7 @@ async fn body_json<T: DeserializeOwned>(st: &AppState, req: Request) -> Result<T
         ApiError::new(ErrorCode::BodyTooLarge, "", "the body is larger than 1 MiB")
     })
     .await?;
-    crate::validate::parse_json::<T>(&body).map_err(|e| ApiError::many(vec![e]))
+    dayplan::validate::parse_json::<T>(&body).map_err(|e| ApiError::many(vec![e]))
 }
 
 fn done_plan(st: &AppState, who: &Principal, id: &str) -> Result<PlanRow, ApiError> {

@@ -151,6 +151,30 @@ impl ErrorCode {
     }
 }
 
+impl From<dayplan::ErrorCode> for ErrorCode {
+    /// A mistake in the day keeps its name: the service's codes are a superset.
+    fn from(c: dayplan::ErrorCode) -> Self {
+        use dayplan::ErrorCode as D;
+        match c {
+            D::MalformedJson => ErrorCode::MalformedJson,
+            D::UnknownField => ErrorCode::UnknownField,
+            D::MissingField => ErrorCode::MissingField,
+            D::InvalidType => ErrorCode::InvalidType,
+            D::InvalidValue => ErrorCode::InvalidValue,
+            D::InvalidTime => ErrorCode::InvalidTime,
+            D::OutOfRange => ErrorCode::OutOfRange,
+            D::ImpossibleWindow => ErrorCode::ImpossibleWindow,
+            D::DuplicateId => ErrorCode::DuplicateId,
+            D::UnknownReference => ErrorCode::UnknownReference,
+            D::MissingLocation => ErrorCode::MissingLocation,
+            D::AmbiguousLocation => ErrorCode::AmbiguousLocation,
+            D::LimitExceeded => ErrorCode::LimitExceeded,
+            D::OffMap => ErrorCode::OffMap,
+            D::CsvError => ErrorCode::CsvError,
+        }
+    }
+}
+
 /// One problem with the input, located by its JSON path (`requests[3].weight_kg`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -170,9 +194,17 @@ impl FieldError {
     }
 }
 
-/// At most this many errors are listed in one answer: enough to fix a batch,
-/// small enough that a 100,000-row mistake does not produce a huge reply.
-pub const MAX_LISTED_ERRORS: usize = 100;
+impl From<dayplan::FieldError> for FieldError {
+    fn from(e: dayplan::FieldError) -> Self {
+        Self {
+            code: e.code.into(),
+            path: e.path,
+            message: e.message,
+        }
+    }
+}
+
+pub use dayplan::MAX_LISTED_ERRORS;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -186,9 +218,13 @@ impl ApiError {
             errors: vec![FieldError::new(code, path, message)],
         }
     }
-    pub fn many(mut errors: Vec<FieldError>) -> Self {
+    pub fn many<E: Into<FieldError>>(errors: Vec<E>) -> Self {
         assert!(!errors.is_empty(), "an ApiError lists at least one error");
-        errors.truncate(MAX_LISTED_ERRORS);
+        let errors = errors
+            .into_iter()
+            .take(MAX_LISTED_ERRORS)
+            .map(Into::into)
+            .collect();
         Self { errors }
     }
     pub fn code(&self) -> ErrorCode {
@@ -237,6 +273,14 @@ impl IntoResponse for ApiError {
             errors: &self.errors,
         };
         (first.code.status(), axum::Json(body)).into_response()
+    }
+}
+
+impl From<dayplan::FieldError> for ApiError {
+    fn from(e: dayplan::FieldError) -> Self {
+        Self {
+            errors: vec![e.into()],
+        }
     }
 }
 

@@ -16,11 +16,11 @@ use std::time::{Duration, Instant};
 use geo_data::PreparedGraphs;
 use tokio::sync::Semaphore;
 
-use crate::assemble::assemble;
-use crate::convert::{build_problem, matrices, request_point, snap_day, Snapped};
-use crate::dto::*;
-use crate::geojson::{plan_geojson, RouteGeometry};
-use crate::sheet::{render, Lang};
+use dayplan::assemble::assemble;
+use dayplan::convert::{build_problem, matrices, request_point, snap_day, Snapped};
+use dayplan::dto::*;
+use dayplan::geojson::{plan_geojson, RouteGeometry};
+use dayplan::sheet::{render, Lang};
 use crate::store::{ResultIn, SheetIn, Store, StoreError};
 
 /// The languages every sheet is rendered in when a plan finishes, so a GET is
@@ -208,7 +208,7 @@ impl Engine {
     /// (check, snap, store, solve, render, store) and returns the plan id.
     /// For the CLI (`lastmile demo`) and the benchmarks.
     pub fn plan_now(&self, mut day: DayRequest) -> Result<String, String> {
-        let show = |errs: Vec<crate::error::FieldError>| {
+        let show = |errs: Vec<dayplan::FieldError>| {
             errs.iter()
                 .take(5)
                 .map(|e| format!("{}: {}", e.path, e.message))
@@ -216,7 +216,7 @@ impl Engine {
                 .join("; ")
         };
         let t = Instant::now();
-        let source = crate::validate::check_day_located(&mut day).map_err(show)?;
+        let source = dayplan::validate::check_day_located(&mut day).map_err(show)?;
         let parse_validate_ms = t.elapsed().as_millis() as u64;
         let t = Instant::now();
         let snapped = snap_day(&day, &self.graphs).map_err(|errs| show(source.locate(errs)))?;
@@ -461,7 +461,7 @@ impl Engine {
         for r in &mut a.result.routes {
             r.sheet_version = versions.get(&r.squad).copied().unwrap_or(0);
         }
-        let buildings = crate::convert::building_index(day);
+        let buildings = dayplan::convert::building_index(day);
         let points: HashMap<&str, (f64, f64)> = day
             .requests
             .iter()

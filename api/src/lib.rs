@@ -21,24 +21,16 @@ use std::sync::Arc;
 use axum::routing::{get, post};
 use axum::Router;
 
-pub mod assemble;
 pub mod auth;
-pub mod convert;
-pub mod csv_import;
-pub mod demo;
 pub mod desk;
 pub mod desk_routes;
-pub mod dto;
 pub mod error;
 pub mod extract;
-pub mod geojson;
 pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod server;
-pub mod sheet;
 pub mod store;
-pub mod validate;
 
 pub use auth::Access;
 pub use jobs::{Engine, EngineConfig};

@@ -10,13 +10,13 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::auth::{Principal, Role};
-use crate::convert::snap_day;
-use crate::dto::*;
+use dayplan::convert::snap_day;
+use dayplan::dto::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiPath as Path, ApiQuery as Query};
-use crate::sheet::Lang;
+use dayplan::sheet::Lang;
 use crate::store::{rfc3339, NewPlan, PlanRow};
-use crate::validate::{check_day_located, parse_day};
+use dayplan::validate::{check_day_located, parse_day};
 use crate::AppState;
 
 /// Largest body accepted. A 5,000-request day is about 2.5 MB of JSON; 16 MiB

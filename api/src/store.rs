@@ -24,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rusqlite::{params, Connection, OptionalExtension};
 use thiserror::Error;
 
-use crate::dto::{PlanStatus, Progress, Timings};
+use dayplan::dto::{PlanStatus, Progress, Timings};
 
 #[derive(Debug, Error)]
 pub enum StoreError {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use api::sheet::Lang;
+use dayplan::sheet::Lang;
 use common::*;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -82,7 +82,7 @@ fn sheet_html(dir: &Path) -> (PathBuf, usize, String) {
     let day = small_day(80, 3, 5);
     let id = e.plan_now(day.clone()).expect("the day plans");
     // The squad with the most stops: the longest sheet.
-    let res: api::dto::PlanResult =
+    let res: dayplan::dto::PlanResult =
         serde_json::from_str(&e.store.result(&id).unwrap().unwrap().0).unwrap();
     let route = res
         .routes

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api::dto::{DayRequest, Item, ItemKind, PlanResult, RequestKind};
+use dayplan::dto::{DayRequest, Item, ItemKind, PlanResult, RequestKind};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -103,9 +103,9 @@ fn chilled_day() -> (DayRequest, i64) {
     squad.reload_s = Some(120);
     squad.max_trips = None;
     let g = graphs();
-    let snapped = api::convert::snap_day(&day, &g).expect("the day snaps");
-    let m = api::convert::matrices(&snapped, &g);
-    let p = api::convert::build_problem(&day, &snapped, m).expect("the day models");
+    let snapped = dayplan::convert::snap_day(&day, &g).expect("the day snaps");
+    let m = dayplan::convert::matrices(&snapped, &g);
+    let p = dayplan::convert::build_problem(&day, &snapped, m).expect("the day models");
     let v = p.vehicle(VehicleIdx(0));
     let JobKind::Delivery(door) = &p.job(JobIdx(0)).kind else {
         panic!("request 0 is a delivery from the depot");
@@ -117,7 +117,7 @@ fn chilled_day() -> (DayRequest, i64) {
 }
 
 /// When its trip left the depot: the route start, or the last reload before it.
-fn carried(route: &api::dto::RouteView, request: &str) -> (i64, bool) {
+fn carried(route: &dayplan::dto::RouteView, request: &str) -> (i64, bool) {
     let k = route
         .stops
         .iter()
@@ -125,7 +125,7 @@ fn carried(route: &api::dto::RouteView, request: &str) -> (i64, bool) {
         .expect("routed");
     let (loaded, first) = match route.stops[..k]
         .iter()
-        .rposition(|s| s.kind == api::dto::StopKind::Reload)
+        .rposition(|s| s.kind == dayplan::dto::StopKind::Reload)
     {
         Some(r) => (route.stops[r].departure_s, r + 1 == k),
         None => (route.start_s, k == 0),

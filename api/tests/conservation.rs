@@ -7,9 +7,9 @@ mod common;
 
 use std::collections::HashMap;
 
-use api::assemble::assemble;
-use api::convert::{build_problem, matrices, snap_day};
-use api::dto::*;
+use dayplan::assemble::assemble;
+use dayplan::convert::{build_problem, matrices, snap_day};
+use dayplan::dto::*;
 use common::*;
 use proptest::prelude::*;
 use solver::config::SolveConfig;
@@ -64,7 +64,7 @@ proptest! {
                 r.skills = vec!["nurse".into()];
             }
         }
-        api::validate::check_day(&mut day).expect("the generated day is valid");
+        dayplan::validate::check_day(&mut day).expect("the generated day is valid");
         let graphs = graphs();
         let snapped = snap_day(&day, &graphs).expect("district points snap");
         let problem = build_problem(&day, &snapped, matrices(&snapped, &graphs)).expect("the day models");

@@ -10,7 +10,7 @@ mod common;
 use std::collections::{HashMap, HashSet};
 
 use api::desk::{self, ledger::Ledger};
-use api::dto::*;
+use dayplan::dto::*;
 use common::*;
 use solver::solution::ActivityKind;
 

@@ -380,7 +380,7 @@ async fn every_answer_matches_the_openapi_document() {
         .store
         .insert_plan(&api::store::NewPlan {
             id: "p-old-format",
-            office: api::demo::DEMO_OFFICE,
+            office: dayplan::demo::DEMO_OFFICE,
             date: &day.date,
             requests: day.requests.len(),
             squads: day.squads.len(),

@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use api::demo::{district_day, osm_day, DemoConfig};
-use api::dto::{DayRequest, Profile};
+use dayplan::demo::{district_day, osm_day, DemoConfig};
+use dayplan::dto::{DayRequest, Profile};
 use api::{Engine, EngineConfig, Store};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

@@ -196,7 +196,7 @@ fn access_file(dir: &std::path::Path) -> std::path::PathBuf {
     let access_path = dir.join("access.json");
     std::fs::write(
         &access_path,
-        serde_json::json!({"offices": [{"id": api::demo::DEMO_OFFICE, "coordinators": [COORD]}]})
+        serde_json::json!({"offices": [{"id": dayplan::demo::DEMO_OFFICE, "coordinators": [COORD]}]})
             .to_string(),
     )
     .unwrap();

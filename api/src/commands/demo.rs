@@ -1,11 +1,13 @@
 //! `lastmile demo`: plans a realistic made-up day and writes the route sheets.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use api::demo::{district_day, osm_day, write_outputs, DemoConfig, DEMO_OFFICE};
+use dayplan::demo::{district_day, osm_day, DemoConfig, DEMO_OFFICE};
+use dayplan::dto::DayRequest;
+use dayplan::sheet::Lang;
 use api::{Engine, EngineConfig, Store};
 
 #[derive(clap::Args)]
@@ -69,7 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)
         .context("planning the demo day")?;
     let index = write_outputs(&store, &plan_id, &day, &args.out).context("writing the sheets")?;
-    let result: api::dto::PlanResult =
+    let result: dayplan::dto::PlanResult =
         serde_json::from_str(&store.result(&plan_id)?.context("no result stored")?.0)
             .context("reading the result back")?;
 
@@ -124,4 +126,70 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Writes the finished plan's outputs to `out`: one sheet per squad and
+/// language, the plan JSON, the GeoJSON, the day itself and an index page.
+/// Returns the index page's path.
+pub fn write_outputs(
+    store: &Store,
+    plan_id: &str,
+    day: &DayRequest,
+    out: &Path,
+) -> std::io::Result<PathBuf> {
+    let io = |e: api::store::StoreError| std::io::Error::other(e.to_string());
+    let sheets_dir = out.join("sheets");
+    std::fs::create_dir_all(&sheets_dir)?;
+    let (result, geojson) = store
+        .result(plan_id)
+        .map_err(io)?
+        .ok_or_else(|| std::io::Error::other("the plan has no result"))?;
+    std::fs::write(out.join("plan.json"), pretty(&result))?;
+    std::fs::write(out.join("plan.geojson"), geojson)?;
+    std::fs::write(
+        out.join("day.json"),
+        serde_json::to_string_pretty(day).map_err(std::io::Error::other)?,
+    )?;
+    let mut index = String::from(
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>路线单 Route sheets</title></head>\
+         <body style=\"font-family:sans-serif;font-size:16pt\"><h1>路线单 Route sheets</h1><ul>",
+    );
+    for s in &day.squads {
+        for lang in [Lang::Zh, Lang::En] {
+            if let Some((html, _)) = store.sheet(plan_id, &s.id, lang.code()).map_err(io)? {
+                let name = format!("{}.{}.html", file_safe(&s.id), lang.code());
+                std::fs::write(sheets_dir.join(&name), html)?;
+                if lang == Lang::Zh {
+                    index.push_str(&format!(
+                        "<li><a href=\"sheets/{name}\">{}</a> · <a href=\"sheets/{}.en.html\">English</a></li>",
+                        dayplan::sheet::esc(s.name.as_deref().unwrap_or(&s.id)),
+                        file_safe(&s.id)
+                    ));
+                }
+            }
+        }
+    }
+    index.push_str("</ul><p><a href=\"plan.json\">plan.json</a> · <a href=\"plan.geojson\">plan.geojson</a></p></body></html>");
+    let path = out.join("index.html");
+    std::fs::write(&path, index)?;
+    Ok(path)
+}
+
+fn pretty(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| json.to_string())
+}
+
+/// A squad id as a file name (ids are free text).
+pub fn file_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dto::*;
+use dayplan::dto::*;
 
 /// One stored event: the squad and the event with `at` always filled in.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -23,15 +23,15 @@ use std::time::{Duration, Instant};
 use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
-use crate::assemble::assemble;
-use crate::convert::{
+use dayplan::assemble::assemble;
+use dayplan::convert::{
     building_index, geo_profile, grams, matrices, priority_of, request_point, request_weight_kg,
     service_s, skill_bits, snap_day, PICKUP_SERVICE_S,
 };
-use crate::dto::*;
+use dayplan::dto::*;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::jobs::{Engine, LANGS};
-use crate::sheet::render;
+use dayplan::sheet::render;
 use crate::store::{PlanRow, ResultIn, SheetIn};
 use insert::{best_for_squad, Candidate, DoorTravel, Placement, Timeline, Why};
 use ledger::{Ledger, StoredEvent};
@@ -108,7 +108,7 @@ pub fn warm_state(engine: &Engine, plan: &PlanRow) -> Result<Arc<Mutex<DeskState
     })?;
     let m = matrices(&snapped, &engine.graphs);
     let problem =
-        crate::convert::build_problem(&day, &snapped, m).map_err(|e| ApiError::internal(&e))?;
+        dayplan::convert::build_problem(&day, &snapped, m).map_err(|e| ApiError::internal(&e))?;
     let mut st = DeskState::new(
         &plan.id,
         &plan.office,
@@ -335,12 +335,12 @@ fn resolve_order(
             let mut r2 = r.clone();
             r2.windows.clear();
             mini.requests = vec![r2];
-            crate::validate::check_day(&mut mini).map_err(|errs| {
+            dayplan::validate::check_day(&mut mini).map_err(|errs| {
                 ApiError::many(
                     errs.into_iter()
                         .map(|e| {
                             FieldError::new(
-                                e.code,
+                                e.code.into(),
                                 e.path.replacen("requests[0]", "request", 1),
                                 e.message,
                             )
@@ -501,7 +501,7 @@ fn finish_order(
         hi,
         demand: grams(request_weight_kg(&req)),
         skills,
-        max_ride: crate::convert::chilled_limit_s(&st.day, &req),
+        max_ride: dayplan::convert::chilled_limit_s(&st.day, &req),
     };
     let _ = priority_of;
     Ok(Order {
@@ -513,22 +513,6 @@ fn finish_order(
         hi,
         candidate,
     })
-}
-
-impl DayRequest {
-    /// The day without its requests (cheap to clone for checking one request).
-    pub fn clone_without_requests(&self) -> DayRequest {
-        DayRequest {
-            street_office: self.street_office.clone(),
-            date: self.date.clone(),
-            buildings: self.buildings.clone(),
-            depots: self.depots.clone(),
-            squads: self.squads.clone(),
-            requests: Vec::new(),
-            requests_csv: None,
-            options: self.options.clone(),
-        }
-    }
 }
 
 /// Travel from the problem's matrices (the door is an existing location).
@@ -1840,17 +1824,17 @@ fn publish(
         .iter()
         .map(|r| (r.id.as_str(), request_point(&st.day, &buildings, r)))
         .collect();
-    let geometry: Vec<crate::geojson::RouteGeometry> = a
+    let geometry: Vec<dayplan::geojson::RouteGeometry> = a
         .result
         .routes
         .iter()
-        .map(|r| crate::geojson::RouteGeometry {
+        .map(|r| dayplan::geojson::RouteGeometry {
             squad: &r.squad,
             legs: a.legs.get(&r.squad).map_or(&[][..], |l| l),
         })
         .collect();
     let geojson =
-        crate::geojson::plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied())
+        dayplan::geojson::plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied())
             .to_string();
     let result_json = serde_json::to_string(&a.result).map_err(|e| ApiError::internal(&e))?;
     let day_json = if day_changed {
@@ -2093,7 +2077,7 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
     let fixed = fixed_stops(&st, now);
     let pinned = pinned_day(&st, &before, &fixed, now);
     let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
-    let problem = crate::convert::build_problem(&pinned, &st.snapped, mats)
+    let problem = dayplan::convert::build_problem(&pinned, &st.snapped, mats)
         .map_err(|e| ApiError::internal(&e))?;
     let init = solver::InitialPlan {
         routes: (0..st.routes.len())
@@ -2267,7 +2251,7 @@ pub fn replan(engine: &Engine, plan: &PlanRow, input: &ReplanIn) -> Result<Repla
         .unassigned
         .iter()
         .map(|u| {
-            let (reason, explanation) = crate::assemble::explain(&u.reason);
+            let (reason, explanation) = dayplan::assemble::explain(&u.reason);
             Unserved {
                 request: st.day.requests[u.job.get()].id.clone(),
                 reason,
@@ -2436,7 +2420,7 @@ pub fn seed(
     office: &str,
     version: u32,
     day: DayRequest,
-    snapped: crate::convert::Snapped,
+    snapped: dayplan::convert::Snapped,
     problem: solver::problem::Problem,
     sol: &solver::solution::Solution,
 ) {

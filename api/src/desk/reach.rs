@@ -18,7 +18,7 @@
 use geo_data::{PointCosts, PointIndex, PreparedGraphs, ProfileGraph, SnappedPoint};
 
 use super::state::Travel;
-use crate::convert::{geo_profile, park_between, Snapped};
+use dayplan::convert::{geo_profile, park_between, Snapped};
 
 /// The index of one profile and which location each indexed point is.
 struct ProfileReach {
@@ -26,7 +26,7 @@ struct ProfileReach {
     /// Location of each indexed point, in index order: locations without a
     /// road near them on this profile are not indexed (they are unreachable).
     loc_of: Vec<u32>,
-    /// Seconds to park a vehicle of this profile ([`crate::convert::park_between`]).
+    /// Seconds to park a vehicle of this profile ([`dayplan::convert::park_between`]).
     park_s: u32,
 }
 
@@ -38,7 +38,7 @@ pub struct Reach {
     covered: usize,
 }
 
-fn graph(graphs: &PreparedGraphs, prof: crate::dto::Profile) -> Result<&ProfileGraph, String> {
+fn graph(graphs: &PreparedGraphs, prof: dayplan::dto::Profile) -> Result<&ProfileGraph, String> {
     graphs
         .graph(geo_profile(prof))
         .ok_or_else(|| format!("no {prof:?} graph loaded for this plan"))
@@ -120,7 +120,7 @@ impl Reach {
     pub fn travel(
         &self,
         graphs: &PreparedGraphs,
-        prof: crate::dto::Profile,
+        prof: dayplan::dto::Profile,
         pi: usize,
         door: &SnappedPoint,
     ) -> Result<Travel, String> {

@@ -15,7 +15,7 @@ use solver::solution::ActivityKind;
 
 use super::insert::DoorTravel;
 use super::state::DeskState;
-use crate::dto::{DayRequest, Request, RequestKind, Window};
+use dayplan::dto::{DayRequest, Request, RequestKind, Window};
 
 /// Each printed stop that gets another predecessor costs this much walking
 /// (seconds): moving one stop within a sheet changes about three.
@@ -112,7 +112,7 @@ pub fn reorder_squad(
             Matrix::new(n, dur, dist).ok()
         })
         .collect::<Option<_>>()?;
-    let snapped = crate::convert::Snapped {
+    let snapped = dayplan::convert::Snapped {
         points: orig
             .iter()
             .map(|o| o.map_or(u.point, |l| st.snapped.points[l]))
@@ -126,7 +126,7 @@ pub fn reorder_squad(
             .collect(),
         park_s: st.snapped.park_s.clone(),
     };
-    let problem = crate::convert::build_problem(&day, &snapped, mats).ok()?;
+    let problem = dayplan::convert::build_problem(&day, &snapped, mats).ok()?;
     let map = |a: &ActivityKind| -> ActivityKind {
         let sub = |j: JobIdx| JobIdx(sub_of[&j.get()]);
         match *a {
@@ -246,8 +246,8 @@ pub fn modelled_request(
 ) -> Request {
     let mut r = request.clone();
     r.windows = vec![Window {
-        start: crate::dto::Clock(lo as u32),
-        end: crate::dto::Clock(hi as u32),
+        start: dayplan::dto::Clock(lo as u32),
+        end: dayplan::dto::Clock(hi as u32),
     }];
     if r.kind == RequestKind::Delivery && r.pickup.is_none() {
         r.pickup = pickup_depot.map(str::to_string);

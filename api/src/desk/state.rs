@@ -12,8 +12,8 @@ use solver::solution::{ActivityKind, Constraint, Route, Solution, Unassigned, Un
 use super::ledger::{Ledger, StoredEvent};
 use super::reach::Reach;
 use super::schedule::{schedule_route, solution, Anchor};
-use crate::convert::{build_problem, Snapped};
-use crate::dto::*;
+use dayplan::convert::{build_problem, Snapped};
+use dayplan::dto::*;
 use crate::error::{ErrorCode, FieldError};
 
 pub struct DeskState {

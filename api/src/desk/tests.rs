@@ -13,8 +13,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::{LocIdx, VehicleIdx};
 
 use super::*;
-use crate::convert::matrices;
-use crate::demo::{district_day, DemoConfig};
+use dayplan::convert::matrices;
+use dayplan::demo::{district_day, DemoConfig};
 use crate::{EngineConfig, Store};
 
 pub(super) fn graphs() -> Arc<PreparedGraphs> {
@@ -132,7 +132,7 @@ fn matrix_travel(engine: &Engine, st: &DeskState, point: (f64, f64)) -> PointTra
             let park_s = st.snapped.park_s[pi];
             let get = |x: usize, y: usize| {
                 let d = mx.durations[x * mx.size + y];
-                let park = crate::convert::park_between(park_s, &pts[x], &pts[y]);
+                let park = dayplan::convert::park_between(park_s, &pts[x], &pts[y]);
                 (d != geo_data::UNREACHABLE).then(|| {
                     (
                         (d.min(i32::MAX as u32 - 1) as i32 + park).min(i32::MAX - 1),

@@ -18,7 +18,7 @@ use solver::problem::{JobKind, LocIdx, Problem, Task, VehicleIdx};
 
 use super::tests::{engine_on, row};
 use super::*;
-use crate::demo::{district_day, osm_day, DemoConfig};
+use dayplan::demo::{district_day, osm_day, DemoConfig};
 
 /// The task an activity serves, read from the problem (not the desk's helper).
 fn task(p: &Problem, a: ActivityKind) -> Option<&Task> {

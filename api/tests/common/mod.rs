@@ -7,8 +7,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use api::auth::{Access, Principal, Role};
-use api::demo::{district_day, DemoConfig, DEMO_OFFICE};
-use api::dto::DayRequest;
+use dayplan::demo::{district_day, DemoConfig, DEMO_OFFICE};
+use dayplan::dto::DayRequest;
 use api::{Engine, EngineConfig, Store};
 use geo_data::PreparedGraphs;
 

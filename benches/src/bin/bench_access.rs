@@ -17,9 +17,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use api::convert::{build_problem, matrices, snap_day, Snapped};
-use api::demo::{osm_day, DemoConfig};
-use api::dto::{DayRequest, Profile};
+use dayplan::convert::{build_problem, matrices, snap_day, Snapped};
+use dayplan::demo::{osm_day, DemoConfig};
+use dayplan::dto::{DayRequest, Profile};
 use clap::Parser;
 use geo_data::{NoProgress, PreparedGraphs, SnappedPoint};
 use solver::problem::{LocIdx, Problem};

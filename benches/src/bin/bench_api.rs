@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::auth::{Access, Principal, Role};
-use api::demo::{osm_day, DemoConfig, DEMO_OFFICE};
+use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
 use api::{Engine, EngineConfig, Store};
 use geo_data::PreparedGraphs;
 use serde_json::Value;

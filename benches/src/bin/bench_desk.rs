@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use api::auth::{Access, Principal, Role};
-use api::demo::{osm_day, DemoConfig, DEMO_OFFICE};
-use api::dto::*;
+use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
+use dayplan::dto::*;
 use api::{Engine, EngineConfig, Store};
 use geo_data::PreparedGraphs;
 use rand::{Rng, SeedableRng};
@@ -460,7 +460,7 @@ fn main() {
             let st = arc.lock().unwrap();
             let reach = st.reach.as_ref().expect("built by the questions");
             let prof = st.snapped.profiles[0];
-            let pg = engine.graphs.graph(api::convert::geo_profile(prof)).unwrap();
+            let pg = engine.graphs.graph(dayplan::convert::geo_profile(prof)).unwrap();
             let door = pg.snap(points[0].0, points[0].1).unwrap();
             let time3 = |f: &mut dyn FnMut()| {
                 let mut v: Vec<f64> = (0..3)
@@ -478,13 +478,13 @@ fn main() {
             });
             let rebuild = time3(&mut || {
                 let m = st.problem.matrices().to_vec();
-                std::hint::black_box(api::convert::build_problem(&st.day, &st.snapped, m).unwrap());
+                std::hint::black_box(dayplan::convert::build_problem(&st.day, &st.snapped, m).unwrap());
             });
             let mut sol = None;
             let schedule = time3(&mut || sol = Some(st.solution(HALF_WAY)));
             let sol = sol.unwrap();
             let assemble = time3(&mut || {
-                std::hint::black_box(api::assemble::assemble(&st.plan_id, st.version, &st.day, &st.problem, &sol, &st.snapped, &engine.graphs, true));
+                std::hint::black_box(dayplan::assemble::assemble(&st.plan_id, st.version, &st.day, &st.problem, &sol, &st.snapped, &engine.graphs, true));
             });
             (travel, rebuild, schedule, assemble)
         };

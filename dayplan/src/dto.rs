@@ -1013,3 +1013,19 @@ pub struct ReplanView {
     /// `allow_fewer`, a re-plan that serves fewer requests is not stored.
     pub newly_unserved: Vec<String>,
 }
+
+impl DayRequest {
+    /// The day without its requests (cheap to clone for checking one request).
+    pub fn clone_without_requests(&self) -> DayRequest {
+        DayRequest {
+            street_office: self.street_office.clone(),
+            date: self.date.clone(),
+            buildings: self.buildings.clone(),
+            depots: self.depots.clone(),
+            squads: self.squads.clone(),
+            requests: Vec::new(),
+            requests_csv: None,
+            options: self.options.clone(),
+        }
+    }
+}
