@@ -82,7 +82,7 @@ pub async fn record_progress(
     let plan = done_plan(&st, &as_reader, &id)?;
     let engine = st.engine.clone();
     Ok(Json(
-        blocking(move || crate::desk::record_progress(&engine, &plan, &squad, ev)).await?,
+        blocking(move || crate::warm::record_progress(&engine, &plan, &squad, ev)).await?,
     ))
 }
 
@@ -95,7 +95,7 @@ pub async fn progress(
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
     Ok(Json(
-        blocking(move || crate::desk::progress_view(&engine, &plan)).await?,
+        blocking(move || crate::warm::progress_view(&engine, &plan)).await?,
     ))
 }
 
@@ -110,7 +110,7 @@ pub async fn urgent_options(
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
     Ok(Json(
-        blocking(move || crate::desk::options(&engine, &plan, &input)).await?,
+        blocking(move || crate::warm::options(&engine, &plan, &input)).await?,
     ))
 }
 
@@ -124,7 +124,7 @@ pub async fn urgent_commit(
     let input: CommitIn = body_json(&st, req).await?;
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
-    let view = blocking(move || crate::desk::commit(&engine, &plan, &input)).await?;
+    let view = blocking(move || crate::warm::commit(&engine, &plan, &input)).await?;
     tracing::info!(plan = %view.plan_id, version = view.plan_version, "urgent order committed");
     Ok(Json(view))
 }
@@ -140,6 +140,6 @@ pub async fn replan(
     let plan = done_plan(&st, &who, &id)?;
     let engine = st.engine.clone();
     Ok(Json(
-        blocking(move || crate::desk::replan(&engine, &plan, &input)).await?,
+        blocking(move || crate::warm::replan(&engine, &plan, &input)).await?,
     ))
 }

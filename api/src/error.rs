@@ -284,6 +284,34 @@ impl From<dayplan::FieldError> for ApiError {
     }
 }
 
+impl From<desk::Code> for ErrorCode {
+    fn from(c: desk::Code) -> Self {
+        use desk::Code as C;
+        match c {
+            C::Input(c) => c.into(),
+            C::DeadlinePassed => ErrorCode::DeadlinePassed,
+            C::NotFound => ErrorCode::NotFound,
+            C::OptionStale => ErrorCode::OptionStale,
+            C::PlanFinished => ErrorCode::PlanFinished,
+            C::PlanNotReady => ErrorCode::PlanNotReady,
+            C::VersionConflict => ErrorCode::VersionConflict,
+        }
+    }
+}
+
+impl From<desk::DeskError> for ApiError {
+    fn from(e: desk::DeskError) -> Self {
+        match e {
+            desk::DeskError::Refused(r) => ApiError::many(
+                r.into_iter()
+                    .map(|r| FieldError::new(r.code.into(), r.path, r.message))
+                    .collect(),
+            ),
+            desk::DeskError::Internal(cause) => ApiError::internal(&cause),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {

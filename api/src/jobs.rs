@@ -17,15 +17,11 @@ use geo_data::PreparedGraphs;
 use tokio::sync::Semaphore;
 
 use dayplan::assemble::assemble;
-use dayplan::convert::{build_problem, matrices, request_point, snap_day, Snapped};
+use dayplan::convert::{build_problem, matrices, snap_day, Snapped};
 use dayplan::dto::*;
-use dayplan::geojson::{plan_geojson, RouteGeometry};
-use dayplan::sheet::{render, Lang};
+use dayplan::publish::{publish, SheetVersion};
+use dayplan::sheet::Lang;
 use crate::store::{ResultIn, SheetIn, Store, StoreError};
-
-/// The languages every sheet is rendered in when a plan finishes, so a GET is
-/// a plain read.
-pub const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
 
 /// How often progress is written to the store (it is in memory at once).
 const PROGRESS_STORE_EVERY: Duration = Duration::from_secs(3);
@@ -71,7 +67,7 @@ pub struct Engine {
     /// goes back to `queued` and is solved again at the next start.
     interrupt: Arc<AtomicBool>,
     /// Warm states of plans under way (escalation desk).
-    pub desk: crate::desk::Desk,
+    pub desk: crate::warm::WarmStates,
 }
 
 impl Engine {
@@ -402,7 +398,10 @@ impl Engine {
         );
         // The desk starts warm: the problem and its matrices are already here.
         let office = day.street_office.id.clone();
-        crate::desk::seed(self, id, &office, version, day, snapped, problem, &solution);
+        crate::warm::seed(
+            self,
+            desk::DeskState::new(id, &office, version, day, snapped, problem, &solution),
+        );
         Ok(())
     }
 
@@ -418,7 +417,7 @@ impl Engine {
     ) -> Result<(PlanResult, Vec<SheetIn>, String), StoreError> {
         let current = self.store.plan(id)?.map_or(0, |p| p.version);
         let state = self.store.sheet_state(id)?;
-        let mut a = assemble(
+        let a = assemble(
             id,
             current + 1,
             day,
@@ -428,57 +427,27 @@ impl Engine {
             &self.graphs,
             self.config.background_roads,
         );
-        let mut sheets_in = Vec::new();
-        let mut versions: HashMap<String, u32> = HashMap::new();
-        use rayon::prelude::*;
-        for sheet in &mut a.sheets {
-            let hash = sheet.route_hash();
-            let old = state.get(&(sheet.squad_id.clone(), Lang::Zh.code().to_string()));
-            let (version, changed) = match old {
-                Some((v, h)) if *h == hash => (*v, false),
-                Some((v, _)) => (v + 1, true),
-                None => (1, false),
-            };
-            sheet.sheet_version = version;
-            sheet.changed = changed;
-            versions.insert(sheet.squad_id.clone(), version);
-            if old.is_none_or(|(_, h)| *h != hash) {
-                sheets_in.push((sheet.clone(), hash));
+        let p = publish(a, day, |sheet, hash| {
+            match state.get(&(sheet.squad_id.clone(), Lang::Zh.code().to_string())) {
+                Some((v, h)) if h == hash => SheetVersion {
+                    version: *v,
+                    changed: false,
+                    render: false,
+                },
+                Some((v, _)) => SheetVersion {
+                    version: v + 1,
+                    changed: true,
+                    render: true,
+                },
+                None => SheetVersion {
+                    version: 1,
+                    changed: false,
+                    render: true,
+                },
             }
-        }
-        let rendered: Vec<SheetIn> = sheets_in
-            .par_iter()
-            .flat_map_iter(|(sheet, hash)| {
-                LANGS.iter().map(move |&lang| SheetIn {
-                    squad: sheet.squad_id.clone(),
-                    lang: lang.code().to_string(),
-                    sheet_version: sheet.sheet_version,
-                    route_hash: hash.clone(),
-                    html: render(sheet, lang),
-                })
-            })
-            .collect();
-        for r in &mut a.result.routes {
-            r.sheet_version = versions.get(&r.squad).copied().unwrap_or(0);
-        }
-        let buildings = dayplan::convert::building_index(day);
-        let points: HashMap<&str, (f64, f64)> = day
-            .requests
-            .iter()
-            .map(|r| (r.id.as_str(), request_point(day, &buildings, r)))
-            .collect();
-        let geometry: Vec<RouteGeometry> = a
-            .result
-            .routes
-            .iter()
-            .map(|r| RouteGeometry {
-                squad: &r.squad,
-                legs: a.legs.get(&r.squad).map_or(&[][..], |l| l),
-            })
-            .collect();
-        let geojson =
-            plan_geojson(&a.result, &geometry, &|rid| points.get(rid).copied()).to_string();
-        Ok((a.result, rendered, geojson))
+        });
+        let sheets = p.sheets.into_iter().map(SheetIn::from).collect();
+        Ok((p.result, sheets, p.geojson))
     }
 }
 

@@ -22,7 +22,6 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub mod auth;
-pub mod desk;
 pub mod desk_routes;
 pub mod error;
 pub mod extract;
@@ -31,6 +30,7 @@ pub mod openapi;
 pub mod routes;
 pub mod server;
 pub mod store;
+pub mod warm;
 
 pub use auth::Access;
 pub use jobs::{Engine, EngineConfig};

@@ -285,11 +285,11 @@ pub async fn plan_result(
             }
             let mut result: PlanResult =
                 serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
-            let evs: Vec<crate::desk::ledger::StoredEvent> = events
+            let evs: Vec<desk::ledger::StoredEvent> = events
                 .iter()
                 .filter_map(|(_, j)| serde_json::from_str(j).ok())
                 .collect();
-            crate::desk::ledger::overlay(&mut result, &crate::desk::ledger::Ledger::replay(&evs));
+            desk::ledger::overlay(&mut result, &desk::ledger::Ledger::replay(&evs));
             Ok(Json(result).into_response())
         }
         None => Err(not_ready(&p)),

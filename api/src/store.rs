@@ -90,6 +90,18 @@ pub struct SheetIn {
     pub html: String,
 }
 
+impl From<dayplan::publish::RenderedSheet> for SheetIn {
+    fn from(s: dayplan::publish::RenderedSheet) -> Self {
+        Self {
+            squad: s.squad,
+            lang: s.lang.code().into(),
+            sheet_version: s.sheet_version,
+            route_hash: s.route_hash,
+            html: s.html,
+        }
+    }
+}
+
 /// A result version to store: the plan JSON (it embeds the plan version, so
 /// the caller writes it for `based_on + 1`), the GeoJSON, and only the sheets
 /// that changed.

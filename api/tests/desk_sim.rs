@@ -9,7 +9,8 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
-use api::desk::{self, ledger::Ledger};
+use api::warm;
+use desk::ledger::{self, Ledger};
 use dayplan::dto::*;
 use common::*;
 use solver::solution::ActivityKind;
@@ -26,7 +27,7 @@ fn a_day_under_way_stop_by_stop() {
     let id = engine.plan_now(day.clone()).expect("planned");
     // The day starts from a plan that breaks nothing.
     {
-        let arc = desk::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
+        let arc = warm::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
         let st = arc.lock().unwrap();
         let v = solver::check::check(&st.problem, &st.solution(8 * 3600));
         assert!(v.is_empty(), "the initial plan: {v:?}");
@@ -47,7 +48,7 @@ fn a_day_under_way_stop_by_stop() {
     while now <= 12 * 3600 {
         step += 1;
         let plan = plan_row(&engine, &id);
-        let arc = desk::warm_state(&engine, &plan).unwrap();
+        let arc = warm::warm_state(&engine, &plan).unwrap();
         // 1. Squads progress stop by stop: each squad's next door is recorded done at
         // its planned time while that time is before the end of this step.
         let squads_n = day.squads.len();
@@ -119,7 +120,7 @@ fn a_day_under_way_stop_by_stop() {
                 if ev.event == ProgressKind::Failed {
                     failed_n += 1;
                 }
-                desk::record_progress(&engine, &plan_row(&engine, &id), &squad, ev).unwrap();
+                warm::record_progress(&engine, &plan_row(&engine, &id), &squad, ev).unwrap();
             }
         }
         let now_end = now + 600;
@@ -144,7 +145,7 @@ fn a_day_under_way_stop_by_stop() {
                 // Every other step the desk lets sheets change order.
                 allow_reorder: step % 2 == 0,
             };
-            let opts = desk::options(&engine, &plan_row(&engine, &id), &input).unwrap();
+            let opts = warm::options(&engine, &plan_row(&engine, &id), &input).unwrap();
             let clean = |o: &&InsertionOptionView| o.breaks_windows.is_empty() && !o.breaks_shift;
             offered += opts
                 .options
@@ -160,7 +161,7 @@ fn a_day_under_way_stop_by_stop() {
                 .or_else(|| opts.options.iter().find(clean));
             match pick {
                 Some(o) => {
-                    let c = desk::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
+                    let c = warm::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
                     assert_eq!(c.squad, o.squad);
                     committed += 1;
                     reordered += o.commit.reorder.is_some() as usize;
@@ -201,7 +202,7 @@ fn a_day_under_way_stop_by_stop() {
                     limit: Some(3),
                     allow_reorder: false,
                 };
-                let Ok(opts) = desk::options(&engine, &plan_row(&engine, &id), &input) else {
+                let Ok(opts) = warm::options(&engine, &plan_row(&engine, &id), &input) else {
                     continue;
                 };
                 if let Some(o) = opts
@@ -209,7 +210,7 @@ fn a_day_under_way_stop_by_stop() {
                     .iter()
                     .find(|o| o.breaks_windows.is_empty() && !o.breaks_shift)
                 {
-                    desk::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
+                    warm::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
                     retries_inserted += 1;
                 }
             }
@@ -237,7 +238,7 @@ fn a_day_under_way_stop_by_stop() {
     }
     // The day ends: every squad finishes.
     for s in &day.squads {
-        desk::record_progress(
+        warm::record_progress(
             &engine,
             &plan_row(&engine, &id),
             &s.id,
@@ -257,14 +258,14 @@ fn a_day_under_way_stop_by_stop() {
     // Accounting from what the coordinator reads: the result with the ground truth over it.
     let (json, _) = engine.store.result(&id).unwrap().unwrap();
     let mut result: PlanResult = serde_json::from_str(&json).unwrap();
-    let evs: Vec<desk::ledger::StoredEvent> = engine
+    let evs: Vec<ledger::StoredEvent> = engine
         .store
         .progress_events(&id)
         .unwrap()
         .iter()
         .map(|(_, j)| serde_json::from_str(j).unwrap())
         .collect();
-    desk::ledger::overlay(&mut result, &Ledger::replay(&evs));
+    ledger::overlay(&mut result, &Ledger::replay(&evs));
     let mut fate: HashMap<String, String> = HashMap::new();
     for r in &result.routes {
         for s in &r.stops {

@@ -125,7 +125,7 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 /// Every squad does, stop by stop, each door planned to be over by `until`.
 fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
     let plan = engine.store.plan(id).unwrap().unwrap();
-    let arc = api::desk::warm_state(engine, &plan).unwrap();
+    let arc = api::warm::warm_state(engine, &plan).unwrap();
     let n = arc.lock().unwrap().day.squads.len();
     let mut recorded = 0;
     for k in 0..n {
@@ -185,7 +185,7 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
                 }
             };
             let Some((squad, ev)) = next else { break };
-            api::desk::record_progress(
+            api::warm::record_progress(
                 engine,
                 &engine.store.plan(id).unwrap().unwrap(),
                 &squad,
@@ -269,13 +269,13 @@ fn main() {
     // What building the desk's travel index costs (done when the state is kept warm).
     let (index_ms, index_mb) = {
         let plan = engine.store.plan(&id).unwrap().unwrap();
-        let arc = api::desk::warm_state(&engine, &plan).unwrap();
+        let arc = api::warm::warm_state(&engine, &plan).unwrap();
         let st = arc.lock().unwrap();
         let mut times = Vec::new();
         let mut mb = 0.0;
         for _ in 0..3 {
             let t = Instant::now();
-            let r = api::desk::reach::Reach::build(&st.snapped, &engine.graphs).unwrap();
+            let r = desk::reach::Reach::build(&st.snapped, &engine.graphs).unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             mb = r.heap_bytes() as f64 / 1e6;
         }
@@ -456,7 +456,7 @@ fn main() {
         // assemble with every route's geometry; rendering and storing come on top).
         let parts = {
             let plan = engine.store.plan(&id).unwrap().unwrap();
-            let arc = api::desk::warm_state(&engine, &plan).unwrap();
+            let arc = api::warm::warm_state(&engine, &plan).unwrap();
             let st = arc.lock().unwrap();
             let reach = st.reach.as_ref().expect("built by the questions");
             let prof = st.snapped.profiles[0];

@@ -12,10 +12,18 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::{LocIdx, VehicleIdx};
 
-use super::*;
+use crate::insert::{Candidate, DoorTravel, Timeline};
+use crate::order::{resolve_order, PointTravel};
+use crate::price::exact;
+use crate::state::{DeskState, Travel};
+use dayplan::dto::*;
+use solver::problem::Time;
+use solver::solution::ActivityKind;
 use dayplan::convert::matrices;
 use dayplan::demo::{district_day, DemoConfig};
-use crate::{EngineConfig, Store};
+use crate::office::{commit, options, record_progress, row, warm_state, Office};
+use dayplan::convert::geo_profile;
+
 
 pub(super) fn graphs() -> Arc<PreparedGraphs> {
     static G: OnceLock<Arc<PreparedGraphs>> = OnceLock::new();
@@ -31,37 +39,13 @@ pub(super) fn graphs() -> Arc<PreparedGraphs> {
     .clone()
 }
 
-fn engine(name: &str) -> Arc<Engine> {
-    engine_on(name, graphs())
-}
-
-/// An engine with its own temporary store, on `graphs`.
-pub(super) fn engine_on(name: &str, graphs: Arc<PreparedGraphs>) -> Arc<Engine> {
-    let dir = std::env::temp_dir().join(format!(
-        "lastmile-desk-{name}-{}-{:x}",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Arc::new(Store::open(&dir.join("plans.db")).unwrap());
-    Engine::new(
-        store,
-        graphs,
-        EngineConfig {
-            budget_cap: Some(Duration::from_secs(1)),
-            solve_threads: 1,
-            ..EngineConfig::default()
-        },
-    )
-}
-
-pub(super) fn row(engine: &Engine, id: &str) -> PlanRow {
-    engine.store.plan(id).unwrap().unwrap()
+fn engine(_name: &str) -> Arc<Office> {
+    Office::new(graphs())
 }
 
 /// Every squad starts at 08:00 and does, stop by stop, each door planned to be
 /// over by `until`.
-fn progress_until(engine: &Engine, id: &str, until: Time) {
+fn progress_until(engine: &Office, id: &str, until: Time) {
     let arc = warm_state(engine, &row(engine, id)).unwrap();
     let n = arc.lock().unwrap().day.squads.len();
     for k in 0..n {
@@ -110,7 +94,7 @@ fn progress_until(engine: &Engine, id: &str, until: Time) {
 /// Travel between `point` and every location from one matrix per profile on
 /// the plan's snapped points plus the point: the desk's former way, kept
 /// here as the independent reference.
-fn matrix_travel(engine: &Engine, st: &DeskState, point: (f64, f64)) -> PointTravel {
+fn matrix_travel(engine: &Office, st: &DeskState, point: (f64, f64)) -> PointTravel {
     let n = st.snapped.points.len();
     let mut per_profile = Vec::new();
     let mut snapped = Vec::new();
@@ -256,7 +240,7 @@ fn options_are_the_best_of_every_position() {
         let arc = warm_state(&engine, &plan).unwrap();
         let st = arc.lock().unwrap();
         let order = resolve_order(
-            &engine,
+            &engine.graphs,
             &st,
             input.request.as_ref(),
             None,

@@ -16,8 +16,14 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::{JobKind, LocIdx, Problem, Task, VehicleIdx};
 
-use super::tests::{engine_on, row};
-use super::*;
+use crate::office::{commit, options, record_progress, replan, row, warm_state, Office};
+use crate::insert::DoorTravel;
+use crate::order::resolve_order;
+use crate::order::point_travel;
+use crate::options::{depot_suggestion, DepotSuggestion};
+use dayplan::dto::*;
+use solver::problem::Time;
+use solver::solution::ActivityKind;
 use dayplan::demo::{district_day, osm_day, DemoConfig};
 
 /// The task an activity serves, read from the problem (not the desk's helper).
@@ -150,9 +156,8 @@ fn broken(
     out
 }
 
-fn stored(engine: &Engine, id: &str) -> PlanResult {
-    let (json, _) = engine.store.result(id).unwrap().unwrap();
-    serde_json::from_str(&json).unwrap()
+fn stored(engine: &Office, id: &str) -> PlanResult {
+    engine.stored(id)
 }
 
 /// What a squad's printed route says, stop by stop (times included).
@@ -220,7 +225,7 @@ fn role(k: usize) -> usize {
 
 const T0: Time = 9 * 3600 + 1800;
 
-fn run(engine: &Engine, mut day: DayRequest, orders: usize, seed: u64) -> Seen {
+fn run(engine: &Office, mut day: DayRequest, orders: usize, seed: u64) -> Seen {
     // A van among the squads (the finding's van ran to 21:21 on a 17:00 shift).
     for (k, s) in day.squads.iter_mut().enumerate() {
         if k % 6 == 5 {
@@ -609,7 +614,7 @@ fn run(engine: &Engine, mut day: DayRequest, orders: usize, seed: u64) -> Seen {
 
 #[test]
 fn options_hold_after_commit_on_the_district() {
-    let engine = engine_on("sheets", super::tests::graphs());
+    let engine = Office::new(super::tests::graphs());
     let day = district_day(&DemoConfig {
         requests: 120,
         squads: 9,
@@ -660,7 +665,7 @@ fn options_hold_after_commit_on_chengdu_roads_only() {
         },
     )
     .expect("a day on the extract");
-    let engine = engine_on("sheets-cd", graphs);
+    let engine = Office::new(graphs);
     let seen = run(&engine, day, 80, 8);
     println!("{seen:?}");
     assert!(seen.committed >= 40, "{seen:?}");
@@ -686,7 +691,7 @@ fn day_of(requests: usize, squads: usize, seed: u64) -> DayRequest {
 /// at 10:30), and a dry run names every request it leaves unserved.
 #[test]
 fn replan_of_a_silent_morning_is_the_sheets() {
-    let engine = engine_on("replan-silent", super::tests::graphs());
+    let engine = Office::new(super::tests::graphs());
     let id = engine.plan_now(day_of(120, 9, 21)).expect("planned");
     let now = 10 * 3600 + 1800;
     let r0 = stored(&engine, &id);
@@ -758,7 +763,7 @@ fn replan_of_a_silent_morning_is_the_sheets() {
 /// refused by default, naming them, and stored with `allow_fewer`.
 #[test]
 fn replan_never_serves_fewer_by_default() {
-    let engine = engine_on("replan-fewer", super::tests::graphs());
+    let engine = Office::new(super::tests::graphs());
     let id = engine.plan_now(day_of(120, 6, 7)).expect("planned");
     let r0 = stored(&engine, &id);
     for r in &r0.routes {
@@ -823,7 +828,7 @@ fn replan_never_serves_fewer_by_default() {
 /// there do (it priced every depot on the first profile).
 #[test]
 fn depot_suggestion_uses_each_squads_own_mode() {
-    let engine = engine_on("depot-mode", super::tests::graphs());
+    let engine = Office::new(super::tests::graphs());
     let mut day = day_of(40, 5, 3);
     // The first profile in use is walking; the tricycle squad (S05) is faster.
     assert_eq!(day.squads[0].profile, Profile::Walk);
@@ -841,7 +846,7 @@ fn depot_suggestion_uses_each_squads_own_mode() {
         let arc = warm_state(&engine, &row(&engine, &id)).unwrap();
         let mut st = arc.lock().unwrap();
         let order = resolve_order(
-            &engine,
+            &engine.graphs,
             &st,
             Some(&req),
             None,
@@ -849,7 +854,7 @@ fn depot_suggestion_uses_each_squads_own_mode() {
             now,
         )
         .unwrap();
-        let travel = point_travel(&engine, &mut st, order.point).unwrap();
+        let travel = point_travel(&engine.graphs, &mut st, order.point).unwrap();
         let got =
             depot_suggestion(&st, &order.candidate, &travel, now).expect("the tricycle can go");
         // Only the tricycle has the skill: its depot, on its own profile.

@@ -14,7 +14,7 @@ use super::reach::Reach;
 use super::schedule::{schedule_route, solution, Anchor};
 use dayplan::convert::{build_problem, Snapped};
 use dayplan::dto::*;
-use crate::error::{ErrorCode, FieldError};
+use crate::error::{Code, DeskError, ErrorCode};
 
 pub struct DeskState {
     pub plan_id: String,
@@ -44,6 +44,9 @@ pub struct DeskState {
     /// kept warm (or, failing that, on the first urgent question), then grown
     /// with every location the plan gains (see [`DeskState::sync_reach`]).
     pub reach: Option<Reach>,
+    /// A change failed half-way (the day may already hold its request): the
+    /// caller must drop this state and restore it from what was stored.
+    pub needs_rebuild: bool,
 }
 
 impl DeskState {
@@ -98,6 +101,7 @@ impl DeskState {
             job_of,
             squad_of,
             reach: None,
+            needs_rebuild: false,
         }
     }
 
@@ -234,17 +238,17 @@ impl DeskState {
     }
 
     /// Validates an event against the routes and applies it. Errors name the field.
-    pub fn apply_event(&mut self, e: &StoredEvent) -> Result<(), FieldError> {
+    pub fn apply_event(&mut self, e: &StoredEvent) -> Result<(), DeskError> {
         let Some(&k) = self.squad_of.get(&e.squad) else {
-            return Err(FieldError::new(
-                ErrorCode::NotFound,
+            return Err(DeskError::new(
+                Code::NotFound,
                 "squad",
                 "no such squad in this plan",
             ));
         };
         if self.finished(k).is_some() {
-            return Err(FieldError::new(
-                ErrorCode::PlanFinished,
+            return Err(DeskError::new(
+                Code::PlanFinished,
                 "event",
                 format!("squad {} has finished its day", e.squad),
             ));
@@ -256,14 +260,14 @@ impl DeskState {
                 (Some(lat), Some(lon))
                     if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) => {}
                 (Some(_), Some(_)) => {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::OutOfRange,
                         "lat",
                         "lat must be in −90..90 and lon in −180..180",
                     ))
                 }
                 _ => {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::MissingField,
                         "lat",
                         "a position needs lat and lon",
@@ -272,14 +276,14 @@ impl DeskState {
             },
             ProgressKind::Delivered | ProgressKind::Failed | ProgressKind::Skipped => {
                 let Some(req) = &ev.request else {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::MissingField,
                         "request",
                         "which stop: give the request id",
                     ));
                 };
                 if ev.event == ProgressKind::Failed && ev.reason.is_none() {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::MissingField,
                         "reason",
                         "why it failed: nobody_home, refused, wrong_address or other",
@@ -288,14 +292,14 @@ impl DeskState {
                 if ev.event == ProgressKind::Delivered
                     && (ev.reason.is_some() || ev.retry.is_some() || ev.retry_after.is_some())
                 {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::InvalidValue,
                         "reason",
                         "a delivered stop has no reason or retry",
                     ));
                 }
                 let Some(&j) = self.job_of.get(req) else {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::UnknownReference,
                         "request",
                         format!("request {req:?} is not in this plan"),
@@ -309,14 +313,14 @@ impl DeskState {
                     .map(|(i, _)| i)
                     .collect();
                 if pos.is_empty() {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::InvalidValue,
                         "request",
                         format!("request {req:?} is not on squad {}'s route", e.squad),
                     ));
                 }
                 if pos.iter().all(|&p| p < self.locked[k]) {
-                    return Err(FieldError::new(
+                    return Err(DeskError::new(
                         ErrorCode::InvalidValue,
                         "request",
                         format!("request {req:?} is already recorded"),
