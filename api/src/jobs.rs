@@ -17,7 +17,8 @@ use geo_data::PreparedGraphs;
 use tokio::sync::Semaphore;
 
 use dayplan::assemble::assemble;
-use dayplan::convert::{build_problem, matrices, snap_day, Snapped};
+use dayplan::convert::{snap_day, Snapped};
+use dayplan::plan;
 use dayplan::dto::*;
 use dayplan::publish::{publish, SheetVersion};
 use dayplan::sheet::Lang;
@@ -308,11 +309,12 @@ impl Engine {
                 s
             }
         };
-        let t = Instant::now();
-        let m = matrices(&snapped, &self.graphs);
-        timings.matrix_ms = t.elapsed().as_millis() as u64;
-        let problem = build_problem(&day, &snapped, m)
-            .map_err(|e| RunError::Day(format!("the day could not be modelled: {e}")))?;
+        let modelled = plan::model(&day, snapped, &self.graphs)
+            .map_err(|e| RunError::Day(e.to_string()))?;
+        timings.matrix_ms = modelled.matrix_ms;
+        let plan::Modelled {
+            snapped, problem, ..
+        } = modelled;
 
         let mut budget = Duration::from_secs(day.options.budget_s as u64);
         if let Some(cap) = self.config.budget_cap {
@@ -324,7 +326,7 @@ impl Engine {
             let store = self.store.clone();
             let map = self.progress.clone();
             let last_store = Mutex::new(Instant::now() - PROGRESS_STORE_EVERY);
-            move |p: solver::config::Progress| {
+            move |p: plan::Progress| {
                 let view = Progress {
                     iterations: p.iterations,
                     elapsed_s: (p.elapsed.as_millis() as f64) / 1000.0,
@@ -344,16 +346,14 @@ impl Engine {
                 }
             }
         };
-        let cfg = solver::config::SolveConfig {
-            seed: day.options.seed,
+        let budget = plan::Budget {
+            time: budget,
             threads: self.config.solve_threads,
-            time_limit: Some(budget),
-            max_iterations: None,
             cancel: Some(self.interrupt.clone()),
             progress: Some(Arc::new(progress_cb)),
         };
         let t = Instant::now();
-        let solution = solver::solve(&problem, &cfg);
+        let solution = plan::solve(&day, &problem, budget);
         timings.solve_ms = t.elapsed().as_millis() as u64;
         if self.interrupt.load(Ordering::SeqCst) {
             // Cut short by the stop: not the plan the day's budget promised.
@@ -411,8 +411,8 @@ impl Engine {
         &self,
         id: &str,
         day: &DayRequest,
-        problem: &solver::problem::Problem,
-        solution: &solver::solution::Solution,
+        problem: &plan::Problem,
+        solution: &plan::Solution,
         snapped: &Snapped,
     ) -> Result<(PlanResult, Vec<SheetIn>, String), StoreError> {
         let current = self.store.plan(id)?.map_or(0, |p| p.version);

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use dayplan::dto::*;
 use desk::{Change, DeskState, Env};
-use solver::problem::Time;
+use dayplan::plan::Time;
 
 use crate::error::{ApiError, ErrorCode};
 use crate::jobs::Engine;

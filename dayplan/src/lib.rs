@@ -19,6 +19,7 @@ pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod geojson;
+pub mod plan;
 pub mod publish;
 pub mod sheet;
 pub mod validate;

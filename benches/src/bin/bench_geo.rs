@@ -2,7 +2,7 @@
 //! ~500k-node synthetic city, and the whole `lastmile matrix` command.
 //!
 //! ```sh
-//! cargo build --release -p api -p lastmile-benches
+//! cargo build --release -p lastmile -p lastmile-benches
 //! target/release/bench_geo            # CARGO_TARGET_DIR may move target/
 //! ```
 //!
@@ -335,7 +335,7 @@ fn main() {
             row(
                 "`lastmile matrix` 1,000 points",
                 "skipped".into(),
-                "build it: cargo build --release -p api".into(),
+                "build it: cargo build --release -p lastmile".into(),
             );
         }
         std::fs::remove_dir_all(&dir).ok();

@@ -3,16 +3,43 @@
 //! appears exactly once in the result: as a stop of one route, or unserved
 //! with a reason. Each solution also passes the solver's independent checker.
 
-mod common;
-
 use std::collections::HashMap;
 
 use dayplan::assemble::assemble;
 use dayplan::convert::{build_problem, matrices, snap_day};
 use dayplan::dto::*;
-use common::*;
 use proptest::prelude::*;
 use solver::config::SolveConfig;
+
+use std::sync::{Arc, OnceLock};
+
+use dayplan::demo::{district_day, DemoConfig};
+use geo_data::PreparedGraphs;
+
+fn graphs() -> Arc<PreparedGraphs> {
+    static G: OnceLock<Arc<PreparedGraphs>> = OnceLock::new();
+    G.get_or_init(|| {
+        let (g, _) = PreparedGraphs::from_osm(
+            &geo_data::district::osm_data(),
+            std::path::Path::new("district"),
+            &geo_data::NoProgress,
+        )
+        .expect("the district builds");
+        Arc::new(g)
+    })
+    .clone()
+}
+
+/// A small day: `requests` requests, `squads` squads, a 1 s budget.
+fn small_day(requests: usize, squads: usize, seed: u64) -> DayRequest {
+    district_day(&DemoConfig {
+        requests,
+        squads,
+        seed,
+        budget_s: 1,
+        ..DemoConfig::default()
+    })
+}
 
 #[derive(Debug, Clone)]
 struct Twist {
