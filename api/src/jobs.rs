@@ -68,7 +68,7 @@ pub struct Engine {
     /// goes back to `queued` and is solved again at the next start.
     interrupt: Arc<AtomicBool>,
     /// Warm states of plans under way (escalation desk).
-    pub desk: crate::warm::WarmStates,
+    pub desk: crate::warm_cache::WarmStates,
 }
 
 impl Engine {
@@ -398,9 +398,9 @@ impl Engine {
         );
         // The desk starts warm: the problem and its matrices are already here.
         let office = day.street_office.id.clone();
-        crate::warm::seed(
-            self,
+        self.desk.seed(
             desk::DeskState::new(id, &office, version, day, snapped, problem, &solution),
+            &self.graphs,
         );
         Ok(())
     }

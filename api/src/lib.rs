@@ -31,6 +31,7 @@ pub mod routes;
 pub mod server;
 pub mod store;
 pub mod warm;
+pub mod warm_cache;
 
 pub use auth::Access;
 pub use jobs::{Engine, EngineConfig};

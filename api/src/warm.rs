@@ -4,7 +4,7 @@
 //! whose change failed half-way) is dropped and rebuilt from the store by the
 //! next question.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use dayplan::dto::*;
@@ -14,43 +14,6 @@ use dayplan::plan::Time;
 use crate::error::{ApiError, ErrorCode};
 use crate::jobs::Engine;
 use crate::store::{PlanRow, ResultIn, SheetIn};
-
-/// Plans kept warm at once (a 2,000-stop day holds about 35 MB of matrices).
-const WARM_PLANS: usize = 8;
-
-/// Warm states by plan id, the oldest dropped first.
-#[derive(Default)]
-pub struct WarmStates {
-    warm: Mutex<(HashMap<String, Arc<Mutex<DeskState>>>, VecDeque<String>)>,
-}
-
-impl WarmStates {
-    pub fn get(&self, id: &str) -> Option<Arc<Mutex<DeskState>>> {
-        self.warm.lock().ok()?.0.get(id).cloned()
-    }
-    pub fn put(&self, st: DeskState) -> Arc<Mutex<DeskState>> {
-        let id = st.plan_id.clone();
-        let arc = Arc::new(Mutex::new(st));
-        if let Ok(mut w) = self.warm.lock() {
-            if w.0.insert(id.clone(), arc.clone()).is_none() {
-                w.1.push_back(id);
-            }
-            while w.1.len() > WARM_PLANS {
-                if let Some(old) = w.1.pop_front() {
-                    w.0.remove(&old);
-                }
-            }
-        }
-        arc
-    }
-    /// Drops a state whose write failed: the next call rebuilds it from the store.
-    pub fn evict(&self, id: &str) {
-        if let Ok(mut w) = self.warm.lock() {
-            w.0.remove(id);
-            w.1.retain(|x| x != id);
-        }
-    }
-}
 
 /// Time of day now on the service's clock, in the street office's time zone.
 pub fn clock_now(engine: &Engine) -> Time {
@@ -99,12 +62,6 @@ pub fn warm_state(engine: &Engine, plan: &PlanRow) -> Result<Arc<Mutex<DeskState
         &engine.graphs,
     )?;
     Ok(engine.desk.put(st))
-}
-
-/// Keeps the state of a solve that just finished warm (no second snap or matrix).
-pub fn seed(engine: &Engine, mut st: DeskState) {
-    desk::restore::warm(&mut st, &engine.graphs);
-    engine.desk.put(st);
 }
 
 fn lock(st: &Arc<Mutex<DeskState>>) -> Result<MutexGuard<'_, DeskState>, ApiError> {

@@ -8,7 +8,8 @@ use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
 use crate::error::{Code, DeskError, ErrorCode};
-use crate::insert::{DoorTravel, Timeline};
+use crate::insert::Timeline;
+use crate::travel::DoorTravel;
 use crate::order::*;
 use crate::price::*;
 use crate::publish::{self, Change};

@@ -16,6 +16,7 @@ use solver::problem::{LocIdx, Problem, Skills, Time, VehicleIdx};
 use solver::solution::{ActivityKind, Route};
 
 use super::schedule::task_of;
+use crate::travel::DoorTravel;
 
 const BIG: Time = Time::MAX / 8;
 
@@ -33,13 +34,6 @@ pub struct Candidate {
     pub demand: i64,
     pub skills: Skills,
     pub max_ride: Option<Time>,
-}
-
-/// Travel to and from the door, per profile: `(seconds, metres)`, `None` when
-/// unknown or unreachable.
-pub trait DoorTravel {
-    fn to_door(&self, profile: usize, from: LocIdx) -> Option<(Time, i64)>;
-    fn from_door(&self, profile: usize, to: LocIdx) -> Option<(Time, i64)>;
 }
 
 /// One squad's best placement.

@@ -41,6 +41,7 @@ pub mod replan;
 pub mod restore;
 pub mod schedule;
 pub mod state;
+pub mod travel;
 
 pub use commit::commit;
 pub use error::{Code, DeskError, Refusal};

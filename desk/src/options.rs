@@ -8,7 +8,8 @@ use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
 use crate::error::{Code, DeskError};
-use crate::insert::{best_for_squad, Candidate, DoorTravel, Placement, Timeline, Why};
+use crate::insert::{best_for_squad, Candidate, Placement, Timeline, Why};
+use crate::travel::DoorTravel;
 use crate::order::*;
 use crate::price::*;
 use crate::reorder;

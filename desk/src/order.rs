@@ -13,8 +13,10 @@ use geo_data::PreparedGraphs;
 use solver::problem::{LocIdx, Time};
 
 use crate::error::{Code, DeskError, ErrorCode};
-use crate::insert::{Candidate, DoorTravel};
-use crate::state::{DeskState, Travel};
+use crate::insert::Candidate;
+use crate::travel::DoorTravel;
+use crate::state::DeskState;
+use crate::travel::Travel;
 
 /// An urgent order resolved against the plan.
 pub(crate) struct Order {

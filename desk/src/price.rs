@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
-use crate::insert::{Candidate, DoorTravel, Timeline};
+use crate::insert::{Candidate, Timeline};
+use crate::travel::DoorTravel;
 use crate::state::DeskState;
 
 /// The exact effects of one placement, by walking the whole route once with

@@ -17,7 +17,7 @@
 
 use geo_data::{PointCosts, PointIndex, PreparedGraphs, ProfileGraph, SnappedPoint};
 
-use super::state::Travel;
+use crate::travel::Travel;
 use dayplan::convert::{geo_profile, park_between, Snapped};
 
 /// The index of one profile and which location each indexed point is.

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use solver::problem::{JobIdx, LocIdx, Matrix, Time, VehicleIdx, UNREACHABLE};
 use solver::solution::ActivityKind;
 
-use super::insert::DoorTravel;
+use crate::travel::DoorTravel;
 use super::state::DeskState;
 use dayplan::dto::{DayRequest, Request, RequestKind, Window};
 

@@ -11,7 +11,8 @@ use solver::solution::ActivityKind;
 
 use crate::error::{Code, DeskError, ErrorCode};
 use crate::publish::{self, Change};
-use crate::state::{DeskState, Travel};
+use crate::state::DeskState;
+use crate::travel::Travel;
 use crate::fixed::{fixed_stops, lcs, pinned_day};
 use crate::Env;
 use crate::commit::check_open;

@@ -16,7 +16,7 @@
 use solver::problem::{JobIdx, JobKind, LocIdx, Problem, Task, Time, VehicleIdx};
 use solver::solution::{Activity, ActivityKind, Route, Solution, Unassigned};
 
-use super::insert::DoorTravel;
+use crate::travel::DoorTravel;
 
 /// The urgent order's job while it is only priced (not in the problem).
 pub const NEW: JobIdx = JobIdx(u32::MAX);

@@ -11,6 +11,7 @@ use solver::solution::{ActivityKind, Constraint, Route, Solution, Unassigned, Un
 
 use super::ledger::{Ledger, StoredEvent};
 use super::reach::Reach;
+use crate::travel::Travel;
 use super::schedule::{schedule_route, solution, Anchor};
 use dayplan::convert::{build_problem, Snapped};
 use dayplan::dto::*;
@@ -574,30 +575,5 @@ impl DeskState {
         self.problem = problem;
         self.job_of.insert(id, j);
         Ok(j)
-    }
-}
-
-/// Travel between a new point and every existing location, for one profile.
-#[derive(Clone, Debug, Default)]
-pub struct Travel {
-    /// `(seconds, metres)` from location `a` to the new point.
-    pub to_new: Vec<Option<(i32, i32)>>,
-    /// `(seconds, metres)` from the new point to location `a`.
-    pub from_new: Vec<Option<(i32, i32)>>,
-}
-
-impl Travel {
-    /// The same travel as an existing location's (a retry at the same door).
-    pub fn copy_of(m: &Matrix, loc: usize) -> Travel {
-        let n = m.size();
-        let l = LocIdx(loc as u32);
-        let get = |a: LocIdx, b: LocIdx| {
-            m.reachable(a, b)
-                .then(|| (m.duration(a, b) as i32, m.distance(a, b) as i32))
-        };
-        Travel {
-            to_new: (0..n).map(|a| get(LocIdx(a as u32), l)).collect(),
-            from_new: (0..n).map(|a| get(l, LocIdx(a as u32))).collect(),
-        }
     }
 }

@@ -12,10 +12,12 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::{LocIdx, VehicleIdx};
 
-use crate::insert::{Candidate, DoorTravel, Timeline};
+use crate::insert::{Candidate, Timeline};
+use crate::travel::DoorTravel;
 use crate::order::{resolve_order, PointTravel};
 use crate::price::exact;
-use crate::state::{DeskState, Travel};
+use crate::state::DeskState;
+use crate::travel::Travel;
 use dayplan::dto::*;
 use solver::problem::Time;
 use solver::solution::ActivityKind;

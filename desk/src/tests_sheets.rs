@@ -17,7 +17,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::{JobKind, LocIdx, Problem, Task, VehicleIdx};
 
 use crate::office::{commit, options, record_progress, replan, row, warm_state, Office};
-use crate::insert::DoorTravel;
+use crate::travel::DoorTravel;
 use crate::order::resolve_order;
 use crate::order::point_travel;
 use crate::options::{depot_suggestion, DepotSuggestion};
