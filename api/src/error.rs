@@ -312,6 +312,22 @@ impl From<desk::DeskError> for ApiError {
     }
 }
 
+impl From<crate::jobs::AdmitError> for ApiError {
+    fn from(e: crate::jobs::AdmitError) -> Self {
+        use crate::jobs::AdmitError as A;
+        match e {
+            A::Invalid(errors) => ApiError::many(errors),
+            A::OtherOffice => ApiError::new(
+                ErrorCode::Forbidden,
+                "street_office.id",
+                "this token belongs to another street office",
+            ),
+            A::Store(e) => e.into(),
+            A::Internal(cause) => ApiError::internal(&cause),
+        }
+    }
+}
+
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {

@@ -201,45 +201,60 @@ impl Engine {
         }
     }
 
-    /// Plans a day on the calling thread with the same steps as the service
-    /// (check, snap, store, solve, render, store) and returns the plan id.
-    /// For the CLI (`lastmile demo`) and the benchmarks.
-    pub fn plan_now(&self, mut day: DayRequest) -> Result<String, String> {
-        let show = |errs: Vec<dayplan::FieldError>| {
-            errs.iter()
-                .take(5)
-                .map(|e| format!("{}: {}", e.path, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
+    /// Admits a day: checked in full (errors located on the spreadsheet's
+    /// rows for a CSV day), refused if it belongs to another office than
+    /// `office`, snapped once, and stored (fsynced) as a queued plan. The one
+    /// way in for `POST /plans` and for [`Engine::plan_now`]; what it returns
+    /// goes to [`Engine::submit`] or [`Engine::run`] with its snapping.
+    pub fn admit(
+        &self,
+        mut day: DayRequest,
+        office: Option<&str>,
+        parse_ms: u64,
+    ) -> Result<Admitted, AdmitError> {
         let t = Instant::now();
-        let source = dayplan::validate::check_day_located(&mut day).map_err(show)?;
-        let parse_validate_ms = t.elapsed().as_millis() as u64;
+        let source =
+            dayplan::validate::check_day_located(&mut day).map_err(AdmitError::Invalid)?;
+        if office.is_some_and(|o| o != day.street_office.id) {
+            return Err(AdmitError::OtherOffice);
+        }
+        let parse_validate_ms = parse_ms + t.elapsed().as_millis() as u64;
         let t = Instant::now();
-        let snapped = snap_day(&day, &self.graphs).map_err(|errs| show(source.locate(errs)))?;
+        let snapped = snap_day(&day, &self.graphs)
+            .map_err(|errs| AdmitError::Invalid(source.locate(errs)))?;
         let snap_ms = t.elapsed().as_millis() as u64;
         let id = format!("p{:016x}", rand::random::<u64>());
-        let json = serde_json::to_string(&day).map_err(|e| e.to_string())?;
-        self.store
-            .insert_plan(&crate::store::NewPlan {
-                id: &id,
-                office: &day.street_office.id,
-                date: &day.date,
-                requests: day.requests.len(),
-                squads: day.squads.len(),
-                request_json: &json,
-            })
-            .map_err(|e| e.to_string())?;
-        let pre = Timings {
-            parse_validate_ms,
-            snap_ms,
-            ..Timings::default()
-        };
-        match self.run(&id, day, Some(snapped), pre) {
-            Ok(()) => Ok(id),
+        let json = serde_json::to_string(&day).map_err(|e| AdmitError::Internal(e.to_string()))?;
+        self.store.insert_plan(&crate::store::NewPlan {
+            id: &id,
+            office: &day.street_office.id,
+            date: &day.date,
+            requests: day.requests.len(),
+            squads: day.squads.len(),
+            request_json: &json,
+        })?;
+        Ok(Admitted {
+            id,
+            day,
+            snapped,
+            pre: Timings {
+                parse_validate_ms,
+                snap_ms,
+                ..Timings::default()
+            },
+        })
+    }
+
+    /// Plans a day on the calling thread with the same steps as the service
+    /// ([`Engine::admit`], then solve, render, store) and returns the plan id.
+    /// For the CLI (`lastmile demo`) and the benchmarks.
+    pub fn plan_now(&self, day: DayRequest) -> Result<String, String> {
+        let a = self.admit(day, None, 0).map_err(|e| e.to_string())?;
+        match self.run(&a.id, a.day, Some(a.snapped), a.pre) {
+            Ok(()) => Ok(a.id),
             Err(e) => {
                 let reason = e.to_string();
-                self.settle(&id, Err(e));
+                self.settle(&a.id, Err(e));
                 Err(reason)
             }
         }
@@ -449,6 +464,29 @@ impl Engine {
         let sheets = p.sheets.into_iter().map(SheetIn::from).collect();
         Ok((p.result, sheets, p.geojson))
     }
+}
+
+/// A day admitted: stored as queued, snapped, with the time that took.
+pub struct Admitted {
+    pub id: String,
+    pub day: DayRequest,
+    pub snapped: Snapped,
+    pub pre: Timings,
+}
+
+/// Why a day was not admitted (nothing was stored).
+#[derive(Debug, thiserror::Error)]
+pub enum AdmitError {
+    /// Every mistake found, located on the JSON path or spreadsheet row.
+    #[error("{}", .0.iter().take(5).map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<dayplan::FieldError>),
+    /// The day is another street office's.
+    #[error("this token belongs to another street office")]
+    OtherOffice,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// How a solve ended without a result: the cases are handled differently.

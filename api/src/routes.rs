@@ -10,13 +10,12 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::auth::{Principal, Role};
-use dayplan::convert::snap_day;
 use dayplan::dto::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiPath as Path, ApiQuery as Query};
 use dayplan::sheet::Lang;
-use crate::store::{rfc3339, NewPlan, PlanRow};
-use dayplan::validate::{check_day_located, parse_day};
+use crate::store::{rfc3339, PlanRow};
+use dayplan::validate::parse_day;
 use crate::AppState;
 
 /// Largest body accepted. A 5,000-request day is about 2.5 MB of JSON; 16 MiB
@@ -90,45 +89,18 @@ pub async fn create_plan(
     // Parsing a large body and snapping are CPU work: keep them off the async threads.
     let prepared = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let t = Instant::now();
-        let mut day = parse_day(&body).map_err(|e| ApiError::many(vec![e]))?;
-        let source = check_day_located(&mut day).map_err(ApiError::many)?;
-        if day.street_office.id != office {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "street_office.id",
-                "this token belongs to another street office",
-            ));
-        }
-        let parse_validate_ms = t.elapsed().as_millis() as u64;
-        let t = Instant::now();
-        let snapped =
-            snap_day(&day, &engine.graphs).map_err(|errs| ApiError::many(source.locate(errs)))?;
-        let snap_ms = t.elapsed().as_millis() as u64;
-        let plan_id = format!("p{:016x}", rand::random::<u64>());
-        let request_json = serde_json::to_string(&day).map_err(|e| ApiError::internal(&e))?;
-        // Stored (and fsynced) before the client hears anything: nothing accepted is lost.
-        engine.store.insert_plan(&NewPlan {
-            id: &plan_id,
-            office: &office,
-            date: &day.date,
-            requests: day.requests.len(),
-            squads: day.squads.len(),
-            request_json: &request_json,
-        })?;
-        Ok((
-            plan_id,
-            day,
-            snapped,
-            Timings {
-                parse_validate_ms,
-                snap_ms,
-                ..Timings::default()
-            },
-        ))
+        let day = parse_day(&body).map_err(|e| ApiError::many(vec![e]))?;
+        let parse_ms = t.elapsed().as_millis() as u64;
+        Ok(engine.admit(day, Some(&office), parse_ms)?)
     })
     .await
     .map_err(|e| ApiError::internal(&e))??;
-    let (plan_id, day, snapped, pre) = prepared;
+    let crate::jobs::Admitted {
+        id: plan_id,
+        day,
+        snapped,
+        pre,
+    } = prepared;
     tracing::info!(plan = %plan_id, requests = day.requests.len(), squads = day.squads.len(), "plan accepted");
     let accepted = PlanAccepted {
         status_url: format!("/api/v1/plans/{plan_id}"),

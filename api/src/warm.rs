@@ -78,7 +78,7 @@ fn with_state<T>(
     let arc = warm_state(engine, plan)?;
     let mut st = lock(&arc)?;
     let out = f(&mut st);
-    if out.is_err() && st.needs_rebuild {
+    if out.is_err() && st.needs_rebuild() {
         drop(st);
         engine.desk.evict(&plan.id);
     }
@@ -105,7 +105,7 @@ fn store_change(engine: &Engine, st: &mut DeskState, change: Change) -> Result<u
         let result_json = serde_json::to_string(&p.result).map_err(|e| ApiError::internal(&e))?;
         let sheets = p.sheets.iter().cloned().map(SheetIn::from).collect();
         let v = engine.store.store_desk_result(
-            &st.plan_id,
+            st.plan_id(),
             change.based_on,
             &ResultIn {
                 result_json,
@@ -116,7 +116,7 @@ fn store_change(engine: &Engine, st: &mut DeskState, change: Change) -> Result<u
             change
                 .day_json
                 .as_deref()
-                .map(|j| (j, st.day.requests.len())),
+                .map(|j| (j, st.day().requests.len())),
         )?;
         Ok(v)
     })();
@@ -126,7 +126,7 @@ fn store_change(engine: &Engine, st: &mut DeskState, change: Change) -> Result<u
             Ok(v)
         }
         Err(e) => {
-            st.needs_rebuild = true;
+            st.mark_for_rebuild();
             Err(e)
         }
     }
@@ -143,7 +143,7 @@ pub fn record_progress(
     with_state(engine, plan, |st| {
         let rec = desk::record_progress(st, squad, ev, now)?;
         if let Err(e) = engine.store.add_progress(&plan.id, squad, &rec.stored) {
-            st.needs_rebuild = true;
+            st.mark_for_rebuild();
             return Err(e.into());
         }
         Ok(rec.view)

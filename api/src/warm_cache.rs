@@ -23,7 +23,7 @@ impl WarmStates {
         self.warm.lock().ok()?.0.get(id).cloned()
     }
     pub fn put(&self, st: DeskState) -> Arc<Mutex<DeskState>> {
-        let id = st.plan_id.clone();
+        let id = st.plan_id().to_string();
         let arc = Arc::new(Mutex::new(st));
         if let Ok(mut w) = self.warm.lock() {
             if w.0.insert(id.clone(), arc.clone()).is_none() {

@@ -8,37 +8,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dayplan::dto::{DayRequest, Item, ItemKind, PlanResult, RequestKind};
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use common::*;
-use http_body_util::BodyExt;
 use serde_json::Value;
 use solver::problem::{JobIdx, JobKind, VehicleIdx};
-use tower::ServiceExt;
-
-async fn call(app: &Router, method: &str, uri: &str, body: Option<Vec<u8>>) -> (StatusCode, Value) {
-    let b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {COORD}"));
-    let req = match body {
-        Some(bytes) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(bytes))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    let v = serde_json::from_slice(&body)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&body)));
-    (status, v)
-}
 
 async fn submit(app: &Router, day: &DayRequest) -> String {
-    let (s, v) = call(
+    let (s, v) = coord(
         app,
         "POST",
         "/api/v1/plans",
@@ -54,7 +31,7 @@ async fn statuses_until_done(app: &Router, id: &str, every: Duration) -> Vec<Val
     let t = Instant::now();
     let mut seen = Vec::new();
     loop {
-        let (s, v) = call(app, "GET", &format!("/api/v1/plans/{id}"), None).await;
+        let (s, v) = coord(app, "GET", &format!("/api/v1/plans/{id}"), None).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let state = v["status"].as_str().unwrap().to_string();
         seen.push(v);
@@ -73,7 +50,7 @@ async fn statuses_until_done(app: &Router, id: &str, every: Duration) -> Vec<Val
 
 async fn result(app: &Router, id: &str) -> PlanResult {
     statuses_until_done(app, id, Duration::from_millis(100)).await;
-    let (s, v) = call(app, "GET", &format!("/api/v1/plans/{id}/result"), None).await;
+    let (s, v) = coord(app, "GET", &format!("/api/v1/plans/{id}/result"), None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     serde_json::from_value(v).unwrap()
 }

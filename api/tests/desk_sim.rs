@@ -29,7 +29,7 @@ fn a_day_under_way_stop_by_stop() {
     {
         let arc = warm::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
         let st = arc.lock().unwrap();
-        let v = solver::check::check(&st.problem, &st.solution(8 * 3600));
+        let v = solver::check::check(&st.problem(), &st.solution(8 * 3600));
         assert!(v.is_empty(), "the initial plan: {v:?}");
     }
     let buildings: Vec<Building> = day.buildings.clone();
@@ -56,8 +56,8 @@ fn a_day_under_way_stop_by_stop() {
             loop {
                 let next = {
                     let st = arc.lock().unwrap();
-                    let squad = st.day.squads[k].id.clone();
-                    if st.routes[k].is_empty() {
+                    let squad = st.day().squads[k].id.clone();
+                    if st.routes()[k].is_empty() {
                         None
                     } else if st.started(k).is_none() {
                         Some((
@@ -75,16 +75,16 @@ fn a_day_under_way_stop_by_stop() {
                         ))
                     } else {
                         let t_k = st
-                            .ledger
+                            .ledger()
                             .squads
                             .get(&squad)
                             .and_then(|l| l.done_order.last())
-                            .and_then(|q| st.ledger.done.get(q))
+                            .and_then(|q| st.ledger().done.get(q))
                             .map_or(now, |d| d.at);
-                        let r = st.route_schedule(k, &st.routes[k], t_k);
+                        let r = st.route_schedule(k, &st.routes()[k], t_k);
                         r.activities
                             .iter()
-                            .skip(st.locked[k])
+                            .skip(st.locked()[k])
                             .find_map(|a| match a.kind {
                                 ActivityKind::Delivery(j)
                                 | ActivityKind::ShipmentDelivery(j)
@@ -93,7 +93,7 @@ fn a_day_under_way_stop_by_stop() {
                             })
                             .filter(|&(_, dep)| dep <= now + 600)
                             .map(|(j, dep)| {
-                                let rid = st.day.requests[j.get()].id.clone();
+                                let rid = st.day().requests[j.get()].id.clone();
                                 // Every 7th door has nobody home: it comes back later today.
                                 let fail = j.get() % 7 == 3 && !rid.contains('~');
                                 (
@@ -180,13 +180,13 @@ fn a_day_under_way_stop_by_stop() {
             let pending: Vec<String> = {
                 let st = arc.lock().unwrap();
                 let routed: HashSet<String> = st
-                    .routes
+                    .routes()
                     .iter()
                     .flatten()
                     .filter_map(|a| a.job())
-                    .map(|j| st.day.requests[j.get()].id.clone())
+                    .map(|j| st.day().requests[j.get()].id.clone())
                     .collect();
-                st.ledger
+                st.ledger()
                     .open_pending(&|x| routed.contains(x))
                     .iter()
                     .filter(|p| p.is_retry && p.after.is_some_and(|a| a <= now_end + 1800))
@@ -218,15 +218,15 @@ fn a_day_under_way_stop_by_stop() {
         // 4. Invariants after every step.
         let st = arc.lock().unwrap();
         let sol = st.solution(now_end);
-        let v = solver::check::check(&st.problem, &sol);
+        let v = solver::check::check(&st.problem(), &sol);
         assert!(
             v.is_empty(),
             "step {step} at {}: checker: {:?}",
             Clock::format(now),
             &v[..v.len().min(5)]
         );
-        for k in 0..st.routes.len() {
-            let prefix = &st.routes[k][..st.locked[k]];
+        for k in 0..st.routes().len() {
+            let prefix = &st.routes()[k][..st.locked()[k]];
             assert!(
                 prefix.starts_with(&done_prefix[k]),
                 "squad {k}: a done stop moved"

@@ -14,84 +14,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use common::*;
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use tower::ServiceExt;
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    /// The documented error, with this status and code.
-    fn error(&self, status: StatusCode, code: &str, path: &str) {
-        assert_eq!(self.status, status, "{}", self.text());
-        assert!(
-            self.headers[header::CONTENT_TYPE]
-                .to_str()
-                .unwrap()
-                .starts_with("application/json"),
-            "{:?}",
-            self.headers
-        );
-        let v = self.json();
-        assert_eq!(
-            (v["code"].as_str(), v["path"].as_str()),
-            (Some(code), Some(path)),
-            "{v}"
-        );
-        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
-        assert_eq!(v["errors"][0]["code"], code, "{v}");
-    }
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Resp {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn call(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Vec<u8>>,
-) -> Resp {
-    let mut b = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(bytes) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(bytes))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    send(app, req).await
-}
 
 fn bytes(v: &Value) -> Option<Vec<u8>> {
     Some(serde_json::to_vec(v).unwrap())
@@ -211,27 +134,7 @@ impl Contract {
 }
 
 async fn wait_done(app: &Router, id: &str) -> Value {
-    let t = Instant::now();
-    loop {
-        let v = call(
-            app,
-            "GET",
-            &format!("/api/v1/plans/{id}"),
-            Some(COORD),
-            None,
-        )
-        .await
-        .json();
-        match v["status"].as_str().unwrap() {
-            "done" | "failed" => return v,
-            _ => {}
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(120),
-            "plan not done in time: {v}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_plan(app, id).await
 }
 
 /// Every operation, on its good path and on each way it refuses, answers

@@ -3,66 +3,14 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use common::*;
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use http_body_util::BodyExt;
 use tower::ServiceExt;
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-async fn call(
-    app: &Router,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Vec<u8>>,
-) -> Resp {
-    let mut b = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(bytes) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(bytes))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
 
 async fn get(app: &Router, uri: &str, token: Option<&str>) -> Resp {
     call(app, "GET", uri, token, None).await
@@ -85,22 +33,9 @@ fn setup(name: &str, squads: &[String]) -> Router {
 }
 
 async fn wait_done(app: &Router, id: &str) -> Value {
-    let t = Instant::now();
-    loop {
-        let r = get(app, &format!("/api/v1/plans/{id}"), Some(COORD)).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-        let v = r.json();
-        match v["status"].as_str().unwrap() {
-            "done" => return v,
-            "failed" => panic!("plan failed: {v}"),
-            _ => {}
-        }
-        assert!(
-            t.elapsed() < Duration::from_secs(120),
-            "plan not done in time: {v}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let v = wait_plan(app, id).await;
+    assert_eq!(v["status"], "done", "plan failed: {v}");
+    v
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

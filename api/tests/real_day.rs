@@ -18,39 +18,16 @@ use std::time::{Duration, Instant};
 use dayplan::demo::{district_day, osm_day, DemoConfig};
 use dayplan::dto::{DayRequest, Profile};
 use api::{Engine, EngineConfig, Store};
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use axum::Router;
 use common::*;
 use geo_data::snap::haversine_m;
 use geo_data::{NoProgress, PreparedGraphs};
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
-
-async fn call(app: &Router, method: &str, uri: &str, body: Option<Vec<u8>>) -> (StatusCode, Value) {
-    let b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::AUTHORIZATION, format!("Bearer {COORD}"));
-    let req = match body {
-        Some(bytes) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(bytes))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-    let v = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
-    (status, v)
-}
 
 /// Posts the day, waits for the plan and returns its result.
 async fn plan(app: &Router, day: &DayRequest) -> Value {
-    let (s, v) = call(
+    let (s, v) = coord(
         app,
         "POST",
         "/api/v1/plans",
@@ -61,7 +38,7 @@ async fn plan(app: &Router, day: &DayRequest) -> Value {
     let id = v["plan_id"].as_str().unwrap().to_string();
     let t = Instant::now();
     loop {
-        let (s, v) = call(app, "GET", &format!("/api/v1/plans/{id}"), None).await;
+        let (s, v) = coord(app, "GET", &format!("/api/v1/plans/{id}"), None).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         match v["status"].as_str().unwrap() {
             "done" => break,
@@ -71,7 +48,7 @@ async fn plan(app: &Router, day: &DayRequest) -> Value {
         assert!(t.elapsed() < Duration::from_secs(300), "not done: {v}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (s, v) = call(app, "GET", &format!("/api/v1/plans/{id}/result"), None).await;
+    let (s, v) = coord(app, "GET", &format!("/api/v1/plans/{id}/result"), None).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v
 }

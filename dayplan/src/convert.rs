@@ -274,13 +274,47 @@ pub fn skill_bits(day: &DayRequest) -> HashMap<&str, u32> {
     bits
 }
 
-fn skills(names: &[String], bits: &HashMap<&str, u32>) -> Skills {
+/// Skill names as bits. A name `bits` does not know (an urgent order's skill
+/// that no squad and no request of the day has) is one no squad can have:
+/// every bit set.
+pub fn skills(names: &[String], bits: &HashMap<&str, u32>) -> Skills {
+    if names.iter().any(|n| !bits.contains_key(n.as_str())) {
+        return Skills(u64::MAX);
+    }
     Skills(
         names
             .iter()
             .filter_map(|n| bits.get(n.as_str()))
             .fold(0u64, |acc, &b| acc | (1u64 << b)),
     )
+}
+
+/// What a request asks of the squad that takes it, in solver units: the one
+/// rule for the morning plan ([`build_problem`]) and for an urgent order at
+/// the desk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobTerms {
+    /// Seconds at the door (stairs included).
+    pub service: i64,
+    /// Grams carried.
+    pub demand: i64,
+    pub skills: Skills,
+    /// Seconds its chilled goods may be out of the cold, if it has any.
+    pub chilled: Option<i64>,
+}
+
+pub fn job_terms(
+    day: &DayRequest,
+    buildings: &HashMap<&str, &Building>,
+    bits: &HashMap<&str, u32>,
+    r: &Request,
+) -> JobTerms {
+    JobTerms {
+        service: service_s(day, buildings, r),
+        demand: grams(request_weight_kg(r)),
+        skills: skills(&r.skills, bits),
+        chilled: chilled_limit_s(day, r),
+    }
 }
 
 /// How long a request's chilled goods may be out of the cold (seconds from
@@ -321,8 +355,9 @@ pub fn build_problem(
             .iter()
             .map(|w| TimeWindow::new(w.start.seconds(), w.end.seconds()))
             .collect();
-        let door = Task::new(loc, service_s(day, &buildings, r), windows);
-        let chilled = chilled_limit_s(day, r);
+        let terms = job_terms(day, &buildings, &bits, r);
+        let door = Task::new(loc, terms.service, windows);
+        let chilled = terms.chilled;
         let (kind, max_carry) = match (r.kind, &r.pickup) {
             (RequestKind::Visit, _) => (JobKind::Visit(door), None),
             (RequestKind::Delivery, Some(p)) => (
@@ -339,13 +374,13 @@ pub fn build_problem(
         b.job(Job {
             id: r.id.clone(),
             kind,
-            demand: vec![grams(request_weight_kg(r))],
+            demand: vec![terms.demand],
             priority: match priority_of(r) {
                 Priority::Routine => SPriority::Routine,
                 Priority::Medicine => SPriority::Medicine,
                 Priority::Urgent => SPriority::Urgent,
             },
-            skills: skills(&r.skills, &bits),
+            skills: terms.skills,
             prize: None,
             max_carry,
         });

@@ -5,8 +5,7 @@
 use std::collections::HashSet;
 
 use dayplan::convert::{
-    building_index, geo_profile, grams, priority_of, request_point, request_weight_kg,
-    service_s, skill_bits, PICKUP_SERVICE_S,
+    building_index, geo_profile, job_terms, request_point, skill_bits, PICKUP_SERVICE_S,
 };
 use dayplan::dto::*;
 use geo_data::PreparedGraphs;
@@ -217,17 +216,9 @@ pub(crate) fn finish_order(
     }];
     let buildings = building_index(&st.day);
     let point = request_point(&st.day, &buildings, &req);
-    let bits = skill_bits(&st.day);
-    // A skill no squad or request of the day knows: no squad can have it.
-    let unknown_skill = req.skills.iter().any(|s| !bits.contains_key(s.as_str()));
-    let skills = solver::problem::Skills(if unknown_skill {
-        u64::MAX
-    } else {
-        req.skills
-            .iter()
-            .filter_map(|s| bits.get(s.as_str()))
-            .fold(0, |a, &b| a | (1 << b))
-    });
+    // The same terms as a request of the morning's day; a skill the day does
+    // not know is one no squad has.
+    let terms = job_terms(&st.day, &buildings, &skill_bits(&st.day), &req);
     let depot_loc = |id: &str| {
         st.day
             .depots
@@ -242,14 +233,13 @@ pub(crate) fn finish_order(
     let candidate = Candidate {
         pickup,
         pickup_service: PICKUP_SERVICE_S,
-        service: service_s(&st.day, &buildings, &req),
+        service: terms.service,
         lo,
         hi,
-        demand: grams(request_weight_kg(&req)),
-        skills,
-        max_ride: dayplan::convert::chilled_limit_s(&st.day, &req),
+        demand: terms.demand,
+        skills: terms.skills,
+        max_ride: terms.chilled,
     };
-    let _ = priority_of;
     Ok(Order {
         request: req,
         existing_loc,

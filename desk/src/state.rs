@@ -17,37 +17,90 @@ use dayplan::convert::{build_problem, Snapped};
 use dayplan::dto::*;
 use crate::error::{Code, DeskError, ErrorCode};
 
+/// A plan under way. Its fields are the desk's own: every change goes through
+/// the desk's entry points (which keep routes, locks, the ledger, the travel
+/// index and the problem's matrices in step); callers read it through the
+/// getters below.
 pub struct DeskState {
-    pub plan_id: String,
-    pub office: String,
-    pub version: u32,
-    pub day: DayRequest,
-    pub snapped: Snapped,
-    pub problem: Problem,
+    pub(crate) plan_id: String,
+    pub(crate) office: String,
+    pub(crate) version: u32,
+    pub(crate) day: DayRequest,
+    pub(crate) snapped: Snapped,
+    pub(crate) problem: Problem,
     /// Per squad (vehicle index), the stops in order.
-    pub routes: Vec<Vec<ActivityKind>>,
+    pub(crate) routes: Vec<Vec<ActivityKind>>,
     /// Per squad, how many leading stops are recorded done.
-    pub locked: Vec<usize>,
+    pub(crate) locked: Vec<usize>,
     /// Per squad, the time its printed sheet leaves at (`None`: nothing
     /// printed). A squad that reports nothing is taken to follow its sheet
     /// from this time on, whatever the clock says.
-    pub start_at: Vec<Option<Time>>,
+    pub(crate) start_at: Vec<Option<Time>>,
     /// Per squad, its route as last published; `None` once an event or a
     /// change touches it. A publish shows these times unchanged, so `/result`
     /// never re-times a squad that nothing touched.
-    pub printed: Vec<Option<Route>>,
+    pub(crate) printed: Vec<Option<Route>>,
     /// Reasons for requests not in any route (from the last solve).
-    pub reasons: HashMap<usize, UnassignedReason>,
-    pub ledger: Ledger,
-    pub job_of: HashMap<String, usize>,
-    pub squad_of: HashMap<String, usize>,
+    pub(crate) reasons: HashMap<usize, UnassignedReason>,
+    pub(crate) ledger: Ledger,
+    pub(crate) job_of: HashMap<String, usize>,
+    pub(crate) squad_of: HashMap<String, usize>,
     /// Travel to and from a new door, per profile: built when the state is
     /// kept warm (or, failing that, on the first urgent question), then grown
     /// with every location the plan gains (see [`DeskState::sync_reach`]).
-    pub reach: Option<Reach>,
+    pub(crate) reach: Option<Reach>,
     /// A change failed half-way (the day may already hold its request): the
     /// caller must drop this state and restore it from what was stored.
-    pub needs_rebuild: bool,
+    pub(crate) needs_rebuild: bool,
+}
+
+
+/// Read access for callers outside the desk (the service, tests, benches).
+impl DeskState {
+    pub fn plan_id(&self) -> &str {
+        &self.plan_id
+    }
+    /// The street office whose plan this is.
+    pub fn office(&self) -> &str {
+        &self.office
+    }
+    /// The plan version this state is at.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+    pub fn day(&self) -> &DayRequest {
+        &self.day
+    }
+    pub fn snapped(&self) -> &Snapped {
+        &self.snapped
+    }
+    /// The solver problem with the day's matrices (grown by every urgent door).
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+    /// Per squad, the stops in order.
+    pub fn routes(&self) -> &[Vec<ActivityKind>] {
+        &self.routes
+    }
+    /// Per squad, how many leading stops are recorded done.
+    pub fn locked(&self) -> &[usize] {
+        &self.locked
+    }
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    /// The travel index, once built.
+    pub fn reach(&self) -> Option<&Reach> {
+        self.reach.as_ref()
+    }
+    /// Whether a change failed half-way and the state must be rebuilt.
+    pub fn needs_rebuild(&self) -> bool {
+        self.needs_rebuild
+    }
+    /// The caller could not store a change this state already holds.
+    pub fn mark_for_rebuild(&mut self) {
+        self.needs_rebuild = true;
+    }
 }
 
 impl DeskState {

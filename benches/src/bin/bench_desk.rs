@@ -126,17 +126,17 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
     let plan = engine.store.plan(id).unwrap().unwrap();
     let arc = api::warm::warm_state(engine, &plan).unwrap();
-    let n = arc.lock().unwrap().day.squads.len();
+    let n = arc.lock().unwrap().day().squads.len();
     let mut recorded = 0;
     for k in 0..n {
         loop {
             let next = {
                 let st = arc.lock().unwrap();
-                let squad = st.day.squads[k].id.clone();
-                if st.routes[k].is_empty() {
+                let squad = st.day().squads[k].id.clone();
+                if st.routes()[k].is_empty() {
                     None
                 } else if st.started(k).is_none() {
-                    let at = st.day.squads[k].shift.start;
+                    let at = st.day().squads[k].shift.start;
                     Some((
                         squad,
                         ProgressIn {
@@ -152,16 +152,16 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
                     ))
                 } else {
                     let t_k = st
-                        .ledger
+                        .ledger()
                         .squads
                         .get(&squad)
                         .and_then(|l| l.done_order.last())
-                        .and_then(|q| st.ledger.done.get(q))
+                        .and_then(|q| st.ledger().done.get(q))
                         .map_or(0, |d| d.at);
-                    let r = st.route_schedule(k, &st.routes[k], t_k);
+                    let r = st.route_schedule(k, &st.routes()[k], t_k);
                     r.activities
                         .iter()
-                        .skip(st.locked[k])
+                        .skip(st.locked()[k])
                         .find_map(|a| match a.kind {
                             ActivityKind::Delivery(j)
                             | ActivityKind::ShipmentDelivery(j)
@@ -172,7 +172,7 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
                         .map(|(j, dep)| {
                             let event = ProgressIn {
                                 event: ProgressKind::Delivered,
-                                request: Some(st.day.requests[j.get()].id.clone()),
+                                request: Some(st.day().requests[j.get()].id.clone()),
                                 at: Some(Clock(dep as u32)),
                                 reason: None,
                                 retry: None,
@@ -275,7 +275,7 @@ fn main() {
         let mut mb = 0.0;
         for _ in 0..3 {
             let t = Instant::now();
-            let r = desk::reach::Reach::build(&st.snapped, &engine.graphs).unwrap();
+            let r = desk::reach::Reach::build(&st.snapped(), &engine.graphs).unwrap();
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             mb = r.heap_bytes() as f64 / 1e6;
         }
@@ -458,8 +458,8 @@ fn main() {
             let plan = engine.store.plan(&id).unwrap().unwrap();
             let arc = api::warm::warm_state(&engine, &plan).unwrap();
             let st = arc.lock().unwrap();
-            let reach = st.reach.as_ref().expect("built by the questions");
-            let prof = st.snapped.profiles[0];
+            let reach = st.reach().expect("built by the questions");
+            let prof = st.snapped().profiles[0];
             let pg = engine.graphs.graph(dayplan::convert::geo_profile(prof)).unwrap();
             let door = pg.snap(points[0].0, points[0].1).unwrap();
             let time3 = |f: &mut dyn FnMut()| {
@@ -477,14 +477,14 @@ fn main() {
                 std::hint::black_box(reach.travel(&engine.graphs, prof, 0, &door).unwrap());
             });
             let rebuild = time3(&mut || {
-                let m = st.problem.matrices().to_vec();
-                std::hint::black_box(dayplan::convert::build_problem(&st.day, &st.snapped, m).unwrap());
+                let m = st.problem().matrices().to_vec();
+                std::hint::black_box(dayplan::convert::build_problem(&st.day(), &st.snapped(), m).unwrap());
             });
             let mut sol = None;
             let schedule = time3(&mut || sol = Some(st.solution(HALF_WAY)));
             let sol = sol.unwrap();
             let assemble = time3(&mut || {
-                std::hint::black_box(dayplan::assemble::assemble(&st.plan_id, st.version, &st.day, &st.problem, &sol, &st.snapped, &engine.graphs, true));
+                std::hint::black_box(dayplan::assemble::assemble(&st.plan_id(), st.version(), &st.day(), &st.problem(), &sol, &st.snapped(), &engine.graphs, true));
             });
             (travel, rebuild, schedule, assemble)
         };
