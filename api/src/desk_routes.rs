@@ -12,12 +12,12 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Principal, Role};
-use dayplan::dto::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::ApiPath as Path;
 use crate::routes::{not_ready, readable_plan};
 use crate::store::PlanRow;
 use crate::AppState;
+use dayplan::dto::*;
 
 /// Desk bodies are small; a megabyte is plenty for one request with notes.
 const MAX_DESK_BODY: usize = 1024 * 1024;

@@ -16,13 +16,13 @@ use std::time::{Duration, Instant};
 use geo_data::PreparedGraphs;
 use tokio::sync::Semaphore;
 
+use crate::store::{ResultIn, SheetIn, Store, StoreError};
 use dayplan::assemble::assemble;
 use dayplan::convert::{snap_day, Snapped};
-use dayplan::plan;
 use dayplan::dto::*;
+use dayplan::plan;
 use dayplan::publish::{publish, SheetVersion};
 use dayplan::sheet::Lang;
-use crate::store::{ResultIn, SheetIn, Store, StoreError};
 
 /// How often progress is written to the store (it is in memory at once).
 const PROGRESS_STORE_EVERY: Duration = Duration::from_secs(3);
@@ -213,8 +213,7 @@ impl Engine {
         parse_ms: u64,
     ) -> Result<Admitted, AdmitError> {
         let t = Instant::now();
-        let source =
-            dayplan::validate::check_day_located(&mut day).map_err(AdmitError::Invalid)?;
+        let source = dayplan::validate::check_day_located(&mut day).map_err(AdmitError::Invalid)?;
         if office.is_some_and(|o| o != day.street_office.id) {
             return Err(AdmitError::OtherOffice);
         }
@@ -324,8 +323,8 @@ impl Engine {
                 s
             }
         };
-        let modelled = plan::model(&day, snapped, &self.graphs)
-            .map_err(|e| RunError::Day(e.to_string()))?;
+        let modelled =
+            plan::model(&day, snapped, &self.graphs).map_err(|e| RunError::Day(e.to_string()))?;
         timings.matrix_ms = modelled.matrix_ms;
         let plan::Modelled {
             snapped, problem, ..

@@ -10,13 +10,13 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::auth::{Principal, Role};
-use dayplan::dto::*;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{ApiPath as Path, ApiQuery as Query};
-use dayplan::sheet::Lang;
 use crate::store::{rfc3339, PlanRow};
-use dayplan::validate::parse_day;
 use crate::AppState;
+use dayplan::dto::*;
+use dayplan::sheet::Lang;
+use dayplan::validate::parse_day;
 
 /// Largest body accepted. A 5,000-request day is about 2.5 MB of JSON; 16 MiB
 /// leaves room for long notes and CSV text, and refuses a 50 MB upload unread.

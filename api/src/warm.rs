@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use dayplan::dto::*;
-use desk::{Change, DeskState, Env};
 use dayplan::plan::Time;
+use desk::{Change, DeskState, Env};
 
 use crate::error::{ApiError, ErrorCode};
 use crate::jobs::Engine;
@@ -156,7 +156,9 @@ pub fn progress_view(engine: &Engine, plan: &PlanRow) -> Result<ProgressView, Ap
 
 pub fn options(engine: &Engine, plan: &PlanRow, input: &UrgentIn) -> Result<OptionsView, ApiError> {
     let now = clock_now(engine);
-    with_state(engine, plan, |st| Ok(desk::options(st, input, now, env(engine))?))
+    with_state(engine, plan, |st| {
+        Ok(desk::options(st, input, now, env(engine))?)
+    })
 }
 
 pub fn commit(engine: &Engine, plan: &PlanRow, input: &CommitIn) -> Result<CommitView, ApiError> {

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use dayplan::sheet::Lang;
 use common::*;
+use dayplan::sheet::Lang;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// A4 in PDF points.

@@ -7,10 +7,10 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dayplan::dto::{DayRequest, Item, ItemKind, PlanResult, RequestKind};
 use axum::http::StatusCode;
 use axum::Router;
 use common::*;
+use dayplan::dto::{DayRequest, Item, ItemKind, PlanResult, RequestKind};
 use serde_json::Value;
 use solver::problem::{JobIdx, JobKind, VehicleIdx};
 

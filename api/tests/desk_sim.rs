@@ -10,9 +10,9 @@ mod common;
 use std::collections::{HashMap, HashSet};
 
 use api::warm;
-use desk::ledger::{self, Ledger};
-use dayplan::dto::*;
 use common::*;
+use dayplan::dto::*;
+use desk::ledger::{self, Ledger};
 use solver::solution::ActivityKind;
 
 fn plan_row(engine: &api::Engine, id: &str) -> api::store::PlanRow {

@@ -3,13 +3,12 @@
 
 mod common;
 
-
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use common::*;
-use serde_json::{json, Value};
 use http_body_util::BodyExt;
+use serde_json::{json, Value};
 use tower::ServiceExt;
 
 async fn get(app: &Router, uri: &str, token: Option<&str>) -> Resp {

@@ -15,12 +15,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dayplan::demo::{district_day, osm_day, DemoConfig};
-use dayplan::dto::{DayRequest, Profile};
 use api::{Engine, EngineConfig, Store};
 use axum::http::StatusCode;
 use axum::Router;
 use common::*;
+use dayplan::demo::{district_day, osm_day, DemoConfig};
+use dayplan::dto::{DayRequest, Profile};
 use geo_data::snap::haversine_m;
 use geo_data::{NoProgress, PreparedGraphs};
 use serde_json::Value;

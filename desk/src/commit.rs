@@ -8,14 +8,14 @@ use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
 use crate::error::{Code, DeskError, ErrorCode};
+use crate::fixed::fixed_stops;
 use crate::insert::Timeline;
-use crate::travel::DoorTravel;
 use crate::order::*;
 use crate::price::*;
 use crate::publish::{self, Change};
 use crate::reorder;
 use crate::state::DeskState;
-use crate::fixed::fixed_stops;
+use crate::travel::DoorTravel;
 use crate::Env;
 
 /// A change is made against the version it was computed on, and while some
@@ -56,7 +56,8 @@ pub fn commit(
     let graphs = env.graphs;
     check_open(st, c.based_on_version, ": ask for options again")?;
     let now = c.now.map_or(clock, Clock::seconds);
-    let order = resolve_order(graphs,
+    let order = resolve_order(
+        graphs,
         &st,
         c.request.as_ref(),
         c.pending.as_deref(),
@@ -181,7 +182,13 @@ pub fn commit(
     }
     st.routes[k] = route;
     st.fix_start(k, now);
-    let at = Committed { k, request: &req.id, eta: ex.eta, now, day_changed };
+    let at = Committed {
+        k,
+        request: &req.id,
+        eta: ex.eta,
+        now,
+        day_changed,
+    };
     publish_commit(st, at, env, sheet_versions)
 }
 
@@ -330,7 +337,13 @@ pub(crate) fn commit_reordered(
             return Err(e);
         }
     };
-    let at = Committed { k, request: &req.id, eta, now, day_changed };
+    let at = Committed {
+        k,
+        request: &req.id,
+        eta,
+        now,
+        day_changed,
+    };
     publish_commit(st, at, env, sheet_versions)
 }
 

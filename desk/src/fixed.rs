@@ -11,7 +11,6 @@ use solver::solution::ActivityKind;
 
 use crate::state::DeskState;
 
-
 /// Per squad, how many of its stops a re-plan keeps first and in order: the
 /// done stops, the door it is heading to, and everything up to the delivery
 /// of goods already in its hands.

@@ -73,7 +73,16 @@ impl Office {
             },
         );
         let id = format!("p{:016x}", rand::random::<u64>());
-        let a = assemble(&id, 1, &day, &problem, &solution, &snapped, &self.graphs, false);
+        let a = assemble(
+            &id,
+            1,
+            &day,
+            &problem,
+            &solution,
+            &snapped,
+            &self.graphs,
+            false,
+        );
         let p = publish(a, &day, |_, _| SheetVersion {
             version: 1,
             changed: false,
@@ -118,7 +127,14 @@ impl Office {
 }
 
 pub(crate) fn row(o: &Office, id: &str) -> Row {
-    let arc = warm_state(o, &Row { id: id.into(), version: 0 }).unwrap();
+    let arc = warm_state(
+        o,
+        &Row {
+            id: id.into(),
+            version: 0,
+        },
+    )
+    .unwrap();
     let version = arc.lock().unwrap().version;
     Row {
         id: id.into(),

@@ -8,13 +8,13 @@ use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
 use crate::error::{Code, DeskError};
+use crate::fixed::{fixed_stops, lcs, pinned_day};
 use crate::insert::{best_for_squad, Candidate, Placement, Timeline, Why};
-use crate::travel::DoorTravel;
 use crate::order::*;
 use crate::price::*;
 use crate::reorder;
 use crate::state::DeskState;
-use crate::fixed::{fixed_stops, lcs, pinned_day};
+use crate::travel::DoorTravel;
 use crate::Env;
 
 /// Default number of squads ranked.
@@ -173,8 +173,9 @@ pub fn options(
     }
     let now = input.now.map_or(clock, Clock::seconds);
     let limit = input.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 20);
-    let order = resolve_order(graphs,
-        &st,
+    let order = resolve_order(
+        graphs,
+        st,
         input.request.as_ref(),
         input.pending.as_deref(),
         input.deadline,
@@ -202,6 +203,16 @@ pub fn options(
             &matrix_travel
         }
     };
+    let ask = Ask {
+        st,
+        order: &order,
+        travel,
+        timelines: &timelines,
+        frees: &frees,
+        now,
+        input,
+    };
+    // Every squad's best position, priced in O(1) per position.
     let answers: Vec<Result<Placement, Why>> = (0..n_sq)
         .map(|k| {
             if st.finished(k).is_some() {
@@ -223,14 +234,96 @@ pub fn options(
         .filter_map(|(k, a)| a.as_ref().ok().map(|p| (k, p)))
         .collect();
     ranked.sort_by_key(|(k, p)| (p.breaks(), p.score(), p.added_m, *k));
-    let mut opts = Vec::new();
-    for (k, p) in ranked.iter().take(limit) {
-        let k = *k;
+    // The best few, walked exactly: what `/result` shows once committed.
+    let mut opts: Vec<InsertionOptionView> = ranked
+        .iter()
+        .take(limit)
+        .filter_map(|&(k, p)| ask.keep_order_option(k, p))
+        .collect();
+    // A fallback position may have turned a breaking option clean.
+    opts.sort_by_key(|o| (breaks(o), o.eta_s + o.added_s));
+    if input.allow_reorder {
+        let more = reordered_options(st, &order, &answers, travel, now, limit, input);
+        merge_reordered(&mut opts, more, limit);
+    }
+    for (i, o) in opts.iter_mut().enumerate() {
+        o.rank = i + 1;
+    }
+    let mut no_fit = ask.no_fit(&answers);
+    // A squad that fits once its sheet may change order is not a no-fit.
+    no_fit.retain(|n| !opts.iter().any(|o| o.squad == n.squad && !breaks(o)));
+    let suggestions = if ranked.iter().any(|(_, p)| !p.breaks()) {
+        Vec::new()
+    } else {
+        ask.suggestions(&answers)
+    };
+    Ok(OptionsView {
+        plan_id: st.plan_id.clone(),
+        plan_version: st.version,
+        now: Clock::format(now),
+        request: order.request.id.clone(),
+        deadline: Clock::format(order.hi),
+        options: opts,
+        no_fit,
+        suggestions,
+        compute_ms: t0.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+fn breaks(o: &InsertionOptionView) -> bool {
+    !o.breaks_windows.is_empty() || o.breaks_shift
+}
+
+/// A squad's reordered option replaces its keep-order one when it breaks
+/// less or comes sooner for less walking; the list is ranked again and cut
+/// to `limit`.
+fn merge_reordered(
+    opts: &mut Vec<InsertionOptionView>,
+    more: Vec<InsertionOptionView>,
+    limit: usize,
+) {
+    for o in more {
+        match opts.iter().position(|x| x.squad == o.squad) {
+            Some(i) => {
+                let x = &opts[i];
+                if breaks(x) || o.eta_s + o.added_s < x.eta_s + x.added_s {
+                    opts[i] = o;
+                }
+            }
+            None => opts.push(o),
+        }
+    }
+    opts.sort_by_key(|o| (breaks(o), o.eta_s + o.added_s, o.printed_stops_moved));
+    opts.truncate(limit);
+}
+
+/// One urgent question at one moment: what every part of the answer reads.
+struct Ask<'a> {
+    st: &'a DeskState,
+    order: &'a Order,
+    travel: &'a dyn DoorTravel,
+    timelines: &'a [Timeline],
+    frees: &'a [usize],
+    now: Time,
+    input: &'a UrgentIn,
+}
+
+impl Ask<'_> {
+    /// Squad `k`'s option at the position the ranking chose, walked exactly
+    /// (or a better position found by walking them all, see below).
+    fn keep_order_option(&self, k: usize, p: &Placement) -> Option<InsertionOptionView> {
+        let Ask {
+            st,
+            order,
+            travel,
+            timelines,
+            frees,
+            now,
+            input,
+        } = *self;
         let pick = p.pickup_gap.zip(p.pickup_loc);
         // The option states the exact walk: what `/result` shows once committed.
-        let Some(mut ex) = exact(st, k, now, &order.candidate, pick, p.gap, travel) else {
-            continue;
-        };
+        let mut ex = exact(st, k, now, &order.candidate, pick, p.gap, travel)?;
         let (mut gap, mut pickup_gap) = (p.gap, p.pickup_gap);
         // The O(1) ranking is conservative about limits that move with a trip
         // (chilled goods loaded at the depot): on a squad carrying such goods,
@@ -263,8 +356,8 @@ pub fn options(
         let route = &st.routes[k];
         let squad = st.day.squads[k].id.clone();
         let breaks = !ex.broken.is_empty() || ex.breaks_shift;
-        opts.push(InsertionOptionView {
-            rank: opts.len() + 1,
+        Some(InsertionOptionView {
+            rank: 0,
             squad: squad.clone(),
             insert_after_seq: seq_of_gap(gap),
             pickup_after_seq: pickup_gap.map(seq_of_gap),
@@ -291,188 +384,156 @@ pub fn options(
                 accept_breaks: breaks,
                 reorder: None,
             },
-        });
+        })
     }
-    // A fallback position may have turned a breaking option clean.
-    opts.sort_by_key(|o| {
-        (
-            !o.breaks_windows.is_empty() || o.breaks_shift,
-            o.eta_s + o.added_s,
-        )
-    });
-    for (i, o) in opts.iter_mut().enumerate() {
-        o.rank = i + 1;
+
+    /// Why each squad cannot take the order cleanly.
+    fn no_fit(&self, answers: &[Result<Placement, Why>]) -> Vec<SquadNoFit> {
+        let Ask { st, order, .. } = *self;
+        let mut no_fit = Vec::new();
+        for (k, a) in answers.iter().enumerate() {
+            let squad = st.day.squads[k].id.clone();
+            let (reason, earliest, explanation) = match a {
+                Ok(p) if !p.breaks() => continue,
+                Ok(p) if p.breaks_shift => (
+                    NoFitReason::ShiftEnds,
+                    Some(p.eta),
+                    format!(
+                        "could be there at {}, but would be back after the shift ends",
+                        Clock::format(p.eta)
+                    ),
+                ),
+                Ok(p) => (
+                    NoFitReason::BreaksOtherWindows,
+                    Some(p.eta),
+                    format!(
+                        "could be there at {}, but another resident's window would be missed",
+                        Clock::format(p.eta)
+                    ),
+                ),
+                Err(Why::LacksSkill) => (
+                    NoFitReason::LacksSkill,
+                    None,
+                    "the squad lacks a skill the order needs".to_string(),
+                ),
+                Err(Why::OutOfCapacity) => (
+                    NoFitReason::OutOfCapacity,
+                    None,
+                    "no room left on board for this weight on any trip it could make in time"
+                        .to_string(),
+                ),
+                Err(Why::Unreachable) => (
+                    NoFitReason::Unreachable,
+                    None,
+                    "no road for this squad's travel mode reaches the place".to_string(),
+                ),
+                Err(Why::Finished) => (
+                    NoFitReason::SquadFinished,
+                    None,
+                    "the squad has finished its day".to_string(),
+                ),
+                Err(Why::TooFar { earliest }) => (
+                    NoFitReason::TooFarForDeadline,
+                    (*earliest < Time::MAX / 16).then_some(*earliest),
+                    if *earliest < Time::MAX / 16 {
+                        format!(
+                            "cannot be there before {}, after the deadline {}",
+                            Clock::format(*earliest),
+                            Clock::format(order.hi)
+                        )
+                    } else {
+                        "cannot be there before the deadline".to_string()
+                    },
+                ),
+            };
+            no_fit.push(SquadNoFit {
+                squad,
+                reason,
+                earliest_eta: earliest.map(Clock::format),
+                explanation,
+            });
+        }
+        no_fit
     }
-    if input.allow_reorder {
-        let more = reordered_options(st, &order, &answers, travel, now, limit, input);
-        // A squad's reordered option replaces its keep-order one when it breaks
-        // less or comes sooner for less walking.
-        for o in more {
-            match opts.iter().position(|x| x.squad == o.squad) {
-                Some(i) => {
-                    let x = &opts[i];
-                    let x_breaks = !x.breaks_windows.is_empty() || x.breaks_shift;
-                    if x_breaks || o.eta_s + o.added_s < x.eta_s + x.added_s {
-                        opts[i] = o;
+
+    /// When no squad takes the order cleanly: a later deadline, squads with
+    /// spare time, a new squad from a depot.
+    fn suggestions(&self, answers: &[Result<Placement, Why>]) -> Vec<String> {
+        let Ask {
+            st,
+            order,
+            travel,
+            timelines,
+            now,
+            ..
+        } = *self;
+        let n_sq = st.day.squads.len();
+        let fmt_dur = |s: Time| {
+            if s >= 3600 {
+                format!("{} h {:02} min", s / 3600, s % 3600 / 60)
+            } else {
+                format!("{} min", (s + 59) / 60)
+            }
+        };
+        let mut suggestions = Vec::new();
+        {
+            if let Some((k, e)) = answers
+                .iter()
+                .enumerate()
+                .filter_map(|(k, a)| match a {
+                    Ok(p) => Some((k, p.eta)),
+                    Err(Why::TooFar { earliest }) if *earliest < Time::MAX / 16 => {
+                        Some((k, *earliest))
                     }
-                }
-                None => opts.push(o),
+                    _ => None,
+                })
+                .min_by_key(|x| x.1)
+            {
+                suggestions.push(format!(
+                    "extend the deadline to {}: {} could be there then",
+                    Clock::format(e),
+                    st.day.squads[k].id
+                ));
+            }
+            // Squads with spare time at the end of their day.
+            let mut spare: Vec<(Time, usize)> = (0..n_sq)
+                .filter(|&k| st.finished(k).is_none())
+                .map(|k| {
+                    (
+                        st.problem.vehicle(VehicleIdx(k as u32)).shift.end
+                            - timelines[k].arr[timelines[k].m + 1],
+                        k,
+                    )
+                })
+                .filter(|x| x.0 >= 1800)
+                .collect();
+            spare.sort_by_key(|x| std::cmp::Reverse(x.0));
+            for (s, k) in spare.into_iter().take(2) {
+                suggestions.push(format!("{} has {} spare after its last stop: move some of its stops or this order's deadline", st.day.squads[k].id, fmt_dur(s)));
+            }
+            // A new squad straight from a depot.
+            if let Some(d) = depot_suggestion(st, &order.candidate, travel, now) {
+                let fits = d.eta <= order.hi;
+                let mode = match d.profile {
+                    Profile::Walk => "on foot",
+                    Profile::Bike => "by tricycle",
+                    Profile::Car => "by van",
+                };
+                suggestions.push(format!(
+                    "a new squad {mode} from {} ({}) leaving now would be there at {}{}",
+                    st.day.depots[d.depot].name,
+                    st.day.depots[d.depot].id,
+                    Clock::format(d.eta),
+                    if fits {
+                        ", in time"
+                    } else {
+                        ", still after the deadline"
+                    }
+                ));
             }
         }
-        opts.sort_by_key(|o| {
-            (
-                !o.breaks_windows.is_empty() || o.breaks_shift,
-                o.eta_s + o.added_s,
-                o.printed_stops_moved,
-            )
-        });
-        opts.truncate(limit);
-        for (i, o) in opts.iter_mut().enumerate() {
-            o.rank = i + 1;
-        }
+        suggestions
     }
-    let fmt_dur = |s: Time| {
-        if s >= 3600 {
-            format!("{} h {:02} min", s / 3600, s % 3600 / 60)
-        } else {
-            format!("{} min", (s + 59) / 60)
-        }
-    };
-    let mut no_fit = Vec::new();
-    for (k, a) in answers.iter().enumerate() {
-        let squad = st.day.squads[k].id.clone();
-        let (reason, earliest, explanation) = match a {
-            Ok(p) if !p.breaks() => continue,
-            Ok(p) if p.breaks_shift => (
-                NoFitReason::ShiftEnds,
-                Some(p.eta),
-                format!(
-                    "could be there at {}, but would be back after the shift ends",
-                    Clock::format(p.eta)
-                ),
-            ),
-            Ok(p) => (
-                NoFitReason::BreaksOtherWindows,
-                Some(p.eta),
-                format!(
-                    "could be there at {}, but another resident's window would be missed",
-                    Clock::format(p.eta)
-                ),
-            ),
-            Err(Why::LacksSkill) => (
-                NoFitReason::LacksSkill,
-                None,
-                "the squad lacks a skill the order needs".to_string(),
-            ),
-            Err(Why::OutOfCapacity) => (
-                NoFitReason::OutOfCapacity,
-                None,
-                "no room left on board for this weight on any trip it could make in time"
-                    .to_string(),
-            ),
-            Err(Why::Unreachable) => (
-                NoFitReason::Unreachable,
-                None,
-                "no road for this squad's travel mode reaches the place".to_string(),
-            ),
-            Err(Why::Finished) => (
-                NoFitReason::SquadFinished,
-                None,
-                "the squad has finished its day".to_string(),
-            ),
-            Err(Why::TooFar { earliest }) => (
-                NoFitReason::TooFarForDeadline,
-                (*earliest < Time::MAX / 16).then_some(*earliest),
-                if *earliest < Time::MAX / 16 {
-                    format!(
-                        "cannot be there before {}, after the deadline {}",
-                        Clock::format(*earliest),
-                        Clock::format(order.hi)
-                    )
-                } else {
-                    "cannot be there before the deadline".to_string()
-                },
-            ),
-        };
-        no_fit.push(SquadNoFit {
-            squad,
-            reason,
-            earliest_eta: earliest.map(Clock::format),
-            explanation,
-        });
-    }
-    // A squad that fits once its sheet may change order is not a no-fit.
-    no_fit.retain(|n| {
-        !opts
-            .iter()
-            .any(|o| o.squad == n.squad && o.breaks_windows.is_empty() && !o.breaks_shift)
-    });
-    let mut suggestions = Vec::new();
-    if !ranked.iter().any(|(_, p)| !p.breaks()) {
-        if let Some((k, e)) = answers
-            .iter()
-            .enumerate()
-            .filter_map(|(k, a)| match a {
-                Ok(p) => Some((k, p.eta)),
-                Err(Why::TooFar { earliest }) if *earliest < Time::MAX / 16 => Some((k, *earliest)),
-                _ => None,
-            })
-            .min_by_key(|x| x.1)
-        {
-            suggestions.push(format!(
-                "extend the deadline to {}: {} could be there then",
-                Clock::format(e),
-                st.day.squads[k].id
-            ));
-        }
-        // Squads with spare time at the end of their day.
-        let mut spare: Vec<(Time, usize)> = (0..n_sq)
-            .filter(|&k| st.finished(k).is_none())
-            .map(|k| {
-                (
-                    st.problem.vehicle(VehicleIdx(k as u32)).shift.end
-                        - timelines[k].arr[timelines[k].m + 1],
-                    k,
-                )
-            })
-            .filter(|x| x.0 >= 1800)
-            .collect();
-        spare.sort_by_key(|x| std::cmp::Reverse(x.0));
-        for (s, k) in spare.into_iter().take(2) {
-            suggestions.push(format!("{} has {} spare after its last stop: move some of its stops or this order's deadline", st.day.squads[k].id, fmt_dur(s)));
-        }
-        // A new squad straight from a depot.
-        if let Some(d) = depot_suggestion(st, &order.candidate, travel, now) {
-            let fits = d.eta <= order.hi;
-            let mode = match d.profile {
-                Profile::Walk => "on foot",
-                Profile::Bike => "by tricycle",
-                Profile::Car => "by van",
-            };
-            suggestions.push(format!(
-                "a new squad {mode} from {} ({}) leaving now would be there at {}{}",
-                st.day.depots[d.depot].name,
-                st.day.depots[d.depot].id,
-                Clock::format(d.eta),
-                if fits {
-                    ", in time"
-                } else {
-                    ", still after the deadline"
-                }
-            ));
-        }
-    }
-    Ok(OptionsView {
-        plan_id: st.plan_id.clone(),
-        plan_version: st.version,
-        now: Clock::format(now),
-        request: order.request.id.clone(),
-        deadline: Clock::format(order.hi),
-        options: opts,
-        no_fit,
-        suggestions,
-        compute_ms: t0.elapsed().as_secs_f64() * 1000.0,
-    })
 }
 
 /// A new squad leaving a depot now, as the squads based there travel.

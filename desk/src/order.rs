@@ -13,8 +13,8 @@ use solver::problem::{LocIdx, Time};
 
 use crate::error::{Code, DeskError, ErrorCode};
 use crate::insert::Candidate;
-use crate::travel::DoorTravel;
 use crate::state::DeskState;
+use crate::travel::DoorTravel;
 use crate::travel::Travel;
 
 /// An urgent order resolved against the plan.
@@ -305,8 +305,7 @@ pub(crate) fn point_travel(
     st: &mut DeskState,
     point: (f64, f64),
 ) -> Result<PointTravel, DeskError> {
-    st.sync_reach(graphs)
-        .map_err(|e| DeskError::internal(&e))?;
+    st.sync_reach(graphs).map_err(|e| DeskError::internal(&e))?;
     let reach = st.reach.as_ref().expect("synced");
     let n = st.snapped.points.len();
     let mut per_profile = Vec::new();
@@ -364,8 +363,7 @@ pub(crate) fn add_order(
         .add_request(req, point, travel.snapped.clone(), &travel.per_profile)
         .map_err(|e| DeskError::internal(&e))?;
     if st.reach.is_some() {
-        st.sync_reach(graphs)
-            .map_err(|e| DeskError::internal(&e))?;
+        st.sync_reach(graphs).map_err(|e| DeskError::internal(&e))?;
     }
     Ok(j)
 }

@@ -8,8 +8,8 @@ use solver::problem::{LocIdx, Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
 use crate::insert::{Candidate, Timeline};
-use crate::travel::DoorTravel;
 use crate::state::DeskState;
+use crate::travel::DoorTravel;
 
 /// The exact effects of one placement, by walking the whole route once with
 /// the same schedule `/result` shows after the commit ([`crate::schedule::schedule_with`]):
@@ -65,7 +65,10 @@ pub(crate) fn exact(
     };
     acts.insert(gap.min(acts.len()), door);
     if let Some((p, _)) = pl_pick {
-        acts.insert(p.min(gap), ActivityKind::ShipmentPickup(crate::schedule::NEW));
+        acts.insert(
+            p.min(gap),
+            ActivityKind::ShipmentPickup(crate::schedule::NEW),
+        );
     }
     effects(st, k, now, &acts, c, pl_pick.map(|x| x.1), travel)
 }

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use solver::problem::{JobIdx, LocIdx, Matrix, Time, VehicleIdx, UNREACHABLE};
 use solver::solution::ActivityKind;
 
-use crate::travel::DoorTravel;
 use super::state::DeskState;
+use crate::travel::DoorTravel;
 use dayplan::dto::{DayRequest, Request, RequestKind, Window};
 
 /// Each printed stop that gets another predecessor costs this much walking

@@ -9,14 +9,14 @@ use dayplan::dto::*;
 use solver::problem::{Time, VehicleIdx};
 use solver::solution::ActivityKind;
 
+use crate::commit::check_open;
 use crate::error::{Code, DeskError, ErrorCode};
+use crate::fixed::{fixed_stops, lcs, pinned_day};
+use crate::ledger;
 use crate::publish::{self, Change};
 use crate::state::DeskState;
 use crate::travel::Travel;
-use crate::fixed::{fixed_stops, lcs, pinned_day};
 use crate::Env;
-use crate::commit::check_open;
-use crate::ledger;
 
 /// A moved printed stop is worth this much walking by default.
 pub(crate) const DEFAULT_CHANGE_PENALTY_S: u32 = 600;
@@ -49,198 +49,20 @@ pub fn replan(
         ReplanMode::Free => 0,
         ReplanMode::KeepPrinted => input.change_penalty_s.unwrap_or(DEFAULT_CHANGE_PENALTY_S),
     } as i64;
-    // Retries due today join the day as requests (same door, not before their time).
-    let latest_shift = st
-        .day
-        .squads
-        .iter()
-        .map(|s| s.shift.end.seconds())
-        .max()
-        .unwrap_or(0);
-    let retries: Vec<ledger::PendingEntry> = st
-        .ledger
-        .pending
-        .iter()
-        .filter(|p| p.is_retry && p.when == RetryWhen::Today && !st.job_of.contains_key(&p.id))
-        .cloned()
-        .collect();
-    let mut day_changed = false;
-    for p in retries {
-        let of = st.job_of[&p.of];
-        let loc = st.day.depots.len() + of;
-        let mut r = st.day.requests[of].clone();
-        r.id = p.id.clone();
-        let lo = p.after.unwrap_or(now).max(now);
-        if lo >= latest_shift {
-            continue;
-        }
-        r.windows = vec![Window {
-            start: Clock(lo as u32),
-            end: Clock(latest_shift as u32),
-        }];
-        let travel: Vec<Travel> = st
-            .problem
-            .matrices()
-            .iter()
-            .map(|m| Travel::copy_of(m, loc))
-            .collect();
-        let sn: Vec<Option<geo_data::SnappedPoint>> =
-            st.snapped.snapped.iter().map(|s| s[loc]).collect();
-        let point = st.snapped.points[loc];
-        st.add_request(r, point, sn, &travel)
-            .map_err(|e| DeskError::internal(&e))?;
-        let last = st.day.requests.len() - 1;
-        st.reasons.insert(
-            last,
-            solver::solution::UnassignedReason::NoRoomLeft(
-                solver::solution::Constraint::TimeWindow,
-            ),
-        );
-        day_changed = true;
-    }
-    // The day as of now: done stops pinned at their times, squads not yet out leave now at the earliest.
+    let day_changed = add_due_retries(st, now)?;
     let before = st.solution(now);
-    // Fixed: the done stops, and the door a squad is heading to. A pickup it is
-    // heading to is not fixed: the search moves a shipment as a pair, and a
-    // fixed pickup at the boundary has been seen to move with it (solver issue).
-    let fixed = fixed_stops(&st, now);
-    let pinned = pinned_day(&st, &before, &fixed, now);
-    let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
-    let problem = dayplan::convert::build_problem(&pinned, &st.snapped, mats)
-        .map_err(|e| DeskError::internal(&e))?;
-    let init = solver::InitialPlan {
-        routes: (0..st.routes.len())
-            .filter(|&k| !st.routes[k].is_empty())
-            .map(|k| {
-                let (activities, locked) = whole_shipments(
-                    match mode {
-                        ReplanMode::KeepPrinted => &st.routes[k],
-                        ReplanMode::Free => &st.routes[k][..fixed[k]],
-                    },
-                    &st.routes[k],
-                    fixed[k],
-                );
-                solver::InitialRoute {
-                    vehicle: VehicleIdx(k as u32),
-                    activities,
-                    locked,
-                }
-            })
-            .filter(|r| !r.activities.is_empty())
-            .collect(),
-        change_penalty: penalty,
-        // Moving one stop within a sheet gives about three stops a new
-        // predecessor: together about one `change_penalty_s`.
-        reorder_penalty: penalty / 3,
-    };
-    let cfg = solver::SolveConfig {
-        seed: st.day.options.seed,
-        threads: env.solve_threads,
-        time_limit: Some(Duration::from_secs(budget as u64)),
-        max_iterations: None,
-        cancel: None,
-        progress: None,
-    };
-    let t = Instant::now();
-    let sol = solver::solve_from(&problem, &cfg, &init).map_err(|e| DeskError::internal(&e))?;
-    let solve_ms = t.elapsed().as_millis() as u64;
-    let mut new_routes = vec![Vec::new(); st.routes.len()];
-    for r in &sol.routes {
-        new_routes[r.vehicle.get()] = r.activities.iter().map(|a| a.kind).collect::<Vec<_>>();
-    }
-    for k in 0..st.routes.len() {
-        // The fixed stops keep their order (a reload the squad is heading to with
-        // nothing after it may be dropped by the search: it is not a stop).
-        let jobs = |r: &[ActivityKind]| {
-            r.iter()
-                .filter(|a| **a != ActivityKind::Reload)
-                .copied()
-                .collect::<Vec<_>>()
+    let fixed = fixed_stops(st, now);
+    let (sol, new_routes, solve_ms) =
+        match solve_rest(st, &before, &fixed, now, mode, penalty, budget, env) {
+            Ok(x) => x,
+            Err(e) => {
+                // Retries added to the day but not stored: start again from the store.
+                st.needs_rebuild |= day_changed;
+                return Err(e);
+            }
         };
-        let old_fixed = jobs(&st.routes[k][..fixed[k]]);
-        if !jobs(&new_routes[k]).starts_with(&old_fixed) {
-            return Err(DeskError::internal(&format!(
-                "re-plan moved a fixed stop of squad {k}"
-            )));
-        }
-    }
-    // What changed, sheet by sheet.
-    let doors = |r: &[ActivityKind]| -> Vec<usize> {
-        r.iter()
-            .filter(|a| {
-                matches!(
-                    a,
-                    ActivityKind::Delivery(_)
-                        | ActivityKind::ShipmentDelivery(_)
-                        | ActivityKind::Visit(_)
-                )
-            })
-            .filter_map(|a| a.job())
-            .map(|j| j.get())
-            .collect()
-    };
-    let mut changes = Vec::new();
-    let mut changed = Vec::new();
-    let mut total_moved = 0;
-    let old_owner: HashMap<usize, usize> = (0..st.routes.len())
-        .flat_map(|k| doors(&st.routes[k]).into_iter().map(move |j| (j, k)))
-        .collect();
-    for k in 0..st.routes.len() {
-        let old = doors(&st.routes[k][fixed[k].min(st.routes[k].len())..]);
-        let fixed_doors: HashSet<usize> = doors(&st.routes[k][..fixed[k].min(st.routes[k].len())])
-            .into_iter()
-            .collect();
-        let new: Vec<usize> = doors(&new_routes[k])
-            .into_iter()
-            .filter(|j| !fixed_doors.contains(j))
-            .collect();
-        let old_set: HashSet<usize> = old.iter().copied().collect();
-        let new_set: HashSet<usize> = new.iter().copied().collect();
-        let stay_old: Vec<usize> = old
-            .iter()
-            .copied()
-            .filter(|j| new_set.contains(j))
-            .collect();
-        let stay_new: Vec<usize> = new
-            .iter()
-            .copied()
-            .filter(|j| old_set.contains(j))
-            .collect();
-        let moved = (old.len() - stay_old.len()) + (stay_old.len() - lcs(&stay_old, &stay_new));
-        total_moved += moved;
-        let is_changed = new_routes[k] != st.routes[k];
-        let name = |j: &usize| st.day.requests[*j].id.clone();
-        let sv = sheet_versions
-            .get(&st.day.squads[k].id)
-            .copied()
-            .unwrap_or(0);
-        if is_changed {
-            changed.push(k);
-        }
-        if is_changed || !old.is_empty() {
-            changes.push(SheetChange {
-                squad: st.day.squads[k].id.clone(),
-                sheet_version: if is_changed && !input.dry_run {
-                    sv + 1
-                } else {
-                    sv
-                },
-                changed: is_changed,
-                added: new
-                    .iter()
-                    .filter(|j| !old_set.contains(j))
-                    .map(name)
-                    .collect(),
-                removed: old
-                    .iter()
-                    .filter(|j| !new_set.contains(j))
-                    .map(name)
-                    .collect(),
-                printed_stops_moved: moved,
-            });
-        }
-    }
-    let _ = old_owner;
+    let (changes, changed, total_moved) =
+        sheet_changes(st, &fixed, &new_routes, sheet_versions, input.dry_run);
     let cost_before = before.cost;
     let unserved_before = before.unassigned.len();
     let old_routes = std::mem::replace(&mut st.routes, new_routes);
@@ -321,6 +143,10 @@ pub fn replan(
         st.routes = old_routes;
         st.reasons = old_reasons;
         st.start_at = old_starts;
+        if day_changed {
+            // The retries it added to the day are not stored: start again from the store.
+            st.needs_rebuild = true;
+        }
         return match (input.dry_run, refused) {
             (false, Some(msg)) => Err(DeskError::new(Code::OptionStale, "", msg)),
             _ => Ok((view, None)),
@@ -329,6 +155,226 @@ pub fn replan(
     let change = publish::change(st, &changed, now, day_changed, sheet_versions, env)?;
     view.plan_version = change.based_on + 1;
     Ok((view, Some(change)))
+}
+
+/// Retries due today join the day as requests (same door, not before their
+/// time, by the latest shift end). Returns whether the day changed.
+fn add_due_retries(st: &mut DeskState, now: Time) -> Result<bool, DeskError> {
+    // Retries due today join the day as requests (same door, not before their time).
+    let latest_shift = st
+        .day
+        .squads
+        .iter()
+        .map(|s| s.shift.end.seconds())
+        .max()
+        .unwrap_or(0);
+    let retries: Vec<ledger::PendingEntry> = st
+        .ledger
+        .pending
+        .iter()
+        .filter(|p| p.is_retry && p.when == RetryWhen::Today && !st.job_of.contains_key(&p.id))
+        .cloned()
+        .collect();
+    let mut day_changed = false;
+    for p in retries {
+        let of = st.job_of[&p.of];
+        let loc = st.day.depots.len() + of;
+        let mut r = st.day.requests[of].clone();
+        r.id = p.id.clone();
+        let lo = p.after.unwrap_or(now).max(now);
+        if lo >= latest_shift {
+            continue;
+        }
+        r.windows = vec![Window {
+            start: Clock(lo as u32),
+            end: Clock(latest_shift as u32),
+        }];
+        let travel: Vec<Travel> = st
+            .problem
+            .matrices()
+            .iter()
+            .map(|m| Travel::copy_of(m, loc))
+            .collect();
+        let sn: Vec<Option<geo_data::SnappedPoint>> =
+            st.snapped.snapped.iter().map(|s| s[loc]).collect();
+        let point = st.snapped.points[loc];
+        st.add_request(r, point, sn, &travel)
+            .map_err(|e| DeskError::internal(&e))?;
+        let last = st.day.requests.len() - 1;
+        st.reasons.insert(
+            last,
+            solver::solution::UnassignedReason::NoRoomLeft(
+                solver::solution::Constraint::TimeWindow,
+            ),
+        );
+        day_changed = true;
+    }
+    Ok(day_changed)
+}
+
+/// The search on the rest of the day: done stops and the door each squad is
+/// heading to pinned at their times (`fixed`), squads not yet out leaving now
+/// at the earliest, the current routes as the start (all of them when keeping
+/// the printed sheets, only the fixed stops when free). Returns the solution,
+/// the new routes and the search time.
+#[allow(clippy::too_many_arguments)]
+fn solve_rest(
+    st: &DeskState,
+    before: &solver::solution::Solution,
+    fixed: &[usize],
+    now: Time,
+    mode: ReplanMode,
+    penalty: i64,
+    budget: u32,
+    env: Env<'_>,
+) -> Result<(solver::solution::Solution, Vec<Vec<ActivityKind>>, u64), DeskError> {
+    // The day as of now: done stops pinned at their times, squads not yet out leave now at the earliest.
+    // Fixed: the done stops, and the door a squad is heading to. A pickup it is
+    // heading to is not fixed: the search moves a shipment as a pair, and a
+    // fixed pickup at the boundary has been seen to move with it (solver issue).
+    let pinned = pinned_day(st, before, fixed, now);
+    let mats: Vec<solver::problem::Matrix> = st.problem.matrices().to_vec();
+    let problem = dayplan::convert::build_problem(&pinned, &st.snapped, mats)
+        .map_err(|e| DeskError::internal(&e))?;
+    let init = solver::InitialPlan {
+        routes: (0..st.routes.len())
+            .filter(|&k| !st.routes[k].is_empty())
+            .map(|k| {
+                let (activities, locked) = whole_shipments(
+                    match mode {
+                        ReplanMode::KeepPrinted => &st.routes[k],
+                        ReplanMode::Free => &st.routes[k][..fixed[k]],
+                    },
+                    &st.routes[k],
+                    fixed[k],
+                );
+                solver::InitialRoute {
+                    vehicle: VehicleIdx(k as u32),
+                    activities,
+                    locked,
+                }
+            })
+            .filter(|r| !r.activities.is_empty())
+            .collect(),
+        change_penalty: penalty,
+        // Moving one stop within a sheet gives about three stops a new
+        // predecessor: together about one `change_penalty_s`.
+        reorder_penalty: penalty / 3,
+    };
+    let cfg = solver::SolveConfig {
+        seed: st.day.options.seed,
+        threads: env.solve_threads,
+        time_limit: Some(Duration::from_secs(budget as u64)),
+        max_iterations: None,
+        cancel: None,
+        progress: None,
+    };
+    let t = Instant::now();
+    let sol = solver::solve_from(&problem, &cfg, &init).map_err(|e| DeskError::internal(&e))?;
+    let solve_ms = t.elapsed().as_millis() as u64;
+    let mut new_routes = vec![Vec::new(); st.routes.len()];
+    for r in &sol.routes {
+        new_routes[r.vehicle.get()] = r.activities.iter().map(|a| a.kind).collect::<Vec<_>>();
+    }
+    for k in 0..st.routes.len() {
+        // The fixed stops keep their order (a reload the squad is heading to with
+        // nothing after it may be dropped by the search: it is not a stop).
+        let jobs = |r: &[ActivityKind]| {
+            r.iter()
+                .filter(|a| **a != ActivityKind::Reload)
+                .copied()
+                .collect::<Vec<_>>()
+        };
+        let old_fixed = jobs(&st.routes[k][..fixed[k]]);
+        if !jobs(&new_routes[k]).starts_with(&old_fixed) {
+            return Err(DeskError::internal(&format!(
+                "re-plan moved a fixed stop of squad {k}"
+            )));
+        }
+    }
+    Ok((sol, new_routes, solve_ms))
+}
+
+/// What changed, sheet by sheet: stops added and removed, printed stops
+/// moved (stops leaving the sheet plus those out of their old order), and
+/// the sheet version each would get. Returns the changes, the squads whose
+/// route changed and the printed stops moved in all.
+fn sheet_changes(
+    st: &DeskState,
+    fixed: &[usize],
+    new_routes: &[Vec<ActivityKind>],
+    sheet_versions: &HashMap<String, u32>,
+    dry_run: bool,
+) -> (Vec<SheetChange>, Vec<usize>, usize) {
+    let doors = |r: &[ActivityKind]| -> Vec<usize> {
+        r.iter()
+            .filter(|a| {
+                matches!(
+                    a,
+                    ActivityKind::Delivery(_)
+                        | ActivityKind::ShipmentDelivery(_)
+                        | ActivityKind::Visit(_)
+                )
+            })
+            .filter_map(|a| a.job())
+            .map(|j| j.get())
+            .collect()
+    };
+    let mut changes = Vec::new();
+    let mut changed = Vec::new();
+    let mut total_moved = 0;
+    for k in 0..st.routes.len() {
+        let old = doors(&st.routes[k][fixed[k].min(st.routes[k].len())..]);
+        let fixed_doors: HashSet<usize> = doors(&st.routes[k][..fixed[k].min(st.routes[k].len())])
+            .into_iter()
+            .collect();
+        let new: Vec<usize> = doors(&new_routes[k])
+            .into_iter()
+            .filter(|j| !fixed_doors.contains(j))
+            .collect();
+        let old_set: HashSet<usize> = old.iter().copied().collect();
+        let new_set: HashSet<usize> = new.iter().copied().collect();
+        let stay_old: Vec<usize> = old
+            .iter()
+            .copied()
+            .filter(|j| new_set.contains(j))
+            .collect();
+        let stay_new: Vec<usize> = new
+            .iter()
+            .copied()
+            .filter(|j| old_set.contains(j))
+            .collect();
+        let moved = (old.len() - stay_old.len()) + (stay_old.len() - lcs(&stay_old, &stay_new));
+        total_moved += moved;
+        let is_changed = new_routes[k] != st.routes[k];
+        let name = |j: &usize| st.day.requests[*j].id.clone();
+        let sv = sheet_versions
+            .get(&st.day.squads[k].id)
+            .copied()
+            .unwrap_or(0);
+        if is_changed {
+            changed.push(k);
+        }
+        if is_changed || !old.is_empty() {
+            changes.push(SheetChange {
+                squad: st.day.squads[k].id.clone(),
+                sheet_version: if is_changed && !dry_run { sv + 1 } else { sv },
+                changed: is_changed,
+                added: new
+                    .iter()
+                    .filter(|j| !old_set.contains(j))
+                    .map(name)
+                    .collect(),
+                removed: old
+                    .iter()
+                    .filter(|j| !new_set.contains(j))
+                    .map(name)
+                    .collect(),
+                printed_stops_moved: moved,
+            });
+        }
+    }
+    (changes, changed, total_moved)
 }
 
 /// The start of a plan the solver accepts: every shipment whole, pickup first,

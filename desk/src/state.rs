@@ -11,11 +11,11 @@ use solver::solution::{ActivityKind, Constraint, Route, Solution, Unassigned, Un
 
 use super::ledger::{Ledger, StoredEvent};
 use super::reach::Reach;
-use crate::travel::Travel;
 use super::schedule::{schedule_route, solution, Anchor};
+use crate::error::{Code, DeskError, ErrorCode};
+use crate::travel::Travel;
 use dayplan::convert::{build_problem, Snapped};
 use dayplan::dto::*;
-use crate::error::{Code, DeskError, ErrorCode};
 
 /// A plan under way. Its fields are the desk's own: every change goes through
 /// the desk's entry points (which keep routes, locks, the ledger, the travel
@@ -53,7 +53,6 @@ pub struct DeskState {
     /// caller must drop this state and restore it from what was stored.
     pub(crate) needs_rebuild: bool,
 }
-
 
 /// Read access for callers outside the desk (the service, tests, benches).
 impl DeskState {

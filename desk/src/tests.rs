@@ -13,19 +13,18 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::{LocIdx, VehicleIdx};
 
 use crate::insert::{Candidate, Timeline};
-use crate::travel::DoorTravel;
+use crate::office::{commit, options, record_progress, row, warm_state, Office};
 use crate::order::{resolve_order, PointTravel};
 use crate::price::exact;
 use crate::state::DeskState;
+use crate::travel::DoorTravel;
 use crate::travel::Travel;
+use dayplan::convert::geo_profile;
+use dayplan::convert::matrices;
+use dayplan::demo::{district_day, DemoConfig};
 use dayplan::dto::*;
 use solver::problem::Time;
 use solver::solution::ActivityKind;
-use dayplan::convert::matrices;
-use dayplan::demo::{district_day, DemoConfig};
-use crate::office::{commit, options, record_progress, row, warm_state, Office};
-use dayplan::convert::geo_profile;
-
 
 pub(super) fn graphs() -> Arc<PreparedGraphs> {
     static G: OnceLock<Arc<PreparedGraphs>> = OnceLock::new();

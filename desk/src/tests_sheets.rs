@@ -17,14 +17,14 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::{JobKind, LocIdx, Problem, Task, VehicleIdx};
 
 use crate::office::{commit, options, record_progress, replan, row, warm_state, Office};
-use crate::travel::DoorTravel;
-use crate::order::resolve_order;
-use crate::order::point_travel;
 use crate::options::{depot_suggestion, DepotSuggestion};
+use crate::order::point_travel;
+use crate::order::resolve_order;
+use crate::travel::DoorTravel;
+use dayplan::demo::{district_day, osm_day, DemoConfig};
 use dayplan::dto::*;
 use solver::problem::Time;
 use solver::solution::ActivityKind;
-use dayplan::demo::{district_day, osm_day, DemoConfig};
 
 /// The task an activity serves, read from the problem (not the desk's helper).
 fn task(p: &Problem, a: ActivityKind) -> Option<&Task> {

@@ -14,9 +14,9 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use api::auth::{Access, Principal, Role};
+use api::{Engine, EngineConfig, Store};
 use dayplan::demo::{district_day, DemoConfig, DEMO_OFFICE};
 use dayplan::dto::DayRequest;
-use api::{Engine, EngineConfig, Store};
 use geo_data::PreparedGraphs;
 
 pub const COORD: &str = "coordinator-token-0001";
@@ -194,7 +194,12 @@ pub async fn call(
 }
 
 /// [`call`] as the coordinator, answer read as JSON.
-pub async fn coord(app: &Router, method: &str, uri: &str, body: Option<Vec<u8>>) -> (StatusCode, Value) {
+pub async fn coord(
+    app: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Value) {
     let r = call(app, method, uri, Some(COORD), body).await;
     (r.status, r.json())
 }
@@ -203,7 +208,14 @@ pub async fn coord(app: &Router, method: &str, uri: &str, body: Option<Vec<u8>>)
 pub async fn wait_plan(app: &Router, id: &str) -> Value {
     let t = Instant::now();
     loop {
-        let r = call(app, "GET", &format!("/api/v1/plans/{id}"), Some(COORD), None).await;
+        let r = call(
+            app,
+            "GET",
+            &format!("/api/v1/plans/{id}"),
+            Some(COORD),
+            None,
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         let v = r.json();
         match v["status"].as_str().unwrap() {

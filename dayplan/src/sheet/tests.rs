@@ -75,9 +75,7 @@ fn user_text_is_escaped_and_everything_shown() {
         assert!(html.contains(needle), "missing {needle}");
     }
     let en = render(&sample(), Lang::En);
-    assert!(
-        en.contains("Delivered") && en.contains("unit 2</span>, <span class=\"nw\">floor 5")
-    );
+    assert!(en.contains("Delivered") && en.contains("unit 2</span>, <span class=\"nw\">floor 5"));
 }
 
 #[test]

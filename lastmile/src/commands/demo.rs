@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use api::{Engine, EngineConfig, Store};
 use dayplan::demo::{district_day, osm_day, DemoConfig, DEMO_OFFICE};
 use dayplan::dto::DayRequest;
 use dayplan::sheet::Lang;
-use api::{Engine, EngineConfig, Store};
 
 #[derive(clap::Args)]
 pub struct Args {
