@@ -177,8 +177,47 @@ pub fn check_day_located(day: &mut DayRequest) -> Result<InputSource, Vec<FieldE
 /// The checks of meaning on a day whose requests are all in `requests`.
 fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
     let mut e = Errors(Vec::new());
-
     // Limits first: a 100,000-request day is refused without checking each request.
+    limits(day, &mut e);
+    if !e.0.is_empty() {
+        return Err(e.0);
+    }
+    the_day(day, &mut e);
+    options(&day.options, &mut e);
+    let (depot_ids, building_ids) = places(day, &mut e);
+    let mut skills: HashSet<&str> = HashSet::new();
+    squads(day, &depot_ids, &mut skills, &mut e);
+    ids(
+        day.requests.iter().map(|r| r.id.as_str()),
+        "requests",
+        &mut e,
+    );
+    for (i, r) in day.requests.iter().enumerate() {
+        if e.full() {
+            break;
+        }
+        let refs = Refs {
+            depots: &depot_ids,
+            buildings: &building_ids,
+        };
+        request(i, r, &refs, &mut skills, &mut e);
+    }
+    if skills.len() > MAX_SKILLS {
+        e.push(
+            ErrorCode::LimitExceeded,
+            "squads",
+            format!("{} distinct skills, at most {MAX_SKILLS}", skills.len()),
+        );
+    }
+    if e.0.is_empty() {
+        Ok(())
+    } else {
+        Err(e.0)
+    }
+}
+
+/// A day larger than the service takes.
+fn limits(day: &DayRequest, e: &mut Errors) {
     for (path, len, max) in [
         ("requests", day.requests.len(), MAX_REQUESTS),
         ("squads", day.squads.len(), MAX_SQUADS),
@@ -193,9 +232,10 @@ fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
             );
         }
     }
-    if !e.0.is_empty() {
-        return Err(e.0);
-    }
+}
+
+/// The day itself: something to plan, a date, the street office.
+fn the_day(day: &DayRequest, e: &mut Errors) {
     if day.requests.is_empty() {
         e.push(
             ErrorCode::MissingField,
@@ -210,17 +250,18 @@ fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
         e.push(ErrorCode::MissingField, "depots", "the day has no depots");
     }
 
-    check_date(&day.date, &mut e);
-    text(&day.street_office.id, "street_office.id", true, &mut e);
-    text(&day.street_office.name, "street_office.name", true, &mut e);
+    check_date(&day.date, e);
+    text(&day.street_office.id, "street_office.id", true, e);
+    text(&day.street_office.name, "street_office.name", true, e);
     text(
         &day.street_office.coordinator_phone,
         "street_office.coordinator_phone",
         true,
-        &mut e,
+        e,
     );
+}
 
-    let o = &day.options;
+fn options(o: &Options, e: &mut Errors) {
     if o.budget_s == 0 || o.budget_s > MAX_BUDGET_S {
         e.push(
             ErrorCode::OutOfRange,
@@ -256,28 +297,35 @@ fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
             );
         }
     }
+}
 
-    let depot_ids = ids(day.depots.iter().map(|d| d.id.as_str()), "depots", &mut e);
+/// Depots and buildings; returns their ids (duplicates reported).
+fn places<'a>(day: &'a DayRequest, e: &mut Errors) -> (HashSet<&'a str>, HashSet<&'a str>) {
+    let depot_ids = ids(day.depots.iter().map(|d| d.id.as_str()), "depots", e);
     for (i, d) in day.depots.iter().enumerate() {
         let p = format!("depots[{i}]");
-        text(&d.name, &format!("{p}.name"), true, &mut e);
-        lat_lon(d.lat, d.lon, &p, &mut e);
+        text(&d.name, &format!("{p}.name"), true, e);
+        lat_lon(d.lat, d.lon, &p, e);
     }
-    let building_ids = ids(
-        day.buildings.iter().map(|b| b.id.as_str()),
-        "buildings",
-        &mut e,
-    );
+    let building_ids = ids(day.buildings.iter().map(|b| b.id.as_str()), "buildings", e);
     for (i, b) in day.buildings.iter().enumerate() {
         let p = format!("buildings[{i}]");
-        lat_lon(b.lat, b.lon, &p, &mut e);
+        lat_lon(b.lat, b.lon, &p, e);
         if let Some(n) = &b.name {
-            text(n, &format!("{p}.name"), false, &mut e);
+            text(n, &format!("{p}.name"), false, e);
         }
     }
+    (depot_ids, building_ids)
+}
 
-    let mut skills: HashSet<&str> = HashSet::new();
-    ids(day.squads.iter().map(|s| s.id.as_str()), "squads", &mut e);
+/// Every squad: its depots, shift, capacity, skills (collected into `skills`).
+fn squads<'a>(
+    day: &'a DayRequest,
+    depot_ids: &HashSet<&str>,
+    skills: &mut HashSet<&'a str>,
+    e: &mut Errors,
+) {
+    ids(day.squads.iter().map(|s| s.id.as_str()), "squads", e);
     for (i, s) in day.squads.iter().enumerate() {
         let p = format!("squads[{i}]");
         if !depot_ids.contains(s.depot.as_str()) {
@@ -320,171 +368,163 @@ fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
             );
         }
         for (k, sk) in s.skills.iter().enumerate() {
-            text(sk, &format!("{p}.skills[{k}]"), true, &mut e);
+            text(sk, &format!("{p}.skills[{k}]"), true, e);
             skills.insert(sk);
         }
         for (k, m) in s.members.iter().enumerate() {
-            text(m, &format!("{p}.members[{k}]"), false, &mut e);
+            text(m, &format!("{p}.members[{k}]"), false, e);
         }
     }
+}
 
-    ids(
-        day.requests.iter().map(|r| r.id.as_str()),
-        "requests",
-        &mut e,
-    );
-    for (i, r) in day.requests.iter().enumerate() {
-        if e.full() {
-            break;
-        }
-        let p = format!("requests[{i}]");
-        match (r.lat, r.lon, &r.building) {
-            (Some(lat), Some(lon), None) => lat_lon(lat, lon, &p, &mut e),
-            (None, None, Some(b)) => {
-                if !building_ids.contains(b.as_str()) {
-                    e.push(
-                        ErrorCode::UnknownReference,
-                        format!("{p}.building"),
-                        format!("no building with id {b:?}"),
-                    );
-                }
-            }
-            (None, None, None) => e.push(
-                ErrorCode::MissingLocation,
-                &p,
-                "give lat and lon, or a building id",
-            ),
-            (Some(_), None, None) => e.push(
-                ErrorCode::MissingField,
-                format!("{p}.lon"),
-                "lat given without lon",
-            ),
-            (None, Some(_), None) => e.push(
-                ErrorCode::MissingField,
-                format!("{p}.lat"),
-                "lon given without lat",
-            ),
-            _ => e.push(
-                ErrorCode::AmbiguousLocation,
-                &p,
-                "give either lat/lon or a building, not both",
-            ),
-        }
-        if let Some(f) = r.floor {
-            if !(-5..=100).contains(&f) {
-                e.push(
-                    ErrorCode::OutOfRange,
-                    format!("{p}.floor"),
-                    "floor must be between -5 and 100 (ground floor is 1)",
-                );
-            }
-        }
-        if let Some(pk) = &r.pickup {
-            if !depot_ids.contains(pk.as_str()) {
+/// The ids a request may refer to.
+struct Refs<'a, 'b> {
+    depots: &'b HashSet<&'a str>,
+    buildings: &'b HashSet<&'a str>,
+}
+
+/// Request `i`: where it is, what it carries, when, and what it needs
+/// (its skills collected into `skills`).
+fn request<'a>(
+    i: usize,
+    r: &'a Request,
+    refs: &Refs<'_, '_>,
+    skills: &mut HashSet<&'a str>,
+    e: &mut Errors,
+) {
+    let p = format!("requests[{i}]");
+    match (r.lat, r.lon, &r.building) {
+        (Some(lat), Some(lon), None) => lat_lon(lat, lon, &p, e),
+        (None, None, Some(b)) => {
+            if !refs.buildings.contains(b.as_str()) {
                 e.push(
                     ErrorCode::UnknownReference,
-                    format!("{p}.pickup"),
-                    format!("no depot with id {pk:?}"),
-                );
-            }
-            if r.kind == RequestKind::Visit {
-                e.push(
-                    ErrorCode::InvalidValue,
-                    format!("{p}.pickup"),
-                    "a visit carries nothing: no pickup",
+                    format!("{p}.building"),
+                    format!("no building with id {b:?}"),
                 );
             }
         }
-        if r.kind == RequestKind::Visit && r.items.iter().any(|it| it.weight_kg > 0.0) {
-            e.push(
-                ErrorCode::InvalidValue,
-                format!("{p}.items"),
-                "a visit carries nothing: use kind \"delivery\"",
-            );
-        }
-        if r.items.len() > MAX_ITEMS_PER_REQUEST {
-            e.push(
-                ErrorCode::LimitExceeded,
-                format!("{p}.items"),
-                format!("at most {MAX_ITEMS_PER_REQUEST} items"),
-            );
-        }
-        for (k, it) in r.items.iter().enumerate() {
-            let ip = format!("{p}.items[{k}]");
-            text(&it.name, &format!("{ip}.name"), true, &mut e);
-            if !(it.weight_kg.is_finite() && (0.0..=MAX_ITEM_KG).contains(&it.weight_kg)) {
-                e.push(
-                    ErrorCode::OutOfRange,
-                    format!("{ip}.weight_kg"),
-                    format!(
-                        "weight_kg is per unit, from 0 to {MAX_ITEM_KG} (grams? divide by 1000)"
-                    ),
-                );
-            }
-            if it.quantity == 0 || it.quantity > 1000 {
-                e.push(
-                    ErrorCode::OutOfRange,
-                    format!("{ip}.quantity"),
-                    "quantity must be 1..=1000",
-                );
-            }
-        }
-        if r.windows.len() > MAX_WINDOWS {
-            e.push(
-                ErrorCode::LimitExceeded,
-                format!("{p}.windows"),
-                format!("at most {MAX_WINDOWS} windows"),
-            );
-        }
-        for (k, w) in r.windows.iter().enumerate() {
-            if let Err(msg) = w.start.as_start() {
-                e.push(
-                    ErrorCode::InvalidTime,
-                    format!("{p}.windows[{k}].start"),
-                    msg,
-                );
-            } else if w.end < w.start {
-                e.push(
-                    ErrorCode::ImpossibleWindow,
-                    format!("{p}.windows[{k}]"),
-                    format!("the window ends ({}) before it starts ({})", w.end, w.start),
-                );
-            }
-        }
-        if r.service_s.is_some_and(|s| s > 4 * 3600) {
+        (None, None, None) => e.push(
+            ErrorCode::MissingLocation,
+            &p,
+            "give lat and lon, or a building id",
+        ),
+        (Some(_), None, None) => e.push(
+            ErrorCode::MissingField,
+            format!("{p}.lon"),
+            "lat given without lon",
+        ),
+        (None, Some(_), None) => e.push(
+            ErrorCode::MissingField,
+            format!("{p}.lat"),
+            "lon given without lat",
+        ),
+        _ => e.push(
+            ErrorCode::AmbiguousLocation,
+            &p,
+            "give either lat/lon or a building, not both",
+        ),
+    }
+    if let Some(f) = r.floor {
+        if !(-5..=100).contains(&f) {
             e.push(
                 ErrorCode::OutOfRange,
-                format!("{p}.service_s"),
-                "at most 4 hours (14400 s)",
+                format!("{p}.floor"),
+                "floor must be between -5 and 100 (ground floor is 1)",
             );
         }
-        for (name, v) in [
-            ("resident", &r.resident),
-            ("phone", &r.phone),
-            ("notes", &r.notes),
-            ("unit", &r.unit),
-            ("address", &r.address),
-        ] {
-            if let Some(v) = v {
-                text(v, &format!("{p}.{name}"), false, &mut e);
-            }
+    }
+    if let Some(pk) = &r.pickup {
+        if !refs.depots.contains(pk.as_str()) {
+            e.push(
+                ErrorCode::UnknownReference,
+                format!("{p}.pickup"),
+                format!("no depot with id {pk:?}"),
+            );
         }
-        for (k, sk) in r.skills.iter().enumerate() {
-            text(sk, &format!("{p}.skills[{k}]"), true, &mut e);
-            skills.insert(sk);
+        if r.kind == RequestKind::Visit {
+            e.push(
+                ErrorCode::InvalidValue,
+                format!("{p}.pickup"),
+                "a visit carries nothing: no pickup",
+            );
         }
     }
-    if skills.len() > MAX_SKILLS {
+    if r.kind == RequestKind::Visit && r.items.iter().any(|it| it.weight_kg > 0.0) {
         e.push(
-            ErrorCode::LimitExceeded,
-            "squads",
-            format!("{} distinct skills, at most {MAX_SKILLS}", skills.len()),
+            ErrorCode::InvalidValue,
+            format!("{p}.items"),
+            "a visit carries nothing: use kind \"delivery\"",
         );
     }
-    if e.0.is_empty() {
-        Ok(())
-    } else {
-        Err(e.0)
+    if r.items.len() > MAX_ITEMS_PER_REQUEST {
+        e.push(
+            ErrorCode::LimitExceeded,
+            format!("{p}.items"),
+            format!("at most {MAX_ITEMS_PER_REQUEST} items"),
+        );
+    }
+    for (k, it) in r.items.iter().enumerate() {
+        let ip = format!("{p}.items[{k}]");
+        text(&it.name, &format!("{ip}.name"), true, e);
+        if !(it.weight_kg.is_finite() && (0.0..=MAX_ITEM_KG).contains(&it.weight_kg)) {
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("{ip}.weight_kg"),
+                format!("weight_kg is per unit, from 0 to {MAX_ITEM_KG} (grams? divide by 1000)"),
+            );
+        }
+        if it.quantity == 0 || it.quantity > 1000 {
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("{ip}.quantity"),
+                "quantity must be 1..=1000",
+            );
+        }
+    }
+    if r.windows.len() > MAX_WINDOWS {
+        e.push(
+            ErrorCode::LimitExceeded,
+            format!("{p}.windows"),
+            format!("at most {MAX_WINDOWS} windows"),
+        );
+    }
+    for (k, w) in r.windows.iter().enumerate() {
+        if let Err(msg) = w.start.as_start() {
+            e.push(
+                ErrorCode::InvalidTime,
+                format!("{p}.windows[{k}].start"),
+                msg,
+            );
+        } else if w.end < w.start {
+            e.push(
+                ErrorCode::ImpossibleWindow,
+                format!("{p}.windows[{k}]"),
+                format!("the window ends ({}) before it starts ({})", w.end, w.start),
+            );
+        }
+    }
+    if r.service_s.is_some_and(|s| s > 4 * 3600) {
+        e.push(
+            ErrorCode::OutOfRange,
+            format!("{p}.service_s"),
+            "at most 4 hours (14400 s)",
+        );
+    }
+    for (name, v) in [
+        ("resident", &r.resident),
+        ("phone", &r.phone),
+        ("notes", &r.notes),
+        ("unit", &r.unit),
+        ("address", &r.address),
+    ] {
+        if let Some(v) = v {
+            text(v, &format!("{p}.{name}"), false, e);
+        }
+    }
+    for (k, sk) in r.skills.iter().enumerate() {
+        text(sk, &format!("{p}.skills[{k}]"), true, e);
+        skills.insert(sk);
     }
 }
 
