@@ -26,29 +26,30 @@ use solver::problem::{LocIdx, Problem};
 use solver::solution::Solution;
 use solver::{solve, SolveConfig};
 
+/// What the walk from the road to the door does to a plan on a roads-only map:
+/// the same demo day planned on matrices without the access walks and as the
+/// service plans it now, both priced on the true travel times.
 #[derive(Parser)]
+#[command(args_override_self = true)]
 struct Args {
     /// OSM extract (default: the shared chengdu-roads-only.osm.pbf).
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     osm: Option<PathBuf>,
+    /// Requests in the demo day.
     #[arg(long, default_value_t = 800)]
     requests: usize,
+    /// Squads in the demo day (walking, tricycle and van).
     #[arg(long, default_value_t = 25)]
     squads: usize,
+    /// Solve budget of each of the two plans, in seconds.
     #[arg(long, default_value_t = 20)]
     budget_s: u64,
+    /// Search threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Seed of the demo day and of the search.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-}
-
-fn shared_osm(name: &str) -> PathBuf {
-    std::env::var_os("LASTMILE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
-        .join("osm")
-        .join(name)
 }
 
 /// One plan's figures, on the travel times of `truth` (`snapped` is the
@@ -141,7 +142,7 @@ fn main() -> anyhow::Result<()> {
     let osm = args
         .osm
         .clone()
-        .unwrap_or_else(|| shared_osm("chengdu-roads-only.osm.pbf"));
+        .unwrap_or_else(|| lastmile_benches::shared_data().join("osm/chengdu-roads-only.osm.pbf"));
     let (graphs, _) = PreparedGraphs::import_pbf(&osm, &NoProgress)
         .with_context(|| format!("importing {}", osm.display()))?;
     let day = osm_day(

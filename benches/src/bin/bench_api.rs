@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use api::auth::{Access, Principal, Role};
 use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
 use api::{Engine, EngineConfig, Store};
+use clap::Parser;
 use geo_data::PreparedGraphs;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -24,43 +25,33 @@ use tokio::net::TcpStream;
 
 const TOKEN: &str = "bench-coordinator-token-000001";
 
+/// The day-plan service on a real city: a demo day on the Chengdu extract,
+/// from POST to every sheet available, with the time spent in each stage; then
+/// GET-sheet throughput under load from keep-alive clients over loopback.
+#[derive(Parser)]
+#[command(args_override_self = true)]
 struct Args {
+    /// OSM extract (default: the shared chengdu-central.osm.pbf).
+    #[arg(long, value_name = "FILE")]
     osm: Option<PathBuf>,
+    /// Graph file prepared by `lastmile prepare` (used instead of --osm).
+    #[arg(long, value_name = "FILE")]
     graph: Option<PathBuf>,
+    /// Requests in the demo day.
+    #[arg(long, default_value_t = 1000)]
     requests: usize,
+    /// Squads in the demo day.
+    #[arg(long, default_value_t = 40)]
     squads: usize,
+    /// Solve budget of the plan, in seconds.
+    #[arg(long, default_value_t = 30)]
     budget_s: u32,
+    /// Duration of the GET-sheet load test, in seconds.
+    #[arg(long, default_value_t = 10)]
     load_s: u64,
+    /// Keep-alive client connections in the load test.
+    #[arg(long, default_value_t = 32)]
     connections: usize,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        osm: None,
-        graph: None,
-        requests: 1000,
-        squads: 40,
-        budget_s: 30,
-        load_s: 10,
-        connections: 32,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let val = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--osm" => a.osm = Some(val.into()),
-            "--graph" => a.graph = Some(val.into()),
-            "--requests" => a.requests = val.parse().expect("--requests N"),
-            "--squads" => a.squads = val.parse().expect("--squads N"),
-            "--budget-s" => a.budget_s = val.parse().expect("--budget-s N"),
-            "--load-s" => a.load_s = val.parse().expect("--load-s N"),
-            "--connections" => a.connections = val.parse().expect("--connections N"),
-            other => panic!("unknown argument {other}"),
-        }
-        i += 2;
-    }
-    a
 }
 
 /// One HTTP/1.1 request on a kept-alive connection; returns status and body.
@@ -112,7 +103,7 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let a = args();
+    let a = Args::parse();
     let shared = std::env::var("LASTMILE_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from("../shared/data"));

@@ -25,6 +25,7 @@ use api::auth::{Access, Principal, Role};
 use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
 use dayplan::dto::*;
 use api::{Engine, EngineConfig, Store};
+use clap::Parser;
 use geo_data::PreparedGraphs;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -37,48 +38,34 @@ const TOKEN: &str = "bench-desk-token-0000000001";
 /// Squads work 08:00–18:00 in this benchmark, so a 2,000-request day fits 60 squads.
 const HALF_WAY: i64 = 13 * 3600;
 
+/// The escalation desk on a real city: a demo day on the Chengdu extract,
+/// half-way through, then random urgent orders asking for insertion options
+/// over HTTP (latency), re-planning the rest (keep the printed sheets against
+/// a free re-solve), and urgent orders committed one after the other.
+#[derive(Parser)]
+#[command(args_override_self = true)]
 struct Args {
+    /// OSM extract (default: the shared chengdu-central.osm.pbf).
+    #[arg(long, value_name = "FILE")]
     osm: Option<PathBuf>,
+    /// Requests in the demo day.
+    #[arg(long, default_value_t = 2000)]
     requests: usize,
+    /// Squads in the demo day.
+    #[arg(long, default_value_t = 60)]
     squads: usize,
+    /// Urgent orders asking for options (a tenth of as many with reordering).
+    #[arg(long, default_value_t = 1000)]
     orders: usize,
+    /// Solve budget of the initial plan, in seconds.
+    #[arg(long, default_value_t = 30)]
     budget_s: u32,
+    /// Budget of each re-plan of the rest, in seconds.
+    #[arg(long, default_value_t = 5)]
     replan_s: u32,
     /// No squad reports anything (volunteers on paper): every squad follows its sheet.
+    #[arg(long)]
     silent: bool,
-}
-
-fn args() -> Args {
-    let mut a = Args {
-        osm: None,
-        requests: 2000,
-        squads: 60,
-        orders: 1000,
-        budget_s: 30,
-        replan_s: 5,
-        silent: false,
-    };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let val = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--osm" => a.osm = Some(val.into()),
-            "--requests" => a.requests = val.parse().expect("--requests N"),
-            "--squads" => a.squads = val.parse().expect("--squads N"),
-            "--orders" => a.orders = val.parse().expect("--orders N"),
-            "--budget-s" => a.budget_s = val.parse().expect("--budget-s N"),
-            "--replan-s" => a.replan_s = val.parse().expect("--replan-s N"),
-            "--silent" => {
-                a.silent = true;
-                i += 1;
-                continue;
-            }
-            other => panic!("unknown argument {other}"),
-        }
-        i += 2;
-    }
-    a
 }
 
 async fn request(
@@ -199,7 +186,7 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
 }
 
 fn main() {
-    let a = args();
+    let a = Args::parse();
     let shared = std::env::var("LASTMILE_SHARED_DATA")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from("../shared/data"));

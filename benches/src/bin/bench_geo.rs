@@ -19,17 +19,28 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use geo_data::synthetic::{city, CityConfig};
 use geo_data::{oracle, NoProgress, PreparedGraphs, Profile, ProfileGraph, SnappedPoint};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
+/// geo-data benchmark: import, graph loading, matrices on Chengdu and on a
+/// ~500k-node synthetic city, and the whole `lastmile matrix` command.
+#[derive(Parser)]
+#[command(args_override_self = true)]
+struct Args {
+    /// Only the point-index rows (the escalation desk's query), on Chengdu and the synthetic city.
+    #[arg(long)]
+    point_index: bool,
+    /// Internal: import FILE and print "seconds peak_mb nodes" (an import row's child process).
+    #[arg(long, value_name = "FILE", hide = true)]
+    import_child: Option<PathBuf>,
+}
+
 fn shared_osm() -> PathBuf {
-    std::env::var_os("LASTMILE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
-        .join("osm")
+    lastmile_benches::shared_data().join("osm")
 }
 
 fn peak_rss_mb() -> f64 {
@@ -181,13 +192,13 @@ fn import_child(file: &Path) {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() == 3 && args[1] == "--import-child" {
-        import_child(Path::new(&args[2]));
+    let args = Args::parse();
+    if let Some(file) = &args.import_child {
+        import_child(file);
         return;
     }
     let runs = 7;
-    if args.iter().any(|a| a == "--point-index") {
+    if args.point_index {
         println!("| {:<52} | {:>12} | note |", "what", "time");
         println!("|{}|{}|------|", "-".repeat(54), "-".repeat(14));
         let chengdu = shared_osm().join("chengdu-central.osm.pbf");

@@ -17,17 +17,26 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use solver::problem::*;
 
+/// The rich-model scale benchmark: a generated day of clustered stops with
+/// time windows, two load dimensions, multi-trip walkers, pickup-and-delivery
+/// pairs, skills and priorities; time to the first feasible plan, the final
+/// plan after the budget, and peak memory.
 #[derive(Parser)]
+#[command(args_override_self = true)]
 struct Args {
     /// Number of stops (a pickup-and-delivery pair counts two).
     #[arg(long, default_value_t = 5000)]
     stops: usize,
+    /// Number of squads (every second one a multi-trip walker).
     #[arg(long, default_value_t = 100)]
     squads: usize,
+    /// Solve budget, in seconds.
     #[arg(long, default_value_t = 30.0)]
     seconds: f64,
+    /// Search threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Seed of the generated day and of the search.
     #[arg(long, default_value_t = 1)]
     seed: u64,
 }

@@ -20,9 +20,12 @@ use anyhow::{bail, Context};
 use clap::Parser;
 use solver::formats::{Format, Instance};
 
+/// Solution quality on the classic benchmarks, against best-known solutions
+/// and, optionally, peer solvers run on the same matrices and budget.
 #[derive(Parser)]
+#[command(args_override_self = true)]
 struct Args {
-    /// solomon, x (CVRPLIB X up to --max-customers), gh200 or gh400.
+    /// Instance set: solomon, x (CVRPLIB X up to --max-customers), gh200 or gh400.
     #[arg(long)]
     set: String,
     /// Only instances whose name contains this text (or any of a comma-separated list).
@@ -34,17 +37,20 @@ struct Args {
     /// X set: the largest number of customers.
     #[arg(long, default_value_t = 400)]
     max_customers: usize,
+    /// Solve budget per instance, in seconds.
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
+    /// Search threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Random seed of the search.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Peer results (instance,solver,cost,routes,time) from benches/peers/run_peers.py.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     peers: Option<PathBuf>,
     /// The shared data folder (default: LASTMILE_SHARED_DATA or ../shared/data).
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     data: Option<PathBuf>,
 }
 
@@ -153,10 +159,7 @@ fn double_distance(inst: &Instance, sol: &solver::solution::Solution) -> f64 {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let s = spec(&args.set)?;
-    let data = args
-        .data
-        .or_else(|| std::env::var_os("LASTMILE_SHARED_DATA").map(PathBuf::from))
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let data = args.data.unwrap_or_else(lastmile_benches::shared_data);
     let dir = data.join("bench").join(s.dir);
     let bks = read_bks(&dir.join("bks.csv"), s.convention)?;
     let (peer_names, peers) = match &args.peers {
