@@ -345,7 +345,7 @@ fn a_day_under_way_stop_by_stop() {
 /// checker show what it announced.
 #[test]
 fn reordering_pays_when_the_urgent_door_is_beside_the_last_stop() {
-    use api::desk::reorder::REORDER_PENALTY_S;
+    use desk::reorder::REORDER_PENALTY_S;
     let dir = tmp_dir("desk-reorder");
     let engine = engine(&dir);
     let mut day = small_day(2, 1, 11);
@@ -427,7 +427,7 @@ fn reordering_pays_when_the_urgent_door_is_beside_the_last_stop() {
             limit: Some(3),
             allow_reorder,
         };
-        desk::options(&engine, &plan_row(&engine, &id), &input).unwrap()
+        warm::options(&engine, &plan_row(&engine, &id), &input).unwrap()
     };
     let clean = |o: &InsertionOptionView| o.breaks_windows.is_empty() && !o.breaks_shift;
 
@@ -478,12 +478,12 @@ fn reordering_pays_when_the_urgent_door_is_beside_the_last_stop() {
     );
 
     let v_before = {
-        let arc = desk::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
+        let arc = warm::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
         let st = arc.lock().unwrap();
-        solver::check::check(&st.problem, &st.solution(now)).len()
+        solver::check::check(&st.problem(), &st.solution(now)).len()
     };
     assert_eq!(v_before, 0);
-    let c = desk::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
+    let c = warm::commit(&engine, &plan_row(&engine, &id), &o.commit).unwrap();
     let reordered = usize::from(o.commit.reorder.is_some());
     assert_eq!((c.squad.as_str(), c.eta.as_str()), ("S01", o.eta.as_str()));
     assert_eq!(c.sheets_changed, ["S01"]);
@@ -528,12 +528,12 @@ fn reordering_pays_when_the_urgent_door_is_beside_the_last_stop() {
     };
     assert_eq!(moved, o.printed_stops_moved);
     // The desk's state agrees and the solver's checker finds nothing wrong.
-    let arc = desk::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
+    let arc = warm::warm_state(&engine, &plan_row(&engine, &id)).unwrap();
     let st = arc.lock().unwrap();
     let sol = st.solution(now);
-    let v = solver::check::check(&st.problem, &sol);
+    let v = solver::check::check(&st.problem(), &sol);
     assert!(v.is_empty(), "checker after the reordered commit: {v:?}");
-    let u = st.job_of["U1"];
+    let u = st.job_of("U1").expect("the order joined the day");
     let at = sol
         .routes
         .iter()

@@ -77,6 +77,10 @@ impl DeskState {
     pub fn problem(&self) -> &Problem {
         &self.problem
     }
+    /// The job (and request) index of a request id.
+    pub fn job_of(&self, request: &str) -> Option<usize> {
+        self.job_of.get(request).copied()
+    }
     /// Per squad, the stops in order.
     pub fn routes(&self) -> &[Vec<ActivityKind>] {
         &self.routes
