@@ -12,7 +12,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ServiceCode};
 use crate::extract::ApiPath as Path;
 use crate::routes::{not_ready, readable_plan};
 use crate::store::PlanRow;
@@ -30,13 +30,17 @@ async fn body_json<T: DeserializeOwned>(st: &AppState, req: Request) -> Result<T
         .unwrap_or("");
     if !ctype.starts_with("application/json") {
         return Err(ApiError::new(
-            ErrorCode::UnsupportedMediaType,
+            ServiceCode::UnsupportedMediaType,
             "",
             "send JSON with Content-Type: application/json",
         ));
     }
     let body = crate::routes::read_body(st, req, MAX_DESK_BODY, || {
-        ApiError::new(ErrorCode::BodyTooLarge, "", "the body is larger than 1 MiB")
+        ApiError::new(
+            ServiceCode::BodyTooLarge,
+            "",
+            "the body is larger than 1 MiB",
+        )
     })
     .await?;
     dayplan::validate::parse_json::<T>(&body).map_err(|e| ApiError::many(vec![e]))

@@ -7,42 +7,24 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// Stable error codes; clients may match on them. Listed in the README.
+/// A mistake in the day keeps the day plan's own code (`out_of_range`,
+/// `unknown_reference`, ...); the service adds its own beside them. Both
+/// serialise as one snake_case word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum ErrorCode {
+    Day(dayplan::ErrorCode),
+    Service(ServiceCode),
+}
+
+/// The service's own codes: reading the request, access, plans, the desk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// The body is not JSON (or not UTF-8), is cut short, or has anything but
-    /// white space after the JSON document.
-    MalformedJson,
+pub enum ServiceCode {
     /// A query or path parameter that cannot be read (`?limit=abc`, an id that is not UTF-8).
     InvalidParameter,
     /// A request the HTTP layer could not read (no more precise code applies).
     BadRequest,
-    /// A field the schema does not know (often a unit missing from the name: `weight` for `weight_kg`).
-    UnknownField,
-    MissingField,
-    /// A value of the wrong JSON type (a string where a number is expected, ...).
-    InvalidType,
-    /// A value of the right type but not allowed (an unknown enum word, an empty id, a bad date).
-    InvalidValue,
-    /// A time of day not written `"HH:MM"`.
-    InvalidTime,
-    /// A number outside its plausible range (latitude, weight, capacity, floor).
-    OutOfRange,
-    /// A window or shift that ends before it starts.
-    ImpossibleWindow,
-    DuplicateId,
-    /// A reference (depot, building) to an id that is not in the day.
-    UnknownReference,
-    /// A request with neither lat/lon nor a building.
-    MissingLocation,
-    /// A request with both lat/lon and a building.
-    AmbiguousLocation,
-    /// More requests, squads, items or skills than one day may hold.
-    LimitExceeded,
-    /// A point too far from every road of the map.
-    OffMap,
-    /// A CSV row that cannot be read.
-    CsvError,
     /// The body is larger than the service accepts.
     BodyTooLarge,
     UnsupportedMediaType,
@@ -71,29 +53,12 @@ pub enum ErrorCode {
     Internal,
 }
 
-impl ErrorCode {
-    /// Every code, for the test that checks the OpenAPI document lists each
-    /// one under the status it is answered with.
-    pub const ALL: [ErrorCode; 31] = {
-        use ErrorCode::*;
+impl ServiceCode {
+    pub const ALL: [ServiceCode; 16] = {
+        use ServiceCode::*;
         [
-            MalformedJson,
             InvalidParameter,
             BadRequest,
-            UnknownField,
-            MissingField,
-            InvalidType,
-            InvalidValue,
-            InvalidTime,
-            OutOfRange,
-            ImpossibleWindow,
-            DuplicateId,
-            UnknownReference,
-            MissingLocation,
-            AmbiguousLocation,
-            LimitExceeded,
-            OffMap,
-            CsvError,
             BodyTooLarge,
             UnsupportedMediaType,
             Unauthorized,
@@ -110,67 +75,68 @@ impl ErrorCode {
             Internal,
         ]
     };
+}
+
+impl From<dayplan::ErrorCode> for ErrorCode {
+    fn from(c: dayplan::ErrorCode) -> Self {
+        ErrorCode::Day(c)
+    }
+}
+
+impl From<ServiceCode> for ErrorCode {
+    fn from(c: ServiceCode) -> Self {
+        ErrorCode::Service(c)
+    }
+}
+
+impl ErrorCode {
+    /// Every code, for the tests that check the OpenAPI document lists each
+    /// one under the status it is answered with.
+    pub fn all() -> Vec<ErrorCode> {
+        let day = dayplan::ErrorCode::ALL.into_iter().map(ErrorCode::Day);
+        day.chain(ServiceCode::ALL.into_iter().map(ErrorCode::Service))
+            .collect()
+    }
 
     /// The code a framework-level rejection with this status stands for
     /// (see [`json_rejections`]).
     pub fn for_status(status: StatusCode) -> Self {
-        match status {
-            StatusCode::NOT_FOUND => ErrorCode::NotFound,
-            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
-            StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
-            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
-            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
-            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
-            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Busy,
-            s if s.is_server_error() => ErrorCode::Internal,
-            _ => ErrorCode::BadRequest,
-        }
+        use ServiceCode::*;
+        ErrorCode::Service(match status {
+            StatusCode::NOT_FOUND => NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => MethodNotAllowed,
+            StatusCode::REQUEST_TIMEOUT => RequestTimeout,
+            StatusCode::PAYLOAD_TOO_LARGE => BodyTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => UnsupportedMediaType,
+            StatusCode::UNAUTHORIZED => Unauthorized,
+            StatusCode::FORBIDDEN => Forbidden,
+            StatusCode::SERVICE_UNAVAILABLE => Busy,
+            s if s.is_server_error() => Internal,
+            _ => BadRequest,
+        })
     }
 
     pub fn status(self) -> StatusCode {
-        use ErrorCode::*;
-        match self {
-            MalformedJson | CsvError | InvalidParameter | BadRequest => StatusCode::BAD_REQUEST,
-            UnknownField | MissingField | InvalidType | InvalidValue | InvalidTime | OutOfRange
-            | ImpossibleWindow | DuplicateId | UnknownReference | MissingLocation
-            | AmbiguousLocation | LimitExceeded | OffMap | DeadlinePassed => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Unauthorized => StatusCode::UNAUTHORIZED,
-            Forbidden => StatusCode::FORBIDDEN,
-            NotFound => StatusCode::NOT_FOUND,
-            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            PlanNotReady | VersionConflict | PlanFinished | OptionStale => StatusCode::CONFLICT,
-            Busy => StatusCode::SERVICE_UNAVAILABLE,
-            Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-impl From<dayplan::ErrorCode> for ErrorCode {
-    /// A mistake in the day keeps its name: the service's codes are a superset.
-    fn from(c: dayplan::ErrorCode) -> Self {
         use dayplan::ErrorCode as D;
-        match c {
-            D::MalformedJson => ErrorCode::MalformedJson,
-            D::UnknownField => ErrorCode::UnknownField,
-            D::MissingField => ErrorCode::MissingField,
-            D::InvalidType => ErrorCode::InvalidType,
-            D::InvalidValue => ErrorCode::InvalidValue,
-            D::InvalidTime => ErrorCode::InvalidTime,
-            D::OutOfRange => ErrorCode::OutOfRange,
-            D::ImpossibleWindow => ErrorCode::ImpossibleWindow,
-            D::DuplicateId => ErrorCode::DuplicateId,
-            D::UnknownReference => ErrorCode::UnknownReference,
-            D::MissingLocation => ErrorCode::MissingLocation,
-            D::AmbiguousLocation => ErrorCode::AmbiguousLocation,
-            D::LimitExceeded => ErrorCode::LimitExceeded,
-            D::OffMap => ErrorCode::OffMap,
-            D::CsvError => ErrorCode::CsvError,
+        use ServiceCode::*;
+        match self {
+            // Unreadable input; every other mistake in the day is readable but wrong.
+            ErrorCode::Day(D::MalformedJson | D::CsvError) => StatusCode::BAD_REQUEST,
+            ErrorCode::Day(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Service(s) => match s {
+                InvalidParameter | BadRequest => StatusCode::BAD_REQUEST,
+                DeadlinePassed => StatusCode::UNPROCESSABLE_ENTITY,
+                BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Unauthorized => StatusCode::UNAUTHORIZED,
+                Forbidden => StatusCode::FORBIDDEN,
+                NotFound => StatusCode::NOT_FOUND,
+                MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+                RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+                PlanNotReady | VersionConflict | PlanFinished | OptionStale => StatusCode::CONFLICT,
+                Busy => StatusCode::SERVICE_UNAVAILABLE,
+                Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            },
         }
     }
 }
@@ -185,9 +151,13 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: impl Into<ErrorCode>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
-            code,
+            code: code.into(),
             path: path.into(),
             message: message.into(),
         }
@@ -197,7 +167,7 @@ impl FieldError {
 impl From<dayplan::FieldError> for FieldError {
     fn from(e: dayplan::FieldError) -> Self {
         Self {
-            code: e.code.into(),
+            code: ErrorCode::Day(e.code),
             path: e.path,
             message: e.message,
         }
@@ -213,7 +183,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(code: ErrorCode, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: impl Into<ErrorCode>,
+        path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             errors: vec![FieldError::new(code, path, message)],
         }
@@ -231,14 +205,14 @@ impl ApiError {
         self.errors[0].code
     }
     pub fn not_found(what: &str) -> Self {
-        Self::new(ErrorCode::NotFound, "", format!("{what} not found"))
+        Self::new(ServiceCode::NotFound, "", format!("{what} not found"))
     }
     pub fn forbidden(msg: &str) -> Self {
-        Self::new(ErrorCode::Forbidden, "", msg)
+        Self::new(ServiceCode::Forbidden, "", msg)
     }
     pub fn unauthorized() -> Self {
         Self::new(
-            ErrorCode::Unauthorized,
+            ServiceCode::Unauthorized,
             "",
             "a valid token is required: Authorization: Bearer <token>",
         )
@@ -248,7 +222,7 @@ impl ApiError {
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
         Self::new(
-            ErrorCode::Internal,
+            ServiceCode::Internal,
             "",
             "internal error; the request was not lost if it was acknowledged",
         )
@@ -288,13 +262,13 @@ impl From<desk::Code> for ErrorCode {
     fn from(c: desk::Code) -> Self {
         use desk::Code as C;
         match c {
-            C::Input(c) => c.into(),
-            C::DeadlinePassed => ErrorCode::DeadlinePassed,
-            C::NotFound => ErrorCode::NotFound,
-            C::OptionStale => ErrorCode::OptionStale,
-            C::PlanFinished => ErrorCode::PlanFinished,
-            C::PlanNotReady => ErrorCode::PlanNotReady,
-            C::VersionConflict => ErrorCode::VersionConflict,
+            C::Input(c) => ErrorCode::Day(c),
+            C::DeadlinePassed => ServiceCode::DeadlinePassed.into(),
+            C::NotFound => ServiceCode::NotFound.into(),
+            C::OptionStale => ServiceCode::OptionStale.into(),
+            C::PlanFinished => ServiceCode::PlanFinished.into(),
+            C::PlanNotReady => ServiceCode::PlanNotReady.into(),
+            C::VersionConflict => ServiceCode::VersionConflict.into(),
         }
     }
 }
@@ -304,7 +278,7 @@ impl From<desk::DeskError> for ApiError {
         match e {
             desk::DeskError::Refused(r) => ApiError::many(
                 r.into_iter()
-                    .map(|r| FieldError::new(r.code.into(), r.path, r.message))
+                    .map(|r| FieldError::new(ErrorCode::from(r.code), r.path, r.message))
                     .collect(),
             ),
             desk::DeskError::Internal(cause) => ApiError::internal(&cause),
@@ -318,7 +292,7 @@ impl From<crate::jobs::AdmitError> for ApiError {
         match e {
             A::Invalid(errors) => ApiError::many(errors),
             A::OtherOffice => ApiError::new(
-                ErrorCode::Forbidden,
+                ServiceCode::Forbidden,
                 "street_office.id",
                 "this token belongs to another street office",
             ),
@@ -332,7 +306,7 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         match e {
             crate::store::StoreError::Conflict { .. } => {
-                ApiError::new(ErrorCode::VersionConflict, "", e.to_string())
+                ApiError::new(ServiceCode::VersionConflict, "", e.to_string())
             }
             e => ApiError::internal(&e),
         }
@@ -368,7 +342,7 @@ pub async fn json_rejections(
     let code = ErrorCode::for_status(status);
     let message = match code {
         // axum adds the Allow header after this layer, so the message points at it.
-        ErrorCode::MethodNotAllowed => {
+        ErrorCode::Service(ServiceCode::MethodNotAllowed) => {
             "this endpoint does not take this method; the Allow header lists the ones it takes"
                 .to_string()
         }

@@ -6,7 +6,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ServiceCode};
 
 /// Like [`axum::extract::Query`]; `?limit=abc` answers 400 `invalid_parameter`
 /// with path `limit`.
@@ -24,7 +24,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                 let path = e.path().to_string();
                 let path = if path == "." { String::new() } else { path };
                 ApiError::new(
-                    ErrorCode::InvalidParameter,
+                    ServiceCode::InvalidParameter,
                     path,
                     format!("query string: {}", e.inner()),
                 )
@@ -52,7 +52,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
                     _ => String::new(),
                 };
                 Err(ApiError::new(
-                    ErrorCode::InvalidParameter,
+                    ServiceCode::InvalidParameter,
                     key,
                     e.body_text(),
                 ))

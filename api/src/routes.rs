@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use crate::auth::{Principal, Role};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ServiceCode};
 use crate::extract::{ApiPath as Path, ApiQuery as Query};
 use crate::store::{rfc3339, PlanRow};
 use crate::AppState;
@@ -61,7 +61,7 @@ pub async fn create_plan(
         .unwrap_or("");
     if !ctype.starts_with("application/json") {
         return Err(ApiError::new(
-            ErrorCode::UnsupportedMediaType,
+            ServiceCode::UnsupportedMediaType,
             "",
             "send the day as JSON with Content-Type: application/json (CSV goes in the requests_csv field)",
         ));
@@ -79,7 +79,7 @@ pub async fn create_plan(
     // `--max-queued N` admits N plans however many arrive at once.
     let Some(place) = st.engine.reserve() else {
         return Err(ApiError::new(
-            ErrorCode::Busy,
+            ServiceCode::Busy,
             "",
             "too many plans are waiting to be solved; nothing was stored, retry in a minute",
         ));
@@ -136,7 +136,7 @@ pub(crate) async fn read_body(
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(too_large()),
         Err(_) => Err(ApiError::new(
-            ErrorCode::RequestTimeout,
+            ServiceCode::RequestTimeout,
             "",
             format!(
                 "the body did not arrive within {} s; send it again",
@@ -148,7 +148,7 @@ pub(crate) async fn read_body(
 
 fn too_large() -> ApiError {
     ApiError::new(
-        ErrorCode::BodyTooLarge,
+        ServiceCode::BodyTooLarge,
         "",
         format!(
             "the body is larger than {} MiB; split the day",
@@ -227,11 +227,13 @@ pub async fn plan_status(
 
 pub(crate) fn not_ready(p: &PlanRow) -> ApiError {
     match (&p.status, &p.failure) {
-        (PlanStatus::Failed, Some(f)) => {
-            ApiError::new(ErrorCode::PlanNotReady, "", format!("the plan failed: {f}"))
-        }
+        (PlanStatus::Failed, Some(f)) => ApiError::new(
+            ServiceCode::PlanNotReady,
+            "",
+            format!("the plan failed: {f}"),
+        ),
         _ => ApiError::new(
-            ErrorCode::PlanNotReady,
+            ServiceCode::PlanNotReady,
             "",
             format!(
                 "the plan is {}; poll /api/v1/plans/{}",
@@ -353,7 +355,11 @@ fn lang_of(q: &SheetQuery) -> Result<Lang, ApiError> {
     match q.lang.as_deref() {
         None => Ok(Lang::Zh),
         Some(l) => Lang::parse(l).ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidParameter, "lang", "lang must be zh or en")
+            ApiError::new(
+                ServiceCode::InvalidParameter,
+                "lang",
+                "lang must be zh or en",
+            )
         }),
     }
 }
@@ -440,7 +446,7 @@ fn friendly(status: StatusCode, zh: &str, en: &str) -> Response {
 
 pub async fn not_found() -> ApiError {
     ApiError::new(
-        ErrorCode::NotFound,
+        ServiceCode::NotFound,
         "",
         "no such endpoint; see /api/v1/openapi.json",
     )

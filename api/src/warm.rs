@@ -11,7 +11,7 @@ use dayplan::dto::*;
 use dayplan::plan::Time;
 use desk::{Change, DeskState, Env};
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ServiceCode};
 use crate::jobs::Engine;
 use crate::store::{PlanRow, ResultIn, SheetIn};
 
@@ -38,10 +38,9 @@ pub fn warm_state(engine: &Engine, plan: &PlanRow) -> Result<Arc<Mutex<DeskState
         .request_json(&plan.id)?
         .ok_or_else(|| ApiError::not_found("plan"))?;
     let day: DayRequest = serde_json::from_str(&day_json).map_err(|e| ApiError::internal(&e))?;
-    let (result_json, _) = engine
-        .store
-        .result(&plan.id)?
-        .ok_or_else(|| ApiError::new(ErrorCode::PlanNotReady, "", "the plan has no result yet"))?;
+    let (result_json, _) = engine.store.result(&plan.id)?.ok_or_else(|| {
+        ApiError::new(ServiceCode::PlanNotReady, "", "the plan has no result yet")
+    })?;
     let result: PlanResult =
         serde_json::from_str(&result_json).map_err(|e| ApiError::internal(&e))?;
     let events: Vec<String> = engine

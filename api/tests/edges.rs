@@ -683,7 +683,7 @@ async fn a_plan_that_failed_on_a_full_disk_is_solved_after_restart() {
 fn every_error_code_is_documented_under_its_status() {
     let doc: Value = serde_json::from_str(api::openapi::DOCUMENT).unwrap();
     let mut documented = 0;
-    for code in api::error::ErrorCode::ALL {
+    for code in api::error::ErrorCode::all() {
         let name = serde_json::to_value(code).unwrap();
         let status = code.status().as_u16();
         let listed = &doc["components"]["responses"][format!("E{status}")]["content"]
@@ -700,6 +700,6 @@ fn every_error_code_is_documented_under_its_status() {
         .len();
     assert_eq!(
         documented, all,
-        "ErrorCode::ALL and the document's enum differ"
+        "ErrorCode::all() and the document's enum differ"
     );
 }

@@ -417,14 +417,20 @@ async fn openapi_lists_every_route_and_error_code() {
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    let src = include_str!("../src/error.rs");
-    let enum_body =
-        &src[src.find("pub enum ErrorCode {").unwrap()..src.find("impl ErrorCode").unwrap()];
-    let variants = enum_body
-        .lines()
-        .map(str::trim)
-        .filter(|l| l.ends_with(',') && !l.starts_with("//"))
-        .count();
+    // Every variant of both enums, counted in their sources, is in the list
+    // (so a code added to an enum but not to its ALL is caught too).
+    let variants = |src: &str, name: &str| {
+        let start = src.find(&format!("pub enum {name} {{")).unwrap();
+        let end = start + src[start..].find("\n}").unwrap();
+        src[start..end]
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.ends_with(',') && !l.starts_with("//"))
+            .count()
+    };
+    let variants = variants(include_str!("../../dayplan/src/error.rs"), "ErrorCode")
+        + variants(include_str!("../src/error.rs"), "ServiceCode");
+    assert_eq!(variants, api::error::ErrorCode::all().len());
     assert_eq!(
         variants,
         codes.len(),

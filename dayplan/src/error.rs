@@ -45,6 +45,30 @@ pub enum ErrorCode {
     CsvError,
 }
 
+impl ErrorCode {
+    /// Every code (the service's documentation test reads them all).
+    pub const ALL: [ErrorCode; 15] = {
+        use ErrorCode::*;
+        [
+            MalformedJson,
+            UnknownField,
+            MissingField,
+            InvalidType,
+            InvalidValue,
+            InvalidTime,
+            OutOfRange,
+            ImpossibleWindow,
+            DuplicateId,
+            UnknownReference,
+            MissingLocation,
+            AmbiguousLocation,
+            LimitExceeded,
+            OffMap,
+            CsvError,
+        ]
+    };
+}
+
 /// One problem with the input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {
