@@ -55,209 +55,31 @@ pub fn assemble(
     graphs: &PreparedGraphs,
     background: bool,
 ) -> Assembled {
-    let nd = day.depots.len();
     let buildings = building_index(day);
-    let place_of_loc = |loc: usize| -> (f64, f64) { snapped.points[loc] };
+    let c = Ctx {
+        day,
+        problem,
+        snapped,
+        graphs,
+        background,
+        buildings: &buildings,
+    };
     let mut routes = Vec::new();
     let mut sheets = Vec::new();
     let mut legs_by_squad = HashMap::new();
     let mut seen = vec![false; day.requests.len()];
-
-    let mut by_vehicle: HashMap<usize, &solver::solution::Route> = HashMap::new();
-    for r in &solution.routes {
-        by_vehicle.insert(r.vehicle.get(), r);
-    }
+    let by_vehicle: HashMap<usize, &solver::solution::Route> = solution
+        .routes
+        .iter()
+        .map(|r| (r.vehicle.get(), r))
+        .collect();
     for (k, squad) in day.squads.iter().enumerate() {
-        let start_depot = &day.depots[problem
-            .vehicle(solver::problem::VehicleIdx(k as u32))
-            .start
-            .map_or(0, |l| l.get())];
-        let end_id = squad.end_depot.as_deref().unwrap_or(&squad.depot);
-        let end_depot = day
-            .depots
-            .iter()
-            .find(|d| d.id == end_id)
-            .unwrap_or(start_depot);
-        let route = by_vehicle.get(&k);
-        let mut stops = Vec::new();
-        let mut sheet_stops = Vec::new();
-        let mut locs: Vec<usize> = vec![start_depot_idx(day, &squad.depot)];
-        let mut trip = 1u32;
-        if let Some(route) = route {
-            for (n, a) in route.activities.iter().enumerate() {
-                let seq = n as u32 + 1;
-                let loc = a.location.get();
-                locs.push(loc);
-                let (lat, lon) = place_of_loc(loc);
-                let (kind, req_idx) = match a.kind {
-                    ActivityKind::Delivery(j)
-                    | ActivityKind::ShipmentDelivery(j)
-                    | ActivityKind::Pickup(j) => (StopKind::Delivery, Some(j.get())),
-                    ActivityKind::Visit(j) => (StopKind::Visit, Some(j.get())),
-                    ActivityKind::ShipmentPickup(j) => (StopKind::Pickup, Some(j.get())),
-                    ActivityKind::Reload => (StopKind::Reload, None),
-                };
-                if kind == StopKind::Reload {
-                    trip += 1;
-                }
-                if let (Some(j), true) = (req_idx, kind != StopKind::Pickup) {
-                    seen[j] = true;
-                }
-                let depot = (loc < nd).then(|| day.depots[loc].id.clone());
-                let load = a.load_after.first().copied().unwrap_or(0);
-                stops.push(StopView {
-                    seq,
-                    kind,
-                    request: req_idx.map(|j| day.requests[j].id.clone()),
-                    depot: depot.clone(),
-                    lat,
-                    lon,
-                    eta: Clock::format(a.begin),
-                    arrival_s: a.arrival,
-                    begin_s: a.begin,
-                    departure_s: a.departure,
-                    wait_s: a.begin - a.arrival,
-                    load_after_kg: kg(load),
-                    trip,
-                    status: None,
-                    done_at: None,
-                });
-                sheet_stops.push(sheet_stop(
-                    day,
-                    &buildings,
-                    seq,
-                    kind,
-                    req_idx,
-                    loc,
-                    a.begin,
-                    trip,
-                    kg(load),
-                ));
-            }
-        }
-        let end_loc = start_depot_idx(day, end_id);
-        locs.push(end_loc);
-        let pg = graphs.graph(geo_profile(squad.profile));
-        let pidx = snapped.profile_idx(squad.profile).get();
-        let mut legs: Vec<Vec<(f64, f64)>> = Vec::new();
-        if route.is_some() {
-            for w in locs.windows(2) {
-                let (a, b) = (w[0], w[1]);
-                let path = match (pg, snapped.snapped[pidx][a], snapped.snapped[pidx][b]) {
-                    (Some(pg), Some(pa), Some(pb)) => pg.path(&pa, &pb),
-                    _ => None,
-                };
-                // Off-road ends: from the requested point to the road and back, so the
-                // line reaches the door the volunteer walks to.
-                let mut leg = vec![place_of_loc(a)];
-                leg.extend(path.unwrap_or_default());
-                leg.push(place_of_loc(b));
-                legs.push(leg);
-            }
-        }
-        let (start_s, end_s, distance_m, duration_s, load_start) = match route {
-            Some(r) => (
-                r.start_time,
-                r.end_time,
-                r.distance,
-                r.duration,
-                r.start_load.first().copied().unwrap_or(0),
-            ),
-            None => (
-                squad.shift.start.seconds(),
-                squad.shift.start.seconds(),
-                0,
-                0,
-                0,
-            ),
-        };
-        let map = MapData {
-            background: if background && route.is_some() {
-                background_roads(graphs, squad.profile, &legs)
-            } else {
-                vec![]
-            },
-            start: Some(place_of_loc(locs[0])),
-            stops: stops
-                .iter()
-                .filter(|s| s.kind != StopKind::Reload)
-                .map(|s| (s.seq, s.lat, s.lon))
-                .collect(),
-            legs: legs.clone(),
-        };
-        sheets.push(SheetData {
-            office_name: day.street_office.name.clone(),
-            coordinator_name: day.street_office.coordinator_name.clone(),
-            coordinator_phone: day.street_office.coordinator_phone.clone(),
-            date: day.date.clone(),
-            squad_id: squad.id.clone(),
-            squad_name: squad.name.clone(),
-            members: squad.members.clone(),
-            squad_phone: squad.phone.clone(),
-            profile: squad.profile,
-            start_s,
-            end_s,
-            start_place: start_depot.name.clone(),
-            end_place: end_depot.name.clone(),
-            distance_m,
-            trips: if route.is_some() { trip } else { 0 },
-            stops: sheet_stops,
-            map,
-            sheet_version: 0,
-            changed: false,
-        });
+        let (route, sheet, legs) = squad_route(&c, k, squad, by_vehicle.get(&k), &mut seen);
+        routes.extend(route);
+        sheets.push(sheet);
         legs_by_squad.insert(squad.id.clone(), legs);
-        if route.is_some() {
-            routes.push(RouteView {
-                squad: squad.id.clone(),
-                squad_name: squad.name.clone(),
-                profile: squad.profile,
-                sheet_version: 0,
-                start_depot: start_depot.id.clone(),
-                end_depot: end_depot.id.clone(),
-                start: Clock::format(start_s),
-                end: Clock::format(end_s),
-                start_s,
-                end_s,
-                distance_m,
-                duration_s,
-                trips: trip,
-                load_start_kg: kg(load_start),
-                stops,
-            });
-        }
     }
-
-    let mut unserved = Vec::new();
-    for u in &solution.unassigned {
-        let j = u.job.get();
-        if j < seen.len() && !seen[j] {
-            seen[j] = true;
-            let (reason, explanation) = explain(&u.reason);
-            unserved.push(Unserved {
-                request: day.requests[j].id.clone(),
-                reason,
-                explanation,
-            });
-        }
-    }
-    for (j, s) in seen.iter().enumerate() {
-        if !s {
-            tracing::error!(
-                plan = plan_id,
-                job = j,
-                "solver returned a job neither routed nor unassigned; reported as unserved"
-            );
-            unserved.push(Unserved {
-                request: day.requests[j].id.clone(),
-                reason: UnservedReason::NoRoomLeft,
-                explanation:
-                    "not placed by the planner (internal): plan it by hand or submit the day again"
-                        .into(),
-            });
-        }
-    }
-
+    let unserved = unserved_of(day, solution, &mut seen, plan_id);
     let routed: usize = routes
         .iter()
         .flat_map(|r| &r.stops)
@@ -289,6 +111,253 @@ pub fn assemble(
         sheets,
         legs: legs_by_squad,
     }
+}
+
+/// What every squad's assembly reads.
+struct Ctx<'a> {
+    day: &'a DayRequest,
+    problem: &'a Problem,
+    snapped: &'a Snapped,
+    graphs: &'a PreparedGraphs,
+    background: bool,
+    buildings: &'a HashMap<&'a str, &'a Building>,
+}
+
+impl Ctx<'_> {
+    fn place_of_loc(&self, loc: usize) -> (f64, f64) {
+        self.snapped.points[loc]
+    }
+}
+
+/// Squad `k`'s route (if it has one), its sheet and the geometry of its legs.
+fn squad_route(
+    c: &Ctx<'_>,
+    k: usize,
+    squad: &Squad,
+    route: Option<&&solver::solution::Route>,
+    seen: &mut [bool],
+) -> (Option<RouteView>, SheetData, Vec<Vec<(f64, f64)>>) {
+    let Ctx {
+        day,
+        problem,
+        snapped,
+        graphs,
+        background,
+        ..
+    } = *c;
+    let place_of_loc = |loc: usize| c.place_of_loc(loc);
+    let start_depot = &day.depots[problem
+        .vehicle(solver::problem::VehicleIdx(k as u32))
+        .start
+        .map_or(0, |l| l.get())];
+    let end_id = squad.end_depot.as_deref().unwrap_or(&squad.depot);
+    let end_depot = day
+        .depots
+        .iter()
+        .find(|d| d.id == end_id)
+        .unwrap_or(start_depot);
+    let (stops, sheet_stops, locs, trip) = stops_of(c, route.copied(), &squad.depot, seen);
+    let mut locs = locs;
+    locs.push(start_depot_idx(day, end_id));
+    let pg = graphs.graph(geo_profile(squad.profile));
+    let pidx = snapped.profile_idx(squad.profile).get();
+    let mut legs: Vec<Vec<(f64, f64)>> = Vec::new();
+    if route.is_some() {
+        for w in locs.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let path = match (pg, snapped.snapped[pidx][a], snapped.snapped[pidx][b]) {
+                (Some(pg), Some(pa), Some(pb)) => pg.path(&pa, &pb),
+                _ => None,
+            };
+            // Off-road ends: from the requested point to the road and back, so the
+            // line reaches the door the volunteer walks to.
+            let mut leg = vec![place_of_loc(a)];
+            leg.extend(path.unwrap_or_default());
+            leg.push(place_of_loc(b));
+            legs.push(leg);
+        }
+    }
+    let (start_s, end_s, distance_m, duration_s, load_start) = match route {
+        Some(r) => (
+            r.start_time,
+            r.end_time,
+            r.distance,
+            r.duration,
+            r.start_load.first().copied().unwrap_or(0),
+        ),
+        None => (
+            squad.shift.start.seconds(),
+            squad.shift.start.seconds(),
+            0,
+            0,
+            0,
+        ),
+    };
+    let map = MapData {
+        background: if background && route.is_some() {
+            background_roads(graphs, squad.profile, &legs)
+        } else {
+            vec![]
+        },
+        start: Some(place_of_loc(locs[0])),
+        stops: stops
+            .iter()
+            .filter(|s| s.kind != StopKind::Reload)
+            .map(|s| (s.seq, s.lat, s.lon))
+            .collect(),
+        legs: legs.clone(),
+    };
+    let sheet = SheetData {
+        office_name: day.street_office.name.clone(),
+        coordinator_name: day.street_office.coordinator_name.clone(),
+        coordinator_phone: day.street_office.coordinator_phone.clone(),
+        date: day.date.clone(),
+        squad_id: squad.id.clone(),
+        squad_name: squad.name.clone(),
+        members: squad.members.clone(),
+        squad_phone: squad.phone.clone(),
+        profile: squad.profile,
+        start_s,
+        end_s,
+        start_place: start_depot.name.clone(),
+        end_place: end_depot.name.clone(),
+        distance_m,
+        trips: if route.is_some() { trip } else { 0 },
+        stops: sheet_stops,
+        map,
+        sheet_version: 0,
+        changed: false,
+    };
+    let route_view = route.is_some().then(|| RouteView {
+        squad: squad.id.clone(),
+        squad_name: squad.name.clone(),
+        profile: squad.profile,
+        sheet_version: 0,
+        start_depot: start_depot.id.clone(),
+        end_depot: end_depot.id.clone(),
+        start: Clock::format(start_s),
+        end: Clock::format(end_s),
+        start_s,
+        end_s,
+        distance_m,
+        duration_s,
+        trips: trip,
+        load_start_kg: kg(load_start),
+        stops,
+    });
+    (route_view, sheet, legs)
+}
+
+/// The stops of a route as the API and the sheet show them; the locations
+/// passed (depot first) and the number of trips. Marks each request served.
+#[allow(clippy::type_complexity)]
+fn stops_of(
+    c: &Ctx<'_>,
+    route: Option<&solver::solution::Route>,
+    start_depot: &str,
+    seen: &mut [bool],
+) -> (Vec<StopView>, Vec<SheetStop>, Vec<usize>, u32) {
+    let (day, buildings) = (c.day, c.buildings);
+    let nd = day.depots.len();
+    let place_of_loc = |loc: usize| c.place_of_loc(loc);
+    let mut stops = Vec::new();
+    let mut sheet_stops = Vec::new();
+    let mut locs: Vec<usize> = vec![start_depot_idx(day, start_depot)];
+    let mut trip = 1u32;
+    if let Some(route) = route {
+        for (n, a) in route.activities.iter().enumerate() {
+            let seq = n as u32 + 1;
+            let loc = a.location.get();
+            locs.push(loc);
+            let (lat, lon) = place_of_loc(loc);
+            let (kind, req_idx) = match a.kind {
+                ActivityKind::Delivery(j)
+                | ActivityKind::ShipmentDelivery(j)
+                | ActivityKind::Pickup(j) => (StopKind::Delivery, Some(j.get())),
+                ActivityKind::Visit(j) => (StopKind::Visit, Some(j.get())),
+                ActivityKind::ShipmentPickup(j) => (StopKind::Pickup, Some(j.get())),
+                ActivityKind::Reload => (StopKind::Reload, None),
+            };
+            if kind == StopKind::Reload {
+                trip += 1;
+            }
+            if let (Some(j), true) = (req_idx, kind != StopKind::Pickup) {
+                seen[j] = true;
+            }
+            let depot = (loc < nd).then(|| day.depots[loc].id.clone());
+            let load = a.load_after.first().copied().unwrap_or(0);
+            stops.push(StopView {
+                seq,
+                kind,
+                request: req_idx.map(|j| day.requests[j].id.clone()),
+                depot: depot.clone(),
+                lat,
+                lon,
+                eta: Clock::format(a.begin),
+                arrival_s: a.arrival,
+                begin_s: a.begin,
+                departure_s: a.departure,
+                wait_s: a.begin - a.arrival,
+                load_after_kg: kg(load),
+                trip,
+                status: None,
+                done_at: None,
+            });
+            sheet_stops.push(sheet_stop(
+                day,
+                buildings,
+                seq,
+                kind,
+                req_idx,
+                loc,
+                a.begin,
+                trip,
+                kg(load),
+            ));
+        }
+    }
+    (stops, sheet_stops, locs, trip)
+}
+
+/// Requests in no route: the solver's reason, or an internal failure when
+/// it returned a job neither routed nor unassigned (reported, never dropped).
+fn unserved_of(
+    day: &DayRequest,
+    solution: &Solution,
+    seen: &mut [bool],
+    plan_id: &str,
+) -> Vec<Unserved> {
+    let mut unserved = Vec::new();
+    for u in &solution.unassigned {
+        let j = u.job.get();
+        if j < seen.len() && !seen[j] {
+            seen[j] = true;
+            let (reason, explanation) = explain(&u.reason);
+            unserved.push(Unserved {
+                request: day.requests[j].id.clone(),
+                reason,
+                explanation,
+            });
+        }
+    }
+    for (j, s) in seen.iter().enumerate() {
+        if !s {
+            tracing::error!(
+                plan = plan_id,
+                job = j,
+                "solver returned a job neither routed nor unassigned; reported as unserved"
+            );
+            unserved.push(Unserved {
+                request: day.requests[j].id.clone(),
+                reason: UnservedReason::NoRoomLeft,
+                explanation:
+                    "not placed by the planner (internal): plan it by hand or submit the day again"
+                        .into(),
+            });
+        }
+    }
+
+    unserved
 }
 
 fn start_depot_idx(day: &DayRequest, id: &str) -> usize {
