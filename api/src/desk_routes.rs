@@ -7,7 +7,6 @@
 //! volunteer is the one at the door), nothing else.
 
 use axum::extract::{Request, State};
-use axum::http::header;
 use axum::Json;
 use serde::de::DeserializeOwned;
 
@@ -23,18 +22,7 @@ use dayplan::dto::*;
 const MAX_DESK_BODY: usize = 1024 * 1024;
 
 async fn body_json<T: DeserializeOwned>(st: &AppState, req: Request) -> Result<T, ApiError> {
-    let ctype = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ctype.starts_with("application/json") {
-        return Err(ApiError::new(
-            ServiceCode::UnsupportedMediaType,
-            "",
-            "send JSON with Content-Type: application/json",
-        ));
-    }
+    crate::routes::require_json(&req, "send JSON with Content-Type: application/json")?;
     let body = crate::routes::read_body(st, req, MAX_DESK_BODY, || {
         ApiError::new(
             ServiceCode::BodyTooLarge,

@@ -46,6 +46,20 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
+/// A body must be declared JSON; `hint` tells the client how to send it.
+pub fn require_json(req: &Request, hint: &str) -> Result<(), ApiError> {
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ctype.starts_with("application/json") {
+        Ok(())
+    } else {
+        Err(ApiError::new(ServiceCode::UnsupportedMediaType, "", hint))
+    }
+}
+
 /// `POST /api/v1/plans`: checks, snaps and stores the day, then answers 202
 /// with the plan id while the solve runs in the background.
 pub async fn create_plan(
@@ -54,18 +68,10 @@ pub async fn create_plan(
     req: Request,
 ) -> Result<Response, ApiError> {
     who.require_coordinator()?;
-    let ctype = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !ctype.starts_with("application/json") {
-        return Err(ApiError::new(
-            ServiceCode::UnsupportedMediaType,
-            "",
-            "send the day as JSON with Content-Type: application/json (CSV goes in the requests_csv field)",
-        ));
-    }
+    require_json(
+        &req,
+        "send the day as JSON with Content-Type: application/json (CSV goes in the requests_csv field)",
+    )?;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

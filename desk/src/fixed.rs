@@ -9,6 +9,7 @@ use dayplan::dto::*;
 use solver::problem::Time;
 use solver::solution::ActivityKind;
 
+use crate::schedule::is_door;
 use crate::state::DeskState;
 
 /// Per squad, how many of its stops a re-plan keeps first and in order: the
@@ -20,13 +21,7 @@ pub(crate) fn fixed_stops(st: &DeskState, now: Time) -> Vec<usize> {
             Some(_) => st.routes[k].len(),
             None => {
                 let ff = st.first_free(k, now);
-                let next_is_door = ff > st.locked[k]
-                    && matches!(
-                        st.routes[k][ff - 1],
-                        ActivityKind::Delivery(_)
-                            | ActivityKind::ShipmentDelivery(_)
-                            | ActivityKind::Visit(_)
-                    );
+                let next_is_door = ff > st.locked[k] && is_door(st.routes[k][ff - 1]);
                 let mut f = if next_is_door { ff } else { st.locked[k] };
                 // Goods collected are in this squad's hands: their deliveries stay
                 // on this route, so the stretch up to them is fixed too (the search
@@ -72,12 +67,7 @@ pub(crate) fn pinned_day(
                 // before now for the one under way): the search plans the rest
                 // from there, not from the morning's model times. The time is at
                 // or after the model's arrival, so the pin is always reachable.
-                let at_door = matches!(
-                    a,
-                    ActivityKind::Delivery(_)
-                        | ActivityKind::ShipmentDelivery(_)
-                        | ActivityKind::Visit(_)
-                );
+                let at_door = is_door(*a);
                 r.windows = match times.and_then(|t| t.activities.get(i)).filter(|_| at_door) {
                     Some(act) => vec![Window {
                         start: Clock(act.begin as u32),

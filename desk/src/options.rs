@@ -13,6 +13,7 @@ use crate::insert::{best_for_squad, Candidate, Placement, Timeline, Why};
 use crate::order::*;
 use crate::price::*;
 use crate::reorder;
+use crate::schedule::is_door;
 use crate::state::DeskState;
 use crate::travel::DoorTravel;
 use crate::Env;
@@ -80,14 +81,7 @@ pub(crate) fn reordered_options(
         let full: Vec<ActivityKind> = route[..fixed[k]].iter().chain(&r.tail).copied().collect();
         let doors = |acts: &[ActivityKind]| -> Vec<usize> {
             acts.iter()
-                .filter(|a| {
-                    matches!(
-                        a,
-                        ActivityKind::Delivery(_)
-                            | ActivityKind::ShipmentDelivery(_)
-                            | ActivityKind::Visit(_)
-                    )
-                })
+                .filter(|a| is_door(**a))
                 .filter_map(|a| a.job())
                 .filter(|j| *j != reorder::NEW)
                 .map(|j| j.get())

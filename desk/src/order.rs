@@ -160,17 +160,7 @@ pub(crate) fn resolve_order(
             (r, Some(nd + j), Some(j), hi)
         }
     };
-    if hi <= now {
-        return Err(DeskError::new(
-            Code::DeadlinePassed,
-            "deadline",
-            format!(
-                "the deadline {} is not after now ({})",
-                Clock::format(hi),
-                Clock::format(now)
-            ),
-        ));
-    }
+    // The deadline is checked (once) in `finish_order`.
     let lo = req
         .windows
         .iter()

@@ -9,6 +9,7 @@ use solver::solution::ActivityKind;
 
 use crate::error::{Code, DeskError, ErrorCode};
 use crate::ledger::{Ledger, StoredEvent};
+use crate::schedule::is_door;
 use crate::state::DeskState;
 
 /// One event recorded on the state; `stored` is what the caller keeps (the
@@ -66,12 +67,7 @@ pub fn record_progress(
 fn squad_view(st: &DeskState, k: usize) -> SquadProgressView {
     let s = &st.day.squads[k];
     let l = st.ledger.squads.get(&s.id);
-    let doors = |a: &&ActivityKind| {
-        matches!(
-            a,
-            ActivityKind::Delivery(_) | ActivityKind::ShipmentDelivery(_) | ActivityKind::Visit(_)
-        )
-    };
+    let doors = |a: &&ActivityKind| is_door(**a);
     let route = &st.routes[k];
     let locked = st.locked[k];
     let req = |a: &ActivityKind| a.job().map(|j| st.day.requests[j.get()].id.clone());

@@ -14,6 +14,7 @@ use crate::error::{Code, DeskError, ErrorCode};
 use crate::fixed::{fixed_stops, lcs, pinned_day};
 use crate::ledger;
 use crate::publish::{self, Change};
+use crate::schedule::is_door;
 use crate::state::DeskState;
 use crate::travel::Travel;
 use crate::Env;
@@ -308,14 +309,7 @@ fn sheet_changes(
 ) -> (Vec<SheetChange>, Vec<usize>, usize) {
     let doors = |r: &[ActivityKind]| -> Vec<usize> {
         r.iter()
-            .filter(|a| {
-                matches!(
-                    a,
-                    ActivityKind::Delivery(_)
-                        | ActivityKind::ShipmentDelivery(_)
-                        | ActivityKind::Visit(_)
-                )
-            })
+            .filter(|a| is_door(**a))
             .filter_map(|a| a.job())
             .map(|j| j.get())
             .collect()
