@@ -9,7 +9,9 @@
 //! - [`insert`], [`recreate`], [`ruin`]: cheapest insertion and SISR ruin-and-recreate;
 //! - [`ops`], [`local_search`]: granular local search, one operator per file;
 //! - [`trajectory`]: one thread's loop (ruin-recreate, descent, simulated annealing);
-//! - [`finish`], [`export`]: repair, unassigned reasons, schedules.
+//! - [`finish`], [`export`]: repair, unassigned reasons, schedules;
+//! - [`initial`], [`options`]: a plan under way ([`crate::plan`]) as the
+//!   starting state, and insertion queries into it ([`options::PlanIndex`]).
 //!
 //! Threads run independent trajectories with different seeds and exchange
 //! the best solution every [`EPOCH`] iterations, at fixed iteration counts,
@@ -24,6 +26,7 @@ pub(crate) mod alone;
 pub(crate) mod data;
 pub(crate) mod export;
 pub(crate) mod finish;
+pub(crate) mod initial;
 pub(crate) mod insert;
 pub(crate) mod local_search;
 pub(crate) mod neighbours;
@@ -45,6 +48,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::config::{BestSoFar, Progress, SolveConfig};
+use crate::plan::{validate, InitialPlan, PlanError};
 use crate::problem::Problem;
 use crate::solution::Solution;
 use data::Data;
@@ -101,11 +105,23 @@ pub fn solve_with_stats(problem: &Problem, config: &SolveConfig) -> (Solution, S
     dispatch(problem, config, None)
 }
 
-/// Runs the search for the number of load dimensions of `problem`.
-pub(crate) fn dispatch(
+/// Solves starting from `plan`: its locked stops stay first on their
+/// routes, the rest may change, each job moved to another vehicle costs
+/// `plan.change_penalty`. New jobs (not in the plan) are inserted.
+pub fn solve_from(
     problem: &Problem,
     config: &SolveConfig,
-    plan: Option<&crate::plan::InitialPlan>,
+    plan: &InitialPlan,
+) -> Result<Solution, PlanError> {
+    validate(problem, plan)?;
+    Ok(dispatch(problem, config, Some(plan)).0)
+}
+
+/// Runs the search for the number of load dimensions of `problem`.
+fn dispatch(
+    problem: &Problem,
+    config: &SolveConfig,
+    plan: Option<&InitialPlan>,
 ) -> (Solution, SolveStats) {
     match problem.dimensions() {
         0 | 1 => run::<1>(problem, config, plan),
@@ -118,7 +134,7 @@ pub(crate) fn dispatch(
 fn run<const D: usize>(
     problem: &Problem,
     config: &SolveConfig,
-    plan: Option<&crate::plan::InitialPlan>,
+    plan: Option<&InitialPlan>,
 ) -> (Solution, SolveStats) {
     let started = Instant::now();
     let threads = if config.threads == 0 {
@@ -257,7 +273,7 @@ impl Reporter<'_> {
 fn search<const D: usize>(
     problem: &Problem,
     config: &SolveConfig,
-    plan: Option<&crate::plan::InitialPlan>,
+    plan: Option<&InitialPlan>,
     started: Instant,
     threads: usize,
     max_iter: Option<u64>,
@@ -265,7 +281,7 @@ fn search<const D: usize>(
     unservable: &std::sync::atomic::AtomicUsize,
 ) -> (Solution, SolveStats) {
     let mut data = Data::<D>::new(problem, GRANULARITY);
-    let initial = plan.map(|p| crate::plan::initial_state(&mut data, p));
+    let initial = plan.map(|p| initial::initial_state(&mut data, p));
     let data = data;
     unservable.store(
         data.servable.iter().filter(|s| !**s).count(),
