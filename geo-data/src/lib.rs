@@ -37,6 +37,7 @@
 //! ```
 
 pub mod ch;
+pub mod distance;
 pub mod district;
 pub mod graph;
 pub mod ids;
