@@ -49,6 +49,7 @@ pub mod pbf_writer;
 pub mod point_index;
 pub mod prepared;
 pub mod profile;
+mod query;
 pub mod snap;
 pub mod store;
 pub mod synthetic;
