@@ -2,7 +2,8 @@
 //! route segments.
 //!
 //! Design (see `docs/solver-notes.md` in the shared folder for the sources):
-//! - [`data`]: the problem turned into dense node arrays, read-only, shared by threads;
+//! - [`data`]: the problem turned into dense node arrays, read-only, shared by threads
+//!   (built by [`setup`], which adds [`alone`]'s servable jobs and [`neighbours`]);
 //! - [`segment`]: O(1) concatenation of load / time-warp / distance summaries;
 //! - [`route`], [`state`]: the mutable search state with cached prefix and suffix segments;
 //! - [`penalty`]: the cost policy (penalised infeasible search with adaptive weights);
@@ -38,6 +39,7 @@ pub(crate) mod route;
 pub(crate) mod ruin;
 pub(crate) mod schedule;
 pub(crate) mod segment;
+pub(crate) mod setup;
 pub(crate) mod state;
 pub(crate) mod trajectory;
 
@@ -51,7 +53,6 @@ use crate::config::{BestSoFar, Progress, SolveConfig};
 use crate::plan::{validate, InitialPlan, PlanError};
 use crate::problem::Problem;
 use crate::solution::Solution;
-use data::Data;
 use state::State;
 use trajectory::{Params, Published, Trajectory};
 
@@ -280,7 +281,7 @@ fn search<const D: usize>(
     published: &[Arc<Published>],
     unservable: &std::sync::atomic::AtomicUsize,
 ) -> (Solution, SolveStats) {
-    let mut data = Data::<D>::new(problem, GRANULARITY);
+    let mut data = setup::search_data::<D>(problem, GRANULARITY);
     let initial = plan.map(|p| initial::initial_state(&mut data, p));
     let data = data;
     unservable.store(

@@ -11,6 +11,7 @@ use crate::search::initial::initial_state;
 use crate::search::insert::{best_insertion, Blink, Scratch};
 use crate::search::penalty::{Violations, Weights};
 use crate::search::schedule::{forward, StopTimes};
+use crate::search::setup::search_data;
 use crate::search::state::State;
 use crate::search::Rng;
 use crate::solution::Constraint;
@@ -92,7 +93,7 @@ struct Prepared<'p, const D: usize> {
 
 impl<'p, const D: usize> Prepared<'p, D> {
     pub fn new(problem: &'p Problem, plan: &InitialPlan) -> Self {
-        let mut data = Data::<D>::new(problem, 0);
+        let mut data = search_data::<D>(problem, 0);
         let mut state = initial_state(&mut data, plan);
         state.set_weights(&data, HARD);
         let mut begin = vec![0; data.nodes.len()];
