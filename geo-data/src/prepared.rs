@@ -20,7 +20,7 @@ use crate::snap::{Anchor, SnapConfig, SnapError, SnapIndex, SnappedPoint};
 use crate::store::{self, StoreError, StoredProfile};
 
 /// A profile's road graph with everything needed to answer queries: the
-/// contraction hierarchy and a pool of scratch buffers (the [`QueryGraph`]
+/// contraction hierarchy and a pool of scratch buffers (the `QueryGraph`
 /// that the query modules read), and the snapping index (built on first use,
 /// so loading a file for a matrix of another profile costs nothing).
 #[derive(Debug)]
