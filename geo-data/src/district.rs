@@ -1,5 +1,6 @@
-//! A made-up street-office district, authored in code, used as the test fixture
-//! and (later) by `lastmile demo`.
+//! A made-up street-office district, authored in code: the test fixture, and
+//! the map of `lastmile demo` and `lastmile serve --district` (so the `api`
+//! crate enables the `fixtures` feature).
 //!
 //! Layout in metres east (`x`) and north (`y`) of an origin; streets form a
 //! 3 × 2 grid of 400 m blocks:

@@ -202,7 +202,7 @@ impl GraphBuilder {
 
     /// Great-circle length of the straight segment between two added nodes, in metres.
     pub fn segment_length_m(&self, a: NodeIdx, b: NodeIdx) -> f64 {
-        crate::snap::haversine_m(
+        crate::distance::haversine_m(
             (
                 self.lat_e7[a.ix()] as f64 / COORD_SCALE,
                 self.lon_e7[a.ix()] as f64 / COORD_SCALE,

@@ -17,8 +17,14 @@
 //!   new matrix.
 //!
 //! Costs are integers ([`Cost`]: milliseconds, centimetres) minimised
-//! lexicographically, so every result is exact and [`oracle`] (plain Dijkstra)
+//! lexicographically, so every result is exact and `oracle` (plain Dijkstra)
 //! can check it to the millisecond.
+//!
+//! The fixtures sit behind the `fixtures` feature: `district` (a made-up
+//! street-office district, also used by `lastmile demo`), `pbf_writer`,
+//! `synthetic` (a large generated city) and `oracle`. Crates that use them
+//! enable the feature on their geo-data dependency; this crate's own tests,
+//! examples and doctests always have it.
 //!
 //! ```
 //! use geo_data::{district, Profile, PreparedGraphs, NoProgress};
@@ -37,19 +43,25 @@
 //! ```
 
 pub mod ch;
+pub mod distance;
+#[cfg(feature = "fixtures")]
 pub mod district;
 pub mod graph;
 pub mod ids;
 pub mod matrix;
+#[cfg(feature = "fixtures")]
 pub mod oracle;
 pub mod osm;
 pub mod path;
+#[cfg(feature = "fixtures")]
 pub mod pbf_writer;
 pub mod point_index;
 pub mod prepared;
 pub mod profile;
+mod query;
 pub mod snap;
 pub mod store;
+#[cfg(feature = "fixtures")]
 pub mod synthetic;
 
 pub use ch::ContractionHierarchy;

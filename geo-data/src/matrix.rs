@@ -1,8 +1,7 @@
 //! Many-to-many travel times and distances between snapped points.
 
-use crate::ch::ScratchPool;
 use crate::ids::Cost;
-use crate::prepared::ProfileGraph;
+use crate::query::QueryGraph;
 use crate::snap::SnappedPoint;
 
 /// The value of an unreachable pair in [`TravelMatrix::durations`] and
@@ -67,20 +66,16 @@ pub(crate) fn seconds_and_metres(costs: &[Cost]) -> (Vec<u32>, Vec<u32>) {
     (round(Cost::duration_s), round(Cost::distance_m))
 }
 
-/// Computes the matrix with the contraction hierarchy; see [`ProfileGraph::matrix`].
-pub(crate) fn compute(
-    pg: &ProfileGraph,
-    points: &[SnappedPoint],
-    pool: &ScratchPool,
-) -> TravelMatrix {
-    let g = pg.road_graph();
-    let ch = pg.hierarchy();
+/// Computes the matrix with the contraction hierarchy; see [`crate::ProfileGraph::matrix`].
+pub(crate) fn compute(q: &QueryGraph, points: &[SnappedPoint]) -> TravelMatrix {
+    let g = q.road_graph();
+    let ch = q.hierarchy();
     for p in points {
-        pg.check_point(p);
+        q.check_point(p);
     }
-    let sources: Vec<_> = points.iter().map(|p| pg.ch_out_seeds(p)).collect();
-    let targets: Vec<_> = points.iter().map(|p| pg.ch_in_seeds(p)).collect();
-    let mut costs = ch.many_to_many(&sources, &targets, pool);
+    let sources: Vec<_> = points.iter().map(|p| q.ch_out_seeds(p)).collect();
+    let targets: Vec<_> = points.iter().map(|p| q.ch_in_seeds(p)).collect();
+    let mut costs = ch.many_to_many(&sources, &targets, q.pool());
     let n = points.len();
     // Points at the same road position (one segment, or one node) may also
     // reach each other without a search: along the segment, or door to door

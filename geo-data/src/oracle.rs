@@ -122,8 +122,10 @@ impl OracleGraph {
             .map(|(&t, to)| {
                 let mut c = dist[t as usize];
                 if from.position_key() == to.position_key() {
-                    let walk =
-                        crate::snap::walk_cost(crate::snap::haversine_m(from.door(), to.door()));
+                    let walk = crate::snap::walk_cost(crate::distance::haversine_m(
+                        from.door(),
+                        to.door(),
+                    ));
                     c = c.min(walk);
                 }
                 c.is_finite().then_some(c)

@@ -1,7 +1,7 @@
 //! Path geometry between two snapped points, for route sheets and maps.
 
 use crate::ids::{Cost, EdgeIdx};
-use crate::prepared::ProfileGraph;
+use crate::query::QueryGraph;
 use crate::snap::{Shortcut, SnappedPoint};
 
 /// A fastest path between two snapped points.
@@ -16,11 +16,11 @@ pub struct Route {
     pub coords: Vec<(f64, f64)>,
 }
 
-pub(crate) fn route(pg: &ProfileGraph, from: &SnappedPoint, to: &SnappedPoint) -> Option<Route> {
-    pg.check_point(from);
-    pg.check_point(to);
-    let g = pg.road_graph();
-    let ch = pg.hierarchy();
+pub(crate) fn route(q: &QueryGraph, from: &SnappedPoint, to: &SnappedPoint) -> Option<Route> {
+    q.check_point(from);
+    q.check_point(to);
+    let g = q.road_graph();
+    let ch = q.hierarchy();
     let (door_from, door_to) = (from.door(), to.door());
     let start = (from.lat(), from.lon());
     let end = (to.lat(), to.lon());
@@ -38,7 +38,7 @@ pub(crate) fn route(pg: &ProfileGraph, from: &SnappedPoint, to: &SnappedPoint) -
             .map(|(v, c)| (ch.ch_of[v.ix()], c))
             .collect()
     };
-    let found = ch.path(&to_ch(from.out_seeds(g)), &to_ch(to.in_seeds(g)), pg.pool());
+    let found = ch.path(&to_ch(from.out_seeds(g)), &to_ch(to.in_seeds(g)), q.pool());
     // The polyline runs door to door: the access walks are part of the way.
     let (cost, edges, mut coords) = match (found, shortcut) {
         (Some((cost, first, edges)), s) if s.is_none_or(|s| cost < s.0) => {

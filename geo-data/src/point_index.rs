@@ -21,11 +21,13 @@
 //! its two search spaces wait in a small sorted list per direction, scanned
 //! like the buckets, and are merged into the buckets in one pass once that
 //! list grows, so appending never rebuilds the index.
+//!
+//! [`ProfileGraph::append_point`]: crate::ProfileGraph::append_point
 
 use crate::ch::{BucketEntry, Buckets, Dir};
 use crate::ids::Cost;
 use crate::matrix::seconds_and_metres;
-use crate::prepared::ProfileGraph;
+use crate::query::QueryGraph;
 use crate::snap::SnappedPoint;
 
 /// Appended entries per direction beyond which an append merges them into the
@@ -117,6 +119,13 @@ impl Side {
 /// (built points first, then appended ones in order). Only valid with the graph
 /// that built it; the query methods panic on a mix-up, like
 /// [`ProfileGraph::matrix`] does for points.
+///
+/// [`ProfileGraph`]: crate::ProfileGraph
+/// [`ProfileGraph::point_index`]: crate::ProfileGraph::point_index
+/// [`ProfileGraph::from_point`]: crate::ProfileGraph::from_point
+/// [`ProfileGraph::to_point`]: crate::ProfileGraph::to_point
+/// [`ProfileGraph::append_point`]: crate::ProfileGraph::append_point
+/// [`ProfileGraph::matrix`]: crate::ProfileGraph::matrix
 #[derive(Clone)]
 pub struct PointIndex {
     fingerprint: u64,
@@ -249,24 +258,24 @@ fn point_number(i: usize) -> u32 {
     u32::try_from(i).expect("a point index holds fewer than 2^32 points")
 }
 
-/// Builds the index; see [`ProfileGraph::point_index`].
-pub(crate) fn build(pg: &ProfileGraph, points: &[SnappedPoint]) -> PointIndex {
+/// Builds the index; see [`crate::ProfileGraph::point_index`].
+pub(crate) fn build(q: &QueryGraph, points: &[SnappedPoint]) -> PointIndex {
     for p in points {
-        pg.check_point(p);
+        q.check_point(p);
     }
     point_number(points.len());
-    let ch = pg.hierarchy();
+    let ch = q.hierarchy();
     let n = ch.num_nodes();
     // One direction at a time, so only one set of raw search spaces is alive.
     let side = |dir: Dir| {
         let seeds: Vec<_> = points
             .iter()
             .map(|p| match dir {
-                Dir::Backward => pg.ch_in_seeds(p),
-                Dir::Forward => pg.ch_out_seeds(p),
+                Dir::Backward => q.ch_in_seeds(p),
+                Dir::Forward => q.ch_out_seeds(p),
             })
             .collect();
-        let spaces = ch.search_spaces(dir, &seeds, pg.pool());
+        let spaces = ch.search_spaces(dir, &seeds, q.pool());
         Side {
             buckets: Buckets::from_spaces(n, &spaces),
             pending: Vec::new(),
@@ -281,7 +290,7 @@ pub(crate) fn build(pg: &ProfileGraph, points: &[SnappedPoint]) -> PointIndex {
         .collect();
     by_position.sort_unstable();
     PointIndex {
-        fingerprint: pg.fingerprint(),
+        fingerprint: q.fingerprint(),
         points: points.to_vec(),
         to_points,
         from_points,
@@ -289,26 +298,26 @@ pub(crate) fn build(pg: &ProfileGraph, points: &[SnappedPoint]) -> PointIndex {
     }
 }
 
-fn check_index(pg: &ProfileGraph, index: &PointIndex) {
+fn check_index(q: &QueryGraph, index: &PointIndex) {
     assert_eq!(
         index.fingerprint,
-        pg.fingerprint(),
+        q.fingerprint(),
         "a point index built on another graph was passed to the {} graph",
-        pg.profile()
+        q.profile()
     );
 }
 
-/// Costs from `p` to every indexed point; see [`ProfileGraph::from_point`].
-pub(crate) fn from_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
-    pg.check_point(p);
-    check_index(pg, index);
-    let ch = pg.hierarchy();
+/// Costs from `p` to every indexed point; see [`crate::ProfileGraph::from_point`].
+pub(crate) fn from_point(q: &QueryGraph, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
+    q.check_point(p);
+    check_index(q, index);
+    let ch = q.hierarchy();
     let mut out = vec![Cost::INFINITY; index.len()];
-    let mut s = pg.pool().take(ch.num_nodes());
-    ch.upward(Dir::Forward, &pg.ch_out_seeds(p), &mut s, false);
+    let mut s = q.pool().take(ch.num_nodes());
+    ch.upward(Dir::Forward, &q.ch_out_seeds(p), &mut s, false);
     index.to_points.scan(&s.settled, &mut out);
     drop(s);
-    let g = pg.road_graph();
+    let g = q.road_graph();
     for i in index.same_position(p) {
         if let Some((c, _)) = p.shortcut(&index.points[i], g) {
             out[i] = out[i].min(c);
@@ -317,17 +326,17 @@ pub(crate) fn from_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint
     PointCosts::from_costs(out)
 }
 
-/// Costs from every indexed point to `p`; see [`ProfileGraph::to_point`].
-pub(crate) fn to_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
-    pg.check_point(p);
-    check_index(pg, index);
-    let ch = pg.hierarchy();
+/// Costs from every indexed point to `p`; see [`crate::ProfileGraph::to_point`].
+pub(crate) fn to_point(q: &QueryGraph, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
+    q.check_point(p);
+    check_index(q, index);
+    let ch = q.hierarchy();
     let mut out = vec![Cost::INFINITY; index.len()];
-    let mut s = pg.pool().take(ch.num_nodes());
-    ch.upward(Dir::Backward, &pg.ch_in_seeds(p), &mut s, false);
+    let mut s = q.pool().take(ch.num_nodes());
+    ch.upward(Dir::Backward, &q.ch_in_seeds(p), &mut s, false);
     index.from_points.scan(&s.settled, &mut out);
     drop(s);
-    let g = pg.road_graph();
+    let g = q.road_graph();
     for i in index.same_position(p) {
         if let Some((c, _)) = index.points[i].shortcut(p, g) {
             out[i] = out[i].min(c);
@@ -336,16 +345,16 @@ pub(crate) fn to_point(pg: &ProfileGraph, index: &PointIndex, p: &SnappedPoint) 
     PointCosts::from_costs(out)
 }
 
-/// Adds `p` as the next point; see [`ProfileGraph::append_point`].
-pub(crate) fn append(pg: &ProfileGraph, index: &mut PointIndex, p: &SnappedPoint) -> usize {
-    pg.check_point(p);
-    check_index(pg, index);
+/// Adds `p` as the next point; see [`crate::ProfileGraph::append_point`].
+pub(crate) fn append(q: &QueryGraph, index: &mut PointIndex, p: &SnappedPoint) -> usize {
+    q.check_point(p);
+    check_index(q, index);
     let i = point_number(index.points.len());
-    let ch = pg.hierarchy();
-    let mut s = pg.pool().take(ch.num_nodes());
-    ch.upward(Dir::Backward, &pg.ch_in_seeds(p), &mut s, false);
+    let ch = q.hierarchy();
+    let mut s = q.pool().take(ch.num_nodes());
+    ch.upward(Dir::Backward, &q.ch_in_seeds(p), &mut s, false);
     index.to_points.push(i, &s.settled);
-    ch.upward(Dir::Forward, &pg.ch_out_seeds(p), &mut s, false);
+    ch.upward(Dir::Forward, &q.ch_out_seeds(p), &mut s, false);
     index.from_points.push(i, &s.settled);
     index.insert_position_key(p, i);
     index.points.push(*p);
@@ -365,7 +374,7 @@ mod tests {
     use super::*;
     use crate::graph::{RoadGraph, COORD_SCALE, NO_EDGE};
     use crate::ids::{EdgeIdx, NodeIdx};
-    use crate::{ComponentReport, Profile, SnapConfig};
+    use crate::{ComponentReport, Profile, ProfileGraph, SnapConfig};
 
     type Segment = (u32, u32, Option<Cost>, Option<Cost>);
 

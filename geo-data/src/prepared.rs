@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::ch::{ContractionHierarchy, ScratchPool};
+use crate::ch::ContractionHierarchy;
 use crate::graph::{ComponentReport, GraphBuilder, RoadGraph};
 use crate::ids::NodeIdx;
 use crate::matrix::TravelMatrix;
@@ -15,22 +15,19 @@ use crate::osm::{self, ImportError, OsmData, Progress};
 use crate::path::Route;
 use crate::point_index::{PointCosts, PointIndex};
 use crate::profile::Profile;
+use crate::query::QueryGraph;
 use crate::snap::{Anchor, SnapConfig, SnapError, SnapIndex, SnappedPoint};
 use crate::store::{self, StoreError, StoredProfile};
 
 /// A profile's road graph with everything needed to answer queries: the
-/// contraction hierarchy, the snapping index (built on first use, so loading a
-/// file for a matrix of another profile costs nothing) and a pool of scratch
-/// buffers.
+/// contraction hierarchy and a pool of scratch buffers (the `QueryGraph`
+/// that the query modules read), and the snapping index (built on first use,
+/// so loading a file for a matrix of another profile costs nothing).
 #[derive(Debug)]
 pub struct ProfileGraph {
-    profile: Profile,
-    graph: RoadGraph,
-    ch: ContractionHierarchy,
+    query: QueryGraph,
     report: ComponentReport,
-    fingerprint: u64,
     index: OnceLock<SnapIndex>,
-    pool: ScratchPool,
 }
 
 impl ProfileGraph {
@@ -52,31 +49,26 @@ impl ProfileGraph {
         ch: ContractionHierarchy,
         report: ComponentReport,
     ) -> ProfileGraph {
-        let fingerprint = fingerprint(profile, &graph);
         ProfileGraph {
-            profile,
-            graph,
-            ch,
+            query: QueryGraph::new(profile, graph, ch),
             report,
-            fingerprint,
             index: OnceLock::new(),
-            pool: ScratchPool::default(),
         }
     }
 
     /// The profile this graph is for.
     pub fn profile(&self) -> Profile {
-        self.profile
+        self.query.profile()
     }
 
     /// The underlying road graph.
     pub fn road_graph(&self) -> &RoadGraph {
-        &self.graph
+        self.query.road_graph()
     }
 
     /// The prepared hierarchy.
     pub fn hierarchy(&self) -> &ContractionHierarchy {
-        &self.ch
+        self.query.hierarchy()
     }
 
     /// What the import dropped outside the largest component.
@@ -84,12 +76,9 @@ impl ProfileGraph {
         &self.report
     }
 
-    pub(crate) fn pool(&self) -> &ScratchPool {
-        &self.pool
-    }
-
     fn index(&self) -> &SnapIndex {
-        self.index.get_or_init(|| SnapIndex::build(&self.graph))
+        self.index
+            .get_or_init(|| SnapIndex::build(self.road_graph()))
     }
 
     /// Snaps a coordinate onto the nearest road, refusing points more than
@@ -105,17 +94,18 @@ impl ProfileGraph {
         lon: f64,
         cfg: &SnapConfig,
     ) -> Result<SnappedPoint, SnapError> {
-        if self.graph.num_nodes() == 0 {
+        let graph = self.road_graph();
+        if graph.num_nodes() == 0 {
             return Err(SnapError::EmptyGraph);
         }
         self.index()
-            .snap(&self.graph, self.fingerprint, lat, lon, cfg)
+            .snap(graph, self.query.fingerprint(), lat, lon, cfg)
     }
 
     /// A point exactly at a graph node (tests, debugging).
     pub fn point_at_node(&self, n: NodeIdx) -> SnappedPoint {
-        let at = self.graph.coord(n);
-        SnappedPoint::new(Anchor::Node(n), self.fingerprint, at, at, 0.0)
+        let at = self.road_graph().coord(n);
+        SnappedPoint::new(Anchor::Node(n), self.query.fingerprint(), at, at, 0.0)
     }
 
     /// Exact travel times and distances between all pairs of points, computed in
@@ -124,7 +114,7 @@ impl ProfileGraph {
     /// # Panics
     /// If a point was snapped on another graph.
     pub fn matrix(&self, points: &[SnappedPoint]) -> TravelMatrix {
-        crate::matrix::compute(self, points, &self.pool)
+        crate::matrix::compute(&self.query, points)
     }
 
     /// Precomputes the upward search spaces of `points` in both directions (in
@@ -134,7 +124,7 @@ impl ProfileGraph {
     /// # Panics
     /// If a point was snapped on another graph.
     pub fn point_index(&self, points: &[SnappedPoint]) -> PointIndex {
-        crate::point_index::build(self, points)
+        crate::point_index::build(&self.query, points)
     }
 
     /// Exact costs from `p` to every indexed point: row `N` of
@@ -143,7 +133,7 @@ impl ProfileGraph {
     /// # Panics
     /// If `p` or `index` was made on another graph.
     pub fn from_point(&self, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
-        crate::point_index::from_point(self, index, p)
+        crate::point_index::from_point(&self.query, index, p)
     }
 
     /// Exact costs from every indexed point to `p`: column `N` of
@@ -152,7 +142,7 @@ impl ProfileGraph {
     /// # Panics
     /// If `p` or `index` was made on another graph.
     pub fn to_point(&self, index: &PointIndex, p: &SnappedPoint) -> PointCosts {
-        crate::point_index::to_point(self, index, p)
+        crate::point_index::to_point(&self.query, index, p)
     }
 
     /// Adds `p` to the index as its next point (a committed urgent order joins
@@ -161,61 +151,18 @@ impl ProfileGraph {
     /// # Panics
     /// If `p` or `index` was made on another graph.
     pub fn append_point(&self, index: &mut PointIndex, p: &SnappedPoint) -> usize {
-        crate::point_index::append(self, index, p)
+        crate::point_index::append(&self.query, index, p)
     }
 
     /// The fastest path between two points with its geometry; `None` if unreachable.
     pub fn route(&self, from: &SnappedPoint, to: &SnappedPoint) -> Option<Route> {
-        crate::path::route(self, from, to)
+        crate::path::route(&self.query, from, to)
     }
 
     /// The polyline `(lat, lon)` of the fastest path; `None` if unreachable.
     pub fn path(&self, from: &SnappedPoint, to: &SnappedPoint) -> Option<Vec<(f64, f64)>> {
         self.route(from, to).map(|r| r.coords)
     }
-
-    /// The CH nodes a point can leave by, with the cost to reach each.
-    pub(crate) fn ch_out_seeds(&self, p: &SnappedPoint) -> Vec<(u32, crate::Cost)> {
-        let ch = &self.ch;
-        p.out_seeds(&self.graph)
-            .into_iter()
-            .map(|(v, c)| (ch.ch_of[v.ix()], c))
-            .collect()
-    }
-
-    /// The CH nodes a point can be reached from, with the cost from each to it.
-    pub(crate) fn ch_in_seeds(&self, p: &SnappedPoint) -> Vec<(u32, crate::Cost)> {
-        let ch = &self.ch;
-        p.in_seeds(&self.graph)
-            .into_iter()
-            .map(|(v, c)| (ch.ch_of[v.ix()], c))
-            .collect()
-    }
-
-    /// Identifies the graph (profile, nodes, coordinates, edges), so a point
-    /// or an index made on one graph is refused by another.
-    pub(crate) fn fingerprint(&self) -> u64 {
-        self.fingerprint
-    }
-
-    pub(crate) fn check_point(&self, p: &SnappedPoint) {
-        assert_eq!(
-            p.graph_fingerprint, self.fingerprint,
-            "a point snapped on another graph was passed to the {} graph",
-            self.profile
-        );
-    }
-}
-
-fn fingerprint(profile: Profile, g: &RoadGraph) -> u64 {
-    let mut h = crc32fast::Hasher::new();
-    for x in g.lat_e7.iter().chain(&g.lon_e7) {
-        h.update(&x.to_le_bytes());
-    }
-    for x in &g.head {
-        h.update(&x.to_le_bytes());
-    }
-    ((profile.tag() as u64) << 56) ^ ((g.num_nodes() as u64) << 32) ^ h.finalize() as u64
 }
 
 /// Per-profile figures from a preparation run.
@@ -282,15 +229,15 @@ impl PreparedGraphs {
                 (pg, t.elapsed())
             })
             .collect();
-        if built.iter().all(|(g, _)| g.graph.num_nodes() == 0) {
+        if built.iter().all(|(g, _)| g.road_graph().num_nodes() == 0) {
             return Err(ImportError::NoRoads { path: name.into() });
         }
         let profiles = built
             .iter()
             .map(|(g, t)| ProfileSummary {
-                profile: g.profile,
+                profile: g.profile(),
                 components: g.report.clone(),
-                shortcuts: g.ch.num_shortcuts(),
+                shortcuts: g.hierarchy().num_shortcuts(),
                 build_time: *t,
             })
             .collect();
@@ -310,7 +257,7 @@ impl PreparedGraphs {
 
     /// Builds from already prepared profile graphs (one per profile).
     pub fn from_graphs(mut graphs: Vec<ProfileGraph>) -> PreparedGraphs {
-        graphs.sort_by_key(|g| g.profile);
+        graphs.sort_by_key(|g| g.profile());
         PreparedGraphs { graphs }
     }
 
@@ -330,9 +277,9 @@ impl PreparedGraphs {
             .graphs
             .iter()
             .map(|g| StoredProfile {
-                profile: g.profile,
-                graph: g.graph.clone(),
-                ch: g.ch.clone(),
+                profile: g.profile(),
+                graph: g.road_graph().clone(),
+                ch: g.hierarchy().clone(),
                 report: g.report.clone(),
             })
             .collect();
@@ -341,7 +288,7 @@ impl PreparedGraphs {
 
     /// The graph of one profile, `None` if the file lacks it.
     pub fn graph(&self, profile: Profile) -> Option<&ProfileGraph> {
-        self.graphs.iter().find(|g| g.profile == profile)
+        self.graphs.iter().find(|g| g.profile() == profile)
     }
 
     /// All profile graphs.

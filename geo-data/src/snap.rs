@@ -7,17 +7,14 @@
 //! centre), which is accurate to well under a metre at city scale; the reported
 //! snap distance is then measured on the sphere.
 
-use geo::{Distance, Haversine, Point};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::RTree;
 
 use crate::graph::{RoadGraph, COORD_SCALE};
 use crate::ids::{Cost, EdgeIdx, NodeIdx};
 
-/// Great-circle distance between two `(lat, lon)` pairs in metres (mean Earth radius).
-pub fn haversine_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    Haversine.distance(Point::new(a.1, a.0), Point::new(b.1, b.0))
-}
+// Kept at its old path (`geo_data::snap::haversine_m`) for callers.
+pub use crate::distance::haversine_m;
 
 /// Default refusal distance: a stop farther than this from any road of the
 /// profile is almost certainly a wrong coordinate, not a remote building.

@@ -21,8 +21,6 @@ pub(crate) mod search;
 pub mod solution;
 
 pub use config::SolveConfig;
-pub use plan::{
-    insertion_options, solve_from, InitialPlan, InitialRoute, InsertionOption, PlanError,
-    PlanIndex, VehicleOption,
-};
-pub use search::{solve, solve_with_stats, SolveStats};
+pub use plan::{InitialPlan, InitialRoute, InsertionOption, PlanError, VehicleOption};
+pub use search::options::{insertion_options, PlanIndex};
+pub use search::{solve, solve_from, solve_with_stats, SolveStats};

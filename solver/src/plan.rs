@@ -1,14 +1,19 @@
-//! Plans already under way (the escalation desk): start the search from an
-//! initial plan whose first stops are fixed, and price the insertion of one
-//! urgent job into a plan in microseconds.
+//! Plans already under way (the escalation desk): what a caller hands the
+//! solver ([`InitialPlan`]: routes with locked first stops, penalties for
+//! changing a printed sheet), why a plan is refused ([`PlanError`],
+//! [`validate`]) and what an insertion query answers ([`VehicleOption`],
+//! [`InsertionOption`]).
+//!
+//! These are plain data, like [`crate::problem`] and [`crate::solution`]:
+//! this module imports nothing from the search. The search reads them:
+//! `search::initial` turns a plan into the starting search state,
+//! [`crate::solve_from`] searches from it and [`crate::PlanIndex`] prices
+//! insertions into it.
 
 use thiserror::Error;
 
-use crate::config::SolveConfig;
 use crate::problem::{Cost, JobKind, Problem, VehicleIdx};
-use crate::search::data::{Data, NONE};
-use crate::search::state::State;
-use crate::solution::{ActivityKind, Solution};
+use crate::solution::ActivityKind;
 
 /// The route of one vehicle in a plan under way.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,125 +165,6 @@ pub fn validate(problem: &Problem, plan: &InitialPlan) -> Result<(), PlanError> 
     Ok(())
 }
 
-/// Solves starting from `plan`: its locked stops stay first on their
-/// routes, the rest may change, each job moved to another vehicle costs
-/// `plan.change_penalty`. New jobs (not in the plan) are inserted.
-pub fn solve_from(
-    problem: &Problem,
-    config: &SolveConfig,
-    plan: &InitialPlan,
-) -> Result<Solution, PlanError> {
-    validate(problem, plan)?;
-    Ok(crate::search::dispatch(problem, config, Some(plan)).0)
-}
-
-/// The search state of a validated plan; records the plan's vehicles and
-/// penalty in `data`.
-pub(crate) fn initial_state<const D: usize>(
-    data: &mut Data<'_, D>,
-    plan: &InitialPlan,
-) -> State<D> {
-    data.change_penalty = plan.change_penalty;
-    for r in &plan.routes {
-        for a in &r.activities {
-            if let Some(j) = a.job() {
-                data.home[j.get()] = r.vehicle.0;
-            }
-        }
-    }
-    let data_mut: &mut Data<'_, D> = data;
-    let data: &Data<'_, D> = &*data_mut;
-    let mut st = State::new(
-        data,
-        crate::search::penalty::PenaltyManager::new(data).weights,
-    );
-    for r in &plan.routes {
-        let v = r.vehicle.0;
-        let vd = &data.vehicles[v as usize];
-        let mut nodes = vec![vd.start_node];
-        let mut slots = vd.reloads.iter();
-        let mut locked = 0;
-        // Jobs with a locked task keep all their tasks (a shipment picked up
-        // already must still be delivered by this squad).
-        let locked_jobs: Vec<u32> = r.activities[..r.locked]
-            .iter()
-            .filter_map(|a| a.job())
-            .map(|j| j.0)
-            .collect();
-        for (k, a) in r.activities.iter().enumerate() {
-            let is_locked = k < r.locked;
-            let node = match *a {
-                ActivityKind::Reload => slots.next().copied().unwrap_or(NONE),
-                ActivityKind::ShipmentDelivery(j) => data.job_nodes[j.get()][1],
-                ActivityKind::Delivery(j)
-                | ActivityKind::Pickup(j)
-                | ActivityKind::Visit(j)
-                | ActivityKind::ShipmentPickup(j) => data.job_nodes[j.get()][0],
-            };
-            if node == NONE {
-                continue;
-            }
-            let job = data.nodes[node as usize].job;
-            // Unlocked jobs no vehicle can serve alone are left out and reported.
-            if job != NONE
-                && !is_locked
-                && !locked_jobs.contains(&job)
-                && (!data.servable[job as usize] || !data.can_serve(job, v))
-            {
-                continue;
-            }
-            nodes.push(node);
-            if is_locked {
-                locked = nodes.len() - 1;
-            }
-        }
-        nodes.push(vd.end_node);
-        // A shipment whose pickup was dropped loses its delivery too.
-        let kept: Vec<u32> = nodes
-            .iter()
-            .copied()
-            .filter(|&x| {
-                let n = &data.nodes[x as usize];
-                n.partner == NONE || nodes.contains(&n.partner)
-            })
-            .collect();
-        let route = &mut st.routes[v as usize];
-        route.nodes = kept;
-        route.locked = locked;
-        let jobs: Vec<u32> = route
-            .nodes
-            .iter()
-            .map(|&x| data.nodes[x as usize].job)
-            .filter(|&j| j != NONE)
-            .collect();
-        for j in jobs {
-            st.place_job(data, j);
-        }
-        st.update(data, v);
-    }
-    if plan.reorder_penalty != 0 {
-        // The printed predecessor of every stop of the plan, then the route
-        // costs again with reordering counted.
-        let mut pred = vec![NONE; data.nodes.len()];
-        for route in &st.routes {
-            for w in route.nodes[..route.nodes.len() - 1].windows(2) {
-                if data.nodes[w[1] as usize].job != NONE {
-                    pred[w[1] as usize] = data.link_key(w[0]);
-                }
-            }
-        }
-        let mut_data: &mut Data<'_, D> = data_mut;
-        mut_data.printed_pred = pred;
-        mut_data.reorder_penalty = plan.reorder_penalty;
-        let data: &Data<'_, D> = mut_data;
-        for v in 0..st.routes.len() as u32 {
-            st.update(data, v);
-        }
-    }
-    st.clear_dirty();
-    st
-}
-
 /// One vehicle's answer to "where would this job go?".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VehicleOption {
@@ -306,62 +192,4 @@ pub struct InsertionOption {
     /// The vehicle's stops with the job in (depots excluded): the printed
     /// order plus the job, or a new order when reordering was allowed.
     pub route: Vec<ActivityKind>,
-}
-
-/// A plan prepared once for many fast insertion queries (the escalation
-/// desk asks "where could this go?" for each urgent order).
-pub struct PlanIndex<'p> {
-    inner: Prepared<'p>,
-}
-
-enum Prepared<'p> {
-    D1(crate::search::options::Prepared<'p, 1>),
-    D2(crate::search::options::Prepared<'p, 2>),
-    D4(crate::search::options::Prepared<'p, 4>),
-    D8(crate::search::options::Prepared<'p, 8>),
-}
-
-impl<'p> PlanIndex<'p> {
-    /// Validates `plan` and caches its routes' segments (O(plan size), plus a
-    /// feasibility check of every job against every vehicle).
-    pub fn new(problem: &'p Problem, plan: &InitialPlan) -> Result<Self, PlanError> {
-        use crate::search::options::Prepared as P;
-        validate(problem, plan)?;
-        let inner = match problem.dimensions() {
-            0 | 1 => Prepared::D1(P::new(problem, plan)),
-            2 => Prepared::D2(P::new(problem, plan)),
-            3 | 4 => Prepared::D4(P::new(problem, plan)),
-            _ => Prepared::D8(P::new(problem, plan)),
-        };
-        Ok(PlanIndex { inner })
-    }
-
-    /// For each vehicle, the cheapest feasible place for `job` (a job not in
-    /// the plan), or the constraint that rules the vehicle out. Each position
-    /// is priced by O(1) segment concatenation. With `keep_order`, the plan's
-    /// stops keep their order; without, the chosen route's unlocked stops may
-    /// be re-sequenced around the job (slower: a short descent per vehicle).
-    pub fn options(
-        &mut self,
-        job: crate::problem::JobIdx,
-        keep_order: bool,
-    ) -> Result<Vec<VehicleOption>, PlanError> {
-        match &mut self.inner {
-            Prepared::D1(p) => p.options(job, keep_order),
-            Prepared::D2(p) => p.options(job, keep_order),
-            Prepared::D4(p) => p.options(job, keep_order),
-            Prepared::D8(p) => p.options(job, keep_order),
-        }
-    }
-}
-
-/// One-shot form of [`PlanIndex::options`]; build a [`PlanIndex`] once for
-/// repeated queries on the same plan.
-pub fn insertion_options(
-    problem: &Problem,
-    plan: &InitialPlan,
-    job: crate::problem::JobIdx,
-    keep_order: bool,
-) -> Result<Vec<VehicleOption>, PlanError> {
-    PlanIndex::new(problem, plan)?.options(job, keep_order)
 }

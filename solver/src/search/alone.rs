@@ -1,6 +1,6 @@
 //! Can a vehicle serve a job on an otherwise empty route? The first filter of
 //! every insertion, and the source of honest reasons for jobs no vehicle can
-//! ever serve.
+//! ever serve. [`mark_servable`] records the answers in the search data.
 
 use crate::search::data::{Data, NONE, NO_LIMIT};
 use crate::search::schedule::forward;
@@ -132,6 +132,29 @@ pub(crate) fn fits_alone<const D: usize>(data: &Data<'_, D>, j: u32, v: u32) -> 
     } else {
         Err(Stage::Window)
     }
+}
+
+/// Fills which vehicles may serve which job in `data`: a vehicle may serve a
+/// job it [fits alone](fits_alone); a job no vehicle fits is never inserted
+/// (and is reported with [`alone_reason`]), and its tasks start no move.
+pub(crate) fn mark_servable<const D: usize>(data: &mut Data<'_, D>) {
+    let njobs = data.job_nodes.len();
+    let words = data.words;
+    for j in 0..njobs {
+        for v in 0..data.vehicles.len() {
+            if fits_alone(data, j as u32, v as u32).is_ok() {
+                data.allowed[j * words + v / 64] |= 1 << (v % 64);
+                data.servable[j] = true;
+            }
+        }
+    }
+    data.all_allowed = (0..njobs).all(|j| {
+        !data.servable[j] || (0..data.vehicles.len() as u32).all(|v| data.can_serve(j as u32, v))
+    });
+    data.clients = (0..njobs)
+        .filter(|&j| data.servable[j])
+        .flat_map(|j| data.job_nodes[j].into_iter().filter(|&n| n != NONE))
+        .collect();
 }
 
 /// The reason a job no vehicle can serve alone is left out.

@@ -157,7 +157,12 @@ fn windows(t: &Task) -> Vec<(Time, Time)> {
 }
 
 impl<'p, const D: usize> Data<'p, D> {
-    pub fn new(problem: &'p Problem, granularity: usize) -> Self {
+    /// The dense arrays of `problem`. Which vehicles may serve which job
+    /// (`allowed`, `servable`, `all_allowed`, `clients`) and the granular
+    /// lists (`neighbours`, `adjacency`) are left empty here: they need the
+    /// schedule and the neighbourhood rules, which build on this data, so
+    /// [`crate::search::setup::search_data`] fills them next.
+    pub fn new(problem: &'p Problem) -> Self {
         let dims = problem.dimensions();
         let mut nodes = Vec::new();
         let mut job_nodes = Vec::with_capacity(problem.jobs().len());
@@ -422,29 +427,6 @@ impl<'p, const D: usize> Data<'p, D> {
                     .map_or(i64::MAX, |w| w.1)
             })
             .collect();
-        for j in 0..njobs {
-            for v in 0..data.vehicles.len() {
-                if crate::search::alone::fits_alone(&data, j as u32, v as u32).is_ok() {
-                    data.allowed[j * words + v / 64] |= 1 << (v % 64);
-                    data.servable[j] = true;
-                }
-            }
-        }
-        data.all_allowed = (0..njobs).all(|j| {
-            !data.servable[j]
-                || (0..data.vehicles.len() as u32).all(|v| data.can_serve(j as u32, v))
-        });
-        data.clients = (0..njobs)
-            .filter(|&j| data.servable[j])
-            .flat_map(|j| data.job_nodes[j].into_iter().filter(|&n| n != NONE))
-            .collect();
-        // Granularity 0: no search will run (insertion queries), skip the O(n²) lists.
-        if granularity > 0 {
-            crate::search::neighbours::build(&mut data, granularity);
-        } else {
-            data.neighbours = vec![Vec::new(); data.nodes.len()];
-            data.adjacency = vec![Vec::new(); data.nodes.len()];
-        }
         data
     }
 

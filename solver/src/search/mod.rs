@@ -2,14 +2,17 @@
 //! route segments.
 //!
 //! Design (see `docs/solver-notes.md` in the shared folder for the sources):
-//! - [`data`]: the problem turned into dense node arrays, read-only, shared by threads;
+//! - [`data`]: the problem turned into dense node arrays, read-only, shared by threads
+//!   (built by [`setup`], which adds [`alone`]'s servable jobs and [`neighbours`]);
 //! - [`segment`]: O(1) concatenation of load / time-warp / distance summaries;
 //! - [`route`], [`state`]: the mutable search state with cached prefix and suffix segments;
 //! - [`penalty`]: the cost policy (penalised infeasible search with adaptive weights);
 //! - [`insert`], [`recreate`], [`ruin`]: cheapest insertion and SISR ruin-and-recreate;
 //! - [`ops`], [`local_search`]: granular local search, one operator per file;
 //! - [`trajectory`]: one thread's loop (ruin-recreate, descent, simulated annealing);
-//! - [`finish`], [`export`]: repair, unassigned reasons, schedules.
+//! - [`finish`], [`export`]: repair, unassigned reasons, schedules;
+//! - [`initial`], [`options`]: a plan under way ([`crate::plan`]) as the
+//!   starting state, and insertion queries into it ([`options::PlanIndex`]).
 //!
 //! Threads run independent trajectories with different seeds and exchange
 //! the best solution every [`EPOCH`] iterations, at fixed iteration counts,
@@ -24,6 +27,7 @@ pub(crate) mod alone;
 pub(crate) mod data;
 pub(crate) mod export;
 pub(crate) mod finish;
+pub(crate) mod initial;
 pub(crate) mod insert;
 pub(crate) mod local_search;
 pub(crate) mod neighbours;
@@ -35,6 +39,7 @@ pub(crate) mod route;
 pub(crate) mod ruin;
 pub(crate) mod schedule;
 pub(crate) mod segment;
+pub(crate) mod setup;
 pub(crate) mod state;
 pub(crate) mod trajectory;
 
@@ -45,9 +50,9 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::config::{BestSoFar, Progress, SolveConfig};
+use crate::plan::{validate, InitialPlan, PlanError};
 use crate::problem::Problem;
 use crate::solution::Solution;
-use data::Data;
 use state::State;
 use trajectory::{Params, Published, Trajectory};
 
@@ -101,11 +106,23 @@ pub fn solve_with_stats(problem: &Problem, config: &SolveConfig) -> (Solution, S
     dispatch(problem, config, None)
 }
 
-/// Runs the search for the number of load dimensions of `problem`.
-pub(crate) fn dispatch(
+/// Solves starting from `plan`: its locked stops stay first on their
+/// routes, the rest may change, each job moved to another vehicle costs
+/// `plan.change_penalty`. New jobs (not in the plan) are inserted.
+pub fn solve_from(
     problem: &Problem,
     config: &SolveConfig,
-    plan: Option<&crate::plan::InitialPlan>,
+    plan: &InitialPlan,
+) -> Result<Solution, PlanError> {
+    validate(problem, plan)?;
+    Ok(dispatch(problem, config, Some(plan)).0)
+}
+
+/// Runs the search for the number of load dimensions of `problem`.
+fn dispatch(
+    problem: &Problem,
+    config: &SolveConfig,
+    plan: Option<&InitialPlan>,
 ) -> (Solution, SolveStats) {
     match problem.dimensions() {
         0 | 1 => run::<1>(problem, config, plan),
@@ -118,7 +135,7 @@ pub(crate) fn dispatch(
 fn run<const D: usize>(
     problem: &Problem,
     config: &SolveConfig,
-    plan: Option<&crate::plan::InitialPlan>,
+    plan: Option<&InitialPlan>,
 ) -> (Solution, SolveStats) {
     let started = Instant::now();
     let threads = if config.threads == 0 {
@@ -257,15 +274,15 @@ impl Reporter<'_> {
 fn search<const D: usize>(
     problem: &Problem,
     config: &SolveConfig,
-    plan: Option<&crate::plan::InitialPlan>,
+    plan: Option<&InitialPlan>,
     started: Instant,
     threads: usize,
     max_iter: Option<u64>,
     published: &[Arc<Published>],
     unservable: &std::sync::atomic::AtomicUsize,
 ) -> (Solution, SolveStats) {
-    let mut data = Data::<D>::new(problem, GRANULARITY);
-    let initial = plan.map(|p| crate::plan::initial_state(&mut data, p));
+    let mut data = setup::search_data::<D>(problem, GRANULARITY);
+    let initial = plan.map(|p| initial::initial_state(&mut data, p));
     let data = data;
     unservable.store(
         data.servable.iter().filter(|s| !**s).count(),

@@ -3,16 +3,76 @@
 //! priced by one O(1) segment concatenation; only the best position of each
 //! vehicle is walked once more to report arrival time and delays.
 
-use crate::plan::{InitialPlan, InsertionOption, PlanError, VehicleOption};
+use crate::plan::{validate, InitialPlan, InsertionOption, PlanError, VehicleOption};
 use crate::problem::{JobIdx, Problem, VehicleIdx};
 use crate::search::alone::{fits_alone, Stage};
 use crate::search::data::{Data, NONE};
+use crate::search::initial::initial_state;
 use crate::search::insert::{best_insertion, Blink, Scratch};
 use crate::search::penalty::{Violations, Weights};
 use crate::search::schedule::{forward, StopTimes};
+use crate::search::setup::search_data;
 use crate::search::state::State;
 use crate::search::Rng;
 use crate::solution::Constraint;
+
+/// A plan prepared once for many fast insertion queries (the escalation
+/// desk asks "where could this go?" for each urgent order).
+pub struct PlanIndex<'p> {
+    inner: ByDimensions<'p>,
+}
+
+/// [`Prepared`] for the number of load dimensions of the problem.
+enum ByDimensions<'p> {
+    D1(Prepared<'p, 1>),
+    D2(Prepared<'p, 2>),
+    D4(Prepared<'p, 4>),
+    D8(Prepared<'p, 8>),
+}
+
+impl<'p> PlanIndex<'p> {
+    /// Validates `plan` and caches its routes' segments (O(plan size), plus a
+    /// feasibility check of every job against every vehicle).
+    pub fn new(problem: &'p Problem, plan: &InitialPlan) -> Result<Self, PlanError> {
+        validate(problem, plan)?;
+        let inner = match problem.dimensions() {
+            0 | 1 => ByDimensions::D1(Prepared::new(problem, plan)),
+            2 => ByDimensions::D2(Prepared::new(problem, plan)),
+            3 | 4 => ByDimensions::D4(Prepared::new(problem, plan)),
+            _ => ByDimensions::D8(Prepared::new(problem, plan)),
+        };
+        Ok(PlanIndex { inner })
+    }
+
+    /// For each vehicle, the cheapest feasible place for `job` (a job not in
+    /// the plan), or the constraint that rules the vehicle out. Each position
+    /// is priced by O(1) segment concatenation. With `keep_order`, the plan's
+    /// stops keep their order; without, the chosen route's unlocked stops may
+    /// be re-sequenced around the job (slower: a short descent per vehicle).
+    pub fn options(
+        &mut self,
+        job: JobIdx,
+        keep_order: bool,
+    ) -> Result<Vec<VehicleOption>, PlanError> {
+        match &mut self.inner {
+            ByDimensions::D1(p) => p.options(job, keep_order),
+            ByDimensions::D2(p) => p.options(job, keep_order),
+            ByDimensions::D4(p) => p.options(job, keep_order),
+            ByDimensions::D8(p) => p.options(job, keep_order),
+        }
+    }
+}
+
+/// One-shot form of [`PlanIndex::options`]; build a [`PlanIndex`] once for
+/// repeated queries on the same plan.
+pub fn insertion_options(
+    problem: &Problem,
+    plan: &InitialPlan,
+    job: JobIdx,
+    keep_order: bool,
+) -> Result<Vec<VehicleOption>, PlanError> {
+    PlanIndex::new(problem, plan)?.options(job, keep_order)
+}
 
 /// Weights under which any violation outweighs any routing cost.
 const HARD: Weights = Weights {
@@ -21,7 +81,7 @@ const HARD: Weights = Weights {
 };
 
 /// A plan prepared for fast insertion queries (one per dimension count).
-pub(crate) struct Prepared<'p, const D: usize> {
+struct Prepared<'p, const D: usize> {
     data: Data<'p, D>,
     state: State<D>,
     /// Service begin of every routed node in the plan's schedule.
@@ -33,8 +93,8 @@ pub(crate) struct Prepared<'p, const D: usize> {
 
 impl<'p, const D: usize> Prepared<'p, D> {
     pub fn new(problem: &'p Problem, plan: &InitialPlan) -> Self {
-        let mut data = Data::<D>::new(problem, 0);
-        let mut state = crate::plan::initial_state(&mut data, plan);
+        let mut data = search_data::<D>(problem, 0);
+        let mut state = initial_state(&mut data, plan);
         state.set_weights(&data, HARD);
         let mut begin = vec![0; data.nodes.len()];
         let mut times = Vec::new();

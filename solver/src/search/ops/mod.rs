@@ -436,7 +436,7 @@ mod tests {
     #[test]
     fn pieces_are_priced_like_the_routes_they_describe() {
         let p = problem();
-        let mut data = Data::<1>::new(&p, 8);
+        let mut data = crate::search::setup::search_data::<1>(&p, 8);
         // A made-up printed order (every job's predecessor on a "sheet"), so
         // that reordering counts are exercised too.
         data.reorder_penalty = 5;
