@@ -81,45 +81,9 @@ pub fn commit(
     if let Some(labels) = &c.reorder {
         return commit_reordered(st, c, order, k, labels, now, env, sheet_versions);
     }
-    let gap = c.insert_after_seq as usize;
-    let pick_gap = c.pickup_after_seq.map(|x| x as usize);
-    let ff = st.first_free(k, now);
-    let m = st.routes[k].len();
-    let stale = |msg: String| DeskError::new(Code::OptionStale, "insert_after_seq", msg);
-    if gap < ff || gap > m || pick_gap.is_some_and(|p| p < ff || p > gap) {
-        return Err(stale(format!("squad {} has done or started stops up to {}: this position is fixed now; ask for options again", c.squad, ff)));
-    }
-    match (order.candidate.pickup.is_some(), pick_gap) {
-        (true, None) => {
-            return Err(DeskError::new(
-                ErrorCode::MissingField,
-                "pickup_after_seq",
-                "a delivery needs where its goods are collected",
-            ))
-        }
-        (false, Some(_)) => {
-            return Err(DeskError::new(
-                ErrorCode::InvalidValue,
-                "pickup_after_seq",
-                "a visit has nothing to collect",
-            ))
-        }
-        _ => {}
-    }
-    if let Some(p) = pick_gap {
-        if st.routes[k][p..gap].contains(&ActivityKind::Reload) {
-            return Err(stale(
-                "the pickup and the door must be on the same trip".into(),
-            ));
-        }
-    }
+    let (gap, pick_gap) = check_position(st, c, &order, k, now)?;
     let v = st.problem.vehicle(VehicleIdx(k as u32));
-    if !v.skills.covers(order.candidate.skills) {
-        return Err(stale(format!(
-            "squad {} lacks a skill this order needs",
-            c.squad
-        )));
-    }
+    let stale = |msg: String| DeskError::new(Code::OptionStale, "insert_after_seq", msg);
     let pickup_loc = order
         .candidate
         .pickup
@@ -190,6 +154,62 @@ pub fn commit(
         day_changed,
     };
     publish_commit(st, at, env, sheet_versions)
+}
+
+/// The option's positions (door gap, pickup gap) still make sense for squad
+/// `k` now: after its fixed stops, a pickup for a delivery only, on the door's
+/// trip, and a squad with the skills.
+fn check_position(
+    st: &DeskState,
+    c: &CommitIn,
+    order: &Order,
+    k: usize,
+    now: Time,
+) -> Result<(usize, Option<usize>), DeskError> {
+    let gap = c.insert_after_seq as usize;
+    let pick_gap = c.pickup_after_seq.map(|x| x as usize);
+    let ff = st.first_free(k, now);
+    let m = st.routes[k].len();
+    let stale = |msg: String| DeskError::new(Code::OptionStale, "insert_after_seq", msg);
+    if gap < ff || gap > m || pick_gap.is_some_and(|p| p < ff || p > gap) {
+        return Err(stale(format!("squad {} has done or started stops up to {}: this position is fixed now; ask for options again", c.squad, ff)));
+    }
+    match (order.candidate.pickup.is_some(), pick_gap) {
+        (true, None) => {
+            return Err(DeskError::new(
+                ErrorCode::MissingField,
+                "pickup_after_seq",
+                "a delivery needs where its goods are collected",
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(DeskError::new(
+                ErrorCode::InvalidValue,
+                "pickup_after_seq",
+                "a visit has nothing to collect",
+            ))
+        }
+        _ => {}
+    }
+    if let Some(p) = pick_gap {
+        if st.routes[k][p..gap].contains(&ActivityKind::Reload) {
+            return Err(stale(
+                "the pickup and the door must be on the same trip".into(),
+            ));
+        }
+    }
+    if !st
+        .problem
+        .vehicle(VehicleIdx(k as u32))
+        .skills
+        .covers(order.candidate.skills)
+    {
+        return Err(stale(format!(
+            "squad {} lacks a skill this order needs",
+            c.squad
+        )));
+    }
+    Ok((gap, pick_gap))
 }
 
 /// The order's window starts when its squad can be at the door: a squad
@@ -365,7 +385,14 @@ pub(crate) fn publish_commit(
 ) -> Result<(CommitView, Change), DeskError> {
     let k = at.k;
     let squad = st.day.squads[k].id.clone();
-    let change = publish::change(st, &[k], at.now, at.day_changed, sheet_versions, env)?;
+    let change = match publish::change(st, &[k], at.now, at.day_changed, sheet_versions, env) {
+        Ok(c) => c,
+        Err(e) => {
+            // The state holds the committed order already: start again from the store.
+            st.needs_rebuild = true;
+            return Err(e);
+        }
+    };
     let view = CommitView {
         plan_id: st.plan_id.clone(),
         plan_version: change.based_on + 1,

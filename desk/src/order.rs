@@ -349,11 +349,19 @@ pub(crate) fn add_order(
     point: (f64, f64),
     travel: &PointTravel,
 ) -> Result<usize, DeskError> {
-    let j = st
-        .add_request(req, point, travel.snapped.clone(), &travel.per_profile)
-        .map_err(|e| DeskError::internal(&e))?;
+    // A failure half-way leaves the day changed and not stored: start again from the store.
+    let failed = |e: &dyn std::fmt::Display, st: &mut DeskState| {
+        st.needs_rebuild = true;
+        DeskError::internal(e)
+    };
+    let j = match st.add_request(req, point, travel.snapped.clone(), &travel.per_profile) {
+        Ok(j) => j,
+        Err(e) => return Err(failed(&e, st)),
+    };
     if st.reach.is_some() {
-        st.sync_reach(graphs).map_err(|e| DeskError::internal(&e))?;
+        if let Err(e) = st.sync_reach(graphs) {
+            return Err(failed(&e, st));
+        }
     }
     Ok(j)
 }

@@ -153,7 +153,14 @@ pub fn replan(
             _ => Ok((view, None)),
         };
     }
-    let change = publish::change(st, &changed, now, day_changed, sheet_versions, env)?;
+    let change = match publish::change(st, &changed, now, day_changed, sheet_versions, env) {
+        Ok(c) => c,
+        Err(e) => {
+            // The state holds the new routes already: start again from the store.
+            st.needs_rebuild = true;
+            return Err(e);
+        }
+    };
     view.plan_version = change.based_on + 1;
     Ok((view, Some(change)))
 }
