@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::auth::{Access, Principal, Role};
-use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
 use api::{Engine, EngineConfig, Store};
 use clap::Parser;
+use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
 use geo_data::PreparedGraphs;
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::BufReader;
 use tokio::net::TcpStream;
 
 const TOKEN: &str = "bench-coordinator-token-000001";
@@ -61,33 +61,7 @@ async fn request(
     path: &str,
     body: &[u8],
 ) -> std::io::Result<(u16, Vec<u8>)> {
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    conn.get_mut().write_all(head.as_bytes()).await?;
-    conn.get_mut().write_all(body).await?;
-    let mut line = String::new();
-    conn.read_line(&mut line).await?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("bad status line"))?;
-    let mut len = 0usize;
-    loop {
-        line.clear();
-        conn.read_line(&mut line).await?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut buf = vec![0; len];
-    conn.read_exact(&mut buf).await?;
-    Ok((status, buf))
+    lastmile_benches::http(conn, TOKEN, method, path, body).await
 }
 
 async fn connect(addr: SocketAddr) -> BufReader<TcpStream> {

@@ -22,16 +22,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use api::auth::{Access, Principal, Role};
-use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
-use dayplan::dto::*;
 use api::{Engine, EngineConfig, Store};
 use clap::Parser;
+use dayplan::demo::{osm_day, DemoConfig, DEMO_OFFICE};
+use dayplan::dto::*;
 use geo_data::PreparedGraphs;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde_json::{json, Value};
 use solver::solution::ActivityKind;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::BufReader;
 use tokio::net::TcpStream;
 
 const TOKEN: &str = "bench-desk-token-0000000001";
@@ -74,35 +74,7 @@ async fn request(
     path: &str,
     body: &[u8],
 ) -> std::io::Result<(u16, Vec<u8>)> {
-    let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    // One write: head and body in separate segments would meet Nagle and delayed ACKs (40 ms).
-    let mut msg = head.into_bytes();
-    msg.extend_from_slice(body);
-    conn.get_mut().write_all(&msg).await?;
-    let mut line = String::new();
-    conn.read_line(&mut line).await?;
-    let status: u16 = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other("bad status line"))?;
-    let mut len = 0usize;
-    loop {
-        line.clear();
-        conn.read_line(&mut line).await?;
-        if line == "\r\n" || line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut buf = vec![0; len];
-    conn.read_exact(&mut buf).await?;
-    Ok((status, buf))
+    lastmile_benches::http(conn, TOKEN, method, path, body).await
 }
 
 fn pct(sorted: &[f64], p: f64) -> f64 {
