@@ -38,14 +38,6 @@ pub(crate) fn resolve_order(
     deadline: Option<Clock>,
     now: Time,
 ) -> Result<Order, DeskError> {
-    let nd = st.day.depots.len();
-    let latest_shift = st
-        .day
-        .squads
-        .iter()
-        .map(|s| s.shift.end.seconds())
-        .max()
-        .unwrap_or(0);
     let (mut req, existing_loc, existing_job, hi) = match (request, pending) {
         (Some(_), Some(_)) | (None, None) => {
             return Err(DeskError::new(
@@ -54,111 +46,11 @@ pub(crate) fn resolve_order(
                 "give either request (a new order) or pending (the id of a pending request)",
             ))
         }
-        (Some(r), None) => {
-            let Some(d) = deadline else {
-                return Err(DeskError::new(
-                    ErrorCode::MissingField,
-                    "deadline",
-                    "an urgent order needs a deadline (\"HH:MM\")",
-                ));
-            };
-            if st.job_of.contains_key(&r.id) {
-                return Err(DeskError::new(
-                    ErrorCode::DuplicateId,
-                    "request.id",
-                    format!("request {:?} is already in this plan", r.id),
-                ));
-            }
-            if r.id.contains('~') {
-                return Err(DeskError::new(
-                    ErrorCode::InvalidValue,
-                    "request.id",
-                    "'~' is reserved for retries",
-                ));
-            }
-            // The same checks as a day's request, on a day holding only this one.
-            let mut mini = st.day.clone_without_requests();
-            let mut r2 = r.clone();
-            r2.windows.clear();
-            mini.requests = vec![r2];
-            dayplan::validate::check_day(&mut mini).map_err(|errs| {
-                DeskError::many(
-                    errs.into_iter()
-                        .map(|e| {
-                            dayplan::FieldError::new(
-                                e.code.into(),
-                                e.path.replacen("requests[0]", "request", 1),
-                                e.message,
-                            )
-                        })
-                        .collect(),
-                )
-            })?;
-            let mut r = mini.requests.pop().expect("one request");
-            r.priority.get_or_insert(Priority::Urgent);
-            (r, None, None, d.seconds())
-        }
-        (None, Some(id)) => {
-            let routed: HashSet<usize> = st
-                .routes
-                .iter()
-                .flatten()
-                .filter_map(|a| a.job())
-                .map(|j| j.get())
-                .collect();
-            if let Some(p) = st
-                .ledger
-                .pending
-                .iter()
-                .find(|p| p.id == id && p.is_retry && p.when != RetryWhen::Never)
-            {
-                if st.job_of.get(&p.id).is_some_and(|j| routed.contains(j)) {
-                    return Err(DeskError::new(
-                        ErrorCode::InvalidValue,
-                        "pending",
-                        format!("{id} is already on a route"),
-                    ));
-                }
-                let of = st.job_of[&p.of];
-                let mut r = st.day.requests[of].clone();
-                r.id = p.id.clone();
-                let lo = p.after.unwrap_or(now);
-                let hi = deadline.map_or(latest_shift, Clock::seconds);
-                r.windows = vec![];
-                let existing = st.job_of.get(&p.id).copied();
-                let mut o = (r, Some(nd + of), existing, hi);
-                if let Some(j) = existing {
-                    o.1 = Some(nd + j);
-                }
-                return finish_order(st, o, lo.max(now), now);
-            }
-            let Some(&j) = st.job_of.get(id) else {
-                return Err(DeskError::new(
-                    ErrorCode::UnknownReference,
-                    "pending",
-                    format!("no pending request {id:?} in this plan"),
-                ));
-            };
-            if routed.contains(&j) {
-                return Err(DeskError::new(
-                    ErrorCode::InvalidValue,
-                    "pending",
-                    format!("{id} is already on a route"),
-                ));
-            }
-            let r = st.day.requests[j].clone();
-            let hi = deadline.map_or_else(
-                || {
-                    r.windows
-                        .iter()
-                        .map(|w| w.end.seconds())
-                        .max()
-                        .unwrap_or(latest_shift)
-                },
-                Clock::seconds,
-            );
-            (r, Some(nd + j), Some(j), hi)
-        }
+        (Some(r), None) => new_order(st, r, deadline)?,
+        (None, Some(id)) => match pending_order(st, id, deadline, now)? {
+            Pending::Retry(order) => return Ok(order),
+            Pending::Request(found) => found,
+        },
     };
     // The deadline is checked (once) in `finish_order`.
     let lo = req
@@ -170,6 +62,142 @@ pub(crate) fn resolve_order(
         .max(now);
     req.windows.clear();
     finish_order(st, (req, existing_loc, existing_job, hi), lo, now)
+}
+
+/// A request of the plan as an order: itself, its location, its job, its deadline.
+type Found = (Request, Option<usize>, Option<usize>, Time);
+
+/// The latest shift end of the day: a retry or pending request's deadline
+/// when none is given.
+fn latest_shift(st: &DeskState) -> Time {
+    st.day
+        .squads
+        .iter()
+        .map(|s| s.shift.end.seconds())
+        .max()
+        .unwrap_or(0)
+}
+
+/// A new urgent request: checked as a day's request would be.
+fn new_order(st: &DeskState, r: &Request, deadline: Option<Clock>) -> Result<Found, DeskError> {
+    let Some(d) = deadline else {
+        return Err(DeskError::new(
+            ErrorCode::MissingField,
+            "deadline",
+            "an urgent order needs a deadline (\"HH:MM\")",
+        ));
+    };
+    if st.job_of.contains_key(&r.id) {
+        return Err(DeskError::new(
+            ErrorCode::DuplicateId,
+            "request.id",
+            format!("request {:?} is already in this plan", r.id),
+        ));
+    }
+    if r.id.contains('~') {
+        return Err(DeskError::new(
+            ErrorCode::InvalidValue,
+            "request.id",
+            "'~' is reserved for retries",
+        ));
+    }
+    // The same checks as a day's request, on a day holding only this one.
+    let mut mini = st.day.clone_without_requests();
+    let mut r2 = r.clone();
+    r2.windows.clear();
+    mini.requests = vec![r2];
+    dayplan::validate::check_day(&mut mini).map_err(|errs| {
+        DeskError::many(
+            errs.into_iter()
+                .map(|e| {
+                    dayplan::FieldError::new(
+                        e.code.into(),
+                        e.path.replacen("requests[0]", "request", 1),
+                        e.message,
+                    )
+                })
+                .collect(),
+        )
+    })?;
+    let mut r = mini.requests.pop().expect("one request");
+    r.priority.get_or_insert(Priority::Urgent);
+    Ok((r, None, None, d.seconds()))
+}
+
+/// A pending request (a failed delivery coming back, or one the plan left
+/// unserved): a retry is resolved whole, another request found.
+enum Pending {
+    Retry(Order),
+    Request(Found),
+}
+
+fn pending_order(
+    st: &DeskState,
+    id: &str,
+    deadline: Option<Clock>,
+    now: Time,
+) -> Result<Pending, DeskError> {
+    let nd = st.day.depots.len();
+    let latest_shift = latest_shift(st);
+    let routed: HashSet<usize> = st
+        .routes
+        .iter()
+        .flatten()
+        .filter_map(|a| a.job())
+        .map(|j| j.get())
+        .collect();
+    if let Some(p) = st
+        .ledger
+        .pending
+        .iter()
+        .find(|p| p.id == id && p.is_retry && p.when != RetryWhen::Never)
+    {
+        if st.job_of.get(&p.id).is_some_and(|j| routed.contains(j)) {
+            return Err(DeskError::new(
+                ErrorCode::InvalidValue,
+                "pending",
+                format!("{id} is already on a route"),
+            ));
+        }
+        let of = st.job_of[&p.of];
+        let mut r = st.day.requests[of].clone();
+        r.id = p.id.clone();
+        let lo = p.after.unwrap_or(now);
+        let hi = deadline.map_or(latest_shift, Clock::seconds);
+        r.windows = vec![];
+        let existing = st.job_of.get(&p.id).copied();
+        let mut o = (r, Some(nd + of), existing, hi);
+        if let Some(j) = existing {
+            o.1 = Some(nd + j);
+        }
+        return finish_order(st, o, lo.max(now), now).map(Pending::Retry);
+    }
+    let Some(&j) = st.job_of.get(id) else {
+        return Err(DeskError::new(
+            ErrorCode::UnknownReference,
+            "pending",
+            format!("no pending request {id:?} in this plan"),
+        ));
+    };
+    if routed.contains(&j) {
+        return Err(DeskError::new(
+            ErrorCode::InvalidValue,
+            "pending",
+            format!("{id} is already on a route"),
+        ));
+    }
+    let r = st.day.requests[j].clone();
+    let hi = deadline.map_or_else(
+        || {
+            r.windows
+                .iter()
+                .map(|w| w.end.seconds())
+                .max()
+                .unwrap_or(latest_shift)
+        },
+        Clock::seconds,
+    );
+    Ok(Pending::Request((r, Some(nd + j), Some(j), hi)))
 }
 
 pub(crate) fn finish_order(
