@@ -329,11 +329,6 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
         Some(n) => format!("{} ({})", n, d.squad_id),
         None => d.squad_id.clone(),
     };
-    let how = match d.profile {
-        crate::dto::Profile::Walk => w.walk,
-        crate::dto::Profile::Bike => w.bike,
-        crate::dto::Profile::Car => w.car,
-    };
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -342,6 +337,19 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
         title = w.title,
         squad = esc(&squad_label),
     );
+    head_html(&mut h, d, w, &squad_label);
+    stops_html(&mut h, d, w, lang);
+    totals_html(&mut h, d, w, &squad_label);
+    h
+}
+
+/// The sheet's head: who, when, where from, whom to call; the changed banner.
+fn head_html(h: &mut String, d: &SheetData, w: &Words, squad_label: &str) {
+    let how = match d.profile {
+        crate::dto::Profile::Walk => w.walk,
+        crate::dto::Profile::Bike => w.bike,
+        crate::dto::Profile::Car => w.car,
+    };
     // Header: who, when, where from, whom to call.
     let _ = write!(
         h,
@@ -351,7 +359,7 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
          <div class=\"line\">{coord_w}: {coord_name}<span class=\"phone\">{phone}</span></div>",
         title = w.title,
         squad_w = w.squad,
-        squad = esc(&squad_label),
+        squad = esc(squad_label),
         date_w = w.date,
         date = esc(&d.date),
         office = esc(&d.office_name),
@@ -387,7 +395,10 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
             w.changed, w.version, d.sheet_version
         );
     }
+}
 
+/// The map, then every stop, with a heading per trip when there are several.
+fn stops_html(h: &mut String, d: &SheetData, w: &Words, lang: Lang) {
     if d.stops.is_empty() {
         let _ = write!(h, "<p class=\"big\">{}</p>\n", w.no_stops);
     } else {
@@ -422,10 +433,12 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
                 kg(carry)
             );
         }
-        stop_html(&mut h, s, w, lang);
+        stop_html(h, s, w, lang);
     }
+}
 
-    // Totals and the phone again at the end, where the volunteer finishes.
+/// Totals and the phone again at the end, where the volunteer finishes.
+fn totals_html(h: &mut String, d: &SheetData, w: &Words, squad_label: &str) {
     let deliveries = d
         .stops
         .iter()
@@ -452,7 +465,7 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
     let _ = write!(
         h,
         "<div class=\"foot\">{squad} · {date} · {v} {ver} · {ts}: {n} {stops}</div>\n</body></html>\n",
-        squad = esc(&squad_label),
+        squad = esc(squad_label),
         date = esc(&d.date),
         v = w.version,
         ver = d.sheet_version,
@@ -460,7 +473,6 @@ pub fn render(d: &SheetData, lang: Lang) -> String {
         n = deliveries,
         stops = w.stops,
     );
-    h
 }
 
 fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
@@ -670,11 +682,25 @@ pub fn map_svg(m: &MapData) -> String {
             None => groups.push((key, (x, y), vec![n])),
         }
     }
-    for (_, (x, y), _) in &groups {
+    dots_and_labels(&mut s, &groups, W, h);
+    s.push_str("</svg>");
+    s
+}
+
+/// Stop groups at one building, as one dot each and a label listing their
+/// numbers. Greedy placement: each label takes the first of right, left,
+/// above, below (then further out) that overlaps no dot and no label placed
+/// before, inside the map (`width` × `h`).
+#[allow(clippy::type_complexity)]
+fn dots_and_labels(
+    s: &mut String,
+    groups: &[((i64, i64), (f64, f64), Vec<u32>)],
+    width: f64,
+    h: f64,
+) {
+    for (_, (x, y), _) in groups {
         let _ = write!(s, "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"8\" fill=\"#000\" stroke=\"#fff\" stroke-width=\"2\"/>");
     }
-    // Greedy label placement: each label takes the first of right, left, above,
-    // below (then further out) that overlaps no dot and no label placed before.
     let mut taken: Vec<(f64, f64, f64, f64)> = groups
         .iter()
         .map(|(_, (x, y), _)| (x - 9.0, y - 9.0, x + 9.0, y + 9.0))
@@ -705,8 +731,9 @@ pub fn map_svg(m: &MapData) -> String {
             cands.push((x - tw / 2.0, y + 12.0 + d));
         }
         let own = (x - 9.0, y - 9.0, x + 9.0, y + 9.0);
-        let fits =
-            |c: &(f64, f64)| c.0 >= 2.0 && c.0 + tw <= W - 2.0 && c.1 >= 2.0 && c.1 + th <= h - 2.0;
+        let fits = |c: &(f64, f64)| {
+            c.0 >= 2.0 && c.0 + tw <= width - 2.0 && c.1 >= 2.0 && c.1 + th <= h - 2.0
+        };
         let others: Vec<(f64, f64, f64, f64)> = taken
             .iter()
             .enumerate()
@@ -740,8 +767,6 @@ pub fn map_svg(m: &MapData) -> String {
         }
         s.push_str("</text>");
     }
-    s.push_str("</svg>");
-    s
 }
 
 #[cfg(test)]
