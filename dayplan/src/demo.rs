@@ -255,7 +255,55 @@ fn make_day(
 ) -> DayRequest {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
     let gates: Vec<&DepotSpec> = depots.iter().filter(|d| d.4 == DepotKind::Gate).collect();
-    let squads: Vec<Squad> = (0..cfg.squads)
+    let squads = demo_squads(cfg, &depots, &gates);
+    let buildings: Vec<Building> = places
+        .iter()
+        .enumerate()
+        .map(|(i, (name, lat, lon, _, lift))| Building {
+            id: format!("B{:03}", i + 1),
+            name: Some(name.clone()),
+            lat: *lat,
+            lon: *lon,
+            lift: *lift,
+        })
+        .collect();
+    let requests: Vec<Request> = (0..cfg.requests)
+        .map(|i| demo_request(i, &mut rng, &places, &buildings))
+        .collect();
+    DayRequest {
+        street_office: StreetOffice {
+            id: DEMO_OFFICE.into(),
+            name: office_name.into(),
+            coordinator_phone: "028-8888 6666".into(),
+            coordinator_name: Some("刘主任".into()),
+        },
+        date: cfg.date.clone(),
+        buildings,
+        depots: depots
+            .into_iter()
+            .map(|(id, name, lat, lon, kind)| Depot {
+                id,
+                name,
+                lat,
+                lon,
+                kind,
+            })
+            .collect(),
+        squads,
+        requests,
+        requests_csv: None,
+        options: Options {
+            budget_s: cfg.budget_s,
+            seed: cfg.seed,
+            ..Options::default()
+        },
+    }
+}
+
+/// The day's squads: every tenth a van and every other fifth an electric
+/// tricycle, both from the office; the others walk from a compound gate.
+fn demo_squads(cfg: &DemoConfig, depots: &[DepotSpec], gates: &[&DepotSpec]) -> Vec<Squad> {
+    (0..cfg.squads)
         .map(|k| {
             // Every tenth squad is a van and every other fifth an electric
             // tricycle, both from the office (they can fetch from the
@@ -308,126 +356,94 @@ fn make_day(
                 max_trips: None,
             }
         })
-        .collect();
-    let buildings: Vec<Building> = places
-        .iter()
-        .enumerate()
-        .map(|(i, (name, lat, lon, _, lift))| Building {
-            id: format!("B{:03}", i + 1),
-            name: Some(name.clone()),
-            lat: *lat,
-            lon: *lon,
-            lift: *lift,
-        })
-        .collect();
-    let mut requests = Vec::with_capacity(cfg.requests);
-    for i in 0..cfg.requests {
-        let b = rng.gen_range(0..places.len());
-        let floors = places[b].3.max(1) as i32;
-        let floor = rng.gen_range(1..=floors);
-        let unit = rng.gen_range(1..=3);
-        let roll: f64 = rng.gen();
-        let resident = format!(
-            "{}{}",
-            SURNAMES.choose(&mut rng).expect("non-empty"),
-            ADDRESSING.choose(&mut rng).expect("non-empty")
-        );
-        let mut r = Request {
-            id: format!("R{:04}", i + 1),
-            resident: Some(resident),
-            phone: rng
-                .gen_bool(0.6)
-                .then(|| format!("138 0000 {:04}", rng.gen_range(0..10_000))),
-            lat: None,
-            lon: None,
-            building: Some(buildings[b].id.clone()),
-            unit: Some(unit.to_string()),
-            floor: Some(floor),
-            address: Some(format!("{}{:02}室", floor, rng.gen_range(1..=4))),
-            kind: RequestKind::Delivery,
-            items: vec![],
-            windows: vec![],
-            priority: None,
-            service_s: None,
-            notes: rng
-                .gen_bool(0.25)
-                .then(|| NOTES.choose(&mut rng).expect("non-empty").to_string()),
-            pickup: None,
-            skills: vec![],
-            chilled_max_s: None,
-        };
-        if roll < 0.10 {
-            // Welfare check: curtains not opened by 08:00, someone knocks before 09:30.
-            r.kind = RequestKind::Visit;
-            r.windows = vec![Window {
-                start: Clock(8 * 3600),
-                end: Clock(9 * 3600 + 1800),
-            }];
-            r.notes = Some("窗帘未拉开：上门确认老人平安".into());
-        } else if roll < 0.18 {
-            // Medicine bought on the resident's behalf at the pharmacy, with a deadline.
-            r.items = vec![Item {
-                name: MEDICINE.choose(&mut rng).expect("non-empty").to_string(),
-                weight_kg: 0.3,
-                quantity: 1,
-                kind: ItemKind::Medicine,
-            }];
-            r.pickup = Some("pharmacy".into());
-            r.windows = vec![Window {
-                start: Clock(8 * 3600),
-                end: Clock(11 * 3600 + 1800),
-            }];
-            if roll < 0.12 {
-                r.skills = vec!["trusted".into()];
-            }
-        } else {
-            let n = rng.gen_range(1..=3);
-            let mut items: Vec<Item> = Vec::new();
-            for spec in FOOD.choose_multiple(&mut rng, n) {
-                items.push(Item {
-                    name: spec.name.into(),
-                    weight_kg: spec.weight_kg,
-                    quantity: 1,
-                    kind: spec.kind,
-                });
-            }
-            r.items = items;
-            if roll > 0.97 {
-                r.priority = Some(Priority::Urgent);
-                r.windows = vec![Window {
-                    start: Clock(8 * 3600),
-                    end: Clock(10 * 3600),
-                }];
-            }
+        .collect()
+}
+
+/// Request `i`: a random door of `places`, what it asks for drawn from the
+/// domain brief's mix.
+fn demo_request(
+    i: usize,
+    rng: &mut Xoshiro256PlusPlus,
+    places: &[Place],
+    buildings: &[Building],
+) -> Request {
+    let b = rng.gen_range(0..places.len());
+    let floors = places[b].3.max(1) as i32;
+    let floor = rng.gen_range(1..=floors);
+    let unit = rng.gen_range(1..=3);
+    let roll: f64 = rng.gen();
+    let resident = format!(
+        "{}{}",
+        SURNAMES.choose(rng).expect("non-empty"),
+        ADDRESSING.choose(rng).expect("non-empty")
+    );
+    let mut r = Request {
+        id: format!("R{:04}", i + 1),
+        resident: Some(resident),
+        phone: rng
+            .gen_bool(0.6)
+            .then(|| format!("138 0000 {:04}", rng.gen_range(0..10_000))),
+        lat: None,
+        lon: None,
+        building: Some(buildings[b].id.clone()),
+        unit: Some(unit.to_string()),
+        floor: Some(floor),
+        address: Some(format!("{}{:02}室", floor, rng.gen_range(1..=4))),
+        kind: RequestKind::Delivery,
+        items: vec![],
+        windows: vec![],
+        priority: None,
+        service_s: None,
+        notes: rng
+            .gen_bool(0.25)
+            .then(|| NOTES.choose(rng).expect("non-empty").to_string()),
+        pickup: None,
+        skills: vec![],
+        chilled_max_s: None,
+    };
+    if roll < 0.10 {
+        // Welfare check: curtains not opened by 08:00, someone knocks before 09:30.
+        r.kind = RequestKind::Visit;
+        r.windows = vec![Window {
+            start: Clock(8 * 3600),
+            end: Clock(9 * 3600 + 1800),
+        }];
+        r.notes = Some("窗帘未拉开：上门确认老人平安".into());
+    } else if roll < 0.18 {
+        // Medicine bought on the resident's behalf at the pharmacy, with a deadline.
+        r.items = vec![Item {
+            name: MEDICINE.choose(rng).expect("non-empty").to_string(),
+            weight_kg: 0.3,
+            quantity: 1,
+            kind: ItemKind::Medicine,
+        }];
+        r.pickup = Some("pharmacy".into());
+        r.windows = vec![Window {
+            start: Clock(8 * 3600),
+            end: Clock(11 * 3600 + 1800),
+        }];
+        if roll < 0.12 {
+            r.skills = vec!["trusted".into()];
         }
-        requests.push(r);
+    } else {
+        let n = rng.gen_range(1..=3);
+        let mut items: Vec<Item> = Vec::new();
+        for spec in FOOD.choose_multiple(rng, n) {
+            items.push(Item {
+                name: spec.name.into(),
+                weight_kg: spec.weight_kg,
+                quantity: 1,
+                kind: spec.kind,
+            });
+        }
+        r.items = items;
+        if roll > 0.97 {
+            r.priority = Some(Priority::Urgent);
+            r.windows = vec![Window {
+                start: Clock(8 * 3600),
+                end: Clock(10 * 3600),
+            }];
+        }
     }
-    DayRequest {
-        street_office: StreetOffice {
-            id: DEMO_OFFICE.into(),
-            name: office_name.into(),
-            coordinator_phone: "028-8888 6666".into(),
-            coordinator_name: Some("刘主任".into()),
-        },
-        date: cfg.date.clone(),
-        buildings,
-        depots: depots
-            .into_iter()
-            .map(|(id, name, lat, lon, kind)| Depot {
-                id,
-                name,
-                lat,
-                lon,
-                kind,
-            })
-            .collect(),
-        squads,
-        requests,
-        requests_csv: None,
-        options: Options {
-            budget_s: cfg.budget_s,
-            seed: cfg.seed,
-            ..Options::default()
-        },
-    }
+    r
 }
