@@ -335,31 +335,7 @@ impl Engine {
             budget = budget.min(cap);
         }
         let budget_s = budget.as_secs_f64().ceil() as u32;
-        let progress_cb = {
-            let id = id.to_string();
-            let store = self.store.clone();
-            let map = self.progress.clone();
-            let last_store = Mutex::new(Instant::now() - PROGRESS_STORE_EVERY);
-            move |p: plan::Progress| {
-                let view = Progress {
-                    iterations: p.iterations,
-                    elapsed_s: (p.elapsed.as_millis() as f64) / 1000.0,
-                    budget_s,
-                    budget_used: (p.budget_used * 1000.0).round() / 1000.0,
-                    best_cost: p.best.map(|b| b.cost),
-                    unserved_so_far: p.best.map(|b| b.unassigned),
-                };
-                if let Ok(mut m) = map.lock() {
-                    m.insert(id.clone(), view.clone());
-                }
-                if let Ok(mut last) = last_store.lock() {
-                    if last.elapsed() >= PROGRESS_STORE_EVERY {
-                        *last = Instant::now();
-                        let _ = store.set_progress(&id, &view);
-                    }
-                }
-            }
-        };
+        let progress_cb = self.progress_reporter(id, budget_s);
         let budget = plan::Budget {
             time: budget,
             threads: self.config.solve_threads,
@@ -417,6 +393,35 @@ impl Engine {
             &self.graphs,
         );
         Ok(())
+    }
+
+    /// What a solve calls about four times a second: the status endpoint's
+    /// view kept in memory at once, and written to the store every few
+    /// seconds (a restart shows where the solve was).
+    fn progress_reporter(&self, id: &str, budget_s: u32) -> impl Fn(plan::Progress) + Send + Sync {
+        let id = id.to_string();
+        let store = self.store.clone();
+        let map = self.progress.clone();
+        let last_store = Mutex::new(Instant::now() - PROGRESS_STORE_EVERY);
+        move |p: plan::Progress| {
+            let view = Progress {
+                iterations: p.iterations,
+                elapsed_s: (p.elapsed.as_millis() as f64) / 1000.0,
+                budget_s,
+                budget_used: (p.budget_used * 1000.0).round() / 1000.0,
+                best_cost: p.best.map(|b| b.cost),
+                unserved_so_far: p.best.map(|b| b.unassigned),
+            };
+            if let Ok(mut m) = map.lock() {
+                m.insert(id.clone(), view.clone());
+            }
+            if let Ok(mut last) = last_store.lock() {
+                if last.elapsed() >= PROGRESS_STORE_EVERY {
+                    *last = Instant::now();
+                    let _ = store.set_progress(&id, &view);
+                }
+            }
+        }
     }
 
     /// Assembles the result and renders the sheets whose route changed since
