@@ -327,6 +327,16 @@ pub fn chilled_limit_s(day: &DayRequest, r: &Request) -> Option<i64> {
         .then(|| r.chilled_max_s.unwrap_or(day.options.chilled_max_s) as i64)
 }
 
+/// When the goods may be collected: from `pickup_after` on, else any time.
+pub fn pickup_windows(r: &Request) -> Vec<TimeWindow> {
+    r.pickup_after
+        .map(|t| vec![TimeWindow::new(t.seconds(), LATEST_END_S)])
+        .unwrap_or_default()
+}
+
+/// The latest time of day a window may end (47:59, a window past midnight).
+const LATEST_END_S: i64 = 47 * 3600 + 59 * 60;
+
 /// Builds the solver problem. Job `i` is request `i`, vehicle `k` is squad `k`.
 pub fn build_problem(
     day: &DayRequest,
@@ -362,7 +372,7 @@ pub fn build_problem(
             (RequestKind::Visit, _) => (JobKind::Visit(door), None),
             (RequestKind::Delivery, Some(p)) => (
                 JobKind::Shipment {
-                    pickup: Task::new(depot_loc[p.as_str()], PICKUP_SERVICE_S, vec![]),
+                    pickup: Task::new(depot_loc[p.as_str()], PICKUP_SERVICE_S, pickup_windows(r)),
                     delivery: door,
                     max_ride: chilled,
                 },

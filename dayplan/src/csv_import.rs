@@ -673,6 +673,7 @@ impl Row {
             chilled_max_s: f.chilled_max_s,
             notes: f.notes.clone(),
             pickup: f.pickup.clone(),
+            pickup_after: None,
             skills: f.skills.clone().unwrap_or_default(),
         }
     }

@@ -398,6 +398,7 @@ fn demo_request(
             .gen_bool(0.25)
             .then(|| NOTES.choose(rng).expect("non-empty").to_string()),
         pickup: None,
+        pickup_after: None,
         skills: vec![],
         chilled_max_s: None,
     };

@@ -450,6 +450,17 @@ fn request<'a>(
             );
         }
     }
+    if let Some(t) = r.pickup_after {
+        if r.pickup.is_none() {
+            e.push(
+                ErrorCode::InvalidValue,
+                format!("{p}.pickup_after"),
+                "pickup_after goes with a pickup depot",
+            );
+        } else if let Err(msg) = t.as_start() {
+            e.push(ErrorCode::InvalidTime, format!("{p}.pickup_after"), msg);
+        }
+    }
     if r.kind == RequestKind::Visit && r.items.iter().any(|it| it.weight_kg > 0.0) {
         e.push(
             ErrorCode::InvalidValue,

@@ -76,6 +76,7 @@ pub(crate) fn pinned_day(
                     None => Vec::new(),
                 };
                 r.skills.clear();
+                r.pickup_after = None;
                 for it in &mut r.items {
                     if it.kind == ItemKind::Chilled {
                         it.kind = ItemKind::Food;

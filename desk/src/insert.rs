@@ -332,7 +332,8 @@ pub fn best_for_squad(
                     continue;
                 }
                 let p_arr = tl.dep[i] + m.duration(tl.loc[i], d);
-                let p_dep = p_arr + c.pickup_service;
+                // The order's goods exist from now on: not collected before.
+                let p_dep = p_arr.max(tl.now) + c.pickup_service;
                 let pick_d = m.distance(tl.loc[i], d);
                 let (mut cur_dep, mut cur_loc) = (p_dep, d);
                 let (mut b_break, mut b_delay, mut b_count, mut b_cap) = (false, 0, 0usize, 0i64);

@@ -347,6 +347,10 @@ impl Ask<'_> {
                 }
             }
         }
+        if !ex.meets_deadline {
+            // The exact walk is the promise: never offer what it says is late.
+            return None;
+        }
         let route = &st.routes[k];
         let squad = st.day.squads[k].id.clone();
         let breaks = !ex.broken.is_empty() || ex.breaks_shift;

@@ -232,6 +232,10 @@ pub(crate) fn finish_order(
         start: Clock(lo as u32),
         end: Clock(hi as u32),
     }];
+    // Its goods exist from the moment it is placed: nobody collects them before now.
+    if req.kind == RequestKind::Delivery && existing_job.is_none() {
+        req.pickup_after = Some(Clock(now.max(0) as u32));
+    }
     let buildings = building_index(&st.day);
     let point = request_point(&st.day, &buildings, &req);
     // The same terms as a request of the morning's day; a skill the day does

@@ -224,6 +224,10 @@ pub fn schedule_with(
         distance += dist;
         let (task, service) = task_and_service(a);
         let mut begin = task.map_or(arrival, |task| begin_for(task, arrival));
+        if a == ActivityKind::ShipmentPickup(NEW) {
+            // An urgent order's goods exist from now on (its pickup window at commit).
+            begin = begin.max(now);
+        }
         if k < anchor.locked {
             if let Some(Some(done)) = done_at.get(k) {
                 begin = begin.max(done - service);

@@ -443,6 +443,23 @@ fn run(engine: &Office, mut day: DayRequest, orders: usize, seed: u64) -> Seen {
         commit(engine, &row(engine, &id), &c)
             .unwrap_or_else(|e| panic!("order {i}: commit of {o:?}: {e:?}"));
         let after = stored(engine, &id);
+        let rid = format!("URG{i}");
+        // Nobody collects an order's goods, or sets out for its door, before it is placed.
+        for r in &after.routes {
+            for stop in r
+                .stops
+                .iter()
+                .filter(|x| x.request.as_deref() == Some(rid.as_str()))
+            {
+                assert!(
+                    stop.begin_s >= now,
+                    "order {i}: {:?} of {rid} at {} before now {}",
+                    stop.kind,
+                    stop.eta,
+                    Clock::format(now)
+                );
+            }
+        }
         let st = arc.lock().unwrap();
         let p = &st.problem;
         // Every other squad keeps its times; one that reported nothing keeps its first sheet's.

@@ -255,6 +255,10 @@ pub struct Request {
     /// Id of a depot (pharmacy) where the goods are collected first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pickup: Option<String>,
+    /// The goods cannot be collected before this time (a pharmacy that opens
+    /// at 09:00; an urgent order's goods exist only once it is placed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pickup_after: Option<Clock>,
     /// Skills the squad must have (e.g. "trusted" for signed medicine).
     #[serde(default)]
     pub skills: Vec<String>,
