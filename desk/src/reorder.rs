@@ -81,51 +81,8 @@ pub fn reorder_squad(
         .chain(jobs.iter().map(|&j| Some(nd + j)))
         .chain(std::iter::once(u.existing_loc))
         .collect();
-    let n = orig.len();
-    let mats: Vec<Matrix> = st
-        .problem
-        .matrices()
-        .iter()
-        .enumerate()
-        .map(|(p, m)| {
-            let mut dur = vec![UNREACHABLE; n * n];
-            let mut dist = vec![UNREACHABLE; n * n];
-            for a in 0..n {
-                for b in 0..n {
-                    let cell = match (orig[a], orig[b]) {
-                        _ if a == b => Some((0, 0)),
-                        (Some(x), Some(y)) => {
-                            let (x, y) = (LocIdx(x as u32), LocIdx(y as u32));
-                            m.reachable(x, y)
-                                .then(|| (m.duration(x, y), m.distance(x, y)))
-                        }
-                        (Some(x), None) => u.travel.to_door(p, LocIdx(x as u32)),
-                        (None, Some(y)) => u.travel.from_door(p, LocIdx(y as u32)),
-                        (None, None) => Some((0, 0)),
-                    };
-                    if let Some((t, d)) = cell {
-                        dur[a * n + b] = t.min(UNREACHABLE as Time - 1) as i32;
-                        dist[a * n + b] = d.min(UNREACHABLE as i64 - 1) as i32;
-                    }
-                }
-            }
-            Matrix::new(n, dur, dist).ok()
-        })
-        .collect::<Option<_>>()?;
-    let snapped = dayplan::convert::Snapped {
-        points: orig
-            .iter()
-            .map(|o| o.map_or(u.point, |l| st.snapped.points[l]))
-            .collect(),
-        profiles: st.snapped.profiles.clone(),
-        snapped: st
-            .snapped
-            .snapped
-            .iter()
-            .map(|per| orig.iter().map(|o| o.and_then(|l| per[l])).collect())
-            .collect(),
-        park_s: st.snapped.park_s.clone(),
-    };
+    let mats = sub_matrices(st, &orig, u)?;
+    let snapped = sub_snapped(st, &orig, u);
     let problem = dayplan::convert::build_problem(&day, &snapped, mats).ok()?;
     let map = |a: &ActivityKind| -> ActivityKind {
         let sub = |j: JobIdx| JobIdx(sub_of[&j.get()]);
@@ -196,6 +153,63 @@ pub fn reorder_squad(
         max_delay_s: opt.max_delay,
         stops_delayed: opt.stops_delayed,
     })
+}
+
+/// The sub-problem's matrices: between the day's locations listed in `orig`
+/// (`None`: the urgent order's door, from the travel index), per profile.
+fn sub_matrices(st: &DeskState, orig: &[Option<usize>], u: &Urgent<'_>) -> Option<Vec<Matrix>> {
+    let n = orig.len();
+    st.problem
+        .matrices()
+        .iter()
+        .enumerate()
+        .map(|(p, m)| {
+            let mut dur = vec![UNREACHABLE; n * n];
+            let mut dist = vec![UNREACHABLE; n * n];
+            for a in 0..n {
+                for b in 0..n {
+                    let cell = match (orig[a], orig[b]) {
+                        _ if a == b => Some((0, 0)),
+                        (Some(x), Some(y)) => {
+                            let (x, y) = (LocIdx(x as u32), LocIdx(y as u32));
+                            m.reachable(x, y)
+                                .then(|| (m.duration(x, y), m.distance(x, y)))
+                        }
+                        (Some(x), None) => u.travel.to_door(p, LocIdx(x as u32)),
+                        (None, Some(y)) => u.travel.from_door(p, LocIdx(y as u32)),
+                        (None, None) => Some((0, 0)),
+                    };
+                    if let Some((t, d)) = cell {
+                        dur[a * n + b] = t.min(UNREACHABLE as Time - 1) as i32;
+                        dist[a * n + b] = d.min(UNREACHABLE as i64 - 1) as i32;
+                    }
+                }
+            }
+            Matrix::new(n, dur, dist).ok()
+        })
+        .collect()
+}
+
+/// The sub-problem's snapped points, in the order of `orig`.
+fn sub_snapped(
+    st: &DeskState,
+    orig: &[Option<usize>],
+    u: &Urgent<'_>,
+) -> dayplan::convert::Snapped {
+    dayplan::convert::Snapped {
+        points: orig
+            .iter()
+            .map(|o| o.map_or(u.point, |l| st.snapped.points[l]))
+            .collect(),
+        profiles: st.snapped.profiles.clone(),
+        snapped: st
+            .snapped
+            .snapped
+            .iter()
+            .map(|per| orig.iter().map(|o| o.and_then(|l| per[l])).collect())
+            .collect(),
+        park_s: st.snapped.park_s.clone(),
+    }
 }
 
 /// The commit label of a stop: the request id, `pickup <id>` for collecting a
