@@ -24,6 +24,20 @@ pub struct DemoConfig {
     pub date: String,
 }
 
+impl DemoConfig {
+    /// A small day for tests and examples: `requests` requests for `squads`
+    /// squads, a 1 s budget.
+    pub fn small(requests: usize, squads: usize, seed: u64) -> Self {
+        Self {
+            requests,
+            squads,
+            seed,
+            budget_s: 1,
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for DemoConfig {
     fn default() -> Self {
         Self {

@@ -57,7 +57,6 @@ pub fn commit(
     check_open(st, c.based_on_version, ": ask for options again")?;
     let now = c.now.map_or(clock, Clock::seconds);
     let order = resolve_order(
-        graphs,
         &st,
         c.request.as_ref(),
         c.pending.as_deref(),

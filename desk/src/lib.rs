@@ -67,4 +67,6 @@ mod office;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_replan;
+#[cfg(test)]
 mod tests_sheets;

@@ -168,7 +168,6 @@ pub fn options(
     let now = input.now.map_or(clock, Clock::seconds);
     let limit = input.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 20);
     let order = resolve_order(
-        graphs,
         st,
         input.request.as_ref(),
         input.pending.as_deref(),

@@ -31,7 +31,6 @@ pub(crate) struct Order {
 }
 
 pub(crate) fn resolve_order(
-    _graphs: &PreparedGraphs,
     st: &DeskState,
     request: Option<&Request>,
     pending: Option<&str>,

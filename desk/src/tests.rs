@@ -4,7 +4,6 @@
 //! plan's points plus the door (no index involved); and committed doors
 //! leave the problem's matrices equal to matrices computed from scratch.
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use geo_data::PreparedGraphs;
@@ -28,16 +27,8 @@ use solver::solution::ActivityKind;
 
 pub(super) fn graphs() -> Arc<PreparedGraphs> {
     static G: OnceLock<Arc<PreparedGraphs>> = OnceLock::new();
-    G.get_or_init(|| {
-        let (g, _) = PreparedGraphs::from_osm(
-            &geo_data::district::osm_data(),
-            Path::new("district"),
-            &geo_data::NoProgress,
-        )
-        .expect("the district builds");
-        Arc::new(g)
-    })
-    .clone()
+    G.get_or_init(|| Arc::new(geo_data::district::prepared()))
+        .clone()
 }
 
 fn engine(_name: &str) -> Arc<Office> {
@@ -240,15 +231,7 @@ fn options_are_the_best_of_every_position() {
         };
         let arc = warm_state(&engine, &plan).unwrap();
         let st = arc.lock().unwrap();
-        let order = resolve_order(
-            &engine.graphs,
-            &st,
-            input.request.as_ref(),
-            None,
-            input.deadline,
-            now,
-        )
-        .unwrap();
+        let order = resolve_order(&st, input.request.as_ref(), None, input.deadline, now).unwrap();
         let reference = matrix_travel(&engine, &st, order.point);
         // The index gives the matrix's numbers for every location.
         let from_index = {

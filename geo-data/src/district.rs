@@ -205,6 +205,18 @@ impl Author {
     }
 }
 
+/// The district prepared for queries (every profile): what the demo serves
+/// and what the other crates' tests plan on.
+pub fn prepared() -> crate::PreparedGraphs {
+    crate::PreparedGraphs::from_osm(
+        &osm_data(),
+        std::path::Path::new("district"),
+        &crate::NoProgress,
+    )
+    .expect("the made-up district builds")
+    .0
+}
+
 /// The district as OSM data (nodes and ways with real OSM tags).
 pub fn osm_data() -> OsmData {
     let mut a = Author {

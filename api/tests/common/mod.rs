@@ -29,16 +29,8 @@ pub fn volunteer_token(squad: &str) -> String {
 
 pub fn graphs() -> Arc<PreparedGraphs> {
     static G: OnceLock<Arc<PreparedGraphs>> = OnceLock::new();
-    G.get_or_init(|| {
-        let (g, _) = PreparedGraphs::from_osm(
-            &geo_data::district::osm_data(),
-            std::path::Path::new("district"),
-            &geo_data::NoProgress,
-        )
-        .expect("the district builds");
-        Arc::new(g)
-    })
-    .clone()
+    G.get_or_init(|| Arc::new(geo_data::district::prepared()))
+        .clone()
 }
 
 pub fn tmp_dir(name: &str) -> PathBuf {
@@ -92,13 +84,7 @@ pub fn access(squads: &[String]) -> Access {
 
 /// A small day: `requests` requests, `squads` squads, a 1 s budget.
 pub fn small_day(requests: usize, squads: usize, seed: u64) -> DayRequest {
-    district_day(&DemoConfig {
-        requests,
-        squads,
-        seed,
-        budget_s: 1,
-        ..DemoConfig::default()
-    })
+    district_day(&DemoConfig::small(requests, squads, seed))
 }
 
 pub fn engine(dir: &std::path::Path) -> Arc<Engine> {

@@ -17,10 +17,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::Parser;
 use dayplan::convert::{build_problem, matrices, snap_day, Snapped};
 use dayplan::demo::{osm_day, DemoConfig};
 use dayplan::dto::{DayRequest, Profile};
-use clap::Parser;
 use geo_data::{NoProgress, PreparedGraphs, SnappedPoint};
 use solver::problem::{LocIdx, Problem};
 use solver::solution::Solution;

@@ -21,11 +21,5 @@ pub fn tmp_dir(name: &str) -> PathBuf {
 
 /// A small day: `requests` requests, `squads` squads, a 1 s budget.
 pub fn small_day(requests: usize, squads: usize, seed: u64) -> DayRequest {
-    district_day(&DemoConfig {
-        requests,
-        squads,
-        seed,
-        budget_s: 1,
-        ..DemoConfig::default()
-    })
+    district_day(&DemoConfig::small(requests, squads, seed))
 }
