@@ -323,13 +323,6 @@ impl Engine {
                 s
             }
         };
-        let modelled =
-            plan::model(&day, snapped, &self.graphs).map_err(|e| RunError::Day(e.to_string()))?;
-        timings.matrix_ms = modelled.matrix_ms;
-        let plan::Modelled {
-            snapped, problem, ..
-        } = modelled;
-
         let mut budget = Duration::from_secs(day.options.budget_s as u64);
         if let Some(cap) = self.config.budget_cap {
             budget = budget.min(cap);
@@ -343,8 +336,32 @@ impl Engine {
             progress: Some(Arc::new(progress_cb)),
         };
         let t = Instant::now();
-        let solution = plan::solve(&day, &problem, budget);
-        timings.solve_ms = t.elapsed().as_millis() as u64;
+        // On a lockdown day the planner adds the vans' gate drops to the
+        // day: the day stored with the result is the day as planned.
+        let planned = dayplan::plan_day(&day, snapped, &self.graphs, &budget)
+            .map_err(|e| RunError::Day(e.to_string()))?;
+        let dayplan::Planned {
+            day: planned_day,
+            snapped,
+            problem,
+            solution,
+            matrix_ms,
+            echelons,
+        } = planned;
+        timings.matrix_ms = matrix_ms;
+        timings.solve_ms = (t.elapsed().as_millis() as u64).saturating_sub(matrix_ms);
+        if let Some(e) = &echelons {
+            tracing::info!(
+                plan = id,
+                parcels = e.parcels,
+                drops = e.drops,
+                rounds = e.rounds,
+                unserved_drops = e.unserved_drops,
+                "two echelons"
+            );
+        }
+        let day_changed = echelons.is_some();
+        let day = planned_day;
         if self.interrupt.load(Ordering::SeqCst) {
             // Cut short by the stop: not the plan the day's budget promised.
             return Err(RunError::Interrupted);
@@ -368,9 +385,19 @@ impl Engine {
         result.timings = timings.clone();
         stored.result_json =
             serde_json::to_string(&result).map_err(|e| RunError::Day(e.to_string()))?;
+        let day_json = if day_changed {
+            Some(serde_json::to_string(&day).map_err(|e| RunError::Day(e.to_string()))?)
+        } else {
+            None
+        };
         let version = self
             .store
-            .store_result(id, based_on, &stored)
+            .store_result(
+                id,
+                based_on,
+                &stored,
+                day_json.as_deref().map(|j| (j, day.requests.len())),
+            )
             .map_err(store_err)?;
         timings.store_ms = t.elapsed().as_millis() as u64;
         // The status endpoint shows the store time too; the result JSON was written before it was known.

@@ -350,7 +350,15 @@ impl Store {
     /// changed, in one transaction. Fails with [`StoreError::Conflict`] when the
     /// plan moved past `based_on` meanwhile (two desks committing at once):
     /// the second writer must re-read, never overwrite.
-    pub fn store_result(&self, id: &str, based_on: u32, result: &ResultIn) -> Result<u32> {
+    /// `day` replaces the stored day in the same transaction when planning
+    /// added to it (a lockdown day's gate drops), with its request count.
+    pub fn store_result(
+        &self,
+        id: &str,
+        based_on: u32,
+        result: &ResultIn,
+        day: Option<(&str, usize)>,
+    ) -> Result<u32> {
         let timings_json = serde_json::to_string(&result.timings)?;
         self.write(|c| {
             let tx = c.transaction()?;
@@ -359,6 +367,12 @@ impl Store {
                 "UPDATE plans SET status='done', version=?2, timings_json=?3, failure=NULL, updated_at=?4 WHERE id=?1",
                 params![id, new_version, timings_json, now_unix()],
             )?;
+            if let Some((json, count)) = day {
+                tx.execute(
+                    "UPDATE plans SET request_json=?2, request_count=?3 WHERE id=?1",
+                    params![id, json, count as i64],
+                )?;
+            }
             tx.commit()?;
             Ok(new_version)
         })
@@ -605,7 +619,7 @@ mod tests {
         let (path, s) = tmp();
         s.insert_plan(&new_plan("p1")).unwrap();
         s.insert_plan(&new_plan("p2")).unwrap();
-        s.store_result("p2", 0, &result(vec![])).unwrap();
+        s.store_result("p2", 0, &result(vec![]), None).unwrap();
         for _ in 1..MAX_ATTEMPTS {
             s.start_attempt("p1").unwrap();
             // A new process on the same file finds the interrupted solve and resumes it.
@@ -655,7 +669,7 @@ mod tests {
         );
         // Resumed once: the retry mark is gone, a later start does not pick it up as failed again.
         s.start_attempt("disk").unwrap();
-        s.store_result("disk", 0, &result(vec![])).unwrap();
+        s.store_result("disk", 0, &result(vec![]), None).unwrap();
         let rec = Store::open(&path).unwrap().startup_recovery().unwrap();
         assert_eq!(rec.resumed, vec!["stopped".to_string()]);
     }
@@ -716,20 +730,21 @@ mod tests {
             s.store_result(
                 "p",
                 0,
-                &result(vec![sheet("A", 1, "h1", "a1"), sheet("B", 1, "h2", "b1")])
+                &result(vec![sheet("A", 1, "h1", "a1"), sheet("B", 1, "h2", "b1")]),
+                None
             )
             .unwrap(),
             1
         );
         // Version 2 changes B only.
         assert_eq!(
-            s.store_result("p", 1, &result(vec![sheet("B", 2, "h3", "b2")]))
+            s.store_result("p", 1, &result(vec![sheet("B", 2, "h3", "b2")]), None)
                 .unwrap(),
             2
         );
         // A second writer based on version 1 gets a conflict, not a lost update.
         assert!(matches!(
-            s.store_result("p", 1, &result(vec![])),
+            s.store_result("p", 1, &result(vec![]), None),
             Err(StoreError::Conflict {
                 expected: 1,
                 found: 2

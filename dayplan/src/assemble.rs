@@ -17,6 +17,9 @@ use crate::convert::{building_index, geo_profile, priority_of, request_weight_kg
 use crate::dto::*;
 use crate::sheet::{MapData, SheetData, SheetItem, SheetStop};
 
+mod gates;
+use gates::GateView;
+
 pub struct Assembled {
     pub result: PlanResult,
     /// One per squad (used or not), in squad order.
@@ -36,7 +39,20 @@ pub fn explain(reason: &UnassignedReason) -> (UnservedReason, String) {
         R::ShiftTooShort => (UnservedReason::ShiftTooShort, "no squad's shift is long enough to get there and back: extend a shift or start a squad nearer".into()),
         R::NoRoomLeft(c) => (UnservedReason::NoRoomLeft, format!("every squad is full today (binding: {c:?}): add a squad or move lower-priority requests to another day")),
         R::LeftOutForCost => (UnservedReason::LeftOutForCost, "left out as optional: costs more than it is worth".into()),
+        R::NoAllowedVehicle => (UnservedReason::SquadCannotServe, "its squad is not in today's plan: add the squad or clear the request's squad".into()),
     }
+}
+
+/// The reason for a request kept with its own squad (`squad`): whatever
+/// stopped that squad, said as "its squad cannot reach it in time".
+fn explain_for_squad(squad: &str, reason: &UnassignedReason) -> (UnservedReason, String) {
+    let (_, why) = explain(reason);
+    (
+        UnservedReason::SquadCannotServe,
+        format!(
+            "its squad {squad} cannot reach it in time ({why}); or clear the request's squad so that another squad may take it"
+        ),
+    )
 }
 
 fn kg(grams: i64) -> f64 {
@@ -63,6 +79,7 @@ pub fn assemble(
         graphs,
         background,
         buildings: &buildings,
+        gates: GateView::of(day, solution),
     };
     let mut routes = Vec::new();
     let mut sheets = Vec::new();
@@ -79,21 +96,34 @@ pub fn assemble(
         sheets.push(sheet);
         legs_by_squad.insert(squad.id.clone(), legs);
     }
-    let unserved = unserved_of(day, solution, &mut seen, plan_id);
+    let unserved = unserved_of(day, solution, &mut seen, plan_id, &c.gates);
+    let is_drop: std::collections::HashSet<&str> = day
+        .requests
+        .iter()
+        .filter(|r| r.gate_drop.is_some())
+        .map(|r| r.id.as_str())
+        .collect();
     let routed: usize = routes
         .iter()
         .flat_map(|r| &r.stops)
-        .filter(|s| s.request.is_some() && s.kind != StopKind::Pickup)
+        .filter(|s| s.kind != StopKind::Pickup)
+        .filter(|s| s.request.as_deref().is_some_and(|q| !is_drop.contains(q)))
         .count();
     let summary = Summary {
-        requests: day.requests.len(),
+        // The residents' requests: a van's gate drops are the plan's own.
+        requests: day.requests.len() - is_drop.len(),
+        gate_drops: is_drop.len(),
         routed,
-        unserved: unserved.len(),
+        unserved: unserved
+            .iter()
+            .filter(|u| !is_drop.contains(u.request.as_str()))
+            .count(),
         squads: day.squads.len(),
         squads_used: routes.len(),
         distance_m: routes.iter().map(|r| r.distance_m).sum(),
         duration_s: routes.iter().map(|r| r.duration_s).sum(),
         weight_kg: day.requests.iter().map(request_weight_kg).sum(),
+        shares: shares_of(day, &routes),
     };
     let result = PlanResult {
         plan_id: plan_id.to_string(),
@@ -121,6 +151,7 @@ struct Ctx<'a> {
     graphs: &'a PreparedGraphs,
     background: bool,
     buildings: &'a HashMap<&'a str, &'a Building>,
+    gates: GateView,
 }
 
 impl Ctx<'_> {
@@ -243,6 +274,10 @@ fn squad_route(
         duration_s,
         trips: trip,
         load_start_kg: kg(load_start),
+        doors: stops
+            .iter()
+            .filter(|s| matches!(s.kind, StopKind::Delivery | StopKind::Visit))
+            .count(),
         stops,
     });
     (route_view, sheet, legs)
@@ -303,7 +338,7 @@ fn stops_of(
                 status: None,
                 done_at: None,
             });
-            sheet_stops.push(sheet_stop(
+            let mut stop = sheet_stop(
                 day,
                 buildings,
                 seq,
@@ -313,10 +348,50 @@ fn stops_of(
                 a.begin,
                 trip,
                 kg(load),
-            ));
+            );
+            c.gates.annotate(day, &mut stop, req_idx);
+            sheet_stops.push(stop);
         }
     }
     (stops, sheet_stops, locs, trip)
+}
+
+/// Per travel mode: squads, doors, distance, working time, and the spread
+/// of working days among the used squads.
+fn shares_of(day: &DayRequest, routes: &[RouteView]) -> Vec<Share> {
+    Profile::ALL
+        .iter()
+        .filter_map(|&p| {
+            let squads = day.squads.iter().filter(|s| s.profile == p).count();
+            if squads == 0 {
+                return None;
+            }
+            let used: Vec<&RouteView> = routes.iter().filter(|r| r.profile == p).collect();
+            let working_s: i64 = used.iter().map(|r| r.duration_s).sum();
+            let longest_s = used.iter().map(|r| r.duration_s).max().unwrap_or(0);
+            let mean_s = if used.is_empty() {
+                0
+            } else {
+                working_s / used.len() as i64
+            };
+            Some(Share {
+                profile: p,
+                squads,
+                squads_used: used.len(),
+                doors: used.iter().map(|r| r.doors).sum(),
+                distance_m: used.iter().map(|r| r.distance_m).sum(),
+                working_s,
+                longest_s,
+                mean_s,
+                spread: if mean_s > 0 {
+                    (longest_s as f64 / mean_s as f64 * 100.0).round() / 100.0
+                } else {
+                    0.0
+                },
+                latest_finish: Clock::format(used.iter().map(|r| r.end_s).max().unwrap_or(0)),
+            })
+        })
+        .collect()
 }
 
 /// Requests in no route: the solver's reason, or an internal failure when
@@ -326,13 +401,18 @@ fn unserved_of(
     solution: &Solution,
     seen: &mut [bool],
     plan_id: &str,
+    gates: &GateView,
 ) -> Vec<Unserved> {
     let mut unserved = Vec::new();
     for u in &solution.unassigned {
         let j = u.job.get();
         if j < seen.len() && !seen[j] {
             seen[j] = true;
-            let (reason, explanation) = explain(&u.reason);
+            let (reason, explanation) = match (&day.requests[j].squad, gates.unserved_parcel(day, j)) {
+                (_, Some(why)) => (UnservedReason::GoodsNotAtGate, why),
+                (Some(squad), None) => explain_for_squad(squad, &u.reason),
+                (None, None) => explain(&u.reason),
+            };
             unserved.push(Unserved {
                 request: day.requests[j].id.clone(),
                 reason,
@@ -431,6 +511,7 @@ fn sheet_stop(
         request_id: r.map(|r| r.id.clone()),
         trip,
         load_after_kg,
+        gate_drop: false,
     }
 }
 

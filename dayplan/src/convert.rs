@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use geo_data::{PreparedGraphs, SnappedPoint};
 use solver::problem::{
-    Job, JobKind, LocIdx, Matrix, Objective, Priority as SPriority, Problem, ProblemBuilder,
-    ProfileIdx, Reload, Skills, Task, TimeWindow, Vehicle, UNREACHABLE,
+    Job, JobIdx, JobKind, LocIdx, Matrix, Objective, Priority as SPriority, Problem, ProblemBuilder,
+    ProfileIdx, Reload, Skills, Task, TimeWindow, Vehicle, VehicleIdx, UNREACHABLE,
 };
 
 use crate::dto::*;
@@ -357,6 +357,7 @@ pub fn build_problem(
     }
     b.objective(Objective {
         minimise_vehicles: false,
+        balance: balance(day),
     });
     for (i, r) in day.requests.iter().enumerate() {
         let loc = LocIdx((day.depots.len() + i) as u32);
@@ -411,6 +412,8 @@ pub fn build_problem(
         // driving are not worth the same, a second is.
         v.cost_per_second = 1;
         v.cost_per_metre = 0;
+        v.max_stops = s.max_stops;
+        v.max_duration = s.max_hours.map(|h| (h * 3600.0).round() as i64);
         v.reload = s.reload_s.map(|service| Reload {
             locations: vec![start],
             service: service as i64,
@@ -418,5 +421,68 @@ pub fn build_problem(
         });
         b.vehicle(v);
     }
+    pairing(day, &mut b);
     b.build()
+}
+
+/// Fair shares in solver terms: a used squad's day of `d` seconds costs
+/// `d² / scale` on top of `d`. With `scale` twice the mean shift, a second
+/// added to a day as long as the mean shift costs twice a second added to an
+/// empty one: enough to bring idle squads in and move stops from the longest
+/// days, not so much that a squad walks across the district for it (measured
+/// in `bench_rich --balance`; see the README).
+pub fn balance(day: &DayRequest) -> Option<solver::problem::Balance> {
+    if day.options.balance == Balance::Off || day.squads.is_empty() {
+        return None;
+    }
+    let mean_shift = day
+        .squads
+        .iter()
+        .map(|s| (s.shift.end.seconds() - s.shift.start.seconds()).max(1))
+        .sum::<i64>()
+        / day.squads.len() as i64;
+    Some(solver::problem::Balance {
+        weight: 1,
+        scale: (BALANCE_SCALE_SHIFTS * mean_shift as f64).round().max(1.0) as i64,
+    })
+}
+
+/// The fair-shares scale in mean shifts (see [`balance`]).
+pub const BALANCE_SCALE_SHIFTS: f64 = 2.0;
+
+/// Who may serve each request: behind a closed compound's fence only
+/// walking squads, a van's gate drop only squads with a vehicle
+/// ([`crate::compound::squads_allowed`]); a request's own `squad` only that
+/// squad (one resident, one volunteer), and its `preferred_squad` costs the
+/// day's penalty when another serves it. Ids were validated.
+fn pairing(day: &DayRequest, b: &mut ProblemBuilder) {
+    let squad_idx: HashMap<&str, usize> = day
+        .squads
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.id.as_str(), k))
+        .collect();
+    let by_place = crate::compound::squads_allowed(day);
+    for (i, r) in day.requests.iter().enumerate() {
+        let job = JobIdx(i as u32);
+        let own = r.squad.as_deref().and_then(|s| squad_idx.get(s)).copied();
+        let allowed: Option<Vec<usize>> = match (&by_place[i], own) {
+            (None, None) => None,
+            (None, Some(k)) => Some(vec![k]),
+            (Some(list), None) => Some(list.clone()),
+            (Some(list), Some(k)) => Some(list.iter().copied().filter(|&x| x == k).collect()),
+        };
+        if let Some(list) = &allowed {
+            b.allow(job, list.iter().map(|&k| VehicleIdx(k as u32)).collect());
+        }
+        if let Some(&k) = r.preferred_squad.as_deref().and_then(|s| squad_idx.get(s)) {
+            if allowed.as_ref().is_none_or(|l| l.contains(&k)) {
+                b.prefer(
+                    job,
+                    VehicleIdx(k as u32),
+                    day.options.preferred_squad_penalty_s as i64,
+                );
+            }
+        }
+    }
 }

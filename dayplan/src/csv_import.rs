@@ -42,6 +42,8 @@ pub const COLUMNS: &[&str] = &[
     "chilled_max_s",
     "pickup",
     "skills",
+    "squad",
+    "preferred_squad",
     "notes",
 ];
 
@@ -471,6 +473,8 @@ struct Fields {
     chilled_max_s: Option<u32>,
     pickup: Option<String>,
     skills: Option<Vec<String>>,
+    squad: Option<String>,
+    preferred_squad: Option<String>,
     notes: Option<String>,
 }
 
@@ -500,6 +504,8 @@ impl Fields {
             chilled_max_s,
             pickup,
             skills,
+            squad,
+            preferred_squad,
             notes
         );
         out
@@ -624,6 +630,8 @@ impl Row {
                     .map(str::to_string)
                     .collect()
             }),
+            squad: c.text("squad"),
+            preferred_squad: c.text("preferred_squad"),
             notes: c.text("notes"),
         };
         let item = ITEM_COLUMNS
@@ -675,6 +683,9 @@ impl Row {
             pickup: f.pickup.clone(),
             pickup_after: None,
             skills: f.skills.clone().unwrap_or_default(),
+            squad: f.squad.clone(),
+            preferred_squad: f.preferred_squad.clone(),
+            gate_drop: None,
         }
     }
 

@@ -22,6 +22,9 @@ pub struct DemoConfig {
     pub seed: u64,
     pub budget_s: u32,
     pub date: String,
+    /// A lockdown: vehicles stay outside the compounds (two echelons).
+    pub lockdown: bool,
+    pub balance: Balance,
 }
 
 impl DemoConfig {
@@ -46,6 +49,8 @@ impl Default for DemoConfig {
             seed: 1,
             budget_s: 15,
             date: "2025-01-15".into(),
+            lockdown: false,
+            balance: Balance::Off,
         }
     }
 }
@@ -127,6 +132,9 @@ type Place = (String, f64, f64, u8, bool);
 /// Depots `(id, name, lat, lon, kind)`; the first is the office, the second the pharmacy.
 type DepotSpec = (String, String, f64, f64, DepotKind);
 
+/// A compound `(id, name, gate ids (main first), indices of its places)`.
+type CompoundSpec = (String, String, Vec<String>, Vec<usize>);
+
 /// The demo day on the made-up district.
 pub fn district_day(cfg: &DemoConfig) -> DayRequest {
     let office = geo_data::district::street_office();
@@ -156,6 +164,32 @@ pub fn district_day(cfg: &DemoConfig) -> DayRequest {
             DepotKind::Gate,
         ));
     }
+    // The pedestrian back gates after the main ones: a van may unload on the
+    // north street there, and squads still start from the main gates.
+    for (i, c) in compounds.iter().enumerate() {
+        depots.push((
+            format!("gate{}b", i + 1),
+            format!("{} 后门", c.name),
+            c.back_gate.0,
+            c.back_gate.1,
+            DepotKind::Gate,
+        ));
+    }
+    let mut first_place = 0;
+    let specs: Vec<CompoundSpec> = compounds
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let places = (first_place..first_place + c.buildings.len()).collect();
+            first_place += c.buildings.len();
+            (
+                format!("C{}", i + 1),
+                c.name.to_string(),
+                vec![format!("gate{}", i + 1), format!("gate{}b", i + 1)],
+                places,
+            )
+        })
+        .collect();
     let places: Vec<Place> = compounds
         .iter()
         .flat_map(|c| {
@@ -164,7 +198,7 @@ pub fn district_day(cfg: &DemoConfig) -> DayRequest {
                 .map(|b| (b.name.clone(), b.entrance.0, b.entrance.1, b.floors, false))
         })
         .collect();
-    make_day(cfg, "春熙街道（示例）", depots, places)
+    make_day(cfg, "春熙街道（示例）", depots, places, specs)
 }
 
 /// The demo day on a real extract: depots and "buildings" at graph nodes
@@ -258,7 +292,7 @@ pub fn osm_day(graphs: &PreparedGraphs, cfg: &DemoConfig) -> Result<DayRequest, 
             )
         })
         .collect();
-    Ok(make_day(cfg, "示例街道", depots, places))
+    Ok(make_day(cfg, "示例街道", depots, places, Vec::new()))
 }
 
 fn make_day(
@@ -266,9 +300,15 @@ fn make_day(
     office_name: &str,
     depots: Vec<DepotSpec>,
     places: Vec<Place>,
+    compounds: Vec<CompoundSpec>,
 ) -> DayRequest {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
-    let gates: Vec<&DepotSpec> = depots.iter().filter(|d| d.4 == DepotKind::Gate).collect();
+    // Squads start from main gates only (a compound's first gate).
+    let back: Vec<&String> = compounds.iter().flat_map(|c| c.2.iter().skip(1)).collect();
+    let gates: Vec<&DepotSpec> = depots
+        .iter()
+        .filter(|d| d.4 == DepotKind::Gate && !back.contains(&&d.0))
+        .collect();
     let squads = demo_squads(cfg, &depots, &gates);
     let buildings: Vec<Building> = places
         .iter()
@@ -292,7 +332,6 @@ fn make_day(
             coordinator_name: Some("刘主任".into()),
         },
         date: cfg.date.clone(),
-        buildings,
         depots: depots
             .into_iter()
             .map(|(id, name, lat, lon, kind)| Depot {
@@ -303,12 +342,25 @@ fn make_day(
                 kind,
             })
             .collect(),
+        compounds: compounds
+            .into_iter()
+            .map(|(id, name, gates, places)| Compound {
+                id,
+                name,
+                gates,
+                buildings: places.iter().map(|&p| buildings[p].id.clone()).collect(),
+                boundary: Vec::new(),
+            })
+            .collect(),
+        buildings,
         squads,
         requests,
         requests_csv: None,
         options: Options {
             budget_s: cfg.budget_s,
             seed: cfg.seed,
+            vehicles_enter_compounds: !cfg.lockdown,
+            balance: cfg.balance,
             ..Options::default()
         },
     }
@@ -368,6 +420,8 @@ fn demo_squads(cfg: &DemoConfig, depots: &[DepotSpec], gates: &[&DepotSpec]) -> 
                 },
                 reload_s: Some(300),
                 max_trips: None,
+                max_stops: None,
+                max_hours: None,
             }
         })
         .collect()
@@ -415,6 +469,9 @@ fn demo_request(
         pickup_after: None,
         skills: vec![],
         chilled_max_s: None,
+        squad: None,
+        preferred_squad: None,
+        gate_drop: None,
     };
     if roll < 0.10 {
         // Welfare check: curtains not opened by 08:00, someone knocks before 09:30.

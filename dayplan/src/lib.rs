@@ -13,10 +13,13 @@
 //! the desk re-uses its conversion and assembly for a day under way.
 
 pub mod assemble;
+pub mod compound;
 pub mod convert;
 pub mod csv_import;
+pub mod day_check;
 pub mod demo;
 pub mod dto;
+pub mod echelon;
 pub mod error;
 pub mod geojson;
 pub mod plan;
@@ -24,4 +27,5 @@ pub mod publish;
 pub mod sheet;
 pub mod validate;
 
+pub use echelon::{plan_day, Planned};
 pub use error::{ErrorCode, FieldError, MAX_LISTED_ERRORS};

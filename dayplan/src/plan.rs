@@ -33,6 +33,12 @@ pub struct Modelled {
 #[error("the day could not be modelled: {0}")]
 pub struct ModelError(String);
 
+impl ModelError {
+    pub(crate) fn new(msg: String) -> Self {
+        ModelError(msg)
+    }
+}
+
 /// Travel matrices on the snapped points and the solver problem.
 pub fn model(
     day: &DayRequest,

@@ -63,6 +63,10 @@ pub struct SheetStop {
     pub trip: u32,
     /// Weight carried after this stop.
     pub load_after_kg: f64,
+    /// A van's drop at a compound gate (two echelons): the items are the
+    /// parcels to unload, one line per walking squad.
+    #[serde(default)]
+    pub gate_drop: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -140,6 +144,7 @@ struct Words {
     changed: &'static str,
     no_stops: &'static str,
     carry: &'static str,
+    unload: &'static str,
     if_stuck: &'static str,
     walk: &'static str,
     bike: &'static str,
@@ -179,6 +184,7 @@ const ZH: Words = Words {
     changed: "本单已更新，请以此版为准",
     no_stops: "今天本小分队没有任务。",
     carry: "携带",
+    unload: "卸货",
     if_stuck: "遇到问题请打",
     walk: "步行",
     bike: "骑车",
@@ -218,6 +224,7 @@ const EN: Words = Words {
     changed: "This sheet was updated: use this version",
     no_stops: "No stops for this squad today.",
     carry: "Carry",
+    unload: "Unload",
     if_stuck: "If stuck, call",
     walk: "on foot",
     bike: "by bike",
@@ -519,6 +526,13 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
                 w.pickup, place
             );
         }
+        _ if s.gate_drop => {
+            let _ = write!(
+                h,
+                "<div class=\"where\">{when} {} · {}</div>",
+                w.unload, place
+            );
+        }
         _ => {
             let _ = write!(h, "<div class=\"where\">{when} {place}</div>");
         }
@@ -578,6 +592,8 @@ fn stop_html(h: &mut String, s: &SheetStop, w: &Words, lang: Lang) {
                 "<div class=\"what\">{}: {what}</div>",
                 if s.kind == StopKind::Pickup {
                     w.pickup
+                } else if s.gate_drop {
+                    w.unload
                 } else {
                     w.carry
                 }

@@ -187,6 +187,8 @@ fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
     let (depot_ids, building_ids) = places(day, &mut e);
     let mut skills: HashSet<&str> = HashSet::new();
     squads(day, &depot_ids, &mut skills, &mut e);
+    let squad_ids: HashSet<&str> = day.squads.iter().map(|s| s.id.as_str()).collect();
+    compounds(day, &depot_ids, &building_ids, &mut e);
     ids(
         day.requests.iter().map(|r| r.id.as_str()),
         "requests",
@@ -199,6 +201,7 @@ fn check_meaning(day: &DayRequest) -> Result<(), Vec<FieldError>> {
         let refs = Refs {
             depots: &depot_ids,
             buildings: &building_ids,
+            squads: &squad_ids,
         };
         request(i, r, &refs, &mut skills, &mut e);
     }
@@ -360,6 +363,23 @@ fn squads<'a>(
                 format!("capacity_kg must be above 0 and at most {MAX_CAPACITY_KG}"),
             );
         }
+        if s
+            .max_hours
+            .is_some_and(|h| !(h.is_finite() && h > 0.0 && h <= 24.0))
+        {
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("{p}.max_hours"),
+                "max_hours is a working day in hours: above 0 and at most 24",
+            );
+        }
+        if s.max_stops == Some(0) {
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("{p}.max_stops"),
+                "max_stops must be at least 1 (leave the squad out of the day instead)",
+            );
+        }
         if s.reload_s.is_some_and(|r| r > 4 * 3600) {
             e.push(
                 ErrorCode::OutOfRange,
@@ -377,10 +397,111 @@ fn squads<'a>(
     }
 }
 
+/// Compounds: their gates are gate depots, their buildings exist, their
+/// boundary is a ring; a request's own squad can pass the fence; a drop
+/// names a gate, a compound and requests of the day.
+fn compounds(
+    day: &DayRequest,
+    depot_ids: &HashSet<&str>,
+    building_ids: &HashSet<&str>,
+    e: &mut Errors,
+) {
+    let ids_of = ids(day.compounds.iter().map(|c| c.id.as_str()), "compounds", e);
+    for (i, c) in day.compounds.iter().enumerate() {
+        let p = format!("compounds[{i}]");
+        text(&c.name, &format!("{p}.name"), true, e);
+        if c.gates.is_empty() {
+            e.push(
+                ErrorCode::MissingField,
+                format!("{p}.gates"),
+                "a compound needs at least one gate (a depot of kind \"gate\")",
+            );
+        }
+        for (k, g) in c.gates.iter().enumerate() {
+            if !depot_ids.contains(g.as_str()) {
+                e.push(
+                    ErrorCode::UnknownReference,
+                    format!("{p}.gates[{k}]"),
+                    format!("no depot with id {g:?}: add the gate to depots with kind \"gate\""),
+                );
+            }
+        }
+        for (k, b) in c.buildings.iter().enumerate() {
+            if !building_ids.contains(b.as_str()) {
+                e.push(
+                    ErrorCode::UnknownReference,
+                    format!("{p}.buildings[{k}]"),
+                    format!("no building with id {b:?}"),
+                );
+            }
+        }
+        if !c.boundary.is_empty() && c.boundary.len() < 3 {
+            e.push(
+                ErrorCode::InvalidValue,
+                format!("{p}.boundary"),
+                "a boundary is a ring of at least 3 [lat, lon] points",
+            );
+        }
+        for (k, &[lat, lon]) in c.boundary.iter().enumerate() {
+            lat_lon(lat, lon, &format!("{p}.boundary[{k}]"), e);
+        }
+    }
+    let closed = crate::compound::closed(day);
+    let members = if closed {
+        crate::compound::membership(day)
+    } else {
+        Vec::new()
+    };
+    let request_ids: HashSet<&str> = day.requests.iter().map(|r| r.id.as_str()).collect();
+    for (i, r) in day.requests.iter().enumerate() {
+        let p = format!("requests[{i}]");
+        if let (true, Some(Some(c)), Some(own)) = (closed, members.get(i), &r.squad) {
+            if let Some(s) = day.squads.iter().find(|s| &s.id == own) {
+                if !crate::compound::on_foot(s) {
+                    e.push(
+                        ErrorCode::InvalidValue,
+                        format!("{p}.squad"),
+                        format!(
+                            "squad {own:?} travels by {} and vehicles may not enter {} today: name a walking squad",
+                            s.profile.name(),
+                            day.compounds[*c].name
+                        ),
+                    );
+                }
+            }
+        }
+        let Some(d) = &r.gate_drop else { continue };
+        if !depot_ids.contains(d.gate.as_str()) {
+            e.push(
+                ErrorCode::UnknownReference,
+                format!("{p}.gate_drop.gate"),
+                format!("no depot with id {:?}", d.gate),
+            );
+        }
+        if !ids_of.contains(d.compound.as_str()) {
+            e.push(
+                ErrorCode::UnknownReference,
+                format!("{p}.gate_drop.compound"),
+                format!("no compound with id {:?}", d.compound),
+            );
+        }
+        for (k, q) in d.parcels.iter().enumerate() {
+            if !request_ids.contains(q.as_str()) {
+                e.push(
+                    ErrorCode::UnknownReference,
+                    format!("{p}.gate_drop.parcels[{k}]"),
+                    format!("no request with id {q:?}"),
+                );
+            }
+        }
+    }
+}
+
 /// The ids a request may refer to.
 struct Refs<'a, 'b> {
     depots: &'b HashSet<&'a str>,
     buildings: &'b HashSet<&'a str>,
+    squads: &'b HashSet<&'a str>,
 }
 
 /// Request `i`: where it is, what it carries, when, and what it needs
@@ -536,6 +657,32 @@ fn request<'a>(
     for (k, sk) in r.skills.iter().enumerate() {
         text(sk, &format!("{p}.skills[{k}]"), true, e);
         skills.insert(sk);
+    }
+    pairing(r, &p, refs, e);
+}
+
+/// A request's own squad and preferred squad name squads of the day, and
+/// not two different ones.
+fn pairing(r: &Request, p: &str, refs: &Refs<'_, '_>, e: &mut Errors) {
+    for (name, v) in [("squad", &r.squad), ("preferred_squad", &r.preferred_squad)] {
+        if let Some(id) = v {
+            if !refs.squads.contains(id.as_str()) {
+                e.push(
+                    ErrorCode::UnknownReference,
+                    format!("{p}.{name}"),
+                    format!("no squad with id {id:?}"),
+                );
+            }
+        }
+    }
+    if let (Some(a), Some(b)) = (&r.squad, &r.preferred_squad) {
+        if a != b {
+            e.push(
+                ErrorCode::InvalidValue,
+                format!("{p}.preferred_squad"),
+                format!("the request must go with squad {a:?}: it cannot prefer {b:?}"),
+            );
+        }
     }
 }
 

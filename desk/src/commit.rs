@@ -208,6 +208,13 @@ fn check_position(
             c.squad
         )));
     }
+    if !crate::options::own_squad_allows(st, &order.request, k) {
+        return Err(stale(format!(
+            "this order must go with its resident's own squad {}, not {}",
+            order.request.squad.as_deref().unwrap_or("?"),
+            c.squad
+        )));
+    }
     Ok((gap, pick_gap))
 }
 
@@ -259,6 +266,13 @@ pub(crate) fn commit_reordered(
     if !v.skills.covers(order.candidate.skills) {
         return Err(stale(format!(
             "squad {} lacks a skill this order needs",
+            c.squad
+        )));
+    }
+    if !crate::options::own_squad_allows(&st, &order.request, k) {
+        return Err(stale(format!(
+            "this order must go with its resident's own squad {}, not {}",
+            order.request.squad.as_deref().unwrap_or("?"),
             c.squad
         )));
     }

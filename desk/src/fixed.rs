@@ -55,7 +55,7 @@ pub(crate) fn pinned_day(
     now: Time,
 ) -> DayRequest {
     // The search sees the fixed stops pinned at their times and without ride
-    // limits or skills: they happen (or happened) whatever the model says, and
+    // limits, skills or pairing: they happen (or happened) whatever the model says, and
     // a fixed stop the model finds infeasible must not be dropped from its route.
     let mut pinned = st.day.clone();
     for k in 0..st.routes.len() {
@@ -77,6 +77,9 @@ pub(crate) fn pinned_day(
                 };
                 r.skills.clear();
                 r.pickup_after = None;
+                // Done by whichever squad did it: the pairing no longer binds.
+                r.squad = None;
+                r.preferred_squad = None;
                 for it in &mut r.items {
                     if it.kind == ItemKind::Chilled {
                         it.kind = ItemKind::Food;

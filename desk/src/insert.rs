@@ -70,6 +70,8 @@ pub enum Why {
     Unreachable,
     TooFar { earliest: Time },
     Finished,
+    /// The order must go with its resident's own squad, and this is another.
+    NotItsSquad,
 }
 
 /// The answer for one squad: the best placement (which may break something), or why none.

@@ -211,6 +211,9 @@ pub fn options(
             if st.finished(k).is_some() {
                 return Err(Why::Finished);
             }
+            if !own_squad_allows(st, &order.request, k) {
+                return Err(Why::NotItsSquad);
+            }
             best_for_squad(
                 &st.problem,
                 k,
@@ -226,7 +229,14 @@ pub fn options(
         .enumerate()
         .filter_map(|(k, a)| a.as_ref().ok().map(|p| (k, p)))
         .collect();
-    ranked.sort_by_key(|(k, p)| (p.breaks(), p.score(), p.added_m, *k));
+    ranked.sort_by_key(|(k, p)| {
+        (
+            p.breaks(),
+            p.score() + preference_s(st, &order.request, *k),
+            p.added_m,
+            *k,
+        )
+    });
     // The best few, walked exactly: what `/result` shows once committed.
     let mut opts: Vec<InsertionOptionView> = ranked
         .iter()
@@ -234,7 +244,13 @@ pub fn options(
         .filter_map(|&(k, p)| ask.keep_order_option(k, p))
         .collect();
     // A fallback position may have turned a breaking option clean.
-    opts.sort_by_key(|o| (breaks(o), o.eta_s + o.added_s));
+    let squad_k = |id: &str| st.day.squads.iter().position(|s| s.id == id).unwrap_or(0);
+    opts.sort_by_key(|o| {
+        (
+            breaks(o),
+            o.eta_s + o.added_s + preference_s(st, &order.request, squad_k(&o.squad)),
+        )
+    });
     if input.allow_reorder {
         let more = reordered_options(st, &order, &answers, travel, now, limit, input);
         merge_reordered(&mut opts, more, limit);
@@ -261,6 +277,24 @@ pub fn options(
         suggestions,
         compute_ms: t0.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// Whether squad `k` may take `request`: any squad, unless the request names
+/// its resident's own squad (one resident, one volunteer).
+pub(crate) fn own_squad_allows(st: &DeskState, request: &Request, k: usize) -> bool {
+    request
+        .squad
+        .as_deref()
+        .is_none_or(|own| st.day.squads[k].id == own)
+}
+
+/// What ranking squad `k` first must save when the request prefers another
+/// squad (the day's `preferred_squad_penalty_s`, as in the morning plan).
+pub(crate) fn preference_s(st: &DeskState, request: &Request, k: usize) -> Time {
+    match request.preferred_squad.as_deref() {
+        Some(p) if st.day.squads[k].id != p => st.day.options.preferred_squad_penalty_s as Time,
+        _ => 0,
+    }
 }
 
 fn breaks(o: &InsertionOptionView) -> bool {
@@ -428,6 +462,14 @@ impl Ask<'_> {
                     NoFitReason::SquadFinished,
                     None,
                     "the squad has finished its day".to_string(),
+                ),
+                Err(Why::NotItsSquad) => (
+                    NoFitReason::NotItsSquad,
+                    None,
+                    format!(
+                        "the resident's own squad is {}: clear the order's squad to let another take it",
+                        order.request.squad.as_deref().unwrap_or("?")
+                    ),
                 ),
                 Err(Why::TooFar { earliest }) => (
                     NoFitReason::TooFarForDeadline,

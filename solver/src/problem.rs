@@ -359,6 +359,35 @@ impl Vehicle {
 pub struct Objective {
     /// Minimise the number of vehicles used before minimising cost.
     pub minimise_vehicles: bool,
+    /// Fair shares: every used route also costs a convex function of its
+    /// working time, so that work moves from the longest days to the shortest
+    /// (see [`Balance`]).
+    pub balance: Option<Balance>,
+}
+
+/// Fair shares as a cost: a used route of duration `d` adds
+/// `weight * d * d / scale` to the objective (integer division, `d` in
+/// seconds). Convex and separable per route, so the search prices it in
+/// O(routes touched) from the route's duration alone, yet the sum over routes
+/// falls when work moves from a long day to a short one: a stop worth `s`
+/// seconds moved from a day of `d1` to a day of `d2` saves about
+/// `2 * weight * s * (d1 - d2) / scale`. The minimum of "longest day" is not
+/// separable (a move that shortens the longest route to the second longest
+/// would be priced by a scan of all routes); the quadratic is the usual
+/// separable stand-in and also brings idle vehicles into use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    pub weight: Cost,
+    /// Seconds; at least 1.
+    pub scale: Time,
+}
+
+impl Balance {
+    /// The cost of one used route of `duration` seconds.
+    pub fn cost(&self, duration: Time) -> Cost {
+        let d = duration.max(0) as i128;
+        (self.weight as i128 * d * d / self.scale.max(1) as i128).min(Cost::MAX as i128 / 4) as Cost
+    }
 }
 
 /// Errors found while building a [`Problem`]. Each names the offending item.
@@ -419,6 +448,16 @@ pub enum ProblemError {
     TooLarge,
     #[error("{got} load dimensions, at most {max} are supported")]
     TooManyDimensions { got: usize, max: usize },
+    #[error("job {job}: vehicle index {vehicle} is out of range (there are {count} vehicles)")]
+    UnknownVehicle {
+        job: String,
+        vehicle: u32,
+        count: usize,
+    },
+    #[error("job {job}: preferred vehicle {vehicle} is not among its allowed vehicles")]
+    PreferredNotAllowed { job: String, vehicle: String },
+    #[error("balance scale must be at least one second")]
+    BalanceScale,
 }
 
 /// Most load dimensions a problem may have (the search keeps loads in fixed-size arrays).
@@ -436,6 +475,8 @@ pub struct Problem {
     prizes: Vec<Cost>,
     /// Added to a route's cost for using a vehicle when minimising vehicles.
     vehicle_weight: Cost,
+    /// Which vehicles may serve each job, and which one it prefers.
+    assignment: Assignment,
 }
 
 impl Problem {
@@ -480,6 +521,25 @@ impl Problem {
     pub fn vehicle_weight(&self) -> Cost {
         self.vehicle_weight
     }
+    /// The vehicles allowed to serve job `j`; `None` means any.
+    pub fn allowed_vehicles(&self, j: JobIdx) -> Option<&[VehicleIdx]> {
+        self.assignment.allowed(j)
+    }
+    /// Whether vehicle `v` may serve job `j` (skills aside).
+    pub fn may_serve(&self, j: JobIdx, v: VehicleIdx) -> bool {
+        self.assignment.allowed(j).is_none_or(|a| a.contains(&v))
+    }
+    /// The vehicle job `j` prefers and what serving it with another costs.
+    pub fn preference(&self, j: JobIdx) -> Option<(VehicleIdx, Cost)> {
+        self.assignment.preferred(j)
+    }
+    /// What serving job `j` with vehicle `v` adds for the preference.
+    pub fn preference_cost(&self, j: JobIdx, v: VehicleIdx) -> Cost {
+        match self.assignment.preferred(j) {
+            Some((p, c)) if p != v => c,
+            _ => 0,
+        }
+    }
 }
 
 /// Builds and validates a [`Problem`].
@@ -509,6 +569,7 @@ pub struct ProblemBuilder {
     jobs: Vec<Job>,
     vehicles: Vec<Vehicle>,
     objective: Objective,
+    assignment: Assignment,
 }
 
 impl ProblemBuilder {
@@ -537,6 +598,19 @@ impl ProblemBuilder {
     }
     pub fn objective(&mut self, objective: Objective) -> &mut Self {
         self.objective = objective;
+        self
+    }
+    /// Only `vehicles` may serve job `job` (one resident, one volunteer: the
+    /// squad responsible for them; walking squads only behind a compound's
+    /// fence). An empty list: no vehicle may. Checked at
+    /// [`ProblemBuilder::build`].
+    pub fn allow(&mut self, job: JobIdx, vehicles: Vec<VehicleIdx>) -> &mut Self {
+        self.assignment.allow(job, vehicles);
+        self
+    }
+    /// Job `job` prefers `vehicle`: serving it with another costs `cost`.
+    pub fn prefer(&mut self, job: JobIdx, vehicle: VehicleIdx, cost: Cost) -> &mut Self {
+        self.assignment.prefer(job, vehicle, cost);
         self
     }
 
@@ -720,6 +794,12 @@ impl ProblemBuilder {
             }
         }
 
+        self.assignment
+            .validate(&self.jobs, &self.vehicles)?;
+        if self.objective.balance.is_some_and(|b| b.scale < 1) {
+            return Err(ProblemError::BalanceScale);
+        }
+
         // A bound on the total routing cost of any sensible solution: every job
         // reached by its most expensive arc, with its service, by the most
         // expensive vehicle, plus every fixed cost. Prizes above it make
@@ -780,6 +860,15 @@ impl ProblemBuilder {
                 .saturating_mul(max_shift)
                 .saturating_mul(self.vehicles.len() as Cost),
         );
+        // Fair shares and preferences add at most a full shift per vehicle
+        // and every preference cost.
+        if let Some(b) = self.objective.balance {
+            bound = bound.saturating_add(
+                b.cost(max_shift.min(7 * 86_400))
+                    .saturating_mul(self.vehicles.len() as Cost),
+            );
+        }
+        bound = bound.saturating_add(self.assignment.total_preference_cost());
         let vehicle_weight = if self.objective.minimise_vehicles {
             bound + 1
         } else {
@@ -804,6 +893,7 @@ impl ProblemBuilder {
             objective: self.objective,
             prizes,
             vehicle_weight,
+            assignment: self.assignment,
         })
     }
 }
@@ -824,6 +914,9 @@ fn normalise_windows(windows: &mut Vec<TimeWindow>) {
     }
     *windows = merged;
 }
+
+mod assignment;
+pub use assignment::Assignment;
 
 #[cfg(test)]
 mod tests;

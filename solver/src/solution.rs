@@ -72,6 +72,8 @@ pub struct Route {
 /// Why a job is not in any route. Each reason is one a coordinator can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum UnassignedReason {
+    /// No vehicle is allowed to serve the job (its allowed list is empty).
+    NoAllowedVehicle,
     /// No vehicle has every skill the job requires.
     NoSkilledVehicle,
     /// The demand exceeds every skilled vehicle's capacity in some dimension.
@@ -106,6 +108,8 @@ pub enum Constraint {
     MaxRide,
     Skills,
     Reach,
+    /// The job may only be served by its own vehicles (its squad).
+    AllowedVehicles,
 }
 
 /// A job left out of the plan.

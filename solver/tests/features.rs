@@ -316,6 +316,7 @@ fn fewer_vehicles_when_asked() {
         b.job(delivery("b", 3, vec![1]));
         b.objective(Objective {
             minimise_vehicles: minimise,
+            ..Default::default()
         });
         b.build().unwrap()
     };

@@ -25,7 +25,8 @@ use solver::solution::ActivityKind;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Optimum {
     pub objective: Cost,
-    /// Routing cost alone (no prizes, no vehicle weights).
+    /// Routing cost with fair shares and preference costs (no prizes, no
+    /// vehicle weights).
     pub cost: Cost,
     pub routes: Vec<(VehicleIdx, Vec<(ActivityKind, LocIdx)>)>,
     pub unassigned: Vec<JobIdx>,
@@ -156,10 +157,12 @@ fn best_route(
         .collect();
     if jobs
         .iter()
-        .any(|&j| !veh.skills.covers(problem.job(j).skills))
+        .any(|&j| !veh.skills.covers(problem.job(j).skills) || !problem.may_serve(j, v))
     {
         return None;
     }
+    // Preferences cost the same whatever the order.
+    let preference: Cost = jobs.iter().map(|&j| problem.preference_cost(j, v)).sum();
     // Pending single tasks and shipment halves.
     let mut pending: Vec<ActivityKind> = Vec::new();
     for &j in &jobs {
@@ -177,7 +180,7 @@ fn best_route(
     let mut best: Option<(Cost, Vec<(ActivityKind, LocIdx)>)> = None;
     let mut seq = Vec::new();
     dfs(problem, v, &mut pending, &mut seq, stops, &mut best);
-    best
+    best.map(|(c, seq)| (c + preference, seq))
 }
 
 fn dfs(
@@ -379,7 +382,13 @@ fn evaluate(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) ->
         .into_iter()
         .filter_map(|t0| schedule(problem, v, seq, t0))
         .min()?;
-    Some(veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance)
+    // Fair shares grow with the duration, so the shortest schedule is also
+    // the cheapest for them.
+    let balance = problem
+        .objective()
+        .balance
+        .map_or(0, |b| b.weight * duration * duration / b.scale);
+    Some(veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance + balance)
 }
 
 /// The duration of the as-early-as-possible schedule leaving at `t0`, if feasible.

@@ -26,9 +26,14 @@ pub enum Flavour {
     OpenAndLimits,
     /// Minimise vehicles first, with priorities.
     FewestVehicles,
+    /// Jobs kept with their own vehicle (allowed vehicles) or preferring one
+    /// (a cost when another serves them): one resident, one volunteer.
+    Paired,
+    /// Fair shares: a convex cost of each route's working time.
+    Balanced,
 }
 
-pub const ALL: [Flavour; 9] = [
+pub const ALL: [Flavour; 11] = [
     Flavour::Cvrp,
     Flavour::Vrptw,
     Flavour::Shipments,
@@ -38,6 +43,8 @@ pub const ALL: [Flavour; 9] = [
     Flavour::MultiTrip,
     Flavour::OpenAndLimits,
     Flavour::FewestVehicles,
+    Flavour::Paired,
+    Flavour::Balanced,
 ];
 
 fn task(loc: usize, service: Time, windows: Vec<TimeWindow>) -> Task {
@@ -82,6 +89,8 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
     let mut loc = || rng.gen_range(1..n_loc);
     let mut jobs = Vec::new();
     let mut vehicles = Vec::new();
+    // (job, allowed vehicles, preferred vehicle and cost), applied once built.
+    let mut rules: Vec<(u32, Vec<u32>, Option<(u32, Cost)>)> = Vec::new();
 
     match flavour {
         Flavour::Cvrp => {
@@ -233,6 +242,40 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
             }
             b.objective(Objective {
                 minimise_vehicles: true,
+                ..Default::default()
+            });
+        }
+        Flavour::Paired => {
+            for i in 0..7 {
+                jobs.push(job(i, JobKind::Visit(task(loc(), 5, vec![])), vec![1]));
+                // Job 0 and 3 must go with v1; 1, 4 and 6 prefer v0 (cost 25),
+                // 2 prefers v2 (cost 200: almost always kept).
+                match i {
+                    0 | 3 => rules.push((i as u32, vec![1], None)),
+                    1 | 4 | 6 => rules.push((i as u32, vec![], Some((0, 25)))),
+                    2 => rules.push((i as u32, vec![0, 2], Some((2, 200)))),
+                    _ => {}
+                }
+            }
+            for k in 0..3 {
+                let mut v = Vehicle::new(format!("v{k}"), profile, depot, cap(4));
+                v.fixed_cost = 10;
+                vehicles.push(v);
+            }
+        }
+        Flavour::Balanced => {
+            for i in 0..7 {
+                jobs.push(job(i, JobKind::Visit(task(loc(), 20, vec![])), vec![1]));
+            }
+            for k in 0..3 {
+                vehicles.push(Vehicle::new(format!("v{k}"), profile, depot, cap(7)));
+            }
+            b.objective(Objective {
+                balance: Some(Balance {
+                    weight: 1,
+                    scale: 150,
+                }),
+                ..Default::default()
             });
         }
     }
@@ -241,6 +284,14 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
     }
     for v in vehicles {
         b.vehicle(v);
+    }
+    for (j, allowed, preferred) in rules {
+        if !allowed.is_empty() {
+            b.allow(JobIdx(j), allowed.into_iter().map(VehicleIdx).collect());
+        }
+        if let Some((v, c)) = preferred {
+            b.prefer(JobIdx(j), VehicleIdx(v), c);
+        }
     }
     b.build().unwrap()
 }

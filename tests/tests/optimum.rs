@@ -213,6 +213,7 @@ fn oracle_plans_pass_the_checker() {
         Flavour::Skills,
         Flavour::Optional,
         Flavour::FewestVehicles,
+        Flavour::Paired,
     ] {
         for seed in 0..3 {
             let p = tiny::problem(flavour, seed);
@@ -303,4 +304,6 @@ per_flavour! {
     optimum_multi_trip: MultiTrip,
     optimum_open_and_limits: OpenAndLimits,
     optimum_fewest_vehicles: FewestVehicles,
+    optimum_paired: Paired,
+    optimum_balanced: Balanced,
 }

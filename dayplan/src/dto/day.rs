@@ -16,6 +16,11 @@ pub struct DayRequest {
     pub buildings: Vec<Building>,
     /// Places goods come from and squads start at: the office, pharmacies, compound gates.
     pub depots: Vec<Depot>,
+    /// Residential compounds (小区) with their gates: when vehicles may not
+    /// enter (`options.vehicles_enter_compounds: false`), vans and tricycles
+    /// stop at the gates and walking squads carry to the doors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compounds: Vec<Compound>,
     pub squads: Vec<Squad>,
     /// The requests as JSON objects; or give `requests_csv` instead.
     #[serde(default)]
@@ -58,6 +63,25 @@ pub struct Depot {
     pub lon: f64,
     #[serde(default)]
     pub kind: DepotKind,
+}
+
+/// A residential compound (小区): a fence with gates, buildings inside.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compound {
+    pub id: String,
+    /// What a volunteer reads, e.g. "锦绣花园".
+    pub name: String,
+    /// Ids of depots (kind `gate`) on the fence: where a van unloads and
+    /// walking squads collect. At least one.
+    pub gates: Vec<String>,
+    /// Ids of the buildings inside.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buildings: Vec<String>,
+    /// The fence as a ring of `[lat, lon]` points (first and last may be
+    /// equal): a request given by lat/lon inside it belongs to the compound.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub boundary: Vec<[f64; 2]>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -131,6 +155,13 @@ pub struct Squad {
     pub reload_s: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_trips: Option<u32>,
+    /// Most doors (and pickups) the squad takes in the day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_stops: Option<u32>,
+    /// Longest working day, from leaving the depot to coming back (an
+    /// elderly volunteer's half day); the shift still bounds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_hours: Option<f64>,
 }
 
 fn default_capacity_kg() -> f64 {
@@ -266,6 +297,31 @@ pub struct Request {
     /// `options.chilled_max_s` (ignored when nothing chilled is carried).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chilled_max_s: Option<u32>,
+    /// The squad responsible for this resident (包保, one resident one
+    /// volunteer): only it serves the request, or the request is unserved
+    /// with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub squad: Option<String>,
+    /// The squad the resident knows: another squad serves the request only
+    /// when that saves more than `options.preferred_squad_penalty_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_squad: Option<String>,
+    /// Set by the planner on a lockdown day: this request is a van's drop of
+    /// parcels at a compound gate, carried on to the doors by walking squads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate_drop: Option<GateDrop>,
+}
+
+/// A van's drop at a compound gate (two echelons): which parcels it brings.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GateDrop {
+    /// The gate (a depot id).
+    pub gate: String,
+    /// The compound (an id from `compounds`).
+    pub compound: String,
+    /// Ids of the requests whose goods it brings; each collects them at `gate`.
+    pub parcels: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -293,6 +349,38 @@ pub struct Options {
     /// the hand-over at the door. A request may set its own `chilled_max_s`.
     #[serde(default = "default_chilled_s")]
     pub chilled_max_s: u32,
+    /// Fair shares among squads: `off` plans the least total effort; `fair`
+    /// also evens out the working days (see the README for what it costs).
+    #[serde(default)]
+    pub balance: Balance,
+    /// What serving a request with another squad than its
+    /// `preferred_squad` must save, in squad-seconds, to be chosen.
+    #[serde(default = "default_preferred_penalty_s")]
+    pub preferred_squad_penalty_s: u32,
+    /// Whether vans and tricycles may drive into compounds. `false` (a
+    /// lockdown): they bring each compound's goods to its gates and walking
+    /// squads carry them to the doors (two echelons).
+    #[serde(default = "yes")]
+    pub vehicles_enter_compounds: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How work is shared among squads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balance {
+    /// The least total effort, however it falls on squads.
+    #[default]
+    Off,
+    /// Even working days: a long day costs more than two half days.
+    Fair,
+}
+
+fn default_preferred_penalty_s() -> u32 {
+    1800
 }
 
 /// Seconds to park a tricycle or a van (and lock it) before walking to a
@@ -363,6 +451,9 @@ impl Default for Options {
             default_delivery_s: default_delivery_s(),
             default_visit_s: default_visit_s(),
             chilled_max_s: default_chilled_s(),
+            balance: Balance::Off,
+            preferred_squad_penalty_s: default_preferred_penalty_s(),
+            vehicles_enter_compounds: true,
         }
     }
 }
@@ -375,6 +466,7 @@ impl DayRequest {
             date: self.date.clone(),
             buildings: self.buildings.clone(),
             depots: self.depots.clone(),
+            compounds: self.compounds.clone(),
             squads: self.squads.clone(),
             requests: Vec::new(),
             requests_csv: None,

@@ -219,6 +219,8 @@ pub enum NoFitReason {
     ShiftEnds,
     BreaksOtherWindows,
     SquadFinished,
+    /// The order names its resident's own squad (`squad`), and this is another.
+    NotItsSquad,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

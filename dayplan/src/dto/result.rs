@@ -122,6 +122,34 @@ pub struct Summary {
     pub distance_m: i64,
     pub duration_s: i64,
     pub weight_kg: f64,
+    /// Two echelons: the vans' drops at compound gates (not counted in
+    /// `requests`, `routed` or `unserved`).
+    #[serde(default)]
+    pub gate_drops: usize,
+    /// How the work falls on squads, per travel mode (fair shares).
+    #[serde(default)]
+    pub shares: Vec<Share>,
+}
+
+/// The work of the squads of one travel mode: what a coordinator checks
+/// before handing out sheets (is anyone walking twice as long as the rest?).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Share {
+    pub profile: Profile,
+    pub squads: usize,
+    pub squads_used: usize,
+    /// Doors served (deliveries and visits; pickups and reloads not counted).
+    pub doors: usize,
+    pub distance_m: i64,
+    /// Working time of all used squads together.
+    pub working_s: i64,
+    /// The longest and the mean working day of the used squads.
+    pub longest_s: i64,
+    pub mean_s: i64,
+    /// `longest_s / mean_s` (1.0 is perfectly even; 0 when none is used).
+    pub spread: f64,
+    /// When the last squad of this mode is back (`"HH:MM"`).
+    pub latest_finish: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -141,6 +169,9 @@ pub struct RouteView {
     pub duration_s: i64,
     pub trips: u32,
     pub load_start_kg: f64,
+    /// Doors on the route (deliveries and visits).
+    #[serde(default)]
+    pub doors: usize,
     pub stops: Vec<StopView>,
 }
 
@@ -205,6 +236,10 @@ pub enum UnservedReason {
     ShiftTooShort,
     NoRoomLeft,
     LeftOutForCost,
+    /// The request names its squad (`squad`), and that squad cannot take it.
+    SquadCannotServe,
+    /// Two echelons: no van could bring the goods to the compound's gate in time.
+    GoodsNotAtGate,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

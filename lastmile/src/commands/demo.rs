@@ -27,6 +27,19 @@ pub struct Args {
     budget_s: u32,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Share work evenly among squads (`fair`) or plan the least total effort (`off`).
+    #[arg(long, value_enum, default_value_t = BalanceArg::Fair)]
+    balance: BalanceArg,
+    /// Let vans and tricycles drive into the compounds; by default the demo
+    /// is a lockdown day: vehicles stop at the gates, volunteers carry on foot.
+    #[arg(long)]
+    vehicles_enter_compounds: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BalanceArg {
+    Off,
+    Fair,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -36,6 +49,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         squads: args.squads,
         seed: args.seed,
         budget_s: args.budget_s,
+        lockdown: !args.vehicles_enter_compounds,
+        balance: match args.balance {
+            BalanceArg::Off => dayplan::dto::Balance::Off,
+            BalanceArg::Fair => dayplan::dto::Balance::Fair,
+        },
         ..DemoConfig::default()
     };
     eprintln!("lastmile demo: building the road map…");
@@ -70,6 +88,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .plan_now(day.clone())
         .map_err(anyhow::Error::msg)
         .context("planning the demo day")?;
+    // The day as planned: on a lockdown day it holds the vans' gate drops.
+    let day: DayRequest = serde_json::from_str(
+        &store
+            .request_json(&plan_id)?
+            .context("the plan's day is not stored")?,
+    )
+    .context("reading the planned day back")?;
     let index = write_outputs(&store, &plan_id, &day, &args.out).context("writing the sheets")?;
     let result: dayplan::dto::PlanResult =
         serde_json::from_str(&store.result(&plan_id)?.context("no result stored")?.0)
@@ -96,6 +121,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         s.squads,
         s.distance_m as f64 / 1000.0
     );
+    for sh in &s.shares {
+        println!(
+            "  {}: {} of {} squads, {} doors, {:.1} km; working days {:.1} h longest, {:.1} h mean (spread {:.2}); last back {}.",
+            sh.profile.name(),
+            sh.squads_used,
+            sh.squads,
+            sh.doors,
+            sh.distance_m as f64 / 1000.0,
+            sh.longest_s as f64 / 3600.0,
+            sh.mean_s as f64 / 3600.0,
+            sh.spread,
+            sh.latest_finish
+        );
+    }
     let t = &result.timings;
     println!(
         "Time: snapping {} ms, matrix {} ms, solve {} ms, sheets {} ms; {:.1} s in all.",
@@ -150,26 +189,77 @@ pub fn write_outputs(
         out.join("day.json"),
         serde_json::to_string_pretty(day).map_err(std::io::Error::other)?,
     )?;
+    let plan: Option<dayplan::dto::PlanResult> = serde_json::from_str(&result).ok();
     let mut index = String::from(
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>路线单 Route sheets</title></head>\
-         <body style=\"font-family:sans-serif;font-size:16pt\"><h1>路线单 Route sheets</h1><ul>",
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>路线单 Route sheets</title>\
+         <style>body{font-family:sans-serif;font-size:14pt}table{border-collapse:collapse}\
+         td,th{border:1px solid #999;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}</style>\
+         </head><body><h1>路线单 Route sheets</h1>\
+         <table><tr><th>小分队 Squad</th><th>方式 Mode</th><th>门户 Doors</th><th>公里 km</th>\
+         <th>工作时长 Hours</th><th>出发 Start</th><th>结束 Finish</th><th>路线单 Sheet</th></tr>",
     );
     for s in &day.squads {
+        let route = plan
+            .as_ref()
+            .and_then(|p| p.routes.iter().find(|r| r.squad == s.id));
+        let name = dayplan::sheet::esc(s.name.as_deref().unwrap_or(&s.id));
+        let figures = match route {
+            Some(r) => format!(
+                "<td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{}</td><td>{}</td>",
+                r.doors,
+                r.distance_m as f64 / 1000.0,
+                r.duration_s as f64 / 3600.0,
+                r.start,
+                r.end
+            ),
+            None => "<td>0</td><td>–</td><td>–</td><td>–</td><td>未派 unused</td>".to_string(),
+        };
+        let mut links = String::new();
         for lang in [Lang::Zh, Lang::En] {
             if let Some((html, _)) = store.sheet(plan_id, &s.id, lang.code()).map_err(io)? {
-                let name = format!("{}.{}.html", file_safe(&s.id), lang.code());
-                std::fs::write(sheets_dir.join(&name), html)?;
-                if lang == Lang::Zh {
-                    index.push_str(&format!(
-                        "<li><a href=\"sheets/{name}\">{}</a> · <a href=\"sheets/{}.en.html\">English</a></li>",
-                        dayplan::sheet::esc(s.name.as_deref().unwrap_or(&s.id)),
-                        file_safe(&s.id)
-                    ));
-                }
+                let file = format!("{}.{}.html", file_safe(&s.id), lang.code());
+                std::fs::write(sheets_dir.join(&file), html)?;
+                links.push_str(&format!(
+                    "<a href=\"sheets/{file}\">{}</a> ",
+                    if lang == Lang::Zh { "中文" } else { "English" }
+                ));
             }
         }
+        index.push_str(&format!(
+            "<tr><td>{} {name}</td><td>{}</td>{figures}<td>{links}</td></tr>",
+            dayplan::sheet::esc(&s.id),
+            s.profile.name()
+        ));
     }
-    index.push_str("</ul><p><a href=\"plan.json\">plan.json</a> · <a href=\"plan.geojson\">plan.geojson</a></p></body></html>");
+    index.push_str("</table>");
+    if let Some(p) = &plan {
+        index.push_str(
+            "<h2>分工 Shares</h2><table><tr><th>方式 Mode</th><th>小分队 Squads used</th><th>门户 Doors</th>\
+             <th>公里 km</th><th>最长 Longest h</th><th>平均 Mean h</th><th>最长/平均 Spread</th><th>最晚结束 Last back</th></tr>",
+        );
+        for sh in &p.summary.shares {
+            index.push_str(&format!(
+                "<tr><td>{}</td><td>{} / {}</td><td>{}</td><td>{:.1}</td><td>{:.1}</td><td>{:.1}</td><td>{:.2}</td><td>{}</td></tr>",
+                sh.profile.name(),
+                sh.squads_used,
+                sh.squads,
+                sh.doors,
+                sh.distance_m as f64 / 1000.0,
+                sh.longest_s as f64 / 3600.0,
+                sh.mean_s as f64 / 3600.0,
+                sh.spread,
+                sh.latest_finish
+            ));
+        }
+        index.push_str("</table>");
+        if !p.unserved.is_empty() {
+            index.push_str(&format!(
+                "<p>未能安排 Unserved: {} (see plan.json for each reason)</p>",
+                p.unserved.len()
+            ));
+        }
+    }
+    index.push_str("<p><a href=\"plan.json\">plan.json</a> · <a href=\"plan.geojson\">plan.geojson</a></p></body></html>");
     let path = out.join("index.html");
     std::fs::write(&path, index)?;
     Ok(path)

@@ -49,6 +49,12 @@ use schedule::check_route;
 /// [`Solution::routes`] and [`Route::activities`] (0-based).
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum Violation {
+    #[error("route {route} stop {stop}: job {job} may only be served by its own vehicles")]
+    NotAllowedVehicle {
+        route: usize,
+        stop: usize,
+        job: JobIdx,
+    },
     #[error("route {route}: unknown vehicle {vehicle}")]
     UnknownVehicle { route: usize, vehicle: VehicleIdx },
     #[error("route {route}: vehicle {vehicle} already drives route {first_route}")]
@@ -301,6 +307,8 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
     // Where each job's first and second task was seen: (route, stop).
     let mut seen: Vec<[Option<(usize, usize)>; 2]> = vec![[None, None]; problem.jobs().len()];
     let mut cost_sum: Cost = 0;
+    // Fair shares and preferences: part of the objective, not of route costs.
+    let mut extra: Cost = 0;
 
     for (r, route) in solution.routes.iter().enumerate() {
         cost_sum = cost_sum.saturating_add(route.cost);
@@ -324,6 +332,7 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             out.push(Violation::EmptyRoute { route: r });
         }
         record_jobs(problem, r, route, &mut seen, &mut out);
+        extra = extra.saturating_add(assignment_cost(problem, r, route, &mut out));
         check_route(problem, r, route, &mut out);
     }
 
@@ -379,7 +388,7 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             expected: cost_sum,
         });
     }
-    let objective = cost_sum.saturating_add(prizes).saturating_add(
+    let objective = cost_sum.saturating_add(prizes).saturating_add(extra).saturating_add(
         problem
             .vehicle_weight()
             .saturating_mul(solution.routes.len() as Cost),
@@ -422,6 +431,51 @@ fn task_of(kind: ActivityKind, job: &JobKind) -> Result<(&Task, usize), &'static
 }
 
 /// Records where each task is served and reports duplicates and wrong kinds.
+/// What `route` adds to the objective for fair shares (`weight * d² /
+/// scale` of its duration) and for jobs served by another vehicle than the
+/// one they prefer; a job on a vehicle it is not allowed on is a violation.
+fn assignment_cost(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violation>) -> Cost {
+    let mut c: Cost = 0;
+    if let Some(b) = problem.objective().balance {
+        let d = i128::from(route.duration.max(0));
+        let v = i128::from(b.weight) * d * d / i128::from(b.scale.max(1));
+        c = c.saturating_add(v.min(i128::from(Cost::MAX / 4)) as Cost);
+    }
+    for (s, act) in route.activities.iter().enumerate() {
+        let job = match act.kind {
+            ActivityKind::Delivery(j)
+            | ActivityKind::Pickup(j)
+            | ActivityKind::Visit(j)
+            | ActivityKind::ShipmentPickup(j) => j,
+            // A shipment is counted once, at its pickup; its delivery is
+            // checked for the vehicle too.
+            ActivityKind::ShipmentDelivery(j) => {
+                if j.get() < problem.jobs().len() && !problem.may_serve(j, route.vehicle) {
+                    out.push(Violation::NotAllowedVehicle { route: r, stop: s, job: j });
+                }
+                continue;
+            }
+            ActivityKind::Reload => continue,
+        };
+        if job.get() >= problem.jobs().len() {
+            continue;
+        }
+        if !problem.may_serve(job, route.vehicle) {
+            out.push(Violation::NotAllowedVehicle {
+                route: r,
+                stop: s,
+                job,
+            });
+        }
+        if let Some((p, cost)) = problem.preference(job) {
+            if p != route.vehicle {
+                c = c.saturating_add(cost);
+            }
+        }
+    }
+    c
+}
+
 fn record_jobs(
     problem: &Problem,
     r: usize,

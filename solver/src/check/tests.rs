@@ -935,6 +935,7 @@ fn vehicle_weight_counts_per_route() {
     }
     b.objective(Objective {
         minimise_vehicles: true,
+        ..Default::default()
     });
     let pv = b.build().unwrap();
     assert!(pv.vehicle_weight() > 0);

@@ -197,11 +197,30 @@ pub fn build_solution(problem: &Problem, routes: Vec<Route>, reason: UnassignedR
             .iter()
             .map(|u| problem.prize(u.job))
             .sum::<Cost>()
-        + problem.vehicle_weight() * routes.len() as Cost;
+        + problem.vehicle_weight() * routes.len() as Cost
+        + routes.iter().map(|r| extra_cost(problem, r)).sum::<Cost>();
     Solution {
         routes,
         unassigned,
         cost,
         objective,
     }
+}
+
+/// What a route adds to the objective beyond its cost: fair shares on its
+/// duration, and jobs served by another vehicle than the one they prefer.
+fn extra_cost(problem: &Problem, route: &Route) -> Cost {
+    let balance = problem
+        .objective()
+        .balance
+        .map_or(0, |b| b.cost(route.duration));
+    let preference: Cost = route
+        .activities
+        .iter()
+        .filter(|a| !matches!(a.kind, ActivityKind::ShipmentDelivery(_)))
+        .filter_map(|a| a.kind.job())
+        .filter(|j| j.get() < problem.jobs().len())
+        .map(|j| problem.preference_cost(j, route.vehicle))
+        .sum();
+    balance + preference
 }

@@ -12,6 +12,8 @@ use crate::solution::UnassignedReason;
 /// specific reason.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Stage {
+    /// Not among the job's allowed vehicles (its responsible squad).
+    Assigned,
     Skills,
     Capacity,
     Reach,
@@ -23,6 +25,7 @@ pub(crate) enum Stage {
 impl Stage {
     pub fn reason(self) -> UnassignedReason {
         match self {
+            Stage::Assigned => UnassignedReason::NoAllowedVehicle,
             Stage::Skills => UnassignedReason::NoSkilledVehicle,
             Stage::Capacity => UnassignedReason::OverCapacity,
             Stage::Reach => UnassignedReason::Unreachable,
@@ -37,6 +40,12 @@ impl Stage {
 pub(crate) fn fits_alone<const D: usize>(data: &Data<'_, D>, j: u32, v: u32) -> Result<(), Stage> {
     let job = data.problem.job(crate::problem::JobIdx(j));
     let veh = data.problem.vehicle(crate::problem::VehicleIdx(v));
+    if !data
+        .problem
+        .may_serve(crate::problem::JobIdx(j), crate::problem::VehicleIdx(v))
+    {
+        return Err(Stage::Assigned);
+    }
     if !veh.skills.covers(job.skills) {
         return Err(Stage::Skills);
     }
@@ -165,6 +174,6 @@ pub(crate) fn alone_reason<const D: usize>(data: &Data<'_, D>, j: u32) -> Unassi
             Err(s) => s,
         })
         .max()
-        .unwrap_or(Stage::Skills)
+        .unwrap_or(Stage::Assigned)
         .reason()
 }

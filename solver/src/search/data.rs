@@ -141,6 +141,14 @@ pub(crate) struct Data<'p, const D: usize> {
     pub depot_dist: Vec<i64>,
     pub deadline: Vec<i64>,
     pub change_penalty: i64,
+    /// Per job: the vehicle it prefers ([`NONE`] if none) and what serving
+    /// it with another costs (one resident, one volunteer).
+    pub preferred: Vec<u32>,
+    pub preference_cost: Vec<i64>,
+    pub any_preference: bool,
+    /// Fair shares: `(weight, scale)` of the per-route working-time cost
+    /// ([`crate::problem::Balance`]), if any.
+    pub balance: Option<(i64, i64)>,
     /// Per node: the key ([`Data::link_key`]) of the stop before it on the
     /// printed sheet, or [`NONE`] (not printed, a depot or a reload slot).
     pub printed_pred: Vec<u32>,
@@ -391,6 +399,14 @@ impl<'p, const D: usize> Data<'p, D> {
             avg_demand: 1,
             home: vec![NONE; njobs],
             change_penalty: 0,
+            preferred: (0..njobs)
+                .map(|j| problem.preference(JobIdx(j as u32)).map_or(NONE, |(v, _)| v.0))
+                .collect(),
+            preference_cost: (0..njobs)
+                .map(|j| problem.preference(JobIdx(j as u32)).map_or(0, |(_, c)| c))
+                .collect(),
+            any_preference: (0..njobs).any(|j| problem.preference(JobIdx(j as u32)).is_some()),
+            balance: problem.objective().balance.map(|b| (b.weight, b.scale.max(1))),
             printed_pred: Vec::new(),
             reorder_penalty: 0,
             demand_size: Vec::new(),
@@ -482,14 +498,40 @@ impl<'p, const D: usize> Data<'p, D> {
         self.change_penalty != 0 || self.reorder_penalty != 0
     }
 
-    /// Penalty of job `job` when served by `vehicle` instead of its initial one.
+    /// Whether any job pays for being on some vehicle (a plan's change
+    /// penalty or a preference): routes then keep their `away` sums.
+    #[inline]
+    pub fn any_away(&self) -> bool {
+        self.change_penalty != 0 || self.any_preference
+    }
+
+    /// Penalty of job `job` when served by `vehicle`: instead of its initial
+    /// one (re-planning), and instead of the one it prefers.
     #[inline]
     pub fn away(&self, job: u32, vehicle: u32) -> i64 {
-        let h = self.home[job as usize];
+        let j = job as usize;
+        let h = self.home[j];
+        let p = self.preferred[j];
+        let mut c = 0;
         if h != NONE && h != vehicle {
-            self.change_penalty
-        } else {
-            0
+            c += self.change_penalty;
+        }
+        if p != NONE && p != vehicle {
+            c += self.preference_cost[j];
+        }
+        c
+    }
+
+    /// Fair-shares cost of a used route of `duration` seconds (0 without
+    /// balance). The same formula as [`crate::problem::Balance::cost`].
+    #[inline]
+    pub fn balance_cost(&self, duration: i64) -> i64 {
+        match self.balance {
+            None => 0,
+            Some((w, s)) => {
+                let d = duration.max(0) as i128;
+                (w as i128 * d * d / s as i128).min(i64::MAX as i128 / 4) as i64
+            }
         }
     }
 }

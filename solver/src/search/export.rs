@@ -2,7 +2,7 @@
 //! loads after each stop, route costs, and the objective.
 
 use crate::problem::{JobIdx, LocIdx, VehicleIdx};
-use crate::search::data::{Data, NodeKind};
+use crate::search::data::{Data, NodeKind, NONE};
 use crate::search::schedule::{forward, StopTimes};
 use crate::search::state::State;
 use crate::solution::{Activity, ActivityKind, Route, Solution, Unassigned};
@@ -95,6 +95,23 @@ pub(crate) fn export<const D: usize>(
         cost.saturating_add(data.vehicle_weight.saturating_mul(routes.len() as i64));
     for u in &unassigned {
         objective = objective.saturating_add(data.prize[u.job.get()]);
+    }
+    // Fair shares and preferences are part of the objective (the checker
+    // recomputes both); the plan's change penalties are not.
+    for r in &routes {
+        objective = objective.saturating_add(data.balance_cost(r.duration));
+        for a in &r.activities {
+            if let ActivityKind::Delivery(j)
+            | ActivityKind::Pickup(j)
+            | ActivityKind::Visit(j)
+            | ActivityKind::ShipmentPickup(j) = a.kind
+            {
+                let p = data.preferred[j.get()];
+                if p != NONE && p != r.vehicle.0 {
+                    objective = objective.saturating_add(data.preference_cost[j.get()]);
+                }
+            }
+        }
     }
     // Change penalties of `solve_from` steer the search but are not part of
     // the reported objective, whose definition the checker shares.

@@ -249,7 +249,13 @@ impl<'p, const D: usize> Prepared<'p, D> {
                     delivery_index,
                     delivery_begin,
                     eta,
-                    added_cost: base - old,
+                    // A job served by another than its preferred vehicle
+                    // pays the preference (one resident, one volunteer).
+                    added_cost: base - old
+                        + match data.preferred[j as usize] {
+                            p if p != NONE && p != v => data.preference_cost[j as usize],
+                            _ => 0,
+                        },
                     max_delay,
                     stops_delayed: delayed,
                     route: self.seq[1..self.seq.len() - 1]
@@ -298,6 +304,7 @@ fn reorder<const D: usize>(data: &Data<'_, D>, st: &mut State<D>, r: u32) {
 
 fn stage_constraint(s: Stage) -> Constraint {
     match s {
+        Stage::Assigned => Constraint::AllowedVehicles,
         Stage::Skills => Constraint::Skills,
         Stage::Capacity => Constraint::Capacity,
         Stage::Reach => Constraint::Reach,

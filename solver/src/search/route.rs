@@ -116,8 +116,7 @@ impl<const D: usize> Route<D> {
                 NodeKind::Delivery => open = open.saturating_sub(1),
                 _ => {}
             }
-            if matches!(node.kind, NodeKind::Single | NodeKind::Pickup) && data.change_penalty != 0
-            {
+            if matches!(node.kind, NodeKind::Single | NodeKind::Pickup) && data.any_away() {
                 self.away += data.away(node.job, self.vehicle);
             }
             self.multi_window |= node.windows.len() > 1;

@@ -226,7 +226,7 @@ pub(crate) fn links_of<const D: usize>(data: &Data<'_, D>, st: &State<D>, nr: &N
 /// Change penalty difference of route `nr`: pieces coming from other
 /// routes, and printed stops with another predecessor.
 fn away_delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, nr: &NewRoute) -> i64 {
-    if !data.counts_changes() {
+    if !data.counts_changes() && !data.any_preference {
         return 0;
     }
     let links = if data.reorder_penalty != 0 {
@@ -235,7 +235,7 @@ fn away_delta<const D: usize>(data: &Data<'_, D>, st: &State<D>, nr: &NewRoute) 
     } else {
         0
     };
-    if data.change_penalty == 0 {
+    if !data.any_away() {
         return links;
     }
     let v = st.routes[nr.r as usize].vehicle;

@@ -1,0 +1,220 @@
+//! Fair shares and two echelons, measured: the same day planned four ways at
+//! the same budget (`balance` off / fair × vehicles enter compounds / a
+//! lockdown), through the planner the service runs (`dayplan::plan_day`).
+//!
+//! ```text
+//! cargo run --release -p lastmile-benches --bin bench_shares [-- --requests 300 --squads 12 --budget-s 15]
+//! cargo run --release -p lastmile-benches --bin bench_shares -- --osm ../shared/data/osm/chengdu-central.osm.pbf --requests 1000 --squads 40 --budget-s 30
+//! ```
+//! Without `--osm`: the demo day on the made-up district (five gated
+//! compounds). With `--osm`: the demo day on the extract, its compounds and
+//! gates found in the OSM data (`geo_data::compounds`), doors inside them
+//! belonging to them. Every plan passes the solver's checker and the day's
+//! own rules (`dayplan::day_check`); the table says so.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use dayplan::assemble::assemble;
+use dayplan::convert::snap_day;
+use dayplan::demo::{district_day, osm_day, DemoConfig};
+use dayplan::dto::{Balance, DayRequest, PlanResult, Profile};
+use dayplan::plan::Budget;
+use geo_data::{NoProgress, PreparedGraphs};
+
+/// Fair shares and two echelons: one day planned with and without each.
+#[derive(Parser)]
+#[command(args_override_self = true)]
+struct Args {
+    /// OSM extract (default: the made-up district).
+    #[arg(long, value_name = "FILE")]
+    osm: Option<PathBuf>,
+    #[arg(long, default_value_t = 300)]
+    requests: usize,
+    #[arg(long, default_value_t = 12)]
+    squads: usize,
+    /// Budget of each plan, in seconds.
+    #[arg(long, default_value_t = 15)]
+    budget_s: u32,
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Plan only these configurations (comma-separated of off-open,
+    /// fair-open, off-lockdown, fair-lockdown).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+struct Row {
+    name: String,
+    served: usize,
+    requests: usize,
+    walk_h: f64,
+    walk_km: f64,
+    vehicle_km: f64,
+    walk_used: usize,
+    walk_squads: usize,
+    longest_h: f64,
+    mean_h: f64,
+    vehicle_doors: usize,
+    drops: usize,
+    latest: String,
+    wall_s: f64,
+    violations: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let a = Args::parse();
+    let cfg = DemoConfig {
+        requests: a.requests,
+        squads: a.squads,
+        seed: a.seed,
+        budget_s: a.budget_s,
+        ..DemoConfig::default()
+    };
+    let (graphs, base) = match &a.osm {
+        None => {
+            let g = geo_data::district::prepared();
+            let d = district_day(&cfg);
+            (g, d)
+        }
+        Some(path) => {
+            let (g, _) = PreparedGraphs::import_pbf(path, &NoProgress)
+                .with_context(|| format!("importing {}", path.display()))?;
+            let mut d = osm_day(&g, &cfg).map_err(anyhow::Error::msg)?;
+            anyhow::bail!("TEMP: compounds from OSM not merged yet");
+            (g, d)
+        }
+    };
+    println!(
+        "{}: {} requests, {} squads ({} walking), {} compounds, {} s budget, {} threads",
+        a.osm
+            .as_ref()
+            .map_or("district".into(), |p| p.display().to_string()),
+        base.requests.len(),
+        base.squads.len(),
+        base.squads
+            .iter()
+            .filter(|s| s.profile == Profile::Walk)
+            .count(),
+        base.compounds.len(),
+        a.budget_s,
+        a.threads
+    );
+    let configs = [
+        ("off-open", Balance::Off, true),
+        ("fair-open", Balance::Fair, true),
+        ("off-lockdown", Balance::Off, false),
+        ("fair-lockdown", Balance::Fair, false),
+    ];
+    let mut rows = Vec::new();
+    for (name, balance, enter) in configs {
+        if !a.only.is_empty() && !a.only.iter().any(|o| o == name) {
+            continue;
+        }
+        let mut day = base.clone();
+        day.options.balance = balance;
+        day.options.vehicles_enter_compounds = enter;
+        rows.push(run(name, &day, &graphs, &a)?);
+    }
+    println!();
+    println!("| plan | served | walking h | walking km | vehicle km | walking squads used | longest / mean walking day (h) | spread | van/tricycle door stops in compounds | drops | latest finish | wall s | rule violations |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in &rows {
+        println!(
+            "| {} | {} / {} | {:.1} | {:.1} | {:.1} | {} / {} | {:.2} / {:.2} | {:.2} | {} | {} | {} | {:.1} | {} |",
+            r.name,
+            r.served,
+            r.requests,
+            r.walk_h,
+            r.walk_km,
+            r.vehicle_km,
+            r.walk_used,
+            r.walk_squads,
+            r.longest_h,
+            r.mean_h,
+            if r.mean_h > 0.0 { r.longest_h / r.mean_h } else { 0.0 },
+            r.vehicle_doors,
+            r.drops,
+            r.latest,
+            r.wall_s,
+            r.violations
+        );
+    }
+    Ok(())
+}
+
+fn run(name: &str, day: &DayRequest, graphs: &PreparedGraphs, a: &Args) -> anyhow::Result<Row> {
+    let t = Instant::now();
+    let snapped = snap_day(day, graphs).map_err(|e| anyhow::anyhow!("{}", e[0].message))?;
+    let budget = Budget {
+        time: Duration::from_secs(a.budget_s as u64),
+        threads: a.threads,
+        cancel: None,
+        progress: None,
+    };
+    let p = dayplan::plan_day(day, snapped, graphs, &budget)?;
+    let wall_s = t.elapsed().as_secs_f64();
+    let checked = solver::check::check(&p.problem, &p.solution);
+    let res: PlanResult = assemble(
+        "bench", 1, &p.day, &p.problem, &p.solution, &p.snapped, graphs, false,
+    )
+    .result;
+    let rules = dayplan::day_check::violations(&p.day, &res);
+    for v in checked.iter().take(3) {
+        eprintln!("{name}: checker: {v}");
+    }
+    for v in rules.iter().take(3) {
+        eprintln!("{name}: rule: {v}");
+    }
+    let walk = res.summary.shares.iter().find(|s| s.profile == Profile::Walk);
+    let members = dayplan::compound::membership(&p.day);
+    let index: std::collections::HashMap<&str, usize> = p
+        .day
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
+    let vehicle_doors = res
+        .routes
+        .iter()
+        .filter(|r| r.profile != Profile::Walk)
+        .flat_map(|r| &r.stops)
+        .filter_map(|s| s.request.as_deref())
+        .filter(|q| index.get(q).is_some_and(|&i| members[i].is_some()))
+        .count();
+    let latest = res
+        .summary
+        .shares
+        .iter()
+        .map(|s| s.latest_finish.clone())
+        .max()
+        .unwrap_or_default();
+    Ok(Row {
+        name: name.into(),
+        served: res.summary.routed,
+        requests: res.summary.requests,
+        walk_h: walk.map_or(0.0, |w| w.working_s as f64 / 3600.0),
+        walk_km: walk.map_or(0.0, |w| w.distance_m as f64 / 1000.0),
+        vehicle_km: res
+            .summary
+            .shares
+            .iter()
+            .filter(|s| s.profile != Profile::Walk)
+            .map(|s| s.distance_m as f64 / 1000.0)
+            .sum(),
+        walk_used: walk.map_or(0, |w| w.squads_used),
+        walk_squads: walk.map_or(0, |w| w.squads),
+        longest_h: walk.map_or(0.0, |w| w.longest_s as f64 / 3600.0),
+        mean_h: walk.map_or(0.0, |w| w.mean_s as f64 / 3600.0),
+        vehicle_doors,
+        drops: res.summary.gate_drops,
+        latest,
+        wall_s,
+        violations: checked.len() + rules.len(),
+    })
+}
