@@ -16,6 +16,9 @@
 //!   them ([`ProfileGraph::from_point`], [`ProfileGraph::to_point`]) without a
 //!   new matrix.
 //!
+//! Beside the graphs, [`compounds`] proposes residential compounds, their
+//! gates and buildings from the same extract, read with [`Keep::RoadsAndAreas`].
+//!
 //! Costs are integers ([`Cost`]: milliseconds, centimetres) minimised
 //! lexicographically, so every result is exact and `oracle` (plain Dijkstra)
 //! can check it to the millisecond.
@@ -42,7 +45,9 @@
 //! assert_eq!(m.duration_s(1, 1), Some(0));
 //! ```
 
+pub mod area_tags;
 pub mod ch;
+pub mod compounds;
 pub mod distance;
 #[cfg(feature = "fixtures")]
 pub mod district;
@@ -65,10 +70,11 @@ pub mod store;
 pub mod synthetic;
 
 pub use ch::ContractionHierarchy;
+pub use compounds::{find_compounds, FoundBuilding, FoundCompound, FoundGate, GateKind};
 pub use graph::{ComponentReport, GraphBuilder, RoadGraph};
 pub use ids::{Cost, EdgeIdx, NodeIdx};
 pub use matrix::{TravelMatrix, UNREACHABLE};
-pub use osm::{ImportError, NoProgress, OsmData, OsmWay, Progress};
+pub use osm::{ImportError, Keep, NoProgress, OsmData, OsmNode, OsmWay, Progress};
 pub use path::Route;
 pub use point_index::{PointCosts, PointIndex};
 pub use prepared::{PrepareReport, PreparedGraphs, ProfileGraph, ProfileSummary};

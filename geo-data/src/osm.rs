@@ -5,6 +5,12 @@
 //! the whole extract. Extracts are cut at a boundary, so ways routinely refer to
 //! nodes that are not in the file: such a way is split at the missing nodes and
 //! its present pieces are kept (counted in [`OsmData::missing_refs`]).
+//!
+//! The compound finder ([`crate::compounds`]) also needs residential areas,
+//! buildings and gate nodes. The road-graph import never keeps them
+//! ([`Keep::Roads`], what [`read_pbf`] does); [`read_pbf_keeping`] with
+//! [`Keep::RoadsAndAreas`] adds them in the same two passes, so the routing
+//! import pays nothing for a feature it does not use.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -15,6 +21,7 @@ use osmpbfreader::{blocks, fileformat::BlobHeader, primitive_block_from_blob, Os
 use protobuf::Message;
 use rayon::prelude::*;
 
+use crate::area_tags;
 use crate::graph::{ComponentReport, GraphBuilder, RoadGraph};
 use crate::ids::Cost;
 use crate::profile::Profile;
@@ -40,16 +47,46 @@ impl OsmWay {
     }
 }
 
-/// The part of an OSM extract that routing needs, read from a PBF file or built
-/// in memory (fixtures, synthetic cities).
+/// One OSM node kept for its tags (a gate or an entrance); its coordinates are
+/// in [`OsmData::nodes`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct OsmNode {
+    /// OSM node id.
+    pub id: i64,
+    /// All tags of the node.
+    pub tags: Vec<(String, String)>,
+}
+
+impl OsmNode {
+    /// The value of a tag.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The part of an OSM extract that routing needs (and, when asked for, what the
+/// compound finder needs), read from a PBF file or built in memory (fixtures,
+/// synthetic cities).
 #[derive(Clone, Debug, Default)]
 pub struct OsmData {
     /// Node id → (lat, lon) in 1e-7 degrees.
     pub nodes: HashMap<i64, (i32, i32)>,
     /// Ways usable by at least one profile, in file order.
     pub ways: Vec<OsmWay>,
-    /// Way node references that point to nodes absent from the file.
+    /// Way node references that point to nodes absent from the file (of
+    /// [`OsmData::ways`] only).
     pub missing_refs: u64,
+    /// Closed ways that may outline a residential compound or a building
+    /// ([`crate::area_tags::is_compound_area`], [`crate::area_tags::is_building`]),
+    /// in file order. Empty unless read with [`Keep::RoadsAndAreas`]; routing
+    /// never looks at them.
+    pub areas: Vec<OsmWay>,
+    /// Nodes tagged as gates or entrances ([`crate::area_tags::is_gate_node`]),
+    /// in file order. Empty unless read with [`Keep::RoadsAndAreas`].
+    pub gate_nodes: Vec<OsmNode>,
 }
 
 impl OsmData {
@@ -63,7 +100,8 @@ impl OsmData {
     /// ways, cycleways, tracks, bridleways and corridors removed, as in much of
     /// China's OSM data, where doors then sit tens to hundreds of metres off
     /// any mapped way. Keeps what `osmium tags-filter` kept for
-    /// `chengdu-roads-only.osm.pbf` (see the shared data's README).
+    /// `chengdu-roads-only.osm.pbf` (see the shared data's README): no areas
+    /// and no gate nodes either.
     pub fn roads_only(&self) -> OsmData {
         const FOOT_ONLY: [&str; 8] = [
             "footway",
@@ -84,17 +122,51 @@ impl OsmData {
                 .cloned()
                 .collect(),
             missing_refs: self.missing_refs,
+            areas: Vec::new(),
+            gate_nodes: Vec::new(),
         }
     }
 
     /// Adds a way.
     pub fn add_way(&mut self, id: i64, refs: Vec<i64>, tags: &[(&str, &str)]) {
-        let tags = tags
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let tags = owned(tags);
         self.ways.push(OsmWay { id, refs, tags });
     }
+
+    /// Adds an area way (a compound outline or a building; see [`OsmData::areas`]).
+    pub fn add_area(&mut self, id: i64, refs: Vec<i64>, tags: &[(&str, &str)]) {
+        self.areas.push(OsmWay {
+            id,
+            refs,
+            tags: owned(tags),
+        });
+    }
+
+    /// Adds a node tagged as a gate or an entrance (see [`OsmData::gate_nodes`]).
+    pub fn add_gate_node(&mut self, id: i64, lat: f64, lon: f64, tags: &[(&str, &str)]) {
+        self.add_node(id, lat, lon);
+        self.gate_nodes.push(OsmNode {
+            id,
+            tags: owned(tags),
+        });
+    }
+}
+
+fn owned(tags: &[(&str, &str)]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// What a PBF read keeps besides the routable ways and their nodes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Keep {
+    /// Roads only: the road-graph import.
+    #[default]
+    Roads,
+    /// Also compound areas, buildings and gate nodes ([`OsmData::areas`],
+    /// [`OsmData::gate_nodes`]), for [`crate::compounds::find_compounds`].
+    RoadsAndAreas,
 }
 
 /// Why an OSM file could not be imported.
@@ -189,18 +261,38 @@ fn any_profile_uses<'a>(tag: impl Fn(&str) -> Option<&'a str> + Copy) -> bool {
 
 /// Reads the routable part of a PBF file.
 pub fn read_pbf(path: &Path, progress: &dyn Progress) -> Result<OsmData, ImportError> {
+    read_pbf_keeping(path, Keep::Roads, progress)
+}
+
+/// Reads the routable part of a PBF file and, with [`Keep::RoadsAndAreas`],
+/// the areas and gate nodes the compound finder needs.
+pub fn read_pbf_keeping(
+    path: &Path,
+    keep: Keep,
+    progress: &dyn Progress,
+) -> Result<OsmData, ImportError> {
     let file = File::open(path).map_err(|source| ImportError::Io {
         path: path.into(),
         source,
     })?;
-    read_pbf_from(BufReader::new(file), path, progress)
+    read_pbf_from_keeping(BufReader::new(file), path, keep, progress)
 }
 
 /// Reads the routable part of PBF data from any seekable reader (`name` is used
 /// in error messages).
 pub fn read_pbf_from<R: Read + Seek + Send>(
+    r: R,
+    name: &Path,
+    progress: &dyn Progress,
+) -> Result<OsmData, ImportError> {
+    read_pbf_from_keeping(r, name, Keep::Roads, progress)
+}
+
+/// [`read_pbf_from`] keeping what `keep` says.
+pub fn read_pbf_from_keeping<R: Read + Seek + Send>(
     mut r: R,
     name: &Path,
+    keep: Keep,
     progress: &dyn Progress,
 ) -> Result<OsmData, ImportError> {
     let corrupt = |reason: String| ImportError::Corrupt {
@@ -211,7 +303,7 @@ pub fn read_pbf_from<R: Read + Seek + Send>(
     // The reader may still panic on well-framed but inconsistent blocks (an
     // out-of-range string index, say); a corrupt file must be an error, not a crash.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_two_passes(r, total, progress)
+        read_two_passes(r, total, keep, progress)
     }));
     match result {
         Ok(Ok(data)) => Ok(data),
@@ -223,59 +315,107 @@ pub fn read_pbf_from<R: Read + Seek + Send>(
 fn read_two_passes<R: Read + Seek + Send>(
     r: R,
     total: u64,
+    keep: Keep,
     progress: &dyn Progress,
 ) -> Result<OsmData, String> {
     let mut reader = OsmPbfReader::new(r);
+    let areas_too = keep == Keep::RoadsAndAreas;
+    let owned_tags = |tags: &osmpbfreader::Tags| -> Vec<(String, String)> {
+        tags.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
 
     progress.stage("reading ways", total);
-    let mut chunks: Vec<(usize, Vec<OsmWay>)> = reader
+    type WayChunk = (usize, Vec<OsmWay>, Vec<OsmWay>);
+    let mut chunks: Vec<WayChunk> = reader
         .blobs()
         .enumerate()
         .par_bridge()
-        .map(|(i, blob)| -> Result<(usize, Vec<OsmWay>), String> {
+        .map(|(i, blob)| -> Result<WayChunk, String> {
             let block = primitive_block_from_blob(&blob.map_err(|e| e.to_string())?)
                 .map_err(|e| e.to_string())?;
             let mut ways = Vec::new();
+            let mut areas = Vec::new();
             for w in blocks::ways(&block) {
                 let tag = |k: &str| w.tags.get(k).map(|v| v.as_str());
-                if any_profile_uses(tag) {
-                    ways.push(OsmWay {
-                        id: w.id.0,
-                        refs: w.nodes.iter().map(|n| n.0).collect(),
-                        tags: w
-                            .tags
-                            .iter()
-                            .map(|(k, v)| (k.to_string(), v.to_string()))
-                            .collect(),
-                    });
+                // Only closed ways can outline an area; unclosed ones are not kept.
+                let area = areas_too
+                    && w.nodes.len() >= 4
+                    && w.nodes.first() == w.nodes.last()
+                    && (area_tags::is_compound_area(tag) || area_tags::is_building(tag));
+                let road = any_profile_uses(tag);
+                if !road && !area {
+                    continue;
+                }
+                let way = OsmWay {
+                    id: w.id.0,
+                    refs: w.nodes.iter().map(|n| n.0).collect(),
+                    tags: owned_tags(&w.tags),
+                };
+                match (road, area) {
+                    (true, true) => {
+                        areas.push(way.clone());
+                        ways.push(way);
+                    }
+                    (true, false) => ways.push(way),
+                    _ => areas.push(way),
                 }
             }
             progress.advance(1);
-            Ok((i, ways))
+            Ok((i, ways, areas))
         })
         .collect::<Result<_, String>>()?;
     chunks.sort_by_key(|c| c.0);
-    let ways: Vec<OsmWay> = chunks.into_iter().flat_map(|c| c.1).collect();
-    let needed: HashSet<i64> = ways.iter().flat_map(|w| w.refs.iter().copied()).collect();
+    let mut ways = Vec::new();
+    let mut areas = Vec::new();
+    for (_, w, a) in chunks {
+        ways.extend(w);
+        areas.extend(a);
+    }
+    let needed: HashSet<i64> = ways
+        .iter()
+        .chain(&areas)
+        .flat_map(|w| w.refs.iter().copied())
+        .collect();
 
     reader.rewind().map_err(|e| e.to_string())?;
     progress.stage("reading nodes", total);
-    type NodeChunk = Vec<(i64, (i32, i32))>;
-    let node_chunks: Vec<NodeChunk> = reader
+    type NodeChunk = (usize, Vec<(i64, (i32, i32))>, Vec<OsmNode>);
+    let mut node_chunks: Vec<NodeChunk> = reader
         .blobs()
+        .enumerate()
         .par_bridge()
-        .map(|blob| -> Result<NodeChunk, String> {
+        .map(|(i, blob)| -> Result<NodeChunk, String> {
             let block = primitive_block_from_blob(&blob.map_err(|e| e.to_string())?)
                 .map_err(|e| e.to_string())?;
-            let v = blocks::nodes(&block)
-                .filter(|n| needed.contains(&n.id.0))
-                .map(|n| (n.id.0, (n.decimicro_lat, n.decimicro_lon)))
-                .collect();
+            let mut coords = Vec::new();
+            let mut gates = Vec::new();
+            for n in blocks::nodes(&block) {
+                let gate =
+                    areas_too && area_tags::is_gate_node(|k| n.tags.get(k).map(|v| v.as_str()));
+                if gate {
+                    gates.push(OsmNode {
+                        id: n.id.0,
+                        tags: owned_tags(&n.tags),
+                    });
+                }
+                if gate || needed.contains(&n.id.0) {
+                    coords.push((n.id.0, (n.decimicro_lat, n.decimicro_lon)));
+                }
+            }
             progress.advance(1);
-            Ok(v)
+            Ok((i, coords, gates))
         })
         .collect::<Result<_, String>>()?;
-    let nodes: HashMap<i64, (i32, i32)> = node_chunks.into_iter().flatten().collect();
+    // Gate nodes in file order, like the ways; coordinates need no order.
+    node_chunks.sort_by_key(|c| c.0);
+    let mut nodes = HashMap::new();
+    let mut gate_nodes = Vec::new();
+    for (_, c, g) in node_chunks {
+        nodes.extend(c);
+        gate_nodes.extend(g);
+    }
     let missing_refs = ways
         .iter()
         .flat_map(|w| &w.refs)
@@ -285,6 +425,8 @@ fn read_two_passes<R: Read + Seek + Send>(
         nodes,
         ways,
         missing_refs,
+        areas,
+        gate_nodes,
     })
 }
 

@@ -7,6 +7,7 @@
 //! like those of real extracts; nodes are written as plain (non-dense) nodes,
 //! which every reader supports.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use flate2::write::ZlibEncoder;
@@ -17,7 +18,7 @@ use osmpbfreader::osmformat::{
 };
 use protobuf::Message;
 
-use crate::osm::OsmData;
+use crate::osm::{OsmData, OsmWay};
 
 /// Elements per block; real writers use 8000.
 const PER_BLOCK: usize = 8000;
@@ -63,7 +64,8 @@ impl Strings {
     }
 }
 
-/// Writes `data` as an OSM PBF file (nodes sorted by id, then ways in order).
+/// Writes `data` as an OSM PBF file (nodes sorted by id, gate nodes with their
+/// tags, then the ways in order followed by the areas that are not also ways).
 /// The output is deterministic: same data, same bytes.
 pub fn write_pbf(data: &OsmData, w: &mut impl Write) -> io::Result<()> {
     let mut header = HeaderBlock::new();
@@ -77,7 +79,13 @@ pub fn write_pbf(data: &OsmData, w: &mut impl Write) -> io::Result<()> {
 
     let mut nodes: Vec<(i64, (i32, i32))> = data.nodes.iter().map(|(&k, &v)| (k, v)).collect();
     nodes.sort_unstable_by_key(|n| n.0);
+    let node_tags: HashMap<i64, &[(String, String)]> = data
+        .gate_nodes
+        .iter()
+        .map(|n| (n.id, n.tags.as_slice()))
+        .collect();
     for chunk in nodes.chunks(PER_BLOCK) {
+        let mut strings = Strings::new();
         let mut group = PrimitiveGroup::new();
         for &(id, (lat, lon)) in chunk {
             let mut n = Node::new();
@@ -85,10 +93,14 @@ pub fn write_pbf(data: &OsmData, w: &mut impl Write) -> io::Result<()> {
             // Granularity 100 nanodegrees = 1e-7 degree, the unit stored in OsmData.
             n.set_lat(lat as i64);
             n.set_lon(lon as i64);
+            for (k, v) in node_tags.get(&id).copied().unwrap_or_default() {
+                n.keys.push(strings.id(k));
+                n.vals.push(strings.id(v));
+            }
             group.nodes.push(n);
         }
         let mut block = PrimitiveBlock::new();
-        block.stringtable = protobuf::MessageField::some(Strings::new().into_table());
+        block.stringtable = protobuf::MessageField::some(strings.into_table());
         block.primitivegroup.push(group);
         write_blob(
             w,
@@ -96,7 +108,13 @@ pub fn write_pbf(data: &OsmData, w: &mut impl Write) -> io::Result<()> {
             &block.write_to_bytes().map_err(io::Error::other)?,
         )?;
     }
-    for chunk in data.ways.chunks(PER_BLOCK) {
+    let road_ids: HashSet<i64> = data.ways.iter().map(|w| w.id).collect();
+    let ways: Vec<&OsmWay> = data
+        .ways
+        .iter()
+        .chain(data.areas.iter().filter(|a| !road_ids.contains(&a.id)))
+        .collect();
+    for chunk in ways.chunks(PER_BLOCK) {
         let mut strings = Strings::new();
         let mut group = PrimitiveGroup::new();
         for way in chunk {
