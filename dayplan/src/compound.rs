@@ -35,7 +35,7 @@ pub fn membership(day: &DayRequest) -> Vec<Option<usize>> {
             }
             let (lat, lon) = request_point(day, &buildings, r);
             day.compounds.iter().position(|comp| {
-                comp.boundary.len() >= 3 && point_in_ring(lat, lon, &comp.boundary)
+                comp.boundary.len() >= 3 && geo_data::compounds::point_in_ring(lat, lon, &comp.boundary)
             })
         })
         .collect()
@@ -80,16 +80,90 @@ pub fn squads_allowed(day: &DayRequest) -> Vec<Option<Vec<usize>>> {
         .collect()
 }
 
-/// Even-odd rule on a `[lat, lon]` ring (compounds are small: planar is exact enough).
-pub fn point_in_ring(lat: f64, lon: f64, ring: &[[f64; 2]]) -> bool {
-    let mut inside = false;
-    let n = ring.len();
-    for i in 0..n {
-        let [ay, ax] = ring[i];
-        let [by, bx] = ring[(i + n - 1) % n];
-        if (ay > lat) != (by > lat) && lon < (bx - ax) * (lat - ay) / (by - ay) + ax {
-            inside = !inside;
+
+/// Compounds found in OSM ([`geo_data::compounds::find_compounds`]) in the
+/// day's format, for a coordinator to review: each gate becomes a depot of
+/// kind `gate`, each building inside a building, each compound a
+/// [`Compound`] naming them. A compound with no gate candidate in the data
+/// (most of China's mapped compounds: their outlines sit inside the streets
+/// and no mapped road enters) gets one at the corner of its outline nearest
+/// to a road vans can drive (`graphs`' car graph), named so that a reviewer
+/// checks it; without a car graph such compounds are left out.
+pub fn from_osm(found: &[geo_data::compounds::FoundCompound], graphs: &geo_data::PreparedGraphs) -> OsmCompounds {
+    let car = graphs.graph(geo_data::Profile::Car);
+    let mut out = OsmCompounds::default();
+    for (n, f) in found.iter().enumerate() {
+        let id = format!("osm{}", f.osm_way);
+        let name = f.name.clone().unwrap_or_else(|| format!("小区 {} (OSM way {})", n + 1, f.osm_way));
+        let mut gates: Vec<(f64, f64, String)> = f
+            .gates
+            .iter()
+            .map(|g| {
+                let what = match g.kind {
+                    geo_data::compounds::GateKind::Tagged => "大门 gate",
+                    geo_data::compounds::GateKind::RoadCrossing => "路口 road entrance",
+                };
+                let label = g.name.as_deref().map_or(what.to_string(), |x| format!("{what} {x}"));
+                (g.lat, g.lon, label)
+            })
+            .collect();
+        if gates.is_empty() {
+            let nearest = car.and_then(|pg| {
+                f.boundary
+                    .iter()
+                    .filter_map(|&[lat, lon]| pg.snap(lat, lon).ok().map(|s| (s.snap_distance_m(), lat, lon)))
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+            });
+            match nearest {
+                Some((_, lat, lon)) => gates.push((lat, lon, "大门（待核实）gate to check".into())),
+                None => continue,
+            }
         }
+        let gate_ids: Vec<String> = (0..gates.len()).map(|k| format!("{id}-g{}", k + 1)).collect();
+        for ((lat, lon, label), gid) in gates.into_iter().zip(&gate_ids) {
+            out.depots.push(Depot {
+                id: gid.clone(),
+                name: format!("{name} {label}"),
+                lat,
+                lon,
+                kind: DepotKind::Gate,
+            });
+        }
+        let building_ids: Vec<String> = f
+            .buildings
+            .iter()
+            .map(|b| {
+                let bid = format!("osm{}", b.osm_way);
+                // Overlapping compounds may both hold a building: listed once.
+                if out.buildings.iter().any(|x| x.id == bid) {
+                    return bid;
+                }
+                out.buildings.push(Building {
+                    id: bid.clone(),
+                    name: b.name.clone(),
+                    lat: b.lat,
+                    lon: b.lon,
+                    lift: false,
+                });
+                bid
+            })
+            .collect();
+        out.compounds.push(Compound {
+            id,
+            name,
+            gates: gate_ids,
+            buildings: building_ids,
+            boundary: f.boundary.clone(),
+        });
     }
-    inside
+    out
+}
+
+/// Compounds in the day's format, with the depots (gates) and buildings
+/// they name: what `lastmile compounds` writes.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct OsmCompounds {
+    pub depots: Vec<Depot>,
+    pub buildings: Vec<Building>,
+    pub compounds: Vec<Compound>,
 }

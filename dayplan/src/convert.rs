@@ -425,30 +425,28 @@ pub fn build_problem(
     b.build()
 }
 
-/// Fair shares in solver terms: a used squad's day of `d` seconds costs
-/// `d² / scale` on top of `d`. With `scale` twice the mean shift, a second
-/// added to a day as long as the mean shift costs twice a second added to an
-/// empty one: enough to bring idle squads in and move stops from the longest
-/// days, not so much that a squad walks across the district for it (measured
-/// in `bench_rich --balance`; see the README).
+/// Fair shares in solver terms ([`solver::problem::Balance`]): the spread
+/// of working days within each travel mode costs `N·variance / S`
+/// squad-seconds, with `S` twice the longest shift of the day, the smallest
+/// scale at which more work never pays (every squad-second still costs).
+/// A stop moved from a day `Δ` seconds longer than another saves about
+/// `2·Δ/S` of its own length: on a day of 4-hour shifts, moving a 10-minute
+/// stop from a 4-hour day to a 2-hour one is worth a 2.5-minute detour.
 pub fn balance(day: &DayRequest) -> Option<solver::problem::Balance> {
     if day.options.balance == Balance::Off || day.squads.is_empty() {
         return None;
     }
-    let mean_shift = day
+    let longest = day
         .squads
         .iter()
         .map(|s| (s.shift.end.seconds() - s.shift.start.seconds()).max(1))
-        .sum::<i64>()
-        / day.squads.len() as i64;
+        .max()
+        .unwrap_or(1);
     Some(solver::problem::Balance {
         weight: 1,
-        scale: (BALANCE_SCALE_SHIFTS * mean_shift as f64).round().max(1.0) as i64,
+        scale: 2 * longest,
     })
 }
-
-/// The fair-shares scale in mean shifts (see [`balance`]).
-pub const BALANCE_SCALE_SHIFTS: f64 = 2.0;
 
 /// Who may serve each request: behind a closed compound's fence only
 /// walking squads, a van's gate drop only squads with a vehicle

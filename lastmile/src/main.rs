@@ -30,6 +30,8 @@ enum Command {
     Matrix(commands::matrix::Args),
     /// Solve a Solomon or VRPLIB benchmark instance and print it in CVRPLIB .sol format.
     SolveInstance(commands::solve_instance::Args),
+    /// Find residential compounds and their gates in an OSM extract, in the day's format.
+    Compounds(commands::compounds::Args),
 }
 
 fn main() {
@@ -40,6 +42,7 @@ fn main() {
         Command::Prepare(args) => commands::prepare::run(args),
         Command::Matrix(args) => commands::matrix::run(args),
         Command::SolveInstance(args) => commands::solve_instance::run(args),
+        Command::Compounds(args) => commands::compounds::run(args),
     };
     if let Err(err) = result {
         // One line, the whole context chain, no backtrace and no panic.

@@ -365,16 +365,24 @@ pub struct Objective {
     pub balance: Option<Balance>,
 }
 
-/// Fair shares as a cost: a used route of duration `d` adds
-/// `weight * d * d / scale` to the objective (integer division, `d` in
-/// seconds). Convex and separable per route, so the search prices it in
-/// O(routes touched) from the route's duration alone, yet the sum over routes
-/// falls when work moves from a long day to a short one: a stop worth `s`
-/// seconds moved from a day of `d1` to a day of `d2` saves about
-/// `2 * weight * s * (d1 - d2) / scale`. The minimum of "longest day" is not
-/// separable (a move that shortens the longest route to the second longest
-/// would be priced by a scan of all routes); the quadratic is the usual
-/// separable stand-in and also brings idle vehicles into use.
+/// Fair shares as a cost: the spread of working days within each kind of
+/// vehicle (vehicles of one profile: walkers, tricycles, vans). With `d_r`
+/// the duration of used route `r` (0 for an unused vehicle), `T_k` the sum
+/// over the routes of kind `k` and `N_k` the number of vehicles of that
+/// kind, the objective gains
+///
+/// `Σ_r ⌊w·d_r²/S⌋ − Σ_k ⌊w·T_k²/(S·N_k)⌋`,
+///
+/// that is `w/S` times `N_k` times the variance of the kind's working days
+/// (up to rounding): zero when every vehicle of a kind works as long, and
+/// blind to how work is split *between* kinds (that stays a matter of the
+/// routing costs). Moves are priced in O(routes touched): the per-route part
+/// from each new route's duration, the per-kind part from the kind totals
+/// the search keeps. A day much longer than the kind's mean costs most, so
+/// stops move from the longest days to the shortest and idle vehicles are
+/// brought in. Keep `S ≥ 2·w·(longest shift)`: then adding work to any route
+/// never lowers the objective (no detour pays for itself by evening out the
+/// days).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Balance {
     pub weight: Cost,
@@ -383,10 +391,18 @@ pub struct Balance {
 }
 
 impl Balance {
-    /// The cost of one used route of `duration` seconds.
-    pub fn cost(&self, duration: Time) -> Cost {
+    /// The per-route part for a used route of `duration` seconds.
+    pub fn route_cost(&self, duration: Time) -> Cost {
         let d = duration.max(0) as i128;
         (self.weight as i128 * d * d / self.scale.max(1) as i128).min(Cost::MAX as i128 / 4) as Cost
+    }
+    /// The per-kind part for a kind of `vehicles` vehicles whose used
+    /// routes last `total` seconds together (not positive).
+    pub fn kind_cost(&self, total: Time, vehicles: usize) -> Cost {
+        let t = total.max(0) as i128;
+        let n = vehicles.max(1) as i128;
+        -((self.weight as i128 * t * t / (self.scale.max(1) as i128 * n)).min(Cost::MAX as i128 / 4)
+            as Cost)
     }
 }
 
@@ -864,7 +880,7 @@ impl ProblemBuilder {
         // and every preference cost.
         if let Some(b) = self.objective.balance {
             bound = bound.saturating_add(
-                b.cost(max_shift.min(7 * 86_400))
+                b.route_cost(max_shift.min(7 * 86_400))
                     .saturating_mul(self.vehicles.len() as Cost),
             );
         }

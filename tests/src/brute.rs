@@ -38,6 +38,9 @@ pub const MAX_JOBS: usize = 9;
 /// The exact optimum of `problem`. Panics if the problem is too big or uses a
 /// combination the oracle cannot solve exactly (see the module doc).
 pub fn optimum(problem: &Problem) -> Optimum {
+    if problem.objective().balance.is_some() {
+        return balanced_optimum(problem);
+    }
     let n = problem.jobs().len();
     assert!(n <= MAX_JOBS, "brute force is for at most {MAX_JOBS} jobs");
     let has_windows = problem
@@ -192,7 +195,8 @@ fn dfs(
     best: &mut Option<(Cost, Vec<(ActivityKind, LocIdx)>)>,
 ) {
     if remaining_tasks == 0 {
-        if let Some(c) = evaluate(problem, v, seq) {
+        if let Some((c, d)) = evaluate(problem, v, seq) {
+            FRONT.with(|f| f.borrow_mut().push((c, d, seq.clone())));
             if best.as_ref().is_none_or(|(b, _)| c < *b) {
                 *best = Some((c, seq.clone()));
             }
@@ -295,7 +299,11 @@ fn prefix_ok(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) -
 }
 
 /// The cost of a complete stop order, or `None` if no start time makes it feasible.
-fn evaluate(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) -> Option<Cost> {
+fn evaluate(
+    problem: &Problem,
+    v: VehicleIdx,
+    seq: &[(ActivityKind, LocIdx)],
+) -> Option<(Cost, Time)> {
     let veh = problem.vehicle(v);
     let m = problem.matrix(veh.profile);
 
@@ -388,7 +396,10 @@ fn evaluate(problem: &Problem, v: VehicleIdx, seq: &[(ActivityKind, LocIdx)]) ->
         .objective()
         .balance
         .map_or(0, |b| b.weight * duration * duration / b.scale);
-    Some(veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance + balance)
+    Some((
+        veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance + balance,
+        duration,
+    ))
 }
 
 /// The duration of the as-early-as-possible schedule leaving at `t0`, if feasible.
@@ -449,4 +460,140 @@ fn schedule(
         return None;
     }
     Some(duration)
+}
+
+thread_local! {
+    /// Every complete order the last `dfs` evaluated: (cost, duration, stops).
+    static FRONT: std::cell::RefCell<Vec<(Cost, Time, Vec<(ActivityKind, LocIdx)>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Per vehicle and subset: the orders not dominated in (cost, duration).
+type Fronts = Vec<Vec<Vec<(Cost, Time, Vec<(ActivityKind, LocIdx)>)>>>;
+
+/// The optimum with fair shares: the per-kind part couples the vehicles of
+/// a kind through their total working time, so instead of the subset DP,
+/// every assignment of jobs to vehicles (or to nobody) is tried with every
+/// combination of each vehicle's undominated (cost, duration) orders.
+fn balanced_optimum(problem: &Problem) -> Optimum {
+    let n = problem.jobs().len();
+    let nv = problem.vehicles().len();
+    assert!(n <= 7 && nv <= 3, "the balanced oracle is for tiny problems");
+    let full = 1usize << n;
+    let b = problem.objective().balance.expect("balance");
+    let fronts: Fronts = (0..nv)
+        .map(|v| {
+            (0..full)
+                .map(|mask| {
+                    if mask == 0 {
+                        return vec![(0, 0, Vec::new())];
+                    }
+                    FRONT.with(|f| f.borrow_mut().clear());
+                    let _ = best_route(problem, VehicleIdx(v as u32), mask);
+                    let mut all = FRONT.with(|f| std::mem::take(&mut *f.borrow_mut()));
+                    let preference: Cost = (0..n)
+                        .filter(|j| mask & (1 << j) != 0)
+                        .map(|j| problem.preference_cost(JobIdx(j as u32), VehicleIdx(v as u32)))
+                        .sum();
+                    // The objective grows with each duration (S ≥ 2·w·shift and
+                    // a per-second cost), so an order is dominated by one with
+                    // no more duration and no more of the rest of its cost.
+                    let veh = problem.vehicle(VehicleIdx(v as u32));
+                    let rest = |c: Cost, d: Time| c - veh.cost_per_second * d - b.route_cost(d);
+                    all.sort_by_key(|x| (rest(x.0, x.1), x.1));
+                    let mut front: Vec<(Cost, Time, Vec<(ActivityKind, LocIdx)>)> = Vec::new();
+                    for (c, d, s) in all {
+                        if front.iter().all(|f| f.1 > d) {
+                            front.push((c + preference, d, s));
+                        }
+                    }
+                    front
+                })
+                .collect()
+        })
+        .collect();
+    let kinds = problem.matrices().len();
+    let mut best: Option<Optimum> = None;
+    // Each job to one of the vehicles or to nobody (index nv).
+    let mut assign = vec![0usize; n];
+    loop {
+        let mut masks = vec![0usize; nv];
+        for (j, &a) in assign.iter().enumerate() {
+            if a < nv {
+                masks[a] |= 1 << j;
+            }
+        }
+        if masks.iter().enumerate().all(|(v, &m)| !fronts[v][m].is_empty()) {
+            let prizes: Cost = (0..n)
+                .filter(|&j| assign[j] == nv)
+                .map(|j| problem.prize(JobIdx(j as u32)))
+                .sum();
+            let mut pick = vec![0usize; nv];
+            loop {
+                let mut cost = 0;
+                let mut total = vec![0 as Time; kinds];
+                let mut used = 0;
+                for v in 0..nv {
+                    let (c, d, _) = &fronts[v][masks[v]][pick[v]];
+                    cost += c;
+                    if masks[v] != 0 {
+                        used += 1;
+                        total[problem.vehicles()[v].profile.get()] += d;
+                    }
+                }
+                let kind_part: Cost = (0..kinds)
+                    .map(|k| {
+                        let nk = problem
+                            .vehicles()
+                            .iter()
+                            .filter(|x| x.profile.get() == k)
+                            .count();
+                        b.kind_cost(total[k], nk)
+                    })
+                    .sum();
+                let objective = cost + kind_part + prizes + problem.vehicle_weight() * used;
+                if best.as_ref().is_none_or(|o| objective < o.objective) {
+                    best = Some(Optimum {
+                        objective,
+                        cost,
+                        routes: (0..nv)
+                            .filter(|&v| masks[v] != 0)
+                            .map(|v| (VehicleIdx(v as u32), fronts[v][masks[v]][pick[v]].2.clone()))
+                            .collect(),
+                        unassigned: (0..n)
+                            .filter(|&j| assign[j] == nv)
+                            .map(|j| JobIdx(j as u32))
+                            .collect(),
+                    });
+                }
+                // Next combination of undominated orders.
+                let mut v = 0;
+                while v < nv {
+                    pick[v] += 1;
+                    if pick[v] < fronts[v][masks[v]].len() {
+                        break;
+                    }
+                    pick[v] = 0;
+                    v += 1;
+                }
+                if v == nv {
+                    break;
+                }
+            }
+        }
+        // Next assignment.
+        let mut j = 0;
+        while j < n {
+            assign[j] += 1;
+            if assign[j] <= nv {
+                break;
+            }
+            assign[j] = 0;
+            j += 1;
+        }
+        if j == n {
+            break;
+        }
+    }
+    best.expect("the empty plan is always possible")
 }

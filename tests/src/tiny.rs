@@ -268,12 +268,16 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
                 jobs.push(job(i, JobKind::Visit(task(loc(), 20, vec![])), vec![1]));
             }
             for k in 0..3 {
-                vehicles.push(Vehicle::new(format!("v{k}"), profile, depot, cap(7)));
+                let mut v = Vehicle::new(format!("v{k}"), profile, depot, cap(7));
+                v.shift = TimeWindow::new(0, 400);
+                v.cost_per_second = 1;
+                vehicles.push(v);
             }
+            // S = 2·w·(longest shift): more work never lowers the objective.
             b.objective(Objective {
                 balance: Some(Balance {
                     weight: 1,
-                    scale: 150,
+                    scale: 800,
                 }),
                 ..Default::default()
             });

@@ -85,7 +85,8 @@ fn main() -> anyhow::Result<()> {
             let (g, _) = PreparedGraphs::import_pbf(path, &NoProgress)
                 .with_context(|| format!("importing {}", path.display()))?;
             let mut d = osm_day(&g, &cfg).map_err(anyhow::Error::msg)?;
-            anyhow::bail!("TEMP: compounds from OSM not merged yet");
+            let found = with_osm_compounds(path, &g, &mut d)?;
+            eprintln!("{found} compounds from the extract hold a door of the day");
             (g, d)
         }
     };
@@ -217,4 +218,46 @@ fn run(name: &str, day: &DayRequest, graphs: &PreparedGraphs, a: &Args) -> anyho
         wall_s,
         violations: checked.len() + rules.len(),
     })
+}
+
+/// Adds the extract's compounds that hold a door of the day (their gates as
+/// depots); returns how many.
+fn with_osm_compounds(
+    path: &std::path::Path,
+    graphs: &PreparedGraphs,
+    day: &mut DayRequest,
+) -> anyhow::Result<usize> {
+    let data = geo_data::osm::read_pbf_keeping(path, geo_data::osm::Keep::RoadsAndAreas, &NoProgress)?;
+    let found = dayplan::compound::from_osm(&geo_data::compounds::find_compounds(&data), graphs);
+    let buildings: std::collections::HashMap<&str, (f64, f64)> = day
+        .buildings
+        .iter()
+        .map(|b| (b.id.as_str(), (b.lat, b.lon)))
+        .collect();
+    let doors: Vec<(f64, f64)> = day
+        .requests
+        .iter()
+        .filter_map(|r| r.building.as_deref().and_then(|b| buildings.get(b)).copied())
+        .collect();
+    let mut kept = Vec::new();
+    for mut c in found.compounds {
+        if doors
+            .iter()
+            .any(|&(lat, lon)| geo_data::compounds::point_in_ring(lat, lon, &c.boundary))
+        {
+            // The day's own buildings belong by position; OSM's are not in it.
+            c.buildings.clear();
+            kept.push(c);
+        }
+    }
+    for c in &kept {
+        for g in &c.gates {
+            if let Some(d) = found.depots.iter().find(|d| &d.id == g) {
+                day.depots.push(d.clone());
+            }
+        }
+    }
+    let n = kept.len();
+    day.compounds = kept;
+    Ok(n)
 }

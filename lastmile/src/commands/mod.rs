@@ -1,4 +1,5 @@
 //! One module per `lastmile` subcommand.
+pub mod compounds;
 pub mod demo;
 pub mod matrix;
 pub mod prepare;

@@ -388,6 +388,22 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             expected: cost_sum,
         });
     }
+    // Fair shares, per kind (profile): minus w·T²/(S·N) of the kind's total.
+    if let Some(b) = problem.objective().balance {
+        let mut total: HashMap<usize, (i128, i128)> = HashMap::new();
+        for v in problem.vehicles() {
+            total.entry(v.profile.get()).or_default().1 += 1;
+        }
+        for route in &solution.routes {
+            if let Some(v) = problem.vehicles().get(route.vehicle.get()) {
+                total.entry(v.profile.get()).or_default().0 += i128::from(route.duration.max(0));
+            }
+        }
+        for (t, n) in total.values() {
+            let part = i128::from(b.weight) * t * t / (i128::from(b.scale.max(1)) * n.max(&1));
+            extra = extra.saturating_sub(part.min(i128::from(Cost::MAX / 4)) as Cost);
+        }
+    }
     let objective = cost_sum.saturating_add(prizes).saturating_add(extra).saturating_add(
         problem
             .vehicle_weight()
@@ -431,8 +447,8 @@ fn task_of(kind: ActivityKind, job: &JobKind) -> Result<(&Task, usize), &'static
 }
 
 /// Records where each task is served and reports duplicates and wrong kinds.
-/// What `route` adds to the objective for fair shares (`weight * d² /
-/// scale` of its duration) and for jobs served by another vehicle than the
+/// What `route` adds to the objective for fair shares (the per-route part,
+/// `weight * d² / scale` of its duration) and for jobs served by another vehicle than the
 /// one they prefer; a job on a vehicle it is not allowed on is a violation.
 fn assignment_cost(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violation>) -> Cost {
     let mut c: Cost = 0;

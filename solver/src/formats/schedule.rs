@@ -198,7 +198,8 @@ pub fn build_solution(problem: &Problem, routes: Vec<Route>, reason: UnassignedR
             .map(|u| problem.prize(u.job))
             .sum::<Cost>()
         + problem.vehicle_weight() * routes.len() as Cost
-        + routes.iter().map(|r| extra_cost(problem, r)).sum::<Cost>();
+        + routes.iter().map(|r| extra_cost(problem, r)).sum::<Cost>()
+        + kind_balance(problem, &routes);
     Solution {
         routes,
         unassigned,
@@ -213,7 +214,7 @@ fn extra_cost(problem: &Problem, route: &Route) -> Cost {
     let balance = problem
         .objective()
         .balance
-        .map_or(0, |b| b.cost(route.duration));
+        .map_or(0, |b| b.route_cost(route.duration));
     let preference: Cost = route
         .activities
         .iter()
@@ -223,4 +224,26 @@ fn extra_cost(problem: &Problem, route: &Route) -> Cost {
         .map(|j| problem.preference_cost(j, route.vehicle))
         .sum();
     balance + preference
+}
+
+/// The per-kind part of fair shares (see [`crate::problem::Balance`]).
+fn kind_balance(problem: &Problem, routes: &[Route]) -> Cost {
+    let Some(b) = problem.objective().balance else {
+        return 0;
+    };
+    (0..problem.matrices().len())
+        .map(|k| {
+            let n = problem
+                .vehicles()
+                .iter()
+                .filter(|v| v.profile.get() == k)
+                .count();
+            let t: Time = routes
+                .iter()
+                .filter(|r| problem.vehicle(r.vehicle).profile.get() == k)
+                .map(|r| r.duration)
+                .sum();
+            b.kind_cost(t, n)
+        })
+        .sum()
 }

@@ -146,9 +146,13 @@ pub(crate) struct Data<'p, const D: usize> {
     pub preferred: Vec<u32>,
     pub preference_cost: Vec<i64>,
     pub any_preference: bool,
-    /// Fair shares: `(weight, scale)` of the per-route working-time cost
+    /// Fair shares: `(weight, scale)` of the working-time cost
     /// ([`crate::problem::Balance`]), if any.
     pub balance: Option<(i64, i64)>,
+    /// Fair shares are within a kind: the kind (profile) of each vehicle,
+    /// and how many vehicles each kind has.
+    pub kind: Vec<u32>,
+    pub kind_size: Vec<i64>,
     /// Per node: the key ([`Data::link_key`]) of the stop before it on the
     /// printed sheet, or [`NONE`] (not printed, a depot or a reload slot).
     pub printed_pred: Vec<u32>,
@@ -407,6 +411,14 @@ impl<'p, const D: usize> Data<'p, D> {
                 .collect(),
             any_preference: (0..njobs).any(|j| problem.preference(JobIdx(j as u32)).is_some()),
             balance: problem.objective().balance.map(|b| (b.weight, b.scale.max(1))),
+            kind: problem.vehicles().iter().map(|v| v.profile.0).collect(),
+            kind_size: {
+                let mut n = vec![0i64; problem.matrices().len()];
+                for v in problem.vehicles() {
+                    n[v.profile.get()] += 1;
+                }
+                n
+            },
             printed_pred: Vec::new(),
             reorder_penalty: 0,
             demand_size: Vec::new(),
@@ -498,6 +510,20 @@ impl<'p, const D: usize> Data<'p, D> {
         self.change_penalty != 0 || self.reorder_penalty != 0
     }
 
+    /// The per-kind part of fair shares for kind `k` whose used routes work
+    /// `total` seconds together: `-⌊w·total²/(S·N_k)⌋`.
+    #[inline]
+    pub fn kind_balance(&self, k: u32, total: i64) -> i64 {
+        match self.balance {
+            None => 0,
+            Some((w, s)) => {
+                let n = self.kind_size[k as usize].max(1) as i128;
+                let t = total.max(0) as i128;
+                -((w as i128 * t * t / (s as i128 * n)).min(i64::MAX as i128 / 4) as i64)
+            }
+        }
+    }
+
     /// Whether any job pays for being on some vehicle (a plan's change
     /// penalty or a preference): routes then keep their `away` sums.
     #[inline]
@@ -523,7 +549,8 @@ impl<'p, const D: usize> Data<'p, D> {
     }
 
     /// Fair-shares cost of a used route of `duration` seconds (0 without
-    /// balance). The same formula as [`crate::problem::Balance::cost`].
+    /// balance): the per-route part of [`crate::problem::Balance`]; the
+    /// state keeps the per-kind part ([`Data::kind_balance`]).
     #[inline]
     pub fn balance_cost(&self, duration: i64) -> i64 {
         match self.balance {

@@ -98,6 +98,13 @@ pub(crate) fn export<const D: usize>(
     }
     // Fair shares and preferences are part of the objective (the checker
     // recomputes both); the plan's change penalties are not.
+    let mut kind_total = vec![0i64; data.kind_size.len()];
+    for r in &routes {
+        kind_total[data.kind[r.vehicle.get()] as usize] += r.duration;
+    }
+    for (k, &t) in kind_total.iter().enumerate() {
+        objective = objective.saturating_add(data.kind_balance(k as u32, t));
+    }
     for r in &routes {
         objective = objective.saturating_add(data.balance_cost(r.duration));
         for a in &r.activities {

@@ -6,6 +6,7 @@ use rand::RngCore;
 
 use crate::search::data::{Data, NodeKind, NONE};
 use crate::search::penalty::route_cost;
+use crate::search::route::used_duration;
 use crate::search::schedule::forward;
 use crate::search::segment::Seg;
 use crate::search::state::State;
@@ -100,8 +101,9 @@ fn price_single<const D: usize>(
         .concat(sa, m, cap)
         .concat(&route.suf[p + 1], m, cap);
     let links = |slot| link_delta(data, &route.nodes, (p, p), (a, NONE), slot);
+    let kind = |seg: &Seg<D>| st.kind_delta(data, &[(r as u32, used_duration(seg))]);
     let mut best = (
-        route_cost(data, v, &seg, 0, w) + away + links(NONE) - old,
+        route_cost(data, v, &seg, 0, w) + away + links(NONE) - old + kind(&seg),
         NONE,
     );
     if let Some(slot) = new_trip_slot(data, st, r, p, seg.load_excess(cap) > 0) {
@@ -109,7 +111,7 @@ fn price_single<const D: usize>(
             .concat(&st.nseg[slot as usize], m, cap)
             .concat(sa, m, cap)
             .concat(&route.suf[p + 1], m, cap);
-        let d = route_cost(data, v, &seg, 0, w) + away + links(slot) - old;
+        let d = route_cost(data, v, &seg, 0, w) + away + links(slot) - old + kind(&seg);
         if d < best.0 {
             best = (d, slot);
         }
@@ -189,7 +191,9 @@ pub(crate) fn exact_cost<const D: usize>(
         },
         None,
     );
+    // Fair shares: this route's new working time moves its kind's total.
     route_cost(data, route.vehicle, &f.seg, f.ride_excess, &st.weights)
+        + st.kind_delta(data, &[(r, used_duration(&f.seg))])
 }
 
 /// The cheapest insertion of `job` over all routes of vehicles that can
@@ -314,7 +318,8 @@ pub(crate) fn best_insertion<const D: usize, R: RngCore>(
                                     wa,
                                     wb,
                                     reload: slot,
-                                    delta: route_cost(data, v, &seg, 0, w) + away + links - old,
+                                    delta: route_cost(data, v, &seg, 0, w) + away + links - old
+                                        + st.kind_delta(data, &[(r as u32, used_duration(&seg))]),
                                 };
                                 if ins.delta < best_here && exact_needed {
                                     ins.sequence(&route.nodes, a, b, &mut scratch.seq);

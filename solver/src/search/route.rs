@@ -26,6 +26,9 @@ pub(crate) struct Route<const D: usize> {
     pub open: Vec<u32>,
     /// Penalised cost, ride excess included.
     pub cost: i64,
+    /// Working time (duration of the whole route; 0 when unused), for the
+    /// per-kind part of fair shares.
+    pub dur: i64,
     pub ride_excess: i64,
     /// Change penalties: jobs on this route that were planned on another
     /// vehicle, plus printed stops whose predecessor changed (`links`).
@@ -163,6 +166,7 @@ impl<const D: usize> Route<D> {
             0
         };
         self.cost = route_cost(data, self.vehicle, self.total(), self.ride_excess, w) + self.away;
+        self.dur = used_duration(self.total());
     }
 
     /// The cost without the ride penalty: what segment evaluation compares with.
@@ -185,5 +189,16 @@ impl<const D: usize> Route<D> {
             &data.vehicles[self.vehicle as usize],
             self.ride_excess,
         )
+    }
+}
+
+/// The working time a whole-route segment counts for fair shares: its
+/// duration, or 0 for an unused route (as [`route_cost`] prices it).
+#[inline]
+pub(crate) fn used_duration<const D: usize>(seg: &Seg<D>) -> i64 {
+    if seg.stops == 0 && !seg.reload {
+        0
+    } else {
+        seg.dur
     }
 }

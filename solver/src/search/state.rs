@@ -20,6 +20,10 @@ pub(crate) struct State<const D: usize> {
     pub routes_cost: i64,
     /// Sum of prizes of unassigned jobs (servable or not).
     pub prizes: i64,
+    /// Working time of the used routes of each kind (fair shares), and the
+    /// per-kind part of the objective it gives ([`Data::kind_balance`]).
+    pub kind_total: Vec<i64>,
+    pub kind_part: i64,
     /// Change counter: stamps routes for the local search's "what changed" test.
     pub counter: u64,
     /// Routes changed since the last `clear_dirty`.
@@ -44,6 +48,8 @@ impl<const D: usize> State<D> {
             uidx: vec![NONE; data.job_nodes.len()],
             routes_cost: 0,
             prizes: 0,
+            kind_total: vec![0; data.kind_size.len()],
+            kind_part: 0,
             counter: 1,
             dirty: Vec::new(),
             dirty_flag: vec![false; data.vehicles.len()],
@@ -68,7 +74,42 @@ impl<const D: usize> State<D> {
     /// The penalised objective.
     #[inline]
     pub fn cost(&self) -> i64 {
-        self.routes_cost.saturating_add(self.prizes)
+        self.routes_cost
+            .saturating_add(self.prizes)
+            .saturating_add(self.kind_part)
+    }
+
+    /// Change of the per-kind part of fair shares if the routes `r` (of
+    /// their vehicles' kinds) got the working times `new`, in O(routes).
+    pub fn kind_delta(&self, data: &Data<'_, D>, changes: &[(u32, i64)]) -> i64 {
+        if data.balance.is_none() {
+            return 0;
+        }
+        let mut per: [(u32, i64); 4] = [(u32::MAX, 0); 4];
+        let mut extra = 0;
+        for &(r, new) in changes {
+            let k = data.kind[self.routes[r as usize].vehicle as usize];
+            let d = new - self.routes[r as usize].dur;
+            match per.iter_mut().find(|x| x.0 == k || x.0 == u32::MAX) {
+                Some(x) => {
+                    x.0 = k;
+                    x.1 += d;
+                }
+                None => {
+                    let t = self.kind_total[k as usize];
+                    extra += data.kind_balance(k, t + d) - data.kind_balance(k, t);
+                }
+            }
+        }
+        extra
+            + per
+                .iter()
+                .filter(|x| x.0 != u32::MAX && x.1 != 0)
+                .map(|&(k, d)| {
+                    let t = self.kind_total[k as usize];
+                    data.kind_balance(k, t + d) - data.kind_balance(k, t)
+                })
+                .sum::<i64>()
     }
 
     pub fn is_unassigned(&self, job: u32) -> bool {
@@ -120,6 +161,7 @@ impl<const D: usize> State<D> {
         self.counter += 1;
         let route = &mut self.routes[r as usize];
         self.routes_cost -= route.cost;
+        let old_dur = route.dur;
         if route
             .nodes
             .iter()
@@ -145,6 +187,13 @@ impl<const D: usize> State<D> {
         }
         route.stamp = self.counter;
         self.routes_cost += route.cost;
+        if data.balance.is_some() && route.dur != old_dur {
+            let k = data.kind[route.vehicle as usize] as usize;
+            let t = self.kind_total[k];
+            self.kind_part -= data.kind_balance(k as u32, t);
+            self.kind_total[k] = t + route.dur - old_dur;
+            self.kind_part += data.kind_balance(k as u32, self.kind_total[k]);
+        }
         for (i, &n) in route.nodes.iter().enumerate() {
             self.pos[n as usize] = (r, i as u32);
         }
@@ -203,6 +252,8 @@ impl<const D: usize> State<D> {
         }
         self.routes_cost = src.routes_cost;
         self.prizes = src.prizes;
+        self.kind_total.clone_from(&src.kind_total);
+        self.kind_part = src.kind_part;
         self.counter = self.counter.max(src.counter);
         self.weights = src.weights;
     }

@@ -316,14 +316,21 @@ pub(crate) fn delta<const D: usize>(
     let w = &st.weights;
     let mut d = 0i64;
     let mut ride = false;
-    for nr in new {
+    let mut durs = [(0u32, 0i64); 4];
+    for (i, nr) in new.iter().enumerate() {
         let route = &st.routes[nr.r as usize];
         let seg = seg_of(data, st, nr.r, nr.pieces());
         let away = away_delta(data, st, nr);
         d += route_cost(data, route.vehicle, &seg, 0, w) + route.away + away
             - route.cost_without_ride(w);
         ride |= route.has_ride;
+        if i < durs.len() {
+            durs[i] = (nr.r, crate::search::route::used_duration(&seg));
+        }
     }
+    // Fair shares within a kind: the kind's total working time changed.
+    let kind = st.kind_delta(data, &durs[..new.len().min(durs.len())]);
+    d += kind;
     if ride && d < 0 {
         // A ride-limited shipment may have moved to a route without any.
         d = 0;
@@ -334,6 +341,13 @@ pub(crate) fn delta<const D: usize>(
             let c = exact_cost(data, st, nr.r, &sc.a, [none, none]);
             d += c + route.away + away_delta(data, st, nr) - route.cost;
         }
+        // `exact_cost` prices each route's kind change alone; the kinds'
+        // totals move together.
+        let alone: i64 = durs[..new.len().min(durs.len())]
+            .iter()
+            .map(|&c| st.kind_delta(data, &[c]))
+            .sum();
+        d += kind - alone;
     } else if !ride && d < 0 && data.any_ride {
         // Nodes with a ride limit may have entered a route that had none.
         let enters = new.iter().any(|nr| {
@@ -353,6 +367,11 @@ pub(crate) fn delta<const D: usize>(
                     + away_delta(data, st, nr)
                     - route.cost;
             }
+            let alone: i64 = durs[..new.len().min(durs.len())]
+                .iter()
+                .map(|&c| st.kind_delta(data, &[c]))
+                .sum();
+            d += kind - alone;
         }
     }
     if d < 0 {

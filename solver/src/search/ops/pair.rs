@@ -39,13 +39,38 @@ pub(crate) fn apply_best<const D: usize>(
     let w = st.weights;
     let removed = crate::search::penalty::route_cost(data, route.vehicle, &seg, 0, &w) + route.away
         - data.away(job, route.vehicle)
-        - route.cost;
+        - route.cost
+        + st.kind_delta(data, &[(ru, crate::search::route::used_duration(&seg))]);
     let Some(ins) =
         best_insertion::<D, Rng>(data, st, job, isc, None::<&mut Blink<'_, Rng>>, Some(rv))
     else {
         return false;
     };
-    if removed + ins.delta >= 0 {
+    // Fair shares: the removal and the insertion were each priced against
+    // the kind totals as they stand; together the totals move by both.
+    let cross = if data.balance.is_some() && ins.route != ru {
+        let mut seq = Vec::new();
+        ins.sequence(&st.routes[ins.route as usize].nodes, p, d, &mut seq);
+        let v = st.routes[ins.route as usize].vehicle;
+        let seg_of = |n: u32| {
+            if n == p {
+                data.nodes[p as usize].seg(ins.wa)
+            } else if n == d {
+                data.nodes[d as usize].seg(ins.wb)
+            } else {
+                st.nseg[n as usize]
+            }
+        };
+        let f = crate::search::schedule::forward(data, v, &seq, seg_of, None);
+        let (a, b) = (
+            (ru, crate::search::route::used_duration(&seg)),
+            (ins.route, crate::search::route::used_duration(&f.seg)),
+        );
+        st.kind_delta(data, &[a, b]) - st.kind_delta(data, &[a]) - st.kind_delta(data, &[b])
+    } else {
+        0
+    };
+    if removed + ins.delta + cross >= 0 {
         return false;
     }
     if route.has_ride {
@@ -57,7 +82,7 @@ pub(crate) fn apply_best<const D: usize>(
         let exact = insert::exact_cost(data, st, ru, &seq, [none, none]) + route.away
             - data.away(job, route.vehicle)
             - route.cost;
-        if exact + ins.delta >= 0 {
+        if exact + ins.delta + cross >= 0 {
             return false;
         }
     }
