@@ -408,11 +408,12 @@ fn unserved_of(
         let j = u.job.get();
         if j < seen.len() && !seen[j] {
             seen[j] = true;
-            let (reason, explanation) = match (&day.requests[j].squad, gates.unserved_parcel(day, j)) {
-                (_, Some(why)) => (UnservedReason::GoodsNotAtGate, why),
-                (Some(squad), None) => explain_for_squad(squad, &u.reason),
-                (None, None) => explain(&u.reason),
-            };
+            let (reason, explanation) =
+                match (&day.requests[j].squad, gates.unserved_parcel(day, j)) {
+                    (_, Some(why)) => (UnservedReason::GoodsNotAtGate, why),
+                    (Some(squad), None) => explain_for_squad(squad, &u.reason),
+                    (None, None) => explain(&u.reason),
+                };
             unserved.push(Unserved {
                 request: day.requests[j].id.clone(),
                 reason,

@@ -35,7 +35,8 @@ pub fn membership(day: &DayRequest) -> Vec<Option<usize>> {
             }
             let (lat, lon) = request_point(day, &buildings, r);
             day.compounds.iter().position(|comp| {
-                comp.boundary.len() >= 3 && geo_data::compounds::point_in_ring(lat, lon, &comp.boundary)
+                comp.boundary.len() >= 3
+                    && geo_data::compounds::point_in_ring(lat, lon, &comp.boundary)
             })
         })
         .collect()
@@ -80,7 +81,6 @@ pub fn squads_allowed(day: &DayRequest) -> Vec<Option<Vec<usize>>> {
         .collect()
 }
 
-
 /// Compounds found in OSM ([`geo_data::compounds::find_compounds`]) in the
 /// day's format, for a coordinator to review: each gate becomes a depot of
 /// kind `gate`, each building inside a building, each compound a
@@ -89,12 +89,18 @@ pub fn squads_allowed(day: &DayRequest) -> Vec<Option<Vec<usize>>> {
 /// and no mapped road enters) gets one at the corner of its outline nearest
 /// to a road vans can drive (`graphs`' car graph), named so that a reviewer
 /// checks it; without a car graph such compounds are left out.
-pub fn from_osm(found: &[geo_data::compounds::FoundCompound], graphs: &geo_data::PreparedGraphs) -> OsmCompounds {
+pub fn from_osm(
+    found: &[geo_data::compounds::FoundCompound],
+    graphs: &geo_data::PreparedGraphs,
+) -> OsmCompounds {
     let car = graphs.graph(geo_data::Profile::Car);
     let mut out = OsmCompounds::default();
     for (n, f) in found.iter().enumerate() {
         let id = format!("osm{}", f.osm_way);
-        let name = f.name.clone().unwrap_or_else(|| format!("小区 {} (OSM way {})", n + 1, f.osm_way));
+        let name = f
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("小区 {} (OSM way {})", n + 1, f.osm_way));
         let mut gates: Vec<(f64, f64, String)> = f
             .gates
             .iter()
@@ -103,7 +109,10 @@ pub fn from_osm(found: &[geo_data::compounds::FoundCompound], graphs: &geo_data:
                     geo_data::compounds::GateKind::Tagged => "大门 gate",
                     geo_data::compounds::GateKind::RoadCrossing => "路口 road entrance",
                 };
-                let label = g.name.as_deref().map_or(what.to_string(), |x| format!("{what} {x}"));
+                let label = g
+                    .name
+                    .as_deref()
+                    .map_or(what.to_string(), |x| format!("{what} {x}"));
                 (g.lat, g.lon, label)
             })
             .collect();
@@ -111,7 +120,11 @@ pub fn from_osm(found: &[geo_data::compounds::FoundCompound], graphs: &geo_data:
             let nearest = car.and_then(|pg| {
                 f.boundary
                     .iter()
-                    .filter_map(|&[lat, lon]| pg.snap(lat, lon).ok().map(|s| (s.snap_distance_m(), lat, lon)))
+                    .filter_map(|&[lat, lon]| {
+                        pg.snap(lat, lon)
+                            .ok()
+                            .map(|s| (s.snap_distance_m(), lat, lon))
+                    })
                     .min_by(|a, b| a.0.total_cmp(&b.0))
             });
             match nearest {
@@ -119,7 +132,9 @@ pub fn from_osm(found: &[geo_data::compounds::FoundCompound], graphs: &geo_data:
                 None => continue,
             }
         }
-        let gate_ids: Vec<String> = (0..gates.len()).map(|k| format!("{id}-g{}", k + 1)).collect();
+        let gate_ids: Vec<String> = (0..gates.len())
+            .map(|k| format!("{id}-g{}", k + 1))
+            .collect();
         for ((lat, lon, label), gid) in gates.into_iter().zip(&gate_ids) {
             out.depots.push(Depot {
                 id: gid.clone(),

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use geo_data::{PreparedGraphs, SnappedPoint};
 use solver::problem::{
-    Job, JobIdx, JobKind, LocIdx, Matrix, Objective, Priority as SPriority, Problem, ProblemBuilder,
-    ProfileIdx, Reload, Skills, Task, TimeWindow, Vehicle, VehicleIdx, UNREACHABLE,
+    Job, JobIdx, JobKind, LocIdx, Matrix, Objective, Priority as SPriority, Problem,
+    ProblemBuilder, ProfileIdx, Reload, Skills, Task, TimeWindow, Vehicle, VehicleIdx, UNREACHABLE,
 };
 
 use crate::dto::*;
@@ -427,24 +427,33 @@ pub fn build_problem(
 
 /// Fair shares in solver terms ([`solver::problem::Balance`]): the spread
 /// of working days within each travel mode costs `N·variance / S`
-/// squad-seconds, with `S` twice the longest shift of the day, the smallest
-/// scale at which more work never pays (every squad-second still costs).
-/// A stop moved from a day `Δ` seconds longer than another saves about
-/// `2·Δ/S` of its own length: on a day of 4-hour shifts, moving a 10-minute
-/// stop from a 4-hour day to a 2-hour one is worth a 2.5-minute detour.
+/// squad-seconds. `S` is twice the longest mean shift of a travel mode with
+/// two squads or more: a mode's mean working day cannot exceed its mean
+/// shift, so with this `S` more work never pays (every squad-second still
+/// costs), and it is the strongest such scale. A stop moved from a day `Δ`
+/// seconds longer than another saves about `2·Δ/S` of its own length: with
+/// 5-hour mean shifts, moving a 10-minute stop from a 4-hour day to a 2-hour
+/// one is worth a 4-minute detour.
 pub fn balance(day: &DayRequest) -> Option<solver::problem::Balance> {
-    if day.options.balance == Balance::Off || day.squads.is_empty() {
+    if day.options.balance == Balance::Off {
         return None;
     }
-    let longest = day
-        .squads
+    let longest_mean = Profile::ALL
         .iter()
-        .map(|s| (s.shift.end.seconds() - s.shift.start.seconds()).max(1))
-        .max()
-        .unwrap_or(1);
+        .filter_map(|&p| {
+            let shifts: Vec<i64> = day
+                .squads
+                .iter()
+                .filter(|s| s.profile == p)
+                .map(|s| (s.shift.end.seconds() - s.shift.start.seconds()).max(1))
+                .collect();
+            // One squad of a mode has nobody to share with.
+            (shifts.len() >= 2).then(|| shifts.iter().sum::<i64>() / shifts.len() as i64)
+        })
+        .max()?;
     Some(solver::problem::Balance {
         weight: 1,
-        scale: 2 * longest,
+        scale: 2 * longest_mean,
     })
 }
 

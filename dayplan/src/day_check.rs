@@ -34,9 +34,14 @@ pub fn violations(day: &DayRequest, result: &PlanResult) -> Vec<String> {
             continue;
         };
         for s in &route.stops {
-            let Some(rid) = s.request.as_deref() else { continue };
+            let Some(rid) = s.request.as_deref() else {
+                continue;
+            };
             let Some(&i) = index.get(rid) else {
-                out.push(format!("{} stop {}: unknown request {rid}", route.squad, s.seq));
+                out.push(format!(
+                    "{} stop {}: unknown request {rid}",
+                    route.squad, s.seq
+                ));
                 continue;
             };
             let r = &day.requests[i];

@@ -343,7 +343,10 @@ fn nearest_gates(day: &DayRequest, parcels: &[(usize, usize)]) -> Vec<String> {
 
 /// Per gate id, the earliest time any squad with a vehicle can be there
 /// (its shift start plus the drive from its depot).
-fn earliest_at_gates(day: &DayRequest, problem: &Problem) -> std::collections::HashMap<String, Time> {
+fn earliest_at_gates(
+    day: &DayRequest,
+    problem: &Problem,
+) -> std::collections::HashMap<String, Time> {
     let mut out = std::collections::HashMap::new();
     for (g, depot) in day.depots.iter().enumerate() {
         if depot.kind != DepotKind::Gate {
@@ -515,7 +518,11 @@ fn drop_request(day: &DayRequest, d: &Drop, seq: usize) -> Request {
         gate_drop: Some(GateDrop {
             gate: d.gate.clone(),
             compound: compound.id.clone(),
-            parcels: d.parcels.iter().map(|&i| day.requests[i].id.clone()).collect(),
+            parcels: d
+                .parcels
+                .iter()
+                .map(|&i| day.requests[i].id.clone())
+                .collect(),
         }),
     }
 }

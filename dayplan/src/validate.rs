@@ -363,8 +363,7 @@ fn squads<'a>(
                 format!("capacity_kg must be above 0 and at most {MAX_CAPACITY_KG}"),
             );
         }
-        if s
-            .max_hours
+        if s.max_hours
             .is_some_and(|h| !(h.is_finite() && h > 0.0 && h <= 24.0))
         {
             e.push(

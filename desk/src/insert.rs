@@ -68,7 +68,9 @@ pub enum Why {
     LacksSkill,
     OutOfCapacity,
     Unreachable,
-    TooFar { earliest: Time },
+    TooFar {
+        earliest: Time,
+    },
     Finished,
     /// The order must go with its resident's own squad, and this is another.
     NotItsSquad,

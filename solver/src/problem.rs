@@ -810,8 +810,7 @@ impl ProblemBuilder {
             }
         }
 
-        self.assignment
-            .validate(&self.jobs, &self.vehicles)?;
+        self.assignment.validate(&self.jobs, &self.vehicles)?;
         if self.objective.balance.is_some_and(|b| b.scale < 1) {
             return Err(ProblemError::BalanceScale);
         }

@@ -478,7 +478,10 @@ type Fronts = Vec<Vec<Vec<(Cost, Time, Vec<(ActivityKind, LocIdx)>)>>>;
 fn balanced_optimum(problem: &Problem) -> Optimum {
     let n = problem.jobs().len();
     let nv = problem.vehicles().len();
-    assert!(n <= 7 && nv <= 3, "the balanced oracle is for tiny problems");
+    assert!(
+        n <= 7 && nv <= 3,
+        "the balanced oracle is for tiny problems"
+    );
     let full = 1usize << n;
     let b = problem.objective().balance.expect("balance");
     let fronts: Fronts = (0..nv)
@@ -523,7 +526,11 @@ fn balanced_optimum(problem: &Problem) -> Optimum {
                 masks[a] |= 1 << j;
             }
         }
-        if masks.iter().enumerate().all(|(v, &m)| !fronts[v][m].is_empty()) {
+        if masks
+            .iter()
+            .enumerate()
+            .all(|(v, &m)| !fronts[v][m].is_empty())
+        {
             let prizes: Cost = (0..n)
                 .filter(|&j| assign[j] == nv)
                 .map(|j| problem.prize(JobIdx(j as u32)))

@@ -161,7 +161,14 @@ fn run(name: &str, day: &DayRequest, graphs: &PreparedGraphs, a: &Args) -> anyho
     let wall_s = t.elapsed().as_secs_f64();
     let checked = solver::check::check(&p.problem, &p.solution);
     let res: PlanResult = assemble(
-        "bench", 1, &p.day, &p.problem, &p.solution, &p.snapped, graphs, false,
+        "bench",
+        1,
+        &p.day,
+        &p.problem,
+        &p.solution,
+        &p.snapped,
+        graphs,
+        false,
     )
     .result;
     let rules = dayplan::day_check::violations(&p.day, &res);
@@ -171,7 +178,11 @@ fn run(name: &str, day: &DayRequest, graphs: &PreparedGraphs, a: &Args) -> anyho
     for v in rules.iter().take(3) {
         eprintln!("{name}: rule: {v}");
     }
-    let walk = res.summary.shares.iter().find(|s| s.profile == Profile::Walk);
+    let walk = res
+        .summary
+        .shares
+        .iter()
+        .find(|s| s.profile == Profile::Walk);
     let members = dayplan::compound::membership(&p.day);
     let index: std::collections::HashMap<&str, usize> = p
         .day
@@ -227,7 +238,8 @@ fn with_osm_compounds(
     graphs: &PreparedGraphs,
     day: &mut DayRequest,
 ) -> anyhow::Result<usize> {
-    let data = geo_data::osm::read_pbf_keeping(path, geo_data::osm::Keep::RoadsAndAreas, &NoProgress)?;
+    let data =
+        geo_data::osm::read_pbf_keeping(path, geo_data::osm::Keep::RoadsAndAreas, &NoProgress)?;
     let found = dayplan::compound::from_osm(&geo_data::compounds::find_compounds(&data), graphs);
     let buildings: std::collections::HashMap<&str, (f64, f64)> = day
         .buildings
@@ -237,7 +249,12 @@ fn with_osm_compounds(
     let doors: Vec<(f64, f64)> = day
         .requests
         .iter()
-        .filter_map(|r| r.building.as_deref().and_then(|b| buildings.get(b)).copied())
+        .filter_map(|r| {
+            r.building
+                .as_deref()
+                .and_then(|b| buildings.get(b))
+                .copied()
+        })
         .collect();
     let mut kept = Vec::new();
     for mut c in found.compounds {

@@ -221,7 +221,11 @@ pub fn write_outputs(
                 std::fs::write(sheets_dir.join(&file), html)?;
                 links.push_str(&format!(
                     "<a href=\"sheets/{file}\">{}</a> ",
-                    if lang == Lang::Zh { "中文" } else { "English" }
+                    if lang == Lang::Zh {
+                        "中文"
+                    } else {
+                        "English"
+                    }
                 ));
             }
         }

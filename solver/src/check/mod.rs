@@ -404,11 +404,14 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             extra = extra.saturating_sub(part.min(i128::from(Cost::MAX / 4)) as Cost);
         }
     }
-    let objective = cost_sum.saturating_add(prizes).saturating_add(extra).saturating_add(
-        problem
-            .vehicle_weight()
-            .saturating_mul(solution.routes.len() as Cost),
-    );
+    let objective = cost_sum
+        .saturating_add(prizes)
+        .saturating_add(extra)
+        .saturating_add(
+            problem
+                .vehicle_weight()
+                .saturating_mul(solution.routes.len() as Cost),
+        );
     if objective != solution.objective {
         out.push(Violation::Objective {
             reported: solution.objective,
@@ -467,7 +470,11 @@ fn assignment_cost(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Vio
             // checked for the vehicle too.
             ActivityKind::ShipmentDelivery(j) => {
                 if j.get() < problem.jobs().len() && !problem.may_serve(j, route.vehicle) {
-                    out.push(Violation::NotAllowedVehicle { route: r, stop: s, job: j });
+                    out.push(Violation::NotAllowedVehicle {
+                        route: r,
+                        stop: s,
+                        job: j,
+                    });
                 }
                 continue;
             }

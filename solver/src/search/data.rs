@@ -404,13 +404,20 @@ impl<'p, const D: usize> Data<'p, D> {
             home: vec![NONE; njobs],
             change_penalty: 0,
             preferred: (0..njobs)
-                .map(|j| problem.preference(JobIdx(j as u32)).map_or(NONE, |(v, _)| v.0))
+                .map(|j| {
+                    problem
+                        .preference(JobIdx(j as u32))
+                        .map_or(NONE, |(v, _)| v.0)
+                })
                 .collect(),
             preference_cost: (0..njobs)
                 .map(|j| problem.preference(JobIdx(j as u32)).map_or(0, |(_, c)| c))
                 .collect(),
             any_preference: (0..njobs).any(|j| problem.preference(JobIdx(j as u32)).is_some()),
-            balance: problem.objective().balance.map(|b| (b.weight, b.scale.max(1))),
+            balance: problem
+                .objective()
+                .balance
+                .map(|b| (b.weight, b.scale.max(1))),
             kind: problem.vehicles().iter().map(|v| v.profile.0).collect(),
             kind_size: {
                 let mut n = vec![0i64; problem.matrices().len()];

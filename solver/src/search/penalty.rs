@@ -73,7 +73,11 @@ pub(crate) fn base_cost<const D: usize>(
     vd: &VehicleData<D>,
     seg: &Seg<D>,
 ) -> i64 {
-    vd.fixed + data.vehicle_weight + vd.cps * seg.dur + vd.cpm * seg.dist + data.balance_cost(seg.dur)
+    vd.fixed
+        + data.vehicle_weight
+        + vd.cps * seg.dur
+        + vd.cpm * seg.dist
+        + data.balance_cost(seg.dur)
 }
 
 /// Penalised cost of a whole route (start and end depots included) with
