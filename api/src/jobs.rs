@@ -347,6 +347,7 @@ impl Engine {
             solution,
             matrix_ms,
             echelons,
+            day_changed,
         } = planned;
         timings.matrix_ms = matrix_ms;
         timings.solve_ms = (t.elapsed().as_millis() as u64).saturating_sub(matrix_ms);
@@ -360,7 +361,6 @@ impl Engine {
                 "two echelons"
             );
         }
-        let day_changed = echelons.is_some();
         let day = planned_day;
         if self.interrupt.load(Ordering::SeqCst) {
             // Cut short by the stop: not the plan the day's budget promised.

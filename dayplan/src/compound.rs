@@ -17,29 +17,57 @@ pub fn membership(day: &DayRequest) -> Vec<Option<usize>> {
     if day.compounds.is_empty() {
         return vec![None; day.requests.len()];
     }
-    let by_building: HashMap<&str, usize> = day
-        .compounds
-        .iter()
-        .enumerate()
-        .flat_map(|(c, comp)| comp.buildings.iter().map(move |b| (b.as_str(), c)))
-        .collect();
+    let by_building = by_building(day);
     let buildings = building_index(day);
     day.requests
         .iter()
-        .map(|r| {
-            if r.gate_drop.is_some() {
-                return None;
-            }
-            if let Some(c) = r.building.as_deref().and_then(|b| by_building.get(b)) {
-                return Some(*c);
-            }
-            let (lat, lon) = request_point(day, &buildings, r);
-            day.compounds.iter().position(|comp| {
-                comp.boundary.len() >= 3
-                    && geo_data::compounds::point_in_ring(lat, lon, &comp.boundary)
-            })
-        })
+        .map(|r| place_of(day, &by_building, &buildings, r))
         .collect()
+}
+
+/// The compound of one request (an urgent order at the desk), if any.
+pub fn compound_of(day: &DayRequest, r: &Request) -> Option<usize> {
+    if day.compounds.is_empty() {
+        return None;
+    }
+    place_of(day, &by_building(day), &building_index(day), r)
+}
+
+/// Whether squad `k` may go to `r`'s door today: behind a closed fence only
+/// on foot, a gate drop only with a vehicle (the rule of
+/// [`squads_allowed`], for one request).
+pub fn may_go(day: &DayRequest, r: &Request, k: usize) -> bool {
+    let foot = on_foot(&day.squads[k]);
+    if r.gate_drop.is_some() {
+        return !foot;
+    }
+    foot || !closed(day) || compound_of(day, r).is_none()
+}
+
+fn by_building(day: &DayRequest) -> HashMap<&str, usize> {
+    day.compounds
+        .iter()
+        .enumerate()
+        .flat_map(|(c, comp)| comp.buildings.iter().map(move |b| (b.as_str(), c)))
+        .collect()
+}
+
+fn place_of(
+    day: &DayRequest,
+    by_building: &HashMap<&str, usize>,
+    buildings: &HashMap<&str, &Building>,
+    r: &Request,
+) -> Option<usize> {
+    if r.gate_drop.is_some() {
+        return None;
+    }
+    if let Some(c) = r.building.as_deref().and_then(|b| by_building.get(b)) {
+        return Some(*c);
+    }
+    let (lat, lon) = request_point(day, buildings, r);
+    day.compounds.iter().position(|comp| {
+        comp.boundary.len() >= 3 && geo_data::compounds::point_in_ring(lat, lon, &comp.boundary)
+    })
 }
 
 /// Whether vehicles stay outside compounds today.

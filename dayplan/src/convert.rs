@@ -355,10 +355,16 @@ pub fn build_problem(
     for m in matrices {
         b.matrix(m);
     }
+    let fair = balance(day);
     b.objective(Objective {
         minimise_vehicles: false,
-        balance: balance(day),
+        balance: fair.as_ref().map(|f| f.0),
     });
+    for (p, scale) in fair.iter().flat_map(|f| &f.1) {
+        if snapped.profiles.contains(p) {
+            b.balance_scale(snapped.profile_idx(*p), *scale);
+        }
+    }
     for (i, r) in day.requests.iter().enumerate() {
         let loc = LocIdx((day.depots.len() + i) as u32);
         let windows: Vec<TimeWindow> = r
@@ -426,19 +432,18 @@ pub fn build_problem(
 }
 
 /// Fair shares in solver terms ([`solver::problem::Balance`]): the spread
-/// of working days within each travel mode costs `N·variance / S`
-/// squad-seconds. `S` is twice the longest mean shift of a travel mode with
-/// two squads or more: a mode's mean working day cannot exceed its mean
-/// shift, so with this `S` more work never pays (every squad-second still
-/// costs), and it is the strongest such scale. A stop moved from a day `Δ`
-/// seconds longer than another saves about `2·Δ/S` of its own length: with
-/// 5-hour mean shifts, moving a 10-minute stop from a 4-hour day to a 2-hour
-/// one is worth a 4-minute detour.
-pub fn balance(day: &DayRequest) -> Option<solver::problem::Balance> {
+/// of working days within each travel mode costs `N·variance / S` squad-
+/// seconds, `S` per mode. A stop moved from a day `Δ` seconds longer than
+/// another saves about `2·Δ/S` of its own length. More work never pays as
+/// long as `S` is at least twice the mode's mean working day; so without a
+/// given `options.balance_scale_s`, `S` is twice the mode's mean shift (the
+/// mean day cannot exceed it), and the planner tightens it from a first plan
+/// ([`tuned_scales`]).
+pub fn balance(day: &DayRequest) -> Option<(solver::problem::Balance, Vec<(Profile, i64)>)> {
     if day.options.balance == Balance::Off {
         return None;
     }
-    let longest_mean = Profile::ALL
+    let scales: Vec<(Profile, i64)> = Profile::ALL
         .iter()
         .filter_map(|&p| {
             let shifts: Vec<i64> = day
@@ -447,14 +452,46 @@ pub fn balance(day: &DayRequest) -> Option<solver::problem::Balance> {
                 .filter(|s| s.profile == p)
                 .map(|s| (s.shift.end.seconds() - s.shift.start.seconds()).max(1))
                 .collect();
-            // One squad of a mode has nobody to share with.
-            (shifts.len() >= 2).then(|| shifts.iter().sum::<i64>() / shifts.len() as i64)
+            if shifts.is_empty() {
+                return None;
+            }
+            let given = day.options.balance_scale_s.get(p).map(|s| s.max(1) as i64);
+            Some((
+                p,
+                given.unwrap_or(2 * shifts.iter().sum::<i64>() / shifts.len() as i64),
+            ))
         })
-        .max()?;
-    Some(solver::problem::Balance {
-        weight: 1,
-        scale: 2 * longest_mean,
-    })
+        .collect();
+    let default = scales.iter().map(|x| x.1).max()?;
+    Some((
+        solver::problem::Balance {
+            weight: 1,
+            scale: default,
+        },
+        scales,
+    ))
+}
+
+/// Scales of fair shares from a plan of the day: per travel mode with two
+/// squads or more, 2.5 × the mean working day of its squads (idle ones
+/// counted as 0), at least 30 minutes. Firm, and still above twice the mean
+/// day of the final plan unless that plan works the mode 25 % longer.
+pub fn tuned_scales(day: &DayRequest, solution: &solver::solution::Solution) -> BalanceScales {
+    let mut out = day.options.balance_scale_s;
+    for p in Profile::ALL {
+        let n = day.squads.iter().filter(|s| s.profile == p).count();
+        if n < 2 || out.get(p).is_some() {
+            continue;
+        }
+        let total: i64 = solution
+            .routes
+            .iter()
+            .filter(|r| day.squads[r.vehicle.get()].profile == p)
+            .map(|r| r.duration)
+            .sum();
+        out.set(p, ((total as f64 / n as f64) * 2.5).max(1800.0) as u32);
+    }
+    out
 }
 
 /// Who may serve each request: behind a closed compound's fence only

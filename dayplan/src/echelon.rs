@@ -12,18 +12,19 @@
 //!    gate. Walking squads alone may serve parcels. Solved with 40 % of the
 //!    budget: the times each gate's goods are needed.
 //! 2. **Drops.** Per gate, parcels sorted by the time they are needed are
-//!    grouped into drops: one drop brings what is needed within an hour of
-//!    its first parcel (and what one vehicle carries). A drop is a request
+//!    grouped into drops: one drop brings what is needed within three hours
+//!    of its first parcel (and what one vehicle carries). A drop is a request
 //!    of its own (`gate_drop`), served by squads with a vehicle only, by the
 //!    time its first parcel is needed; its parcels are collected after the
 //!    drop's latest end, never before.
 //! 3. **Everything together.** The day with its drops is solved from the
 //!    door routes (a warm start), with half the budget: vans serve drops and
 //!    the doors outside compounds, walkers the parcels and the rest.
-//! 4. **Repair.** A drop no vehicle can make in time is given an hour more
+//! 4. **Repair.** A drop no vehicle can make in time is given two hours more
 //!    (its parcels wait with it) and the day solved again from the last plan;
-//!    in the last round the parcels of a drop still unserved cannot be
-//!    collected at all, so no walker collects goods that never came.
+//!    then as late as a vehicle can still make it; in the last round the
+//!    parcels of a drop still unserved cannot be collected at all, so no
+//!    walker collects goods that never came.
 //!
 //! Synchronisation is by data, not by the search: a drop's window ends when
 //! its parcels become collectable, so any feasible plan of the day keeps
@@ -46,14 +47,21 @@ use crate::dto::*;
 use crate::plan::{model, Budget, ModelError};
 
 /// Parcels needed within this span after a drop's first one travel with it.
-pub const DROP_SPAN_S: Time = 3600;
+/// Goods may wait at a staffed gate; every extra drop is another van stop,
+/// and vans are few on a lockdown day (the demo day's single van and
+/// tricycle made 39 drops of one hour and missed 23 parcels' drops; with
+/// three hours see the README's table).
+pub const DROP_SPAN_S: Time = 3 * 3600;
 /// Unloading at a gate: a fixed part, and per parcel.
 pub const DROP_BASE_S: u32 = 120;
 pub const DROP_PER_PARCEL_S: u32 = 10;
 /// What an unserved drop is given in a repair round.
-const REPAIR_STEP_S: Time = 3600;
-/// Rounds of repair after the joint solve (the last one gives up on drops).
-const REPAIR_ROUNDS: usize = 2;
+const REPAIR_STEP_S: Time = 2 * 3600;
+/// Rounds of repair after the joint solve: two hours more, then as late as
+/// a vehicle can, then (only if a drop is still not made) giving up on it.
+const REPAIR_ROUNDS: usize = 3;
+/// A late drop ends this long before the last vehicle shift ends.
+const LATEST_MARGIN_S: Time = 3600;
 /// A pickup time no squad can meet: the goods never come.
 const NEVER_S: u32 = 47 * 3600;
 
@@ -77,6 +85,9 @@ pub struct Planned {
     pub solution: Solution,
     pub matrix_ms: u64,
     pub echelons: Option<EchelonReport>,
+    /// Whether `day` differs from the day posted (drops added, fair-shares
+    /// scales set): the service then stores it with the result.
+    pub day_changed: bool,
 }
 
 /// Whether the day is planned in two echelons: vehicles stay outside
@@ -115,20 +126,46 @@ pub fn plan_day(
     graphs: &PreparedGraphs,
     budget: &Budget,
 ) -> Result<Planned, ModelError> {
+    let t0 = Instant::now();
+    let total = budget.time;
     if !applies(day) {
         let m = model(day, snapped, graphs)?;
-        let solution = crate::plan::solve(day, &m.problem, budget.clone());
+        if !needs_tuning(day) {
+            let solution = crate::plan::solve(day, &m.problem, budget.clone());
+            return Ok(Planned {
+                day: day.clone(),
+                snapped: m.snapped,
+                problem: m.problem,
+                solution,
+                matrix_ms: m.matrix_ms,
+                echelons: None,
+                day_changed: false,
+            });
+        }
+        // Fair shares: a first plan on the shifts' scales, then the day's own.
+        let first = crate::plan::solve(day, &m.problem, phase(budget, t0, total.mul_f64(0.3)));
+        let mut tuned = day.clone();
+        tuned.options.balance_scale_s = crate::convert::tuned_scales(day, &first);
+        let problem =
+            crate::convert::build_problem(&tuned, &m.snapped, m.problem.matrices().to_vec())
+                .map_err(|e| ModelError::new(e.to_string()))?;
+        let solution = solve_from(
+            &tuned,
+            &problem,
+            &first,
+            &[],
+            phase(budget, t0, remaining(total, t0)),
+        );
         return Ok(Planned {
-            day: day.clone(),
+            day: tuned,
             snapped: m.snapped,
-            problem: m.problem,
+            problem,
             solution,
             matrix_ms: m.matrix_ms,
             echelons: None,
+            day_changed: true,
         });
     }
-    let t0 = Instant::now();
-    let total = budget.time;
     let parcels = parcels(day);
     let gates = nearest_gates(day, &parcels);
 
@@ -147,6 +184,9 @@ pub fn plan_day(
     let (ma, ms) = remodel(&a, graphs)?;
     matrix_ms += ms;
     let sa = crate::plan::solve(&a, &ma.problem, phase(budget, t0, total.mul_f64(0.4)));
+    if needs_tuning(&a) {
+        a.options.balance_scale_s = crate::convert::tuned_scales(&a, &sa);
+    }
 
     // 2. Drops from the times the goods are needed.
     let needed = pickup_times(&ma.problem, &sa);
@@ -184,17 +224,27 @@ pub fn plan_day(
             break;
         }
         let give_up = round + 1 == REPAIR_ROUNDS;
+        // The latest a vehicle can still unload, and be back by its shift's end.
+        let latest = b
+            .squads
+            .iter()
+            .filter(|s| !on_foot(s))
+            .map(|s| s.shift.end.seconds() - LATEST_MARGIN_S)
+            .max()
+            .unwrap_or(0);
         let mut dropped: Vec<usize> = Vec::new();
         for &j in &late {
             let d = &drops[j - first_drop];
             let w = &mut b.requests[j].windows[0];
-            if !give_up {
-                w.end = Clock((w.end.seconds() + REPAIR_STEP_S) as u32);
-            }
+            let end = match round {
+                0 => w.end.seconds() + REPAIR_STEP_S,
+                _ => latest.max(w.end.seconds()),
+            };
+            w.end = Clock(end as u32);
             let after = if give_up {
                 NEVER_S
             } else {
-                (w.end.seconds() + d.service as Time) as u32
+                (end + d.service as Time) as u32
             };
             for &i in &d.parcels {
                 b.requests[i].pickup_after = Some(Clock(after));
@@ -228,7 +278,18 @@ pub fn plan_day(
             rounds,
             unserved_drops,
         }),
+        day_changed: true,
     })
+}
+
+/// Whether fair shares are asked for with no scale given for a travel mode
+/// of two squads or more: the planner then sets it from a first plan.
+fn needs_tuning(day: &DayRequest) -> bool {
+    day.options.balance == Balance::Fair
+        && Profile::ALL.iter().any(|&p| {
+            day.options.balance_scale_s.get(p).is_none()
+                && day.squads.iter().filter(|s| s.profile == p).count() >= 2
+        })
 }
 
 /// Snaps and models a day again (its drops sit on gates already snapped,

@@ -279,6 +279,15 @@ fn options(o: &Options, e: &mut Errors) {
             "at most 600 seconds per floor",
         );
     }
+    for p in Profile::ALL {
+        if o.balance_scale_s.get(p) == Some(0) {
+            e.push(
+                ErrorCode::OutOfRange,
+                format!("options.balance_scale_s.{}", p.name()),
+                "a scale is seconds: at least 1 (leave it out to let the planner set it)",
+            );
+        }
+    }
     for (name, v) in [("park_s.bike", o.park_s.bike), ("park_s.car", o.park_s.car)] {
         if v > 1800 {
             e.push(

@@ -210,9 +210,9 @@ fn check_position(
     }
     if !crate::options::own_squad_allows(st, &order.request, k) {
         return Err(stale(format!(
-            "this order must go with its resident's own squad {}, not {}",
-            order.request.squad.as_deref().unwrap_or("?"),
-            c.squad
+            "squad {} may not take this order (its resident's own squad: {}; vehicles stay outside closed compounds)",
+            c.squad,
+            order.request.squad.as_deref().unwrap_or("any")
         )));
     }
     Ok((gap, pick_gap))
@@ -271,9 +271,9 @@ pub(crate) fn commit_reordered(
     }
     if !crate::options::own_squad_allows(&st, &order.request, k) {
         return Err(stale(format!(
-            "this order must go with its resident's own squad {}, not {}",
-            order.request.squad.as_deref().unwrap_or("?"),
-            c.squad
+            "squad {} may not take this order (its resident's own squad: {}; vehicles stay outside closed compounds)",
+            c.squad,
+            order.request.squad.as_deref().unwrap_or("any")
         )));
     }
     let own_depot = v

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dayplan::assemble::assemble;
-use dayplan::convert::{build_problem, matrices, snap_day};
+use dayplan::convert::snap_day;
 use dayplan::dto::*;
 use dayplan::publish::{publish, SheetVersion};
 use geo_data::PreparedGraphs;
@@ -58,20 +58,26 @@ impl Office {
     pub fn plan_now(&self, mut day: DayRequest) -> Result<String, String> {
         dayplan::validate::check_day(&mut day).map_err(|e| format!("{e:?}"))?;
         let snapped = snap_day(&day, &self.graphs).map_err(|e| format!("{e:?}"))?;
-        let problem = build_problem(&day, &snapped, matrices(&snapped, &self.graphs))
-            .map_err(|e| e.to_string())?;
-        let solution = solver::solve(
-            &problem,
-            &solver::SolveConfig {
-                seed: day.options.seed,
+        // The service's planner (two echelons on a lockdown day), 1 s on one
+        // thread as the service's test configuration.
+        let planned = dayplan::plan_day(
+            &day,
+            snapped,
+            &self.graphs,
+            &dayplan::plan::Budget {
+                time: Duration::from_secs(1),
                 threads: 1,
-                // The service's test configuration capped every budget at 1 s.
-                time_limit: Some(Duration::from_secs(1)),
-                max_iterations: None,
-                cancel: None,
-                progress: None,
+                ..Default::default()
             },
-        );
+        )
+        .map_err(|e| e.to_string())?;
+        let dayplan::Planned {
+            day,
+            snapped,
+            problem,
+            solution,
+            ..
+        } = planned;
         let id = format!("p{:016x}", rand::random::<u64>());
         let a = assemble(
             &id,

@@ -279,13 +279,15 @@ pub fn options(
     })
 }
 
-/// Whether squad `k` may take `request`: any squad, unless the request names
-/// its resident's own squad (one resident, one volunteer).
+/// Whether squad `k` may take `request`: not a vehicle behind a closed
+/// compound's fence on a lockdown day, and only the resident's own squad
+/// when the request names one (one resident, one volunteer).
 pub(crate) fn own_squad_allows(st: &DeskState, request: &Request, k: usize) -> bool {
-    request
-        .squad
-        .as_deref()
-        .is_none_or(|own| st.day.squads[k].id == own)
+    dayplan::compound::may_go(&st.day, request, k)
+        && request
+            .squad
+            .as_deref()
+            .is_none_or(|own| st.day.squads[k].id == own)
 }
 
 /// What ranking squad `k` first must save when the request prefers another
@@ -466,10 +468,13 @@ impl Ask<'_> {
                 Err(Why::NotItsSquad) => (
                     NoFitReason::NotItsSquad,
                     None,
-                    format!(
-                        "the resident's own squad is {}: clear the order's squad to let another take it",
-                        order.request.squad.as_deref().unwrap_or("?")
-                    ),
+                    match order.request.squad.as_deref() {
+                        Some(own) if own != st.day.squads[k].id => format!(
+                            "the resident's own squad is {own}: clear the order's squad to let another take it"
+                        ),
+                        _ => "vehicles may not enter this compound today: a walking squad must take it"
+                            .to_string(),
+                    },
                 ),
                 Err(Why::TooFar { earliest }) => (
                     NoFitReason::TooFarForDeadline,

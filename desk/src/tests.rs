@@ -350,3 +350,87 @@ fn committed_doors_extend_the_matrices_exactly() {
     }
     assert!(committed >= 4, "only {committed} orders committed");
 }
+
+/// One resident, one volunteer at the desk: an order naming its squad is
+/// offered to that squad only (the others say why), and commits there; an
+/// order preferring a squad is offered to it first when it fits cleanly.
+#[test]
+fn an_urgent_order_stays_with_its_own_squad() {
+    let engine = engine("pairing");
+    let day = district_day(&DemoConfig::small(40, 4, 3));
+    let place = (day.buildings[5].lat, day.buildings[5].lon);
+    let own = day.squads[2].id.clone();
+    let id = engine.plan_now(day).expect("planned");
+    let now = 9 * 3600;
+    let mut input = urgent(0, place, now + 6 * 3600, now);
+    input.request.as_mut().unwrap().squad = Some(own.clone());
+    let view = options(&engine, &row(&engine, &id), &input).expect("options");
+    assert!(
+        view.options.iter().all(|o| o.squad == own),
+        "{:?}",
+        view.options
+    );
+    assert!(view
+        .no_fit
+        .iter()
+        .filter(|n| n.squad != own)
+        .all(|n| n.reason == NoFitReason::NotItsSquad));
+    let o = view.options.first().expect("its squad can take it");
+    let done = commit(&engine, &row(&engine, &id), &o.commit).expect("committed");
+    assert_eq!(done.squad, own);
+
+    let mut input = urgent(1, place, now + 6 * 3600, now);
+    let preferred = {
+        let arc = warm_state(&engine, &row(&engine, &id)).unwrap();
+        let mut st = arc.lock().unwrap();
+        st.day.options.preferred_squad_penalty_s = 50_000;
+        st.day.squads[1].id.clone()
+    };
+    input.request.as_mut().unwrap().preferred_squad = Some(preferred.clone());
+    let view = options(&engine, &row(&engine, &id), &input).expect("options");
+    if let Some(p) = view.options.iter().find(|o| o.squad == preferred) {
+        if p.breaks_windows.is_empty() && !p.breaks_shift {
+            assert_eq!(view.options[0].squad, preferred, "{:?}", view.options);
+        }
+    }
+}
+
+/// A lockdown day at the desk: an urgent order behind a closed compound's
+/// fence is offered to walking squads only.
+#[test]
+fn an_urgent_order_inside_a_closed_compound_goes_on_foot() {
+    let engine = engine("lockdown");
+    let day = district_day(&DemoConfig {
+        lockdown: true,
+        ..DemoConfig::small(60, 10, 5)
+    });
+    let inside = day.compounds[2].buildings[3].clone();
+    let b = day.buildings.iter().find(|b| b.id == inside).unwrap();
+    let place = (b.lat, b.lon);
+    let walking: Vec<String> = day
+        .squads
+        .iter()
+        .filter(|s| s.profile == Profile::Walk)
+        .map(|s| s.id.clone())
+        .collect();
+    let id = engine.plan_now(day).expect("planned");
+    let now = 9 * 3600;
+    let mut input = urgent(3, place, now + 6 * 3600, now);
+    let r = input.request.as_mut().unwrap();
+    (r.lat, r.lon, r.building) = (None, None, Some(inside));
+    let view = options(&engine, &row(&engine, &id), &input).expect("options");
+    assert!(!view.options.is_empty());
+    assert!(
+        view.options.iter().all(|o| walking.contains(&o.squad)),
+        "{:?}",
+        view.options
+    );
+    assert!(view
+        .no_fit
+        .iter()
+        .filter(|n| !walking.contains(&n.squad))
+        .all(|n| matches!(
+            n.reason,
+            NoFitReason::NotItsSquad | NoFitReason::SquadFinished
+        )));
+}

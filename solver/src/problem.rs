@@ -493,6 +493,9 @@ pub struct Problem {
     vehicle_weight: Cost,
     /// Which vehicles may serve each job, and which one it prefers.
     assignment: Assignment,
+    /// Fair shares' scale per kind (profile), where it differs from the
+    /// objective's.
+    balance_scales: Vec<Option<Time>>,
 }
 
 impl Problem {
@@ -549,6 +552,19 @@ impl Problem {
     pub fn preference(&self, j: JobIdx) -> Option<(VehicleIdx, Cost)> {
         self.assignment.preferred(j)
     }
+    /// Fair shares as they apply to vehicles of `profile` (the objective's
+    /// weight, the kind's own scale if one was set).
+    pub fn balance_of(&self, profile: ProfileIdx) -> Option<Balance> {
+        self.objective.balance.map(|b| Balance {
+            weight: b.weight,
+            scale: self
+                .balance_scales
+                .get(profile.get())
+                .copied()
+                .flatten()
+                .unwrap_or(b.scale),
+        })
+    }
     /// What serving job `j` with vehicle `v` adds for the preference.
     pub fn preference_cost(&self, j: JobIdx, v: VehicleIdx) -> Cost {
         match self.assignment.preferred(j) {
@@ -586,6 +602,7 @@ pub struct ProblemBuilder {
     vehicles: Vec<Vehicle>,
     objective: Objective,
     assignment: Assignment,
+    balance_scales: Vec<Option<Time>>,
 }
 
 impl ProblemBuilder {
@@ -622,6 +639,16 @@ impl ProblemBuilder {
     /// [`ProblemBuilder::build`].
     pub fn allow(&mut self, job: JobIdx, vehicles: Vec<VehicleIdx>) -> &mut Self {
         self.assignment.allow(job, vehicles);
+        self
+    }
+    /// Fair shares among vehicles of `profile` on their own scale (a kind
+    /// whose days are short needs a smaller scale to be evened out as firmly
+    /// as one whose days are long; see [`Balance`]).
+    pub fn balance_scale(&mut self, profile: ProfileIdx, scale: Time) -> &mut Self {
+        if self.balance_scales.len() <= profile.get() {
+            self.balance_scales.resize(profile.get() + 1, None);
+        }
+        self.balance_scales[profile.get()] = Some(scale);
         self
     }
     /// Job `job` prefers `vehicle`: serving it with another costs `cost`.
@@ -811,7 +838,9 @@ impl ProblemBuilder {
         }
 
         self.assignment.validate(&self.jobs, &self.vehicles)?;
-        if self.objective.balance.is_some_and(|b| b.scale < 1) {
+        if self.objective.balance.is_some_and(|b| b.scale < 1)
+            || self.balance_scales.iter().flatten().any(|&s| s < 1)
+        {
             return Err(ProblemError::BalanceScale);
         }
 
@@ -878,6 +907,15 @@ impl ProblemBuilder {
         // Fair shares and preferences add at most a full shift per vehicle
         // and every preference cost.
         if let Some(b) = self.objective.balance {
+            let smallest = self
+                .balance_scales
+                .iter()
+                .flatten()
+                .fold(b.scale, |a, &s| a.min(s));
+            let b = Balance {
+                weight: b.weight,
+                scale: smallest,
+            };
             bound = bound.saturating_add(
                 b.route_cost(max_shift.min(7 * 86_400))
                     .saturating_mul(self.vehicles.len() as Cost),
@@ -909,6 +947,7 @@ impl ProblemBuilder {
             prizes,
             vehicle_weight,
             assignment: self.assignment,
+            balance_scales: self.balance_scales,
         })
     }
 }

@@ -393,8 +393,7 @@ fn evaluate(
     // Fair shares grow with the duration, so the shortest schedule is also
     // the cheapest for them.
     let balance = problem
-        .objective()
-        .balance
+        .balance_of(veh.profile)
         .map_or(0, |b| b.weight * duration * duration / b.scale);
     Some((
         veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance + balance,
@@ -483,7 +482,11 @@ fn balanced_optimum(problem: &Problem) -> Optimum {
         "the balanced oracle is for tiny problems"
     );
     let full = 1usize << n;
-    let b = problem.objective().balance.expect("balance");
+    let b = |k: usize| {
+        problem
+            .balance_of(solver::problem::ProfileIdx(k as u32))
+            .expect("balance")
+    };
     let fronts: Fronts = (0..nv)
         .map(|v| {
             (0..full)
@@ -502,7 +505,8 @@ fn balanced_optimum(problem: &Problem) -> Optimum {
                     // a per-second cost), so an order is dominated by one with
                     // no more duration and no more of the rest of its cost.
                     let veh = problem.vehicle(VehicleIdx(v as u32));
-                    let rest = |c: Cost, d: Time| c - veh.cost_per_second * d - b.route_cost(d);
+                    let bv = b(veh.profile.get());
+                    let rest = |c: Cost, d: Time| c - veh.cost_per_second * d - bv.route_cost(d);
                     all.sort_by_key(|x| (rest(x.0, x.1), x.1));
                     let mut front: Vec<(Cost, Time, Vec<(ActivityKind, LocIdx)>)> = Vec::new();
                     for (c, d, s) in all {
@@ -555,7 +559,7 @@ fn balanced_optimum(problem: &Problem) -> Optimum {
                             .iter()
                             .filter(|x| x.profile.get() == k)
                             .count();
-                        b.kind_cost(total[k], nk)
+                        b(k).kind_cost(total[k], nk)
                     })
                     .sum();
                 let objective = cost + kind_part + prizes + problem.vehicle_weight() * used;

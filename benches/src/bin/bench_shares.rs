@@ -178,6 +178,13 @@ fn run(name: &str, day: &DayRequest, graphs: &PreparedGraphs, a: &Args) -> anyho
     for v in rules.iter().take(3) {
         eprintln!("{name}: rule: {v}");
     }
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for u in &res.unserved {
+        *reasons.entry(format!("{:?}", u.reason)).or_default() += 1;
+    }
+    if !reasons.is_empty() {
+        eprintln!("{name}: unserved by reason {reasons:?}");
+    }
     let walk = res
         .summary
         .shares

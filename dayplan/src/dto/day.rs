@@ -353,6 +353,13 @@ pub struct Options {
     /// also evens out the working days (see the README for what it costs).
     #[serde(default)]
     pub balance: Balance,
+    /// How firmly `balance: fair` evens out the working days of each travel
+    /// mode, in seconds (smaller is firmer; see the README). Left out, the
+    /// planner sets it from a first plan of the day (2.5 × the mode's mean
+    /// working day) and stores it with the day, so that re-plans even out
+    /// the same way.
+    #[serde(default, skip_serializing_if = "BalanceScales::is_empty")]
+    pub balance_scale_s: BalanceScales,
     /// What serving a request with another squad than its
     /// `preferred_squad` must save, in squad-seconds, to be chosen.
     #[serde(default = "default_preferred_penalty_s")]
@@ -366,6 +373,39 @@ pub struct Options {
 
 fn yes() -> bool {
     true
+}
+
+/// Per travel mode, the scale of fair shares in seconds (`None`: from the
+/// mode's shifts, or set by the planner).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BalanceScales {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bike: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub car: Option<u32>,
+}
+
+impl BalanceScales {
+    pub fn is_empty(&self) -> bool {
+        self.walk.is_none() && self.bike.is_none() && self.car.is_none()
+    }
+    pub fn get(&self, p: Profile) -> Option<u32> {
+        match p {
+            Profile::Walk => self.walk,
+            Profile::Bike => self.bike,
+            Profile::Car => self.car,
+        }
+    }
+    pub fn set(&mut self, p: Profile, v: u32) {
+        match p {
+            Profile::Walk => self.walk = Some(v),
+            Profile::Bike => self.bike = Some(v),
+            Profile::Car => self.car = Some(v),
+        }
+    }
 }
 
 /// How work is shared among squads.
@@ -452,6 +492,7 @@ impl Default for Options {
             default_visit_s: default_visit_s(),
             chilled_max_s: default_chilled_s(),
             balance: Balance::Off,
+            balance_scale_s: BalanceScales::default(),
             preferred_squad_penalty_s: default_preferred_penalty_s(),
             vehicles_enter_compounds: true,
         }

@@ -399,8 +399,11 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
                 total.entry(v.profile.get()).or_default().0 += i128::from(route.duration.max(0));
             }
         }
-        for (t, n) in total.values() {
-            let part = i128::from(b.weight) * t * t / (i128::from(b.scale.max(1)) * n.max(&1));
+        for (&k, (t, n)) in &total {
+            let scale = problem
+                .balance_of(crate::problem::ProfileIdx(k as u32))
+                .map_or(b.scale, |x| x.scale);
+            let part = i128::from(b.weight) * t * t / (i128::from(scale.max(1)) * n.max(&1));
             extra = extra.saturating_sub(part.min(i128::from(Cost::MAX / 4)) as Cost);
         }
     }
@@ -455,7 +458,11 @@ fn task_of(kind: ActivityKind, job: &JobKind) -> Result<(&Task, usize), &'static
 /// one they prefer; a job on a vehicle it is not allowed on is a violation.
 fn assignment_cost(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violation>) -> Cost {
     let mut c: Cost = 0;
-    if let Some(b) = problem.objective().balance {
+    let balance = problem
+        .vehicles()
+        .get(route.vehicle.get())
+        .and_then(|v| problem.balance_of(v.profile));
+    if let Some(b) = balance {
         let d = i128::from(route.duration.max(0));
         let v = i128::from(b.weight) * d * d / i128::from(b.scale.max(1));
         c = c.saturating_add(v.min(i128::from(Cost::MAX / 4)) as Cost);

@@ -212,8 +212,7 @@ pub fn build_solution(problem: &Problem, routes: Vec<Route>, reason: UnassignedR
 /// duration, and jobs served by another vehicle than the one they prefer.
 fn extra_cost(problem: &Problem, route: &Route) -> Cost {
     let balance = problem
-        .objective()
-        .balance
+        .balance_of(problem.vehicle(route.vehicle).profile)
         .map_or(0, |b| b.route_cost(route.duration));
     let preference: Cost = route
         .activities
@@ -228,11 +227,12 @@ fn extra_cost(problem: &Problem, route: &Route) -> Cost {
 
 /// The per-kind part of fair shares (see [`crate::problem::Balance`]).
 fn kind_balance(problem: &Problem, routes: &[Route]) -> Cost {
-    let Some(b) = problem.objective().balance else {
+    if problem.objective().balance.is_none() {
         return 0;
-    };
+    }
     (0..problem.matrices().len())
-        .map(|k| {
+        .filter_map(|k| {
+            let b = problem.balance_of(crate::problem::ProfileIdx(k as u32))?;
             let n = problem
                 .vehicles()
                 .iter()
@@ -243,7 +243,7 @@ fn kind_balance(problem: &Problem, routes: &[Route]) -> Cost {
                 .filter(|r| problem.vehicle(r.vehicle).profile.get() == k)
                 .map(|r| r.duration)
                 .sum();
-            b.kind_cost(t, n)
+            Some(b.kind_cost(t, n))
         })
         .sum()
 }

@@ -146,9 +146,10 @@ pub(crate) struct Data<'p, const D: usize> {
     pub preferred: Vec<u32>,
     pub preference_cost: Vec<i64>,
     pub any_preference: bool,
-    /// Fair shares: `(weight, scale)` of the working-time cost
-    /// ([`crate::problem::Balance`]), if any.
-    pub balance: Option<(i64, i64)>,
+    /// Fair shares: the weight of the working-time cost
+    /// ([`crate::problem::Balance`]), if any, and each kind's scale.
+    pub balance: Option<i64>,
+    pub kind_scale: Vec<i64>,
     /// Fair shares are within a kind: the kind (profile) of each vehicle,
     /// and how many vehicles each kind has.
     pub kind: Vec<u32>,
@@ -414,10 +415,14 @@ impl<'p, const D: usize> Data<'p, D> {
                 .map(|j| problem.preference(JobIdx(j as u32)).map_or(0, |(_, c)| c))
                 .collect(),
             any_preference: (0..njobs).any(|j| problem.preference(JobIdx(j as u32)).is_some()),
-            balance: problem
-                .objective()
-                .balance
-                .map(|b| (b.weight, b.scale.max(1))),
+            balance: problem.objective().balance.map(|b| b.weight),
+            kind_scale: (0..problem.matrices().len())
+                .map(|k| {
+                    problem
+                        .balance_of(crate::problem::ProfileIdx(k as u32))
+                        .map_or(1, |b| b.scale.max(1))
+                })
+                .collect(),
             kind: problem.vehicles().iter().map(|v| v.profile.0).collect(),
             kind_size: {
                 let mut n = vec![0i64; problem.matrices().len()];
@@ -523,7 +528,8 @@ impl<'p, const D: usize> Data<'p, D> {
     pub fn kind_balance(&self, k: u32, total: i64) -> i64 {
         match self.balance {
             None => 0,
-            Some((w, s)) => {
+            Some(w) => {
+                let s = self.kind_scale[k as usize];
                 let n = self.kind_size[k as usize].max(1) as i128;
                 let t = total.max(0) as i128;
                 -((w as i128 * t * t / (s as i128 * n)).min(i64::MAX as i128 / 4) as i64)
@@ -555,14 +561,16 @@ impl<'p, const D: usize> Data<'p, D> {
         c
     }
 
-    /// Fair-shares cost of a used route of `duration` seconds (0 without
-    /// balance): the per-route part of [`crate::problem::Balance`]; the
-    /// state keeps the per-kind part ([`Data::kind_balance`]).
+    /// Fair-shares cost of a used route of kind `k` lasting `duration`
+    /// seconds (0 without balance): the per-route part of
+    /// [`crate::problem::Balance`]; the state keeps the per-kind part
+    /// ([`Data::kind_balance`]).
     #[inline]
-    pub fn balance_cost(&self, duration: i64) -> i64 {
+    pub fn balance_cost(&self, k: usize, duration: i64) -> i64 {
         match self.balance {
             None => 0,
-            Some((w, s)) => {
+            Some(w) => {
+                let s = self.kind_scale[k];
                 let d = duration.max(0) as i128;
                 (w as i128 * d * d / s as i128).min(i64::MAX as i128 / 4) as i64
             }

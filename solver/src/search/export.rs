@@ -106,7 +106,8 @@ pub(crate) fn export<const D: usize>(
         objective = objective.saturating_add(data.kind_balance(k as u32, t));
     }
     for r in &routes {
-        objective = objective.saturating_add(data.balance_cost(r.duration));
+        objective = objective
+            .saturating_add(data.balance_cost(data.kind[r.vehicle.get()] as usize, r.duration));
         for a in &r.activities {
             if let ActivityKind::Delivery(j)
             | ActivityKind::Pickup(j)

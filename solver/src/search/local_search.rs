@@ -101,6 +101,12 @@ impl LocalSearch {
         // Every applied move is priced as improving; a budget still bounds the
         // descent in case an estimate (ride times, window choice) was optimistic.
         let mut budget = 100 * (self.order.len() + 10);
+        // The clock is read every few nodes examined (not every few nodes
+        // listed): a pickup-and-delivery node's moves can take a millisecond
+        // (pair insertion tries every pair of positions), and a descent from
+        // a warm start may examine few nodes between long stretches of
+        // skipped ones.
+        let mut examined = 0u32;
         loop {
             let mut improved = false;
             for k in 0..self.order.len() {
@@ -109,7 +115,8 @@ impl LocalSearch {
                 if ru == NONE || !self.promising[u as usize] {
                     continue;
                 }
-                if k % 256 == 255 && self.stop.as_ref().is_some_and(|f| f()) {
+                examined += 1;
+                if examined.is_multiple_of(8) && self.stop.as_ref().is_some_and(|f| f()) {
                     self.promising.iter_mut().for_each(|p| *p = false);
                     return;
                 }

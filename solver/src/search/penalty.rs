@@ -77,7 +77,7 @@ pub(crate) fn base_cost<const D: usize>(
         + data.vehicle_weight
         + vd.cps * seg.dur
         + vd.cpm * seg.dist
-        + data.balance_cost(seg.dur)
+        + data.balance_cost(vd.profile, seg.dur)
 }
 
 /// Penalised cost of a whole route (start and end depots included) with
