@@ -23,6 +23,7 @@ pub(crate) fn sample() -> SheetData {
         request_id: Some(format!("r{seq}")),
         trip: 1,
         load_after_kg: 5.0,
+        gate_drop: false,
     };
     SheetData {
         office_name: "春熙路街道".into(),
