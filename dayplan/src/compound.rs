@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::convert::{building_index, request_point};
 use crate::dto::*;
+use crate::places::{building_index, request_point};
 
 /// Per request: the index of its compound in `day.compounds`, if any.
 pub fn membership(day: &DayRequest) -> Vec<Option<usize>> {

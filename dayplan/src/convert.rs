@@ -50,27 +50,7 @@ impl Snapped {
     }
 }
 
-/// The coordinates of every request's door.
-pub fn request_point(
-    day: &DayRequest,
-    buildings: &HashMap<&str, &Building>,
-    r: &Request,
-) -> (f64, f64) {
-    match (&r.building, r.lat, r.lon) {
-        (Some(b), _, _) => buildings
-            .get(b.as_str())
-            .map_or((f64::NAN, f64::NAN), |b| (b.lat, b.lon)),
-        (None, Some(lat), Some(lon)) => (lat, lon),
-        _ => {
-            let _ = day;
-            (f64::NAN, f64::NAN)
-        }
-    }
-}
-
-pub fn building_index(day: &DayRequest) -> HashMap<&str, &Building> {
-    day.buildings.iter().map(|b| (b.id.as_str(), b)).collect()
-}
+pub use crate::places::{building_index, request_point};
 
 /// Snaps every location on the graph of every profile in use. A location that
 /// no profile in use can snap is an `off_map` error naming its JSON path.

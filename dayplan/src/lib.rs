@@ -22,6 +22,7 @@ pub mod dto;
 pub mod echelon;
 pub mod error;
 pub mod geojson;
+pub mod places;
 pub mod plan;
 pub mod publish;
 pub mod sheet;
