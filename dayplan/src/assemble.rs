@@ -274,9 +274,11 @@ fn squad_route(
         duration_s,
         trips: trip,
         load_start_kg: kg(load_start),
+        // Residents' doors: a van's drops at gates are not doors.
         doors: stops
             .iter()
             .filter(|s| matches!(s.kind, StopKind::Delivery | StopKind::Visit))
+            .filter(|s| s.request.as_deref().is_none_or(|q| !c.gates.is_drop(q)))
             .count(),
         stops,
     });
@@ -388,7 +390,11 @@ fn shares_of(day: &DayRequest, routes: &[RouteView]) -> Vec<Share> {
                 } else {
                     0.0
                 },
-                latest_finish: Clock::format(used.iter().map(|r| r.end_s).max().unwrap_or(0)),
+                latest_finish: used
+                    .iter()
+                    .map(|r| r.end_s)
+                    .max()
+                    .map_or_else(|| "–".to_string(), Clock::format),
             })
         })
         .collect()

@@ -22,6 +22,8 @@ pub(crate) struct GateView {
     dropped: HashMap<usize, (usize, Time)>,
     /// Per parcel collected: the squad collecting it.
     collected_by: HashMap<usize, usize>,
+    /// Ids of the drop requests.
+    drops: std::collections::HashSet<String>,
 }
 
 impl GateView {
@@ -37,6 +39,9 @@ impl GateView {
             .collect();
         let mut v = GateView::default();
         for (d, r) in day.requests.iter().enumerate() {
+            if r.gate_drop.is_some() {
+                v.drops.insert(r.id.clone());
+            }
             for p in r.gate_drop.iter().flat_map(|g| &g.parcels) {
                 if let Some(&i) = index.get(p.as_str()) {
                     v.drop_of.insert(i, d);
@@ -58,6 +63,11 @@ impl GateView {
             }
         }
         v
+    }
+
+    /// Whether request `id` is a van's drop at a gate (not a resident's door).
+    pub fn is_drop(&self, id: &str) -> bool {
+        self.drops.contains(id)
     }
 
     /// Fills in a stop of the sheet: a drop lists its parcels per walking
