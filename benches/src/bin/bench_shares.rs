@@ -210,6 +210,7 @@ fn run(name: &str, day: &DayRequest, graphs: &PreparedGraphs, a: &Args) -> anyho
         .summary
         .shares
         .iter()
+        .filter(|s| s.squads_used > 0)
         .map(|s| s.latest_finish.clone())
         .max()
         .unwrap_or_default();
