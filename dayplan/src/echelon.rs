@@ -181,8 +181,8 @@ pub fn plan_day(
             earliest.get(gate.as_str()).map_or(NEVER_S, |&t| t as u32),
         ));
     }
-    let (ma, ms) = remodel(&a, graphs)?;
-    matrix_ms += ms;
+    let ma = remodel(&a, graphs)?;
+    matrix_ms += ma.matrix_ms;
     let sa = crate::plan::solve(&a, &ma.problem, phase(budget, t0, total.mul_f64(0.4)));
     if needs_tuning(&a) {
         a.options.balance_scale_s = crate::convert::tuned_scales(&a, &sa);
@@ -204,8 +204,8 @@ pub fn plan_day(
     }
 
     // 3. Everything together, from the door routes.
-    let (mut mb, ms) = remodel(&b, graphs)?;
-    matrix_ms += ms;
+    let mut mb = remodel(&b, graphs)?;
+    matrix_ms += mb.matrix_ms;
     let mut sb = solve_from(
         &b,
         &mb.problem,
@@ -251,8 +251,8 @@ pub fn plan_day(
                 dropped.push(i);
             }
         }
-        let (m, ms) = remodel(&b, graphs)?;
-        matrix_ms += ms;
+        let m = remodel(&b, graphs)?;
+        matrix_ms += m.matrix_ms;
         let left = remaining(total, t0);
         let time = if give_up {
             left.max(Duration::from_millis(200))
@@ -293,11 +293,8 @@ fn needs_tuning(day: &DayRequest) -> bool {
 }
 
 /// Snaps and models a day again (its drops sit on gates already snapped,
-/// so this only repeats cheap work) and returns the matrix time.
-fn remodel(
-    day: &DayRequest,
-    graphs: &PreparedGraphs,
-) -> Result<(crate::plan::Modelled, u64), ModelError> {
+/// so this only repeats cheap work).
+fn remodel(day: &DayRequest, graphs: &PreparedGraphs) -> Result<crate::plan::Modelled, ModelError> {
     let snapped = snap_day(day, graphs).map_err(|e| {
         ModelError::new(format!(
             "{} ({})",
@@ -305,9 +302,7 @@ fn remodel(
             e.first().map_or("", |e| e.path.as_str())
         ))
     })?;
-    let m = model(day, snapped, graphs)?;
-    let ms = m.matrix_ms;
-    Ok((m, ms))
+    model(day, snapped, graphs)
 }
 
 fn remaining(total: Duration, t0: Instant) -> Duration {
@@ -362,14 +357,7 @@ fn solve_from(
         change_penalty: 0,
         reorder_penalty: 0,
     };
-    let config = solver::SolveConfig {
-        seed: day.options.seed,
-        threads: budget.threads,
-        time_limit: Some(budget.time),
-        max_iterations: None,
-        cancel: budget.cancel,
-        progress: budget.progress,
-    };
+    let config = budget.config(day);
     // The plan comes from the same day's jobs, so it is valid; should it not
     // be, a plain solve still plans the day.
     solver::solve_from(problem, &config, &plan).unwrap_or_else(|e| {

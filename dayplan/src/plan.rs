@@ -68,17 +68,21 @@ pub struct Budget {
     pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
 }
 
+impl Budget {
+    /// The solver's configuration for this budget and the day's seed.
+    pub(crate) fn config(self, day: &DayRequest) -> solver::SolveConfig {
+        solver::SolveConfig {
+            seed: day.options.seed,
+            threads: self.threads,
+            time_limit: Some(self.time),
+            max_iterations: None,
+            cancel: self.cancel,
+            progress: self.progress,
+        }
+    }
+}
+
 /// Solves the day with its own seed.
 pub fn solve(day: &DayRequest, problem: &Problem, budget: Budget) -> Solution {
-    solver::solve(
-        problem,
-        &solver::SolveConfig {
-            seed: day.options.seed,
-            threads: budget.threads,
-            time_limit: Some(budget.time),
-            max_iterations: None,
-            cancel: budget.cancel,
-            progress: budget.progress,
-        },
-    )
+    solver::solve(problem, &budget.config(day))
 }

@@ -24,6 +24,8 @@ pub(crate) struct GateView {
     collected_by: HashMap<usize, usize>,
     /// Ids of the drop requests.
     drops: std::collections::HashSet<String>,
+    /// Per drop: the request indices of its parcels (found once, not per stop).
+    parcels_of: HashMap<usize, Vec<usize>>,
 }
 
 impl GateView {
@@ -45,6 +47,7 @@ impl GateView {
             for p in r.gate_drop.iter().flat_map(|g| &g.parcels) {
                 if let Some(&i) = index.get(p.as_str()) {
                     v.drop_of.insert(i, d);
+                    v.parcels_of.entry(d).or_default().push(i);
                 }
             }
         }
@@ -75,14 +78,12 @@ impl GateView {
     pub fn annotate(&self, day: &DayRequest, stop: &mut SheetStop, req: Option<usize>) {
         let Some(j) = req else { return };
         let r = &day.requests[j];
-        if let Some(g) = &r.gate_drop {
+        if r.gate_drop.is_some() {
             stop.gate_drop = true;
             let mut per_squad: Vec<(String, Vec<&str>, f64)> = Vec::new();
             let mut waiting: (Vec<&str>, f64) = (Vec::new(), 0.0);
-            for p in &g.parcels {
-                let Some(i) = day.requests.iter().position(|x| &x.id == p) else {
-                    continue;
-                };
+            for &i in self.parcels_of.get(&j).into_iter().flatten() {
+                let p = day.requests[i].id.as_str();
                 let w = request_weight_kg(&day.requests[i]);
                 match self.collected_by.get(&i) {
                     Some(&k) => {
