@@ -18,8 +18,25 @@ use solver::problem::{
 use crate::dto::*;
 use crate::error::{ErrorCode, FieldError};
 
-/// Time to collect goods at a pharmacy or depot for a pickup-and-delivery.
+/// Time to collect goods at a pharmacy or depot for a pickup-and-delivery:
+/// queueing at a counter, checking the order.
 pub const PICKUP_SERVICE_S: i64 = 180;
+
+/// Time to take one parcel from the pile a van left at a compound gate: the
+/// goods are already there, sorted per squad, so it is a matter of finding
+/// the label. Pricing it like a pharmacy counter made a walking squad's 20
+/// gate parcels cost an hour and inflated a lockdown day's walking ~2.8×.
+pub const GATE_PICKUP_S: i64 = 20;
+
+/// Service time of collecting request goods at depot `pickup`: a compound
+/// gate is a pile of parcels ([`GATE_PICKUP_S`]), anything else a counter.
+pub fn pickup_service_s(day: &DayRequest, pickup: &str) -> i64 {
+    if day.compounds.iter().any(|c| c.gates.iter().any(|g| g == pickup)) {
+        GATE_PICKUP_S
+    } else {
+        PICKUP_SERVICE_S
+    }
+}
 
 pub fn geo_profile(p: Profile) -> geo_data::Profile {
     match p {
@@ -340,9 +357,10 @@ pub fn build_problem(
         minimise_vehicles: false,
         balance: fair.as_ref().map(|f| f.0),
     });
-    for (p, scale) in fair.iter().flat_map(|f| &f.1) {
+    for (p, scale, target) in fair.iter().flat_map(|f| &f.1) {
         if snapped.profiles.contains(p) {
             b.balance_scale(snapped.profile_idx(*p), *scale);
+            b.balance_target(snapped.profile_idx(*p), *target);
         }
     }
     for (i, r) in day.requests.iter().enumerate() {
@@ -359,7 +377,11 @@ pub fn build_problem(
             (RequestKind::Visit, _) => (JobKind::Visit(door), None),
             (RequestKind::Delivery, Some(p)) => (
                 JobKind::Shipment {
-                    pickup: Task::new(depot_loc[p.as_str()], PICKUP_SERVICE_S, pickup_windows(r)),
+                    pickup: Task::new(
+                        depot_loc[p.as_str()],
+                        pickup_service_s(day, p),
+                        pickup_windows(r),
+                    ),
                     delivery: door,
                     max_ride: chilled,
                 },
@@ -411,19 +433,19 @@ pub fn build_problem(
     b.build()
 }
 
-/// Fair shares in solver terms ([`solver::problem::Balance`]): the spread
-/// of working days within each travel mode costs `N·variance / S` squad-
-/// seconds, `S` per mode. A stop moved from a day `Δ` seconds longer than
-/// another saves about `2·Δ/S` of its own length. More work never pays as
-/// long as `S` is at least twice the mode's mean working day; so without a
-/// given `options.balance_scale_s`, `S` is twice the mode's mean shift (the
-/// mean day cannot exceed it), and the planner tightens it from a first plan
-/// ([`tuned_scales`]).
-pub fn balance(day: &DayRequest) -> Option<(solver::problem::Balance, Vec<(Profile, i64)>)> {
+/// Fair shares in solver terms ([`solver::problem::Balance`]), per travel
+/// mode: with a target (`options.balance_target_s`, set by the planner from
+/// a first plan, [`tuned_scales`]) only time beyond it costs,
+/// `(d − τ)² / S`; without one the spread of working days costs
+/// `N·variance / S`, `S` twice the mode's mean shift unless given (more work
+/// never pays as long as `S` is at least twice the mode's mean day).
+pub fn balance(
+    day: &DayRequest,
+) -> Option<(solver::problem::Balance, Vec<(Profile, i64, i64)>)> {
     if day.options.balance == Balance::Off {
         return None;
     }
-    let scales: Vec<(Profile, i64)> = Profile::ALL
+    let scales: Vec<(Profile, i64, i64)> = Profile::ALL
         .iter()
         .filter_map(|&p| {
             let shifts: Vec<i64> = day
@@ -436,9 +458,11 @@ pub fn balance(day: &DayRequest) -> Option<(solver::problem::Balance, Vec<(Profi
                 return None;
             }
             let given = day.options.balance_scale_s.get(p).map(|s| s.max(1) as i64);
+            let target = day.options.balance_target_s.get(p).unwrap_or(0) as i64;
             Some((
                 p,
                 given.unwrap_or(2 * shifts.iter().sum::<i64>() / shifts.len() as i64),
+                target,
             ))
         })
         .collect();
@@ -447,20 +471,35 @@ pub fn balance(day: &DayRequest) -> Option<(solver::problem::Balance, Vec<(Profi
         solver::problem::Balance {
             weight: 1,
             scale: default,
+            target: 0,
         },
         scales,
     ))
 }
 
-/// Scales of fair shares from a plan of the day: per travel mode with two
-/// squads or more, 2.5 × the mean working day of its squads (idle ones
-/// counted as 0), at least 30 minutes. Firm, and still above twice the mean
-/// day of the final plan unless that plan works the mode 25 % longer.
-pub fn tuned_scales(day: &DayRequest, solution: &solver::solution::Solution) -> BalanceScales {
-    let mut out = day.options.balance_scale_s;
+/// The scale of fair shares set by the planner, as a share of the target
+/// (the mode's mean working day in a first plan). Only time beyond the
+/// target pays, at `2 (d − τ) / S` per second: at 0.5 a second beyond 1.3 ×
+/// the mean costs 2.2 seconds of walking, beyond 1.5 × 3 seconds. The
+/// variance form (no target) could not be made that firm: below `S = 2 ×
+/// mean` it paid a short day for detours, and above it a lockdown day kept
+/// a spread of 1.5–2.3 (a parcel moved to an idle squad needs a walk to a
+/// gate). Measured with `bench_shares` (README).
+const TUNED_SCALE: f64 = 0.5;
+
+/// Fair shares' scale and target from a plan of the day: per travel mode with
+/// two squads or more and no scale given, the target is the mode's mean
+/// working day (idle squads counted as 0), at least 30 minutes, and the
+/// scale [`TUNED_SCALE`] of it.
+pub fn tuned_scales(
+    day: &DayRequest,
+    solution: &solver::solution::Solution,
+) -> (BalanceScales, BalanceScales) {
+    let mut scales = day.options.balance_scale_s;
+    let mut targets = day.options.balance_target_s;
     for p in Profile::ALL {
         let n = day.squads.iter().filter(|s| s.profile == p).count();
-        if n < 2 || out.get(p).is_some() {
+        if n < 2 || scales.get(p).is_some() {
             continue;
         }
         let total: i64 = solution
@@ -469,9 +508,11 @@ pub fn tuned_scales(day: &DayRequest, solution: &solver::solution::Solution) -> 
             .filter(|r| day.squads[r.vehicle.get()].profile == p)
             .map(|r| r.duration)
             .sum();
-        out.set(p, ((total as f64 / n as f64) * 2.5).max(1800.0) as u32);
+        let target = (total as f64 / n as f64).max(1800.0);
+        targets.set(p, target as u32);
+        scales.set(p, (target * TUNED_SCALE).max(1.0) as u32);
     }
-    out
+    (scales, targets)
 }
 
 /// Who may serve each request: behind a closed compound's fence only

@@ -9,7 +9,7 @@
 //! 1. **Door routes first.** Each parcel (a delivery inside a closed
 //!    compound) is collected at its compound's gate nearest to the door; the
 //!    goods may be collected from the earliest time any van can be at that
-//!    gate. Walking squads alone may serve parcels. Solved with 40 % of the
+//!    gate. Walking squads alone may serve parcels. Solved with 30 % of the
 //!    budget: the times each gate's goods are needed.
 //! 2. **Drops.** Per gate, parcels sorted by the time they are needed are
 //!    grouped into drops: one drop brings what is needed within three hours
@@ -18,13 +18,18 @@
 //!    time its first parcel is needed; its parcels are collected after the
 //!    drop's latest end, never before.
 //! 3. **Everything together.** The day with its drops is solved from the
-//!    door routes (a warm start), with half the budget: vans serve drops and
-//!    the doors outside compounds, walkers the parcels and the rest.
+//!    door routes (a warm start), with 40 % of what is left: vans serve drops
+//!    and the doors outside compounds, walkers the parcels and the rest.
 //! 4. **Repair.** A drop no vehicle can make in time is given two hours more
 //!    (its parcels wait with it) and the day solved again from the last plan;
 //!    then as late as a vehicle can still make it; in the last round the
 //!    parcels of a drop still unserved cannot be collected at all, so no
 //!    walker collects goods that never came.
+//! 5. **Tighten.** Each drop's window is cut to when its van starts
+//!    unloading in the last plan and its parcels become collectable from
+//!    then on (the plan stays feasible); solved again from it, twice, with
+//!    what is left. A drop grouped for a full-day squad's afternoon is often
+//!    unloaded in the morning: its parcels can then go to a half-day squad.
 //!
 //! Synchronisation is by data, not by the search: a drop's window ends when
 //! its parcels become collectable, so any feasible plan of the day keeps
@@ -60,6 +65,8 @@ const REPAIR_STEP_S: Time = 2 * 3600;
 /// Rounds of repair after the joint solve: two hours more, then as late as
 /// a vehicle can, then (only if a drop is still not made) giving up on it.
 const REPAIR_ROUNDS: usize = 3;
+/// Solves after tightening the drops to the vans' planned times.
+const TIGHTEN_ROUNDS: usize = 2;
 /// A late drop ends this long before the last vehicle shift ends.
 const LATEST_MARGIN_S: Time = 3600;
 /// A pickup time no squad can meet: the goods never come.
@@ -145,7 +152,8 @@ pub fn plan_day(
         // Fair shares: a first plan on the shifts' scales, then the day's own.
         let first = crate::plan::solve(day, &m.problem, phase(budget, t0, total.mul_f64(0.3)));
         let mut tuned = day.clone();
-        tuned.options.balance_scale_s = crate::convert::tuned_scales(day, &first);
+        (tuned.options.balance_scale_s, tuned.options.balance_target_s) =
+            crate::convert::tuned_scales(day, &first);
         let problem =
             crate::convert::build_problem(&tuned, &m.snapped, m.problem.matrices().to_vec())
                 .map_err(|e| ModelError::new(e.to_string()))?;
@@ -183,9 +191,10 @@ pub fn plan_day(
     }
     let ma = remodel(&a, graphs)?;
     matrix_ms += ma.matrix_ms;
-    let sa = crate::plan::solve(&a, &ma.problem, phase(budget, t0, total.mul_f64(0.4)));
+    let sa = crate::plan::solve(&a, &ma.problem, phase(budget, t0, total.mul_f64(0.3)));
     if needs_tuning(&a) {
-        a.options.balance_scale_s = crate::convert::tuned_scales(&a, &sa);
+        (a.options.balance_scale_s, a.options.balance_target_s) =
+            crate::convert::tuned_scales(&a, &sa);
     }
 
     // 2. Drops from the times the goods are needed.
@@ -211,7 +220,7 @@ pub fn plan_day(
         &mb.problem,
         &sa,
         &[],
-        phase(budget, t0, remaining(total, t0).mul_f64(0.8)),
+        phase(budget, t0, remaining(total, t0).mul_f64(0.4)),
     );
     let mut rounds = 1;
 
@@ -254,12 +263,26 @@ pub fn plan_day(
         let m = remodel(&b, graphs)?;
         matrix_ms += m.matrix_ms;
         let left = remaining(total, t0);
-        let time = if give_up {
-            left.max(Duration::from_millis(200))
-        } else {
-            left.mul_f64(0.5).max(Duration::from_millis(200))
-        };
+        // What is left after the last repair goes to tightening.
+        let time = left.mul_f64(0.5).max(Duration::from_millis(200));
         sb = solve_from(&b, &m.problem, &sb, &dropped, phase(budget, t0, time));
+        mb = m;
+        rounds += 1;
+    }
+    // 5. Tighten: a drop made earlier than its window's end lets its parcels
+    // be collected from then on, which the last plan already keeps; the
+    // walkers' waits at the gates shrink in one more solve from it.
+    // Twice: the second round's vans may unload earlier still.
+    for round in 0..TIGHTEN_ROUNDS {
+        if !tighten(&mut b, first_drop, &drops, &mb.problem, &sb) {
+            break;
+        }
+        let m = remodel(&b, graphs)?;
+        matrix_ms += m.matrix_ms;
+        let left = remaining(total, t0);
+        let share = if round + 1 == TIGHTEN_ROUNDS { 1.0 } else { 0.5 };
+        let time = left.mul_f64(share).max(Duration::from_millis(200));
+        sb = solve_from(&b, &m.problem, &sb, &[], phase(budget, t0, time));
         mb = m;
         rounds += 1;
     }
@@ -280,6 +303,46 @@ pub fn plan_day(
         }),
         day_changed: true,
     })
+}
+
+/// Ends each routed drop's window at the time its van starts unloading in
+/// `s`, and lets its parcels be collected from the end of that unloading.
+/// `s` stays feasible (its drops begin by then, its collections start no
+/// earlier than the old, later bound). Whether anything moved earlier.
+fn tighten(
+    day: &mut DayRequest,
+    first_drop: usize,
+    drops: &[Drop],
+    problem: &Problem,
+    s: &Solution,
+) -> bool {
+    let mut begins: Vec<Option<Time>> = vec![None; problem.jobs().len()];
+    for r in &s.routes {
+        for a in &r.activities {
+            if let Some(j) = a.kind.job() {
+                begins[j.get()] = Some(a.begin);
+            }
+        }
+    }
+    let mut moved = false;
+    for j in first_drop..day.requests.len() {
+        let Some(begin) = begins[j] else { continue };
+        let w = &mut day.requests[j].windows[0];
+        if begin >= w.end.seconds() {
+            continue;
+        }
+        w.end = Clock(begin as u32);
+        w.start = w.start.min(w.end);
+        let after = begin + day.requests[j].service_s.unwrap_or(0) as Time;
+        for &i in &drops[j - first_drop].parcels {
+            let r = &mut day.requests[i];
+            if r.pickup_after.is_some_and(|p| p.seconds() > after) {
+                r.pickup_after = Some(Clock(after as u32));
+                moved = true;
+            }
+        }
+    }
+    moved
 }
 
 /// Whether fair shares are asked for with no scale given for a travel mode

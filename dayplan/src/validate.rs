@@ -280,6 +280,13 @@ fn options(o: &Options, e: &mut Errors) {
         );
     }
     for p in Profile::ALL {
+        if o.balance_target_s.get(p).is_some() && o.balance_scale_s.get(p).is_none() {
+            e.push(
+                ErrorCode::MissingField,
+                format!("options.balance_scale_s.{}", p.name()),
+                "a target working day needs its scale (how firmly days beyond it cost)",
+            );
+        }
         if o.balance_scale_s.get(p) == Some(0) {
             e.push(
                 ErrorCode::OutOfRange,

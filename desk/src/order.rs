@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 
 use dayplan::convert::{
-    building_index, geo_profile, job_terms, request_point, skill_bits, PICKUP_SERVICE_S,
+    building_index, geo_profile, job_terms, pickup_service_s, request_point, skill_bits,
+    PICKUP_SERVICE_S,
 };
 use dayplan::dto::*;
 use geo_data::PreparedGraphs;
@@ -253,7 +254,12 @@ pub(crate) fn finish_order(
     };
     let candidate = Candidate {
         pickup,
-        pickup_service: PICKUP_SERVICE_S,
+        // Without a named pickup the goods are loaded at a squad's depot, a
+        // counter like any other.
+        pickup_service: req
+            .pickup
+            .as_deref()
+            .map_or(PICKUP_SERVICE_S, |p| pickup_service_s(&st.day, p)),
         service: terms.service,
         lo,
         hi,

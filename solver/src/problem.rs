@@ -383,22 +383,37 @@ pub struct Objective {
 /// brought in. Keep `S ≥ 2·w·(longest shift)`: then adding work to any route
 /// never lowers the objective (no detour pays for itself by evening out the
 /// days).
+///
+/// **With a target** `τ > 0` (a working day the kind should not exceed,
+/// e.g. the mean day of a first plan) the term is instead
+///
+/// `Σ_r ⌊w·max(0, d_r − τ)²/S⌋`,
+///
+/// with no per-kind part: only days above the target pay, increasingly so.
+/// Adding work never lowers it whatever `S`, so it can be made firm without
+/// rewarding a detour on a short day (which the variance form does once
+/// `S < 2·w·mean`). O(1) per route.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Balance {
     pub weight: Cost,
     /// Seconds; at least 1.
     pub scale: Time,
+    /// Seconds; 0 for the variance form.
+    pub target: Time,
 }
 
 impl Balance {
     /// The per-route part for a used route of `duration` seconds.
     pub fn route_cost(&self, duration: Time) -> Cost {
-        let d = duration.max(0) as i128;
+        let d = (duration - self.target.max(0)).max(0) as i128;
         (self.weight as i128 * d * d / self.scale.max(1) as i128).min(Cost::MAX as i128 / 4) as Cost
     }
     /// The per-kind part for a kind of `vehicles` vehicles whose used
-    /// routes last `total` seconds together (not positive).
+    /// routes last `total` seconds together (not positive; 0 with a target).
     pub fn kind_cost(&self, total: Time, vehicles: usize) -> Cost {
+        if self.target > 0 {
+            return 0;
+        }
         let t = total.max(0) as i128;
         let n = vehicles.max(1) as i128;
         -((self.weight as i128 * t * t / (self.scale.max(1) as i128 * n)).min(Cost::MAX as i128 / 4)
@@ -472,7 +487,7 @@ pub enum ProblemError {
     },
     #[error("job {job}: preferred vehicle {vehicle} is not among its allowed vehicles")]
     PreferredNotAllowed { job: String, vehicle: String },
-    #[error("balance scale must be at least one second")]
+    #[error("balance scale must be at least one second, and a balance target not negative")]
     BalanceScale,
 }
 
@@ -493,9 +508,10 @@ pub struct Problem {
     vehicle_weight: Cost,
     /// Which vehicles may serve each job, and which one it prefers.
     assignment: Assignment,
-    /// Fair shares' scale per kind (profile), where it differs from the
-    /// objective's.
+    /// Fair shares' scale and target per kind (profile), where they differ
+    /// from the objective's.
     balance_scales: Vec<Option<Time>>,
+    balance_targets: Vec<Option<Time>>,
 }
 
 impl Problem {
@@ -553,16 +569,13 @@ impl Problem {
         self.assignment.preferred(j)
     }
     /// Fair shares as they apply to vehicles of `profile` (the objective's
-    /// weight, the kind's own scale if one was set).
+    /// weight, the kind's own scale and target where set).
     pub fn balance_of(&self, profile: ProfileIdx) -> Option<Balance> {
+        let own = |v: &[Option<Time>]| v.get(profile.get()).copied().flatten();
         self.objective.balance.map(|b| Balance {
             weight: b.weight,
-            scale: self
-                .balance_scales
-                .get(profile.get())
-                .copied()
-                .flatten()
-                .unwrap_or(b.scale),
+            scale: own(&self.balance_scales).unwrap_or(b.scale),
+            target: own(&self.balance_targets).unwrap_or(b.target),
         })
     }
     /// What serving job `j` with vehicle `v` adds for the preference.
@@ -603,6 +616,7 @@ pub struct ProblemBuilder {
     objective: Objective,
     assignment: Assignment,
     balance_scales: Vec<Option<Time>>,
+    balance_targets: Vec<Option<Time>>,
 }
 
 impl ProblemBuilder {
@@ -649,6 +663,15 @@ impl ProblemBuilder {
             self.balance_scales.resize(profile.get() + 1, None);
         }
         self.balance_scales[profile.get()] = Some(scale);
+        self
+    }
+    /// Fair shares among vehicles of `profile` against a target working day
+    /// (see [`Balance`]; 0 for the variance form).
+    pub fn balance_target(&mut self, profile: ProfileIdx, target: Time) -> &mut Self {
+        if self.balance_targets.len() <= profile.get() {
+            self.balance_targets.resize(profile.get() + 1, None);
+        }
+        self.balance_targets[profile.get()] = Some(target);
         self
     }
     /// Job `job` prefers `vehicle`: serving it with another costs `cost`.
@@ -840,6 +863,8 @@ impl ProblemBuilder {
         self.assignment.validate(&self.jobs, &self.vehicles)?;
         if self.objective.balance.is_some_and(|b| b.scale < 1)
             || self.balance_scales.iter().flatten().any(|&s| s < 1)
+            || self.objective.balance.is_some_and(|b| b.target < 0)
+            || self.balance_targets.iter().flatten().any(|&t| t < 0)
         {
             return Err(ProblemError::BalanceScale);
         }
@@ -915,6 +940,7 @@ impl ProblemBuilder {
             let b = Balance {
                 weight: b.weight,
                 scale: smallest,
+                target: 0,
             };
             bound = bound.saturating_add(
                 b.route_cost(max_shift.min(7 * 86_400))
@@ -948,6 +974,7 @@ impl ProblemBuilder {
             vehicle_weight,
             assignment: self.assignment,
             balance_scales: self.balance_scales,
+            balance_targets: self.balance_targets,
         })
     }
 }

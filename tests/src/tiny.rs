@@ -31,9 +31,11 @@ pub enum Flavour {
     Paired,
     /// Fair shares: a convex cost of each route's working time.
     Balanced,
+    /// Fair shares against a target working day: only time beyond it pays.
+    BalancedTarget,
 }
 
-pub const ALL: [Flavour; 11] = [
+pub const ALL: [Flavour; 12] = [
     Flavour::Cvrp,
     Flavour::Vrptw,
     Flavour::Shipments,
@@ -45,6 +47,7 @@ pub const ALL: [Flavour; 11] = [
     Flavour::FewestVehicles,
     Flavour::Paired,
     Flavour::Balanced,
+    Flavour::BalancedTarget,
 ];
 
 fn task(loc: usize, service: Time, windows: Vec<TimeWindow>) -> Task {
@@ -263,7 +266,7 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
                 vehicles.push(v);
             }
         }
-        Flavour::Balanced => {
+        Flavour::Balanced | Flavour::BalancedTarget => {
             for i in 0..7 {
                 jobs.push(job(i, JobKind::Visit(task(loc(), 20, vec![])), vec![1]));
             }
@@ -273,11 +276,14 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
                 v.cost_per_second = 1;
                 vehicles.push(v);
             }
-            // S = 2·w·(longest shift): more work never lowers the objective.
+            // Variance form: S = 2·w·(longest shift), so more work never
+            // lowers the objective. Target form: firm, any S will do.
+            let target = flavour == Flavour::BalancedTarget;
             b.objective(Objective {
                 balance: Some(Balance {
                     weight: 1,
-                    scale: 800,
+                    scale: if target { 40 } else { 800 },
+                    target: if target { 120 } else { 0 },
                 }),
                 ..Default::default()
             });

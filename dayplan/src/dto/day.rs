@@ -355,11 +355,18 @@ pub struct Options {
     pub balance: Balance,
     /// How firmly `balance: fair` evens out the working days of each travel
     /// mode, in seconds (smaller is firmer; see the README). Left out, the
-    /// planner sets it from a first plan of the day (2.5 × the mode's mean
-    /// working day) and stores it with the day, so that re-plans even out
-    /// the same way.
+    /// planner sets it and `balance_target_s` from a first plan of the day
+    /// (half the mode's mean working day) and stores both with the day, so
+    /// that re-plans even out the same way.
     #[serde(default, skip_serializing_if = "BalanceScales::is_empty")]
     pub balance_scale_s: BalanceScales,
+    /// The working day, per travel mode in seconds, beyond which
+    /// `balance: fair` makes time cost more (only days longer than it pay;
+    /// 0 or left out with a scale given: every day pays by its square, less
+    /// the mode's mean). Left out with the scale, the planner sets it from a
+    /// first plan (the mode's mean working day) and stores it with the day.
+    #[serde(default, skip_serializing_if = "BalanceScales::is_empty")]
+    pub balance_target_s: BalanceScales,
     /// What serving a request with another squad than its
     /// `preferred_squad` must save, in squad-seconds, to be chosen.
     #[serde(default = "default_preferred_penalty_s")]
@@ -493,6 +500,7 @@ impl Default for Options {
             chilled_max_s: default_chilled_s(),
             balance: Balance::Off,
             balance_scale_s: BalanceScales::default(),
+            balance_target_s: BalanceScales::default(),
             preferred_squad_penalty_s: default_preferred_penalty_s(),
             vehicles_enter_compounds: true,
         }

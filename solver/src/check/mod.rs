@@ -400,9 +400,11 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             }
         }
         for (&k, (t, n)) in &total {
-            let scale = problem
-                .balance_of(crate::problem::ProfileIdx(k as u32))
-                .map_or(b.scale, |x| x.scale);
+            let own = problem.balance_of(crate::problem::ProfileIdx(k as u32));
+            if own.is_some_and(|x| x.target > 0) {
+                continue; // against a target: no per-kind part
+            }
+            let scale = own.map_or(b.scale, |x| x.scale);
             let part = i128::from(b.weight) * t * t / (i128::from(scale.max(1)) * n.max(&1));
             extra = extra.saturating_sub(part.min(i128::from(Cost::MAX / 4)) as Cost);
         }
@@ -454,7 +456,7 @@ fn task_of(kind: ActivityKind, job: &JobKind) -> Result<(&Task, usize), &'static
 
 /// Records where each task is served and reports duplicates and wrong kinds.
 /// What `route` adds to the objective for fair shares (the per-route part,
-/// `weight * d² / scale` of its duration) and for jobs served by another vehicle than the
+/// `weight * d² / scale` of its duration, or of what exceeds the target) and for jobs served by another vehicle than the
 /// one they prefer; a job on a vehicle it is not allowed on is a violation.
 fn assignment_cost(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Violation>) -> Cost {
     let mut c: Cost = 0;
@@ -463,7 +465,7 @@ fn assignment_cost(problem: &Problem, r: usize, route: &Route, out: &mut Vec<Vio
         .get(route.vehicle.get())
         .and_then(|v| problem.balance_of(v.profile));
     if let Some(b) = balance {
-        let d = i128::from(route.duration.max(0));
+        let d = i128::from((route.duration - b.target.max(0)).max(0));
         let v = i128::from(b.weight) * d * d / i128::from(b.scale.max(1));
         c = c.saturating_add(v.min(i128::from(Cost::MAX / 4)) as Cost);
     }

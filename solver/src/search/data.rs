@@ -150,6 +150,9 @@ pub(crate) struct Data<'p, const D: usize> {
     /// ([`crate::problem::Balance`]), if any, and each kind's scale.
     pub balance: Option<i64>,
     pub kind_scale: Vec<i64>,
+    /// Each kind's target working day (0: the variance form, whose per-kind
+    /// part the state keeps).
+    pub kind_target: Vec<i64>,
     /// Fair shares are within a kind: the kind (profile) of each vehicle,
     /// and how many vehicles each kind has.
     pub kind: Vec<u32>,
@@ -423,6 +426,13 @@ impl<'p, const D: usize> Data<'p, D> {
                         .map_or(1, |b| b.scale.max(1))
                 })
                 .collect(),
+            kind_target: (0..problem.matrices().len())
+                .map(|k| {
+                    problem
+                        .balance_of(crate::problem::ProfileIdx(k as u32))
+                        .map_or(0, |b| b.target.max(0))
+                })
+                .collect(),
             kind: problem.vehicles().iter().map(|v| v.profile.0).collect(),
             kind_size: {
                 let mut n = vec![0i64; problem.matrices().len()];
@@ -528,6 +538,7 @@ impl<'p, const D: usize> Data<'p, D> {
     pub fn kind_balance(&self, k: u32, total: i64) -> i64 {
         match self.balance {
             None => 0,
+            Some(_) if self.kind_target[k as usize] > 0 => 0,
             Some(w) => {
                 let s = self.kind_scale[k as usize];
                 let n = self.kind_size[k as usize].max(1) as i128;
@@ -562,7 +573,8 @@ impl<'p, const D: usize> Data<'p, D> {
     }
 
     /// Fair-shares cost of a used route of kind `k` lasting `duration`
-    /// seconds (0 without balance): the per-route part of
+    /// seconds (0 without balance; beyond the kind's target if it has one):
+    /// the per-route part of
     /// [`crate::problem::Balance`]; the state keeps the per-kind part
     /// ([`Data::kind_balance`]).
     #[inline]
@@ -571,7 +583,7 @@ impl<'p, const D: usize> Data<'p, D> {
             None => 0,
             Some(w) => {
                 let s = self.kind_scale[k];
-                let d = duration.max(0) as i128;
+                let d = (duration - self.kind_target[k]).max(0) as i128;
                 (w as i128 * d * d / s as i128).min(i64::MAX as i128 / 4) as i64
             }
         }
