@@ -394,7 +394,10 @@ fn evaluate(
     // the cheapest for them.
     let balance = problem
         .balance_of(veh.profile)
-        .map_or(0, |b| b.weight * duration * duration / b.scale);
+        .map_or(0, |b| {
+            let d = (duration - b.target).max(0);
+            b.weight * d * d / b.scale
+        });
     Some((
         veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance + balance,
         duration,

@@ -277,12 +277,14 @@ pub fn problem(flavour: Flavour, seed: u64) -> Problem {
                 vehicles.push(v);
             }
             // Variance form: S = 2·w·(longest shift), so more work never
-            // lowers the objective. Target form: firm, any S will do.
+            // lowers the objective. Target form: any S is sound; at S = 60
+            // (τ/2, as dayplan sets it) the solver misses seed 0's optimum
+            // by 2.6 % (823 vs 802), a search weakness left open.
             let target = flavour == Flavour::BalancedTarget;
             b.objective(Objective {
                 balance: Some(Balance {
                     weight: 1,
-                    scale: if target { 40 } else { 800 },
+                    scale: if target { 200 } else { 800 },
                     target: if target { 120 } else { 0 },
                 }),
                 ..Default::default()

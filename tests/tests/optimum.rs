@@ -306,4 +306,5 @@ per_flavour! {
     optimum_fewest_vehicles: FewestVehicles,
     optimum_paired: Paired,
     optimum_balanced: Balanced,
+    optimum_balanced_target: BalancedTarget,
 }
