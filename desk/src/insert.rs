@@ -26,7 +26,10 @@ pub struct Candidate {
     /// Where the goods are collected: `None` for a visit; for a delivery, a
     /// depot location or `None` inside meaning "the squad's own depot".
     pub pickup: Option<Option<LocIdx>>,
-    pub pickup_service: Time,
+    /// Time to collect the goods, per depot location (a compound gate's
+    /// pile is quicker than a pharmacy counter): what the committed request
+    /// will cost there, whichever depot the squad collects from.
+    pub pickup_services: Vec<Time>,
     pub service: Time,
     /// Service may begin in `[lo, hi]`.
     pub lo: Time,
@@ -34,6 +37,16 @@ pub struct Candidate {
     pub demand: i64,
     pub skills: Skills,
     pub max_ride: Option<Time>,
+}
+
+impl Candidate {
+    /// Time to collect the goods at depot location `at`.
+    pub fn pickup_service(&self, at: LocIdx) -> Time {
+        self.pickup_services
+            .get(at.get())
+            .copied()
+            .unwrap_or(dayplan::convert::PICKUP_SERVICE_S)
+    }
 }
 
 /// One squad's best placement.
@@ -337,7 +350,7 @@ pub fn best_for_squad(
                 }
                 let p_arr = tl.dep[i] + m.duration(tl.loc[i], d);
                 // The order's goods exist from now on: not collected before.
-                let p_dep = p_arr.max(tl.now) + c.pickup_service;
+                let p_dep = p_arr.max(tl.now) + c.pickup_service(d);
                 let pick_d = m.distance(tl.loc[i], d);
                 let (mut cur_dep, mut cur_loc) = (p_dep, d);
                 let (mut b_break, mut b_delay, mut b_count, mut b_cap) = (false, 0, 0usize, 0i64);

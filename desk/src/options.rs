@@ -610,8 +610,8 @@ pub(crate) fn depot_suggestion(
         let m = st.problem.matrix(v.profile);
         let (pick, from) = match c.pickup {
             None => (0, d),
-            Some(None) => (c.pickup_service, d),
-            Some(Some(p)) if m.reachable(d, p) => (m.duration(d, p) + c.pickup_service, p),
+            Some(None) => (c.pickup_service(d), d),
+            Some(Some(p)) if m.reachable(d, p) => (m.duration(d, p) + c.pickup_service(p), p),
             Some(Some(_)) => continue,
         };
         let Some((t, _)) = travel.to_door(v.profile.get(), from) else {

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 
 use dayplan::convert::{
     building_index, geo_profile, job_terms, pickup_service_s, request_point, skill_bits,
-    PICKUP_SERVICE_S,
 };
 use dayplan::dto::*;
 use geo_data::PreparedGraphs;
@@ -254,12 +253,14 @@ pub(crate) fn finish_order(
     };
     let candidate = Candidate {
         pickup,
-        // Without a named pickup the goods are loaded at a squad's depot, a
-        // counter like any other.
-        pickup_service: req
-            .pickup
-            .as_deref()
-            .map_or(PICKUP_SERVICE_S, |p| pickup_service_s(&st.day, p)),
+        // Without a named pickup the goods are loaded at the squad's own
+        // depot, and a commit names that depot: priced as the day will be.
+        pickup_services: st
+            .day
+            .depots
+            .iter()
+            .map(|d| pickup_service_s(&st.day, &d.id))
+            .collect(),
         service: terms.service,
         lo,
         hi,

@@ -42,7 +42,7 @@ pub(crate) fn new_stop<'a>(
             c.service,
             vec![solver::problem::TimeWindow::new(c.lo, c.hi)],
         ),
-        pickup: pickup.map(|l| (l, c.pickup_service)),
+        pickup: pickup.map(|l| (l, c.pickup_service(l))),
         demand: if pickup.is_some() { c.demand } else { 0 },
         travel,
     }
