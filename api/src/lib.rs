@@ -27,6 +27,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod openapi;
+pub mod phone;
 pub mod routes;
 pub mod server;
 pub mod store;
@@ -104,7 +105,11 @@ pub fn app_with(engine: Arc<Engine>, access: Access, body_timeout: std::time::Du
             post(desk_routes::urgent_commit),
         )
         .route("/api/v1/plans/{id}/replan", post(desk_routes::replan))
-        .route("/s/{token}", get(routes::volunteer_sheet))
+        .route("/s/{token}", get(phone::page))
+        .route("/s/{token}/sheet", get(routes::volunteer_sheet))
+        .route("/s/{token}/progress", post(phone::progress))
+        .route("/s/{token}/version", get(phone::version))
+        .route("/assets/phone.js", get(phone::script))
         .fallback(routes::not_found)
         // Bodies are read by the handler with its own limit and error; lift axum's default.
         .layer(axum::extract::DefaultBodyLimit::disable())

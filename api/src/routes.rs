@@ -357,7 +357,7 @@ pub struct SheetQuery {
     lang: Option<String>,
 }
 
-fn lang_of(q: &SheetQuery) -> Result<Lang, ApiError> {
+pub(crate) fn lang_of(q: &SheetQuery) -> Result<Lang, ApiError> {
     match q.lang.as_deref() {
         None => Ok(Lang::Zh),
         Some(l) => Lang::parse(l).ok_or_else(|| {
@@ -397,8 +397,8 @@ pub async fn sheet(
     }
 }
 
-/// `GET /s/<token>`: a volunteer's link. It opens the newest sheet of the
-/// token's squad in its office and nothing else.
+/// `GET /s/<token>/sheet`: the printable sheet of a volunteer's link: the
+/// newest sheet of the token's squad in its office and nothing else.
 pub async fn volunteer_sheet(
     State(st): State<AppState>,
     Path(token): Path<String>,
@@ -434,7 +434,7 @@ pub async fn volunteer_sheet(
     }
 }
 
-fn friendly(status: StatusCode, zh: &str, en: &str) -> Response {
+pub(crate) fn friendly(status: StatusCode, zh: &str, en: &str) -> Response {
     let body = format!(
         "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>lastmile</title></head><body style=\"font-size:22pt;font-family:sans-serif;margin:2em\"><p>{zh}</p><p>{en}</p></body></html>"

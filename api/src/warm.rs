@@ -141,9 +141,11 @@ pub fn record_progress(
     let now = clock_now(engine);
     with_state(engine, plan, |st| {
         let rec = desk::record_progress(st, squad, ev, now)?;
-        if let Err(e) = engine.store.add_progress(&plan.id, squad, &rec.stored) {
-            st.mark_for_rebuild();
-            return Err(e.into());
+        if let Some(stored) = &rec.stored {
+            if let Err(e) = engine.store.add_progress(&plan.id, squad, stored) {
+                st.mark_for_rebuild();
+                return Err(e.into());
+            }
         }
         Ok(rec.view)
     })

@@ -71,6 +71,7 @@ fn a_day_under_way_stop_by_stop() {
                                 retry_after: None,
                                 lat: None,
                                 lon: None,
+                                event_id: None,
                             },
                         ))
                     } else {
@@ -111,6 +112,7 @@ fn a_day_under_way_stop_by_stop() {
                                         retry_after: None,
                                         lat: None,
                                         lon: None,
+                                        event_id: None,
                                     },
                                 )
                             })
@@ -251,6 +253,7 @@ fn a_day_under_way_stop_by_stop() {
                 retry_after: None,
                 lat: None,
                 lon: None,
+                event_id: None,
             },
         )
         .unwrap();

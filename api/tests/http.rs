@@ -133,7 +133,7 @@ async fn a_coordinators_day_end_to_end() {
     )
     .await
     .body;
-    let link = get(&app, &format!("/s/{}", volunteer_token(s0)), None).await;
+    let link = get(&app, &format!("/s/{}/sheet", volunteer_token(s0)), None).await;
     assert_eq!(link.status, StatusCode::OK);
     assert_eq!(link.body, own);
     assert_eq!(link.headers[header::CACHE_CONTROL], "private, no-store");
@@ -396,6 +396,9 @@ async fn openapi_lists_every_route_and_error_code() {
         "/api/v1/plans/{id}/urgent/commit",
         "/api/v1/plans/{id}/replan",
         "/s/{token}",
+        "/s/{token}/sheet",
+        "/s/{token}/progress",
+        "/s/{token}/version",
     ] {
         assert!(
             paths.contains_key(p),

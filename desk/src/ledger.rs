@@ -59,6 +59,10 @@ pub struct Ledger {
     pub squads: HashMap<String, SquadLedger>,
     pub done: HashMap<String, Done>,
     pub pending: Vec<PendingEntry>,
+    /// The senders' names of the events recorded (`ProgressIn::event_id`):
+    /// a phone that lost the answer sends its tap again, and it must not
+    /// count twice.
+    pub event_ids: std::collections::HashSet<String>,
 }
 
 fn root(id: &str) -> &str {
@@ -88,6 +92,9 @@ impl Ledger {
     /// Applies one event (already checked against the routes by the desk state).
     pub fn apply(&mut self, e: &StoredEvent) {
         let ev = &e.event;
+        if let Some(id) = &ev.event_id {
+            self.event_ids.insert(id.clone());
+        }
         let at = ev.at.map_or(0, Clock::seconds);
         let sq = self.squads.entry(e.squad.clone()).or_default();
         match ev.event {

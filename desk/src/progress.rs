@@ -15,7 +15,8 @@ use crate::state::DeskState;
 /// One event recorded on the state; `stored` is what the caller keeps (the
 /// ledger is rebuilt from these events when the state is restored).
 pub struct Recorded {
-    pub stored: String,
+    /// `None` for an event already recorded (same `event_id`): nothing to store.
+    pub stored: Option<String>,
     pub view: SquadProgressView,
 }
 
@@ -28,6 +29,26 @@ pub fn record_progress(
     mut ev: ProgressIn,
     now: Time,
 ) -> Result<Recorded, DeskError> {
+    if let Some(id) = &ev.event_id {
+        if id.is_empty()
+            || id.len() > 64
+            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(DeskError::new(
+                ErrorCode::InvalidValue,
+                "event_id",
+                "1 to 64 letters, digits, '-' or '_'",
+            ));
+        }
+        // Sent again (the answer was lost): answered as recorded, not applied.
+        if st.ledger.event_ids.contains(id) {
+            if let Some(&k) = st.squad_of.get(squad) {
+                let mut view = squad_view(st, k);
+                view.duplicate = true;
+                return Ok(Recorded { stored: None, view });
+            }
+        }
+    }
     if st.is_closed() {
         return Err(DeskError::new(
             Code::PlanFinished,
@@ -59,7 +80,7 @@ pub fn record_progress(
     st.apply_event(&stored)?;
     let k = st.squad_of[squad];
     Ok(Recorded {
-        stored: json,
+        stored: Some(json),
         view: squad_view(st, k),
     })
 }
@@ -94,6 +115,7 @@ fn squad_view(st: &DeskState, k: usize) -> SquadProgressView {
                 lon,
                 at: Clock::format(at),
             }),
+        duplicate: false,
     }
 }
 

@@ -54,6 +54,7 @@ fn progress_until(engine: &Office, id: &str, until: Time) {
                     retry_after: None,
                     lat: None,
                     lon: None,
+                    event_id: None,
                 };
                 if st.routes[k].is_empty() {
                     None

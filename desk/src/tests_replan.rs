@@ -108,6 +108,7 @@ fn replan_never_serves_fewer_by_default() {
             retry_after: None,
             lat: None,
             lon: None,
+            event_id: None,
         };
         record_progress(&engine, &row(&engine, &id), &r.squad, ev).unwrap();
     }

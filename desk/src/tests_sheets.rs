@@ -253,6 +253,7 @@ fn run(engine: &Office, mut day: DayRequest, orders: usize, seed: u64) -> Seen {
                 retry_after: None,
                 lat: None,
                 lon: None,
+                event_id: None,
             };
             match role(k) {
                 0 => {

@@ -107,6 +107,7 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
                             retry_after: None,
                             lat: None,
                             lon: None,
+                            event_id: None,
                         },
                     ))
                 } else {
@@ -138,6 +139,7 @@ fn progress_until(engine: &Engine, id: &str, until: i64) -> usize {
                                 retry_after: None,
                                 lat: None,
                                 lon: None,
+                                event_id: None,
                             };
                             (squad, event)
                         })

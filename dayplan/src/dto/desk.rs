@@ -66,6 +66,11 @@ pub struct ProgressIn {
     pub lat: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
+    /// A name the sender gives the event, e.g. a phone's queued tap (1–64
+    /// letters, digits, `-` or `_`): sent again after a lost answer, it is
+    /// recorded once and answered as before, with `duplicate: true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
 }
 
 /// A request that is not (or no longer) in a route and must not be forgotten.
@@ -105,6 +110,9 @@ pub struct SquadProgressView {
     pub in_progress: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<PositionView>,
+    /// The event posted was already recorded (same `event_id`): nothing new.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
