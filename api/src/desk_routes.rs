@@ -21,7 +21,10 @@ use dayplan::dto::*;
 /// Desk bodies are small; a megabyte is plenty for one request with notes.
 const MAX_DESK_BODY: usize = 1024 * 1024;
 
-pub(crate) async fn body_json<T: DeserializeOwned>(st: &AppState, req: Request) -> Result<T, ApiError> {
+pub(crate) async fn body_json<T: DeserializeOwned>(
+    st: &AppState,
+    req: Request,
+) -> Result<T, ApiError> {
     crate::routes::require_json(&req, "send JSON with Content-Type: application/json")?;
     let body = crate::routes::read_body(st, req, MAX_DESK_BODY, || {
         ApiError::new(

@@ -13,12 +13,6 @@
 
 use std::collections::HashMap;
 
-use axum::extract::State;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use dayplan::dto::*;
-use dayplan::sheet::{esc, Lang};
 use crate::auth::{Principal, Role};
 use crate::desk_routes::{blocking, body_json};
 use crate::error::ApiError;
@@ -26,13 +20,22 @@ use crate::extract::{ApiPath as Path, ApiQuery as Query};
 use crate::routes::{friendly, lang_of, SheetQuery};
 use crate::store::PlanRow;
 use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use dayplan::dto::*;
+use dayplan::sheet::{esc, Lang};
 
 /// The page's script, served at `/assets/phone.js` (same origin: the
 /// Content-Security-Policy allows no inline script).
 pub const SCRIPT: &str = include_str!("../assets/phone.js");
 
 /// The squad a volunteer link stands for, and the newest plan with its sheet.
-fn volunteer_plan(st: &AppState, token: &str) -> Result<Option<(String, String, PlanRow)>, ApiError> {
+fn volunteer_plan(
+    st: &AppState,
+    token: &str,
+) -> Result<Option<(String, String, PlanRow)>, ApiError> {
     let Some(Principal {
         office,
         role: Role::Volunteer { squad },
@@ -43,7 +46,11 @@ fn volunteer_plan(st: &AppState, token: &str) -> Result<Option<(String, String, 
     let Some((plan, _date)) = st.engine.store.latest_plan_with_sheet(&office, &squad)? else {
         return Ok(None);
     };
-    let row = st.engine.store.plan(&plan)?.ok_or_else(|| ApiError::not_found("plan"))?;
+    let row = st
+        .engine
+        .store
+        .plan(&plan)?
+        .ok_or_else(|| ApiError::not_found("plan"))?;
     Ok(Some((office, squad, row)))
 }
 
@@ -85,8 +92,7 @@ pub async fn progress(
     };
     let ev: ProgressIn = body_json(&st, req).await?;
     let engine = st.engine.clone();
-    let view =
-        blocking(move || crate::warm::record_progress(&engine, &row, &squad, ev)).await?;
+    let view = blocking(move || crate::warm::record_progress(&engine, &row, &squad, ev)).await?;
     Ok(Json(view).into_response())
 }
 
@@ -129,8 +135,14 @@ fn page_response(body: String) -> Response {
     let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
     let h = r.headers_mut();
     // Personal data: never kept by shared caches.
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
@@ -138,7 +150,10 @@ fn page_response(body: String) -> Response {
              img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'",
         ),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     r
 }
 
@@ -211,7 +226,11 @@ pub fn phone_view(
         .stops
         .iter()
         .map(|s| {
-            let r = s.request.as_deref().and_then(|id| requests.get(id)).copied();
+            let r = s
+                .request
+                .as_deref()
+                .and_then(|id| requests.get(id))
+                .copied();
             let depot = s.depot.as_deref().and_then(|d| depots.get(d));
             let place = match (s.kind, depot, r) {
                 (StopKind::Pickup | StopKind::Reload, Some(d), _) => d.name.clone(),
@@ -292,7 +311,7 @@ const BUTTONS: [(&str, &str, &str, &str); 5] = [
 
 fn status_text(s: StopStatus, lang: Lang) -> &'static str {
     match s {
-        StopStatus::Delivered => t(lang, "✓ 已送达", "✓ Delivered"),
+        StopStatus::Delivered => t(lang, "✓ 已完成", "✓ Done"),
         StopStatus::Failed => t(lang, "✗ 未送达", "✗ Not delivered"),
         StopStatus::Skipped => t(lang, "↷ 已跳过", "↷ Skipped"),
         StopStatus::Planned | StopStatus::InProgress => "",
@@ -367,6 +386,9 @@ fn render_card(h: &mut String, c: &Card, lang: Lang) {
     let done = c
         .status
         .filter(|s| !matches!(s, StopStatus::Planned | StopStatus::InProgress));
+    // Only a door carries its request: the page's script finds the card a
+    // tap belongs to by it (a pickup of the same request comes earlier).
+    let door = matches!(c.kind, StopKind::Delivery | StopKind::Visit) && c.request.is_some();
     h.push_str(&format!(
         "<section class=\"card {class}{done_class}\" aria-labelledby=\"s{seq}\"{req}>\
 <h2 id=\"s{seq}\"><span class=\"seq\">{seq}</span> <span class=\"eta\">{eta}</span> {label}</h2>",
@@ -375,6 +397,7 @@ fn render_card(h: &mut String, c: &Card, lang: Lang) {
         req = c
             .request
             .as_deref()
+            .filter(|_| door)
             .map(|r| format!(" data-request=\"{}\"", esc(r)))
             .unwrap_or_default(),
         eta = esc(&c.eta),
@@ -382,8 +405,14 @@ fn render_card(h: &mut String, c: &Card, lang: Lang) {
     if !c.place.is_empty() {
         h.push_str(&format!("<p class=\"place\">{}</p>", esc(&c.place)));
     }
-    if let Some(r) = &c.resident {
-        h.push_str(&format!("<p class=\"who\">{}</p>", esc(r)));
+    match (&c.resident, c.kind) {
+        (Some(r), StopKind::Pickup) => h.push_str(&format!(
+            "<p class=\"who\">{} {}</p>",
+            t(lang, "给", "For"),
+            esc(r)
+        )),
+        (Some(r), _) => h.push_str(&format!("<p class=\"who\">{}</p>", esc(r))),
+        (None, _) => {}
     }
     if !c.items.is_empty() && c.kind != StopKind::Reload {
         h.push_str("<ul class=\"items\">");
@@ -395,8 +424,11 @@ fn render_card(h: &mut String, c: &Card, lang: Lang) {
     if let Some(n) = &c.notes {
         h.push_str(&format!("<p class=\"notes\">{}</p>", esc(n)));
     }
-    if let Some(p) = &c.phone {
-        let digits: String = p.chars().filter(|ch| ch.is_ascii_digit() || *ch == '+').collect();
+    if let Some(p) = c.phone.as_ref().filter(|_| door) {
+        let digits: String = p
+            .chars()
+            .filter(|ch| ch.is_ascii_digit() || *ch == '+')
+            .collect();
         h.push_str(&format!(
             "<p><a class=\"call\" href=\"tel:{}\">☎ {} {}</a></p>",
             esc(&digits),
@@ -404,7 +436,6 @@ fn render_card(h: &mut String, c: &Card, lang: Lang) {
             esc(p)
         ));
     }
-    let door = matches!(c.kind, StopKind::Delivery | StopKind::Visit) && c.request.is_some();
     match done {
         Some(s) => h.push_str(&format!(
             "<p class=\"state\">{} {}</p>",
@@ -414,6 +445,10 @@ fn render_card(h: &mut String, c: &Card, lang: Lang) {
         None if door => {
             h.push_str("<div class=\"buttons\">");
             for (event, reason, zh, en) in BUTTONS {
+                let (zh, en) = match (c.kind, event) {
+                    (StopKind::Visit, "delivered") => ("已探访", "Visited"),
+                    _ => (zh, en),
+                };
                 h.push_str(&format!(
                     "<button data-event=\"{event}\" data-reason=\"{reason}\" class=\"{event}\">{}</button>",
                     t(lang, zh, en)

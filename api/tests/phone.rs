@@ -47,7 +47,10 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
     assert_eq!(page.status, StatusCode::OK);
     let html = page.text();
     for d in &doors {
-        assert!(html.contains(&format!("data-request=\"{d}\"")), "{d} missing");
+        assert!(
+            html.contains(&format!("data-request=\"{d}\"")),
+            "{d} missing"
+        );
     }
     for other in result["routes"].as_array().unwrap() {
         if other["squad"] == squad.as_str() {
@@ -64,8 +67,13 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
     }
     assert!(html.contains("data-event=\"delivered\""));
     assert!(html.contains(&format!("/s/{token}/sheet")));
-    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"), "{csp}");
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
     assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(page.headers[header::CACHE_CONTROL], "private, no-store");
     assert!(!html.contains("<script>"), "no inline script");
@@ -90,9 +98,19 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
     // lost answer): recorded once.
     let post = format!("/s/{token}/progress");
     let tap = |body: serde_json::Value| serde_json::to_vec(&body).unwrap();
-    let r = call(&app, "POST", &post, None, Some(tap(json!({"event": "started", "at": "08:00", "event_id": "t-start"})))).await;
+    let r = call(
+        &app,
+        "POST",
+        &post,
+        None,
+        Some(tap(
+            json!({"event": "started", "at": "08:00", "event_id": "t-start"}),
+        )),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    let delivered = json!({"event": "delivered", "request": doors[0], "at": "08:20:05", "event_id": "t-0001"});
+    let delivered =
+        json!({"event": "delivered", "request": doors[0], "at": "08:20:05", "event_id": "t-0001"});
     let first = call(&app, "POST", &post, None, Some(tap(delivered.clone()))).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text());
     assert_eq!(first.json()["done"], 1);
@@ -109,19 +127,32 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
         "POST",
         &post,
         None,
-        Some(tap(json!({"event": "delivered", "request": doors[0], "at": "08:21", "event_id": "t-0002"}))),
+        Some(tap(
+            json!({"event": "delivered", "request": doors[0], "at": "08:21", "event_id": "t-0002"}),
+        )),
     )
     .await;
-    assert_eq!(other_name.status, StatusCode::BAD_REQUEST, "{}", other_name.text());
+    assert_eq!(
+        other_name.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        other_name.text()
+    );
     let bad_id = call(
         &app,
         "POST",
         &post,
         None,
-        Some(tap(json!({"event": "delivered", "request": doors[1], "event_id": "<b>"}))),
+        Some(tap(
+            json!({"event": "delivered", "request": doors[1], "event_id": "<b>"}),
+        )),
     )
     .await;
-    bad_id.error(StatusCode::BAD_REQUEST, "invalid_value", "event_id");
+    bad_id.error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_value",
+        "event_id",
+    );
     // A tap for another squad's stop is refused.
     let foreign = result["routes"]
         .as_array()
@@ -137,10 +168,12 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
             "POST",
             &post,
             None,
-            Some(tap(json!({"event": "delivered", "request": f, "event_id": "t-0003"}))),
+            Some(tap(
+                json!({"event": "delivered", "request": f, "event_id": "t-0003"}),
+            )),
         )
         .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     }
     let (_, progress) = coord(&app, "GET", &format!("/api/v1/plans/{id}/progress"), None).await;
     let mine = progress["squads"]
@@ -152,9 +185,15 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
         .clone();
     assert_eq!(mine["done"], 1, "{mine}");
     assert_eq!(mine["state"], "under_way");
-    let events = call(&app, "GET", &format!("/api/v1/plans/{id}/result"), Some(COORD), None)
-        .await
-        .json();
+    let events = call(
+        &app,
+        "GET",
+        &format!("/api/v1/plans/{id}/result"),
+        Some(COORD),
+        None,
+    )
+    .await
+    .json();
     let stop = events["routes"]
         .as_array()
         .unwrap()
@@ -174,9 +213,14 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
     let html = call(&app, "GET", &format!("/s/{token}?lang=en"), None, None)
         .await
         .text();
-    let card = &html[html.find(&format!("data-request=\"{}\"", doors[0])).unwrap()..];
+    let card = &html[html
+        .find(&format!("data-request=\"{}\"", doors[0]))
+        .unwrap()..];
     let card = &card[..card.find("</section>").unwrap()];
-    assert!(card.contains("Delivered") && !card.contains("<button"), "{card}");
+    assert!(
+        card.contains("✓ Done") && !card.contains("<button"),
+        "{card}"
+    );
     assert!(!html.contains("We are starting"), "started already");
 
     // The version the page polls.
@@ -189,10 +233,19 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
     // Bad links answer in words (page) or JSON (API), never a 500.
     let bad = call(&app, "GET", "/s/not-a-real-token-at-all", None, None).await;
     assert_eq!(bad.status, StatusCode::NOT_FOUND);
-    let bad_post = call(&app, "POST", "/s/not-a-real-token-at-all/progress", None, Some(tap(json!({"event": "started"})))).await;
+    let bad_post = call(
+        &app,
+        "POST",
+        "/s/not-a-real-token-at-all/progress",
+        None,
+        Some(tap(json!({"event": "started"}))),
+    )
+    .await;
     assert_eq!(bad_post.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        call(&app, "GET", &format!("/s/{COORD}"), None, None).await.status,
+        call(&app, "GET", &format!("/s/{COORD}"), None, None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }

@@ -31,7 +31,11 @@ pub const GATE_PICKUP_S: i64 = 20;
 /// Service time of collecting request goods at depot `pickup`: a compound
 /// gate is a pile of parcels ([`GATE_PICKUP_S`]), anything else a counter.
 pub fn pickup_service_s(day: &DayRequest, pickup: &str) -> i64 {
-    if day.compounds.iter().any(|c| c.gates.iter().any(|g| g == pickup)) {
+    if day
+        .compounds
+        .iter()
+        .any(|c| c.gates.iter().any(|g| g == pickup))
+    {
         GATE_PICKUP_S
     } else {
         PICKUP_SERVICE_S
@@ -439,9 +443,7 @@ pub fn build_problem(
 /// `(d − τ)² / S`; without one the spread of working days costs
 /// `N·variance / S`, `S` twice the mode's mean shift unless given (more work
 /// never pays as long as `S` is at least twice the mode's mean day).
-pub fn balance(
-    day: &DayRequest,
-) -> Option<(solver::problem::Balance, Vec<(Profile, i64, i64)>)> {
+pub fn balance(day: &DayRequest) -> Option<(solver::problem::Balance, Vec<(Profile, i64, i64)>)> {
     if day.options.balance == Balance::Off {
         return None;
     }

@@ -152,8 +152,10 @@ pub fn plan_day(
         // Fair shares: a first plan on the shifts' scales, then the day's own.
         let first = crate::plan::solve(day, &m.problem, phase(budget, t0, total.mul_f64(0.3)));
         let mut tuned = day.clone();
-        (tuned.options.balance_scale_s, tuned.options.balance_target_s) =
-            crate::convert::tuned_scales(day, &first);
+        (
+            tuned.options.balance_scale_s,
+            tuned.options.balance_target_s,
+        ) = crate::convert::tuned_scales(day, &first);
         let problem =
             crate::convert::build_problem(&tuned, &m.snapped, m.problem.matrices().to_vec())
                 .map_err(|e| ModelError::new(e.to_string()))?;
@@ -280,7 +282,11 @@ pub fn plan_day(
         let m = remodel(&b, graphs)?;
         matrix_ms += m.matrix_ms;
         let left = remaining(total, t0);
-        let share = if round + 1 == TIGHTEN_ROUNDS { 1.0 } else { 0.5 };
+        let share = if round + 1 == TIGHTEN_ROUNDS {
+            1.0
+        } else {
+            0.5
+        };
         let time = left.mul_f64(share).max(Duration::from_millis(200));
         sb = solve_from(&b, &m.problem, &sb, &[], phase(budget, t0, time));
         mb = m;

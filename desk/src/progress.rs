@@ -32,7 +32,9 @@ pub fn record_progress(
     if let Some(id) = &ev.event_id {
         if id.is_empty()
             || id.len() > 64
-            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
             return Err(DeskError::new(
                 ErrorCode::InvalidValue,

@@ -392,12 +392,10 @@ fn evaluate(
         .min()?;
     // Fair shares grow with the duration, so the shortest schedule is also
     // the cheapest for them.
-    let balance = problem
-        .balance_of(veh.profile)
-        .map_or(0, |b| {
-            let d = (duration - b.target).max(0);
-            b.weight * d * d / b.scale
-        });
+    let balance = problem.balance_of(veh.profile).map_or(0, |b| {
+        let d = (duration - b.target).max(0);
+        b.weight * d * d / b.scale
+    });
     Some((
         veh.fixed_cost + veh.cost_per_second * duration + veh.cost_per_metre * distance + balance,
         duration,
