@@ -13,11 +13,10 @@
 
 use std::collections::HashMap;
 
-use crate::auth::{Principal, Role};
 use crate::desk_routes::{blocking, body_json};
 use crate::error::ApiError;
 use crate::extract::{ApiPath as Path, ApiQuery as Query};
-use crate::routes::{friendly, lang_of, SheetQuery};
+use crate::routes::{friendly, lang_of, stored_ledger, volunteer_of, SheetQuery};
 use crate::store::PlanRow;
 use crate::AppState;
 use axum::extract::State;
@@ -32,15 +31,8 @@ use dayplan::sheet::{esc, Lang};
 pub const SCRIPT: &str = include_str!("../assets/phone.js");
 
 /// The squad a volunteer link stands for, and the newest plan with its sheet.
-fn volunteer_plan(
-    st: &AppState,
-    token: &str,
-) -> Result<Option<(String, String, PlanRow)>, ApiError> {
-    let Some(Principal {
-        office,
-        role: Role::Volunteer { squad },
-    }) = st.access.lookup(token).cloned()
-    else {
+fn volunteer_plan(st: &AppState, token: &str) -> Result<Option<(String, PlanRow)>, ApiError> {
+    let Some((office, squad)) = volunteer_of(st, token) else {
         return Ok(None);
     };
     let Some((plan, _date)) = st.engine.store.latest_plan_with_sheet(&office, &squad)? else {
@@ -51,7 +43,7 @@ fn volunteer_plan(
         .store
         .plan(&plan)?
         .ok_or_else(|| ApiError::not_found("plan"))?;
-    Ok(Some((office, squad, row)))
+    Ok(Some((squad, row)))
 }
 
 fn no_link() -> Response {
@@ -69,7 +61,7 @@ pub async fn page(
     Query(q): Query<SheetQuery>,
 ) -> Result<Response, ApiError> {
     let lang = lang_of(&q)?;
-    let Some((_, squad, row)) = volunteer_plan(&st, &token)? else {
+    let Some((squad, row)) = volunteer_plan(&st, &token)? else {
         return Ok(no_link());
     };
     let engine = st.engine.clone();
@@ -87,7 +79,7 @@ pub async fn progress(
     Path(token): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    let Some((_, squad, row)) = volunteer_plan(&st, &token)? else {
+    let Some((squad, row)) = volunteer_plan(&st, &token)? else {
         return Err(ApiError::not_found("link"));
     };
     let ev: ProgressIn = body_json(&st, req).await?;
@@ -102,7 +94,7 @@ pub async fn version(
     State(st): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Some((_, squad, row)) = volunteer_plan(&st, &token)? else {
+    let Some((squad, row)) = volunteer_plan(&st, &token)? else {
         return Err(ApiError::not_found("link"));
     };
     let engine = st.engine.clone();
@@ -203,12 +195,7 @@ pub fn phone_view(
         return Ok(None);
     };
     let mut result: PlanResult = serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
-    let events: Vec<desk::ledger::StoredEvent> = store
-        .progress_events(&row.id)?
-        .iter()
-        .filter_map(|(_, j)| serde_json::from_str(j).ok())
-        .collect();
-    let ledger = desk::ledger::Ledger::replay(&events);
+    let ledger = stored_ledger(store, &row.id)?.unwrap_or_default();
     desk::ledger::overlay(&mut result, &ledger);
     let day: DayRequest = match store.request_json(&row.id)? {
         Some(j) => serde_json::from_str(&j).map_err(|e| ApiError::internal(&e))?,
@@ -219,8 +206,7 @@ pub fn phone_view(
     };
     let requests: HashMap<&str, &Request> =
         day.requests.iter().map(|r| (r.id.as_str(), r)).collect();
-    let buildings: HashMap<&str, &Building> =
-        day.buildings.iter().map(|b| (b.id.as_str(), b)).collect();
+    let buildings = dayplan::places::building_index(&day);
     let depots: HashMap<&str, &Depot> = day.depots.iter().map(|d| (d.id.as_str(), d)).collect();
     let cards = route
         .stops

@@ -259,17 +259,12 @@ pub async fn plan_result(
     match st.engine.store.result(&id)? {
         Some((json, _)) => {
             // The ground truth (stop statuses, failed deliveries coming back) over the stored version.
-            let events = st.engine.store.progress_events(&id)?;
-            if events.is_empty() {
+            let Some(ledger) = stored_ledger(&st.engine.store, &id)? else {
                 return Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response());
-            }
+            };
             let mut result: PlanResult =
                 serde_json::from_str(&json).map_err(|e| ApiError::internal(&e))?;
-            let evs: Vec<desk::ledger::StoredEvent> = events
-                .iter()
-                .filter_map(|(_, j)| serde_json::from_str(j).ok())
-                .collect();
-            desk::ledger::overlay(&mut result, &desk::ledger::Ledger::replay(&evs));
+            desk::ledger::overlay(&mut result, &ledger);
             Ok(Json(result).into_response())
         }
         None => Err(not_ready(&p)),
@@ -405,11 +400,7 @@ pub async fn volunteer_sheet(
     Query(q): Query<SheetQuery>,
 ) -> Result<Response, ApiError> {
     let lang = lang_of(&q)?;
-    let Some(Principal {
-        office,
-        role: Role::Volunteer { squad },
-    }) = st.access.lookup(&token).cloned()
-    else {
+    let Some((office, squad)) = volunteer_of(&st, &token) else {
         return Ok(friendly(
             StatusCode::NOT_FOUND,
             "此链接无效。请联系协调员。",
@@ -431,6 +422,31 @@ pub async fn volunteer_sheet(
             "还没有您小分队的路线单。",
             "There is no route sheet for your squad yet.",
         )),
+    }
+}
+
+/// The plan's progress events as stored, replayed (`None` before the first):
+/// the ground truth `GET /result` and the phone page lay over the result.
+pub(crate) fn stored_ledger(
+    store: &crate::store::Store,
+    plan: &str,
+) -> Result<Option<desk::ledger::Ledger>, ApiError> {
+    let events: Vec<desk::ledger::StoredEvent> = store
+        .progress_events(plan)?
+        .iter()
+        .filter_map(|(_, j)| serde_json::from_str(j).ok())
+        .collect();
+    Ok((!events.is_empty()).then(|| desk::ledger::Ledger::replay(&events)))
+}
+
+/// The office and squad of a volunteer link; `None` for any other token.
+pub(crate) fn volunteer_of(st: &AppState, token: &str) -> Option<(String, String)> {
+    match st.access.lookup(token).cloned()? {
+        Principal {
+            office,
+            role: Role::Volunteer { squad },
+        } => Some((office, squad)),
+        _ => None,
     }
 }
 

@@ -9,6 +9,18 @@ use axum::http::{header, StatusCode};
 use common::*;
 use serde_json::json;
 
+/// A tap as the page sends it: JSON to `uri`, no bearer token (the link is the key).
+async fn tap(app: &axum::Router, uri: &str, body: serde_json::Value) -> Resp {
+    call(
+        app,
+        "POST",
+        uri,
+        None,
+        Some(serde_json::to_vec(&body).unwrap()),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_volunteer_ticks_stops_on_the_phone() {
     let day = small_day(40, 4, 11);
@@ -97,39 +109,30 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
     // Taps: started, then the first door delivered, sent three times (a
     // lost answer): recorded once.
     let post = format!("/s/{token}/progress");
-    let tap = |body: serde_json::Value| serde_json::to_vec(&body).unwrap();
-    let r = call(
+    let r = tap(
         &app,
-        "POST",
         &post,
-        None,
-        Some(tap(
-            json!({"event": "started", "at": "08:00", "event_id": "t-start"}),
-        )),
+        json!({"event": "started", "at": "08:00", "event_id": "t-start"}),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let delivered =
         json!({"event": "delivered", "request": doors[0], "at": "08:20:05", "event_id": "t-0001"});
-    let first = call(&app, "POST", &post, None, Some(tap(delivered.clone()))).await;
+    let first = tap(&app, &post, delivered.clone()).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text());
     assert_eq!(first.json()["done"], 1);
     assert!(first.json().get("duplicate").is_none());
     for _ in 0..2 {
-        let again = call(&app, "POST", &post, None, Some(tap(delivered.clone()))).await;
+        let again = tap(&app, &post, delivered.clone()).await;
         assert_eq!(again.status, StatusCode::OK, "{}", again.text());
         assert_eq!(again.json()["duplicate"], true);
         assert_eq!(again.json()["done"], 1);
     }
     // The same stop under another name is refused: it is recorded already.
-    let other_name = call(
+    let other_name = tap(
         &app,
-        "POST",
         &post,
-        None,
-        Some(tap(
-            json!({"event": "delivered", "request": doors[0], "at": "08:21", "event_id": "t-0002"}),
-        )),
+        json!({"event": "delivered", "request": doors[0], "at": "08:21", "event_id": "t-0002"}),
     )
     .await;
     assert_eq!(
@@ -138,14 +141,10 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
         "{}",
         other_name.text()
     );
-    let bad_id = call(
+    let bad_id = tap(
         &app,
-        "POST",
         &post,
-        None,
-        Some(tap(
-            json!({"event": "delivered", "request": doors[1], "event_id": "<b>"}),
-        )),
+        json!({"event": "delivered", "request": doors[1], "event_id": "<b>"}),
     )
     .await;
     bad_id.error(
@@ -163,14 +162,10 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
         .find(|s| s["kind"] == "delivery" || s["kind"] == "visit")
         .map(|s| s["request"].as_str().unwrap().to_string());
     if let Some(f) = foreign {
-        let r = call(
+        let r = tap(
             &app,
-            "POST",
             &post,
-            None,
-            Some(tap(
-                json!({"event": "delivered", "request": f, "event_id": "t-0003"}),
-            )),
+            json!({"event": "delivered", "request": f, "event_id": "t-0003"}),
         )
         .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
@@ -185,15 +180,7 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
         .clone();
     assert_eq!(mine["done"], 1, "{mine}");
     assert_eq!(mine["state"], "under_way");
-    let events = call(
-        &app,
-        "GET",
-        &format!("/api/v1/plans/{id}/result"),
-        Some(COORD),
-        None,
-    )
-    .await
-    .json();
+    let (_, events) = coord(&app, "GET", &format!("/api/v1/plans/{id}/result"), None).await;
     let stop = events["routes"]
         .as_array()
         .unwrap()
@@ -233,12 +220,10 @@ async fn a_volunteer_ticks_stops_on_the_phone() {
     // Bad links answer in words (page) or JSON (API), never a 500.
     let bad = call(&app, "GET", "/s/not-a-real-token-at-all", None, None).await;
     assert_eq!(bad.status, StatusCode::NOT_FOUND);
-    let bad_post = call(
+    let bad_post = tap(
         &app,
-        "POST",
         "/s/not-a-real-token-at-all/progress",
-        None,
-        Some(tap(json!({"event": "started"}))),
+        json!({"event": "started"}),
     )
     .await;
     assert_eq!(bad_post.status, StatusCode::NOT_FOUND);

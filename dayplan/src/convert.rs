@@ -28,18 +28,25 @@ pub const PICKUP_SERVICE_S: i64 = 180;
 /// gate parcels cost an hour and inflated a lockdown day's walking ~2.8×.
 pub const GATE_PICKUP_S: i64 = 20;
 
-/// Service time of collecting request goods at depot `pickup`: a compound
-/// gate is a pile of parcels ([`GATE_PICKUP_S`]), anything else a counter.
-pub fn pickup_service_s(day: &DayRequest, pickup: &str) -> i64 {
-    if day
+/// Per depot, in the day's order (its location index): the service time of
+/// collecting a request's goods there. A compound gate is a pile of parcels
+/// ([`GATE_PICKUP_S`]), anything else a counter ([`PICKUP_SERVICE_S`]).
+pub fn pickup_services(day: &DayRequest) -> Vec<i64> {
+    let gates: std::collections::HashSet<&str> = day
         .compounds
         .iter()
-        .any(|c| c.gates.iter().any(|g| g == pickup))
-    {
-        GATE_PICKUP_S
-    } else {
-        PICKUP_SERVICE_S
-    }
+        .flat_map(|c| c.gates.iter().map(String::as_str))
+        .collect();
+    day.depots
+        .iter()
+        .map(|d| {
+            if gates.contains(d.id.as_str()) {
+                GATE_PICKUP_S
+            } else {
+                PICKUP_SERVICE_S
+            }
+        })
+        .collect()
 }
 
 pub fn geo_profile(p: Profile) -> geo_data::Profile {
@@ -367,6 +374,7 @@ pub fn build_problem(
             b.balance_target(snapped.profile_idx(*p), *target);
         }
     }
+    let pickup_s = pickup_services(day);
     for (i, r) in day.requests.iter().enumerate() {
         let loc = LocIdx((day.depots.len() + i) as u32);
         let windows: Vec<TimeWindow> = r
@@ -383,7 +391,7 @@ pub fn build_problem(
                 JobKind::Shipment {
                     pickup: Task::new(
                         depot_loc[p.as_str()],
-                        pickup_service_s(day, p),
+                        pickup_s[depot_loc[p.as_str()].get()],
                         pickup_windows(r),
                     ),
                     delivery: door,

@@ -43,8 +43,8 @@ use std::time::{Duration, Instant};
 
 use geo_data::PreparedGraphs;
 use solver::plan::{InitialPlan, InitialRoute};
-use solver::problem::{JobIdx, LocIdx, Problem, Time};
-use solver::solution::{ActivityKind, Solution};
+use solver::problem::{LocIdx, Problem, Time};
+use solver::solution::Solution;
 
 use crate::compound::{closed, membership, on_foot};
 use crate::convert::{building_index, request_point, request_weight_kg, snap_day, Snapped};
@@ -200,7 +200,7 @@ pub fn plan_day(
     }
 
     // 2. Drops from the times the goods are needed.
-    let needed = pickup_times(&ma.problem, &sa);
+    let needed = first_begins(&ma.problem, &sa);
     let mut b = a.clone();
     let drops = group_drops(&a, &parcels, &gates, &needed, &earliest);
     let first_drop = b.requests.len();
@@ -322,14 +322,7 @@ fn tighten(
     problem: &Problem,
     s: &Solution,
 ) -> bool {
-    let mut begins: Vec<Option<Time>> = vec![None; problem.jobs().len()];
-    for r in &s.routes {
-        for a in &r.activities {
-            if let Some(j) = a.kind.job() {
-                begins[j.get()] = Some(a.begin);
-            }
-        }
-    }
+    let begins = first_begins(problem, s);
     let mut moved = false;
     for j in first_drop..day.requests.len() {
         let Some(begin) = begins[j] else { continue };
@@ -489,13 +482,14 @@ fn earliest_at_gates(
     out
 }
 
-/// When each job's goods are collected (the begin of its pickup), if routed.
-fn pickup_times(problem: &Problem, s: &Solution) -> Vec<Option<Time>> {
+/// When each routed job is first served: a parcel's collection at its gate
+/// (a shipment's pickup comes before its door), a drop's unloading.
+fn first_begins(problem: &Problem, s: &Solution) -> Vec<Option<Time>> {
     let mut out = vec![None; problem.jobs().len()];
     for r in &s.routes {
         for a in &r.activities {
-            if let ActivityKind::ShipmentPickup(JobIdx(j)) = a.kind {
-                out[j as usize] = Some(a.begin);
+            if let Some(j) = a.kind.job() {
+                out[j.get()].get_or_insert(a.begin);
             }
         }
     }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use dayplan::convert::{
-    building_index, geo_profile, job_terms, pickup_service_s, request_point, skill_bits,
+    building_index, geo_profile, job_terms, pickup_services, request_point, skill_bits,
 };
 use dayplan::dto::*;
 use geo_data::PreparedGraphs;
@@ -255,12 +255,7 @@ pub(crate) fn finish_order(
         pickup,
         // Without a named pickup the goods are loaded at the squad's own
         // depot, and a commit names that depot: priced as the day will be.
-        pickup_services: st
-            .day
-            .depots
-            .iter()
-            .map(|d| pickup_service_s(&st.day, &d.id))
-            .collect(),
+        pickup_services: pickup_services(&st.day),
         service: terms.service,
         lo,
         hi,

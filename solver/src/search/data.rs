@@ -146,13 +146,11 @@ pub(crate) struct Data<'p, const D: usize> {
     pub preferred: Vec<u32>,
     pub preference_cost: Vec<i64>,
     pub any_preference: bool,
-    /// Fair shares: the weight of the working-time cost
-    /// ([`crate::problem::Balance`]), if any, and each kind's scale.
+    /// Fair shares: the weight of the working-time cost, if any, and each
+    /// kind's own terms ([`crate::problem::Problem::balance_of`]), whose
+    /// formulas price it.
     pub balance: Option<i64>,
-    pub kind_scale: Vec<i64>,
-    /// Each kind's target working day (0: the variance form, whose per-kind
-    /// part the state keeps).
-    pub kind_target: Vec<i64>,
+    pub kind_fair: Vec<crate::problem::Balance>,
     /// Fair shares are within a kind: the kind (profile) of each vehicle,
     /// and how many vehicles each kind has.
     pub kind: Vec<u32>,
@@ -419,18 +417,15 @@ impl<'p, const D: usize> Data<'p, D> {
                 .collect(),
             any_preference: (0..njobs).any(|j| problem.preference(JobIdx(j as u32)).is_some()),
             balance: problem.objective().balance.map(|b| b.weight),
-            kind_scale: (0..problem.matrices().len())
+            kind_fair: (0..problem.matrices().len())
                 .map(|k| {
                     problem
                         .balance_of(crate::problem::ProfileIdx(k as u32))
-                        .map_or(1, |b| b.scale.max(1))
-                })
-                .collect(),
-            kind_target: (0..problem.matrices().len())
-                .map(|k| {
-                    problem
-                        .balance_of(crate::problem::ProfileIdx(k as u32))
-                        .map_or(0, |b| b.target.max(0))
+                        .unwrap_or(crate::problem::Balance {
+                            weight: 0,
+                            scale: 1,
+                            target: 0,
+                        })
                 })
                 .collect(),
             kind: problem.vehicles().iter().map(|v| v.profile.0).collect(),
@@ -533,17 +528,13 @@ impl<'p, const D: usize> Data<'p, D> {
     }
 
     /// The per-kind part of fair shares for kind `k` whose used routes work
-    /// `total` seconds together: `-⌊w·total²/(S·N_k)⌋`.
+    /// `total` seconds together ([`crate::problem::Balance::kind_cost`]).
     #[inline]
     pub fn kind_balance(&self, k: u32, total: i64) -> i64 {
         match self.balance {
             None => 0,
-            Some(_) if self.kind_target[k as usize] > 0 => 0,
-            Some(w) => {
-                let s = self.kind_scale[k as usize];
-                let n = self.kind_size[k as usize].max(1) as i128;
-                let t = total.max(0) as i128;
-                -((w as i128 * t * t / (s as i128 * n)).min(i64::MAX as i128 / 4) as i64)
+            Some(_) => {
+                self.kind_fair[k as usize].kind_cost(total, self.kind_size[k as usize] as usize)
             }
         }
     }
@@ -581,11 +572,7 @@ impl<'p, const D: usize> Data<'p, D> {
     pub fn balance_cost(&self, k: usize, duration: i64) -> i64 {
         match self.balance {
             None => 0,
-            Some(w) => {
-                let s = self.kind_scale[k];
-                let d = (duration - self.kind_target[k]).max(0) as i128;
-                (w as i128 * d * d / s as i128).min(i64::MAX as i128 / 4) as i64
-            }
+            Some(_) => self.kind_fair[k].route_cost(duration),
         }
     }
 }
