@@ -46,6 +46,10 @@ struct Args {
     /// fair-open, off-lockdown, fair-lockdown).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Also print each walking squad's day (stops, trips, hours, waiting,
+    /// start and end): where a long day comes from.
+    #[arg(long)]
+    per_squad: bool,
 }
 
 struct Row {
@@ -172,6 +176,26 @@ fn run(name: &str, day: &DayRequest, graphs: &PreparedGraphs, a: &Args) -> anyho
     )
     .result;
     let rules = dayplan::day_check::violations(&p.day, &res);
+    if a.per_squad {
+        eprintln!("{name}: squad  doors stops trips  hours  wait_h  start-end  start_depot");
+        let mut walk: Vec<_> = res.routes.iter().filter(|r| r.profile == Profile::Walk).collect();
+        walk.sort_by_key(|r| std::cmp::Reverse(r.duration_s));
+        for r in walk {
+            let wait: i64 = r.stops.iter().map(|s| s.wait_s).sum();
+            eprintln!(
+                "{name}: {} {:>3} {:>3} {:>2} {:>5.2} {:>5.2} {}-{} {}",
+                r.squad,
+                r.doors,
+                r.stops.len(),
+                r.trips,
+                r.duration_s as f64 / 3600.0,
+                wait as f64 / 3600.0,
+                r.start,
+                r.end,
+                r.start_depot
+            );
+        }
+    }
     for v in checked.iter().take(3) {
         eprintln!("{name}: checker: {v}");
     }
