@@ -158,6 +158,20 @@ impl Access {
         self.tokens.get(token)
     }
 
+    /// The volunteer links of an office from the access file, as (squad, token).
+    pub fn volunteers(&self, office: &str) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .tokens
+            .iter()
+            .filter_map(|(t, p)| match &p.role {
+                Role::Volunteer { squad } if p.office == office => Some((squad.clone(), t.clone())),
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn len(&self) -> usize {
         self.tokens.len()
     }

@@ -22,6 +22,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub mod auth;
+pub mod console;
 pub mod desk_routes;
 pub mod error;
 pub mod extract;
@@ -110,6 +111,7 @@ pub fn app_with(engine: Arc<Engine>, access: Access, body_timeout: std::time::Du
         .route("/s/{token}/progress", post(phone::progress))
         .route("/s/{token}/version", get(phone::version))
         .route("/assets/phone.js", get(phone::script))
+        .merge(console::routes())
         .fallback(routes::not_found)
         // Bodies are read by the handler with its own limit and error; lift axum's default.
         .layer(axum::extract::DefaultBodyLimit::disable())

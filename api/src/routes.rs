@@ -440,13 +440,27 @@ pub(crate) fn stored_ledger(
 }
 
 /// The office and squad of a volunteer link; `None` for any other token.
+/// Links from the access file first, then those made on the console.
 pub(crate) fn volunteer_of(st: &AppState, token: &str) -> Option<(String, String)> {
-    match st.access.lookup(token).cloned()? {
-        Principal {
+    match st.access.lookup(token).cloned() {
+        // A link of the access file is replaced once the console made one
+        // for its squad.
+        Some(Principal {
             office,
             role: Role::Volunteer { squad },
-        } => Some((office, squad)),
-        _ => None,
+        }) => {
+            let replaced = st
+                .engine
+                .store
+                .volunteer_links(&office)
+                .map_or(true, |l| l.iter().any(|(q, _)| q == &squad));
+            (!replaced).then_some((office, squad))
+        }
+        Some(_) => None,
+        None if token.len() >= crate::auth::MIN_TOKEN_CHARS => {
+            st.engine.store.volunteer_link(token).ok().flatten()
+        }
+        None => None,
     }
 }
 

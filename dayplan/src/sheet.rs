@@ -287,7 +287,9 @@ impl SheetData {
     }
 }
 
-const CSS: &str = r#"
+/// The sheet's style sheet; the console's "print all sheets" page uses it
+/// once for all the sheets it holds.
+pub const CSS: &str = r#"
 @page { size: A4; margin: 12mm 12mm 14mm 12mm; }
 * { box-sizing: border-box; }
 html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

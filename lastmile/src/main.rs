@@ -30,6 +30,8 @@ enum Command {
     Matrix(commands::matrix::Args),
     /// Solve a Solomon or VRPLIB benchmark instance and print it in CVRPLIB .sol format.
     SolveInstance(commands::solve_instance::Args),
+    /// The street office's people: `people add` prints a sign-in link for the console.
+    People(commands::people::Args),
     /// Find residential compounds and their gates in an OSM extract, in the day's format.
     Compounds(commands::compounds::Args),
 }
@@ -43,6 +45,7 @@ fn main() {
         Command::Matrix(args) => commands::matrix::run(args),
         Command::SolveInstance(args) => commands::solve_instance::run(args),
         Command::Compounds(args) => commands::compounds::run(args),
+        Command::People(args) => commands::people::run(args),
     };
     if let Err(err) = result {
         // One line, the whole context chain, no backtrace and no panic.

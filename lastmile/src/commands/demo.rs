@@ -158,10 +158,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.out.join("plan.geojson").display()
     );
     if args.osm.is_none() {
+        let signin = super::people::signin_link(
+            &store,
+            DEMO_OFFICE,
+            "演示协调员",
+            api::store::PersonRole::Coordinator,
+        )?;
         println!(
             "Serve them: lastmile serve --district --db {} --access {}",
             db.display(),
             access_path.display()
+        );
+        println!(
+            "  then open the console in a browser (this sign-in link works once, within 24 h):\n  http://127.0.0.1:8080{signin}"
         );
     }
     Ok(())

@@ -2,6 +2,7 @@
 pub mod compounds;
 pub mod demo;
 pub mod matrix;
+pub mod people;
 pub mod prepare;
 pub mod serve;
 pub mod solve_instance;

@@ -26,6 +26,9 @@ use thiserror::Error;
 
 use dayplan::dto::{PlanStatus, Progress, Timings};
 
+mod people;
+pub use people::{Person, PersonRole, SessionOf, SESSION_S, SIGNIN_LINK_S};
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     #[error("database: {0}")]
@@ -206,6 +209,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Self> {
         let writer = open_conn(path)?;
         writer.execute_batch(SCHEMA)?;
+        writer.execute_batch(people::SCHEMA)?;
         migrate(&writer)?;
         let readers = (0..READERS)
             .map(|_| open_conn(path).map(Mutex::new))
