@@ -5,7 +5,9 @@
 //! missing prerequisite. See the README, "Tests".
 //!
 //! Prerequisites checked here: Debian's Chromium and a Chinese font (the
-//! printed-sheet check in tests/browser.rs); `.ci/install-deps.sh` installs both.
+//! printed-sheet check in tests/browser.rs), and ChromeDriver besides them for
+//! the console's end-to-end tests (tests/e2e.rs); `.ci/install-deps.sh`
+//! installs all three.
 //! The shared OSM extracts (the real-day test on Chengdu in tests/real_day.rs),
 //! as `tests/build.rs` checks them for the real-data tests.
 
@@ -13,9 +15,11 @@ use std::path::Path;
 use std::process::Command;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(lastmile_no_browser)");
+    println!("cargo::rustc-check-cfg=cfg(lastmile_no_webdriver)");
     println!("cargo::rustc-check-cfg=cfg(lastmile_no_shared_osm)");
     println!("cargo::rerun-if-env-changed=LASTMILE_SHARED_DATA");
     println!("cargo::rerun-if-changed=build.rs");
@@ -36,6 +40,15 @@ fn main() {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if !(in_ci || chromium && cjk_font) {
         println!("cargo::rustc-cfg=lastmile_no_browser");
+    }
+    // The console's end-to-end tests (tests/e2e.rs) drive Chromium through ChromeDriver.
+    let driver = Path::new(CHROMEDRIVER).exists();
+    println!(
+        "cargo::rerun-if-changed={}",
+        if driver { CHROMEDRIVER } else { "/usr/bin" }
+    );
+    if !(in_ci || chromium && cjk_font && driver) {
+        println!("cargo::rustc-cfg=lastmile_no_webdriver");
     }
     let shared = std::env::var_os("LASTMILE_SHARED_DATA")
         .map(std::path::PathBuf::from)
